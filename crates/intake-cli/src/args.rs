@@ -1,0 +1,194 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Import contacts from files into a contact store, without losing a row, duplicating a
+/// person, or re-subscribing anyone who said no.
+#[derive(Debug, Parser)]
+#[command(name = "intake", version, about)]
+pub struct Cli {
+    /// The SQLite database file (created on first use).
+    #[arg(long, global = true, default_value = "intake.db", env = "INTAKE_DB")]
+    pub db: PathBuf,
+    /// The workspace inside the database.
+    #[arg(long, global = true, default_value = "default")]
+    pub workspace: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import a CSV file of contacts.
+    Import(ImportArgs),
+    /// List, resume or undo imports.
+    #[command(subcommand)]
+    Imports(ImportsCommand),
+    /// Declare and list custom fields.
+    #[command(subcommand)]
+    Fields(FieldsCommand),
+    /// Export or delete contacts.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+    /// Read and change workspace settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+/// Flags of `intake import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    /// add, update, add-update or add-all.
+    #[arg(long, default_value = "add-update")]
+    pub purpose: String,
+    /// How existing contacts are recognized: email, phone, id or external_id.
+    #[arg(long, default_value = "email")]
+    pub identifier: String,
+    /// Fill only empty fields of existing contacts.
+    #[arg(long)]
+    pub no_overwrite: bool,
+    /// Map a column to a field: "Column Header=field" (repeatable).
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub maps: Vec<String>,
+    /// Leave a column out (repeatable).
+    #[arg(long = "skip", value_name = "HEADER")]
+    pub skips: Vec<String>,
+    /// Tag every imported or updated contact (repeatable).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Do not add the automatic import-<date>-<id> tag.
+    #[arg(long)]
+    pub no_import_tag: bool,
+    /// Add every imported or updated contact to this static list (repeatable; created if missing).
+    #[arg(long = "list")]
+    pub lists: Vec<String>,
+    /// Mark every contact of the file unsubscribed on every channel.
+    #[arg(long)]
+    pub unsubscribe_all: bool,
+    /// Let the file re-subscribe contacts who unsubscribed (recorded as forced).
+    #[arg(long)]
+    pub force_resubscribe: bool,
+    /// Region of phone numbers written without a country code (two letters, e.g. DE).
+    #[arg(long)]
+    pub default_region: Option<String>,
+    /// Format of date cells (strftime, e.g. %d/%m/%Y); ISO 8601 yyyy-mm-dd by default.
+    #[arg(long)]
+    pub date_format: Option<String>,
+    /// The cell separator (one character; \t for tab).
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Run the whole import without writing to the store, and report what it would do.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write every row with its Import Status, Errors and Notes to this CSV file.
+    #[arg(long)]
+    pub results: Option<PathBuf>,
+    /// Write the rows with errors, plus an Error column, to this CSV file.
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 50_000)]
+    pub batch_size: usize,
+    /// Print one JSON object with the counts at the end.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `intake imports …`
+#[derive(Debug, Subcommand)]
+pub enum ImportsCommand {
+    /// List the imports of the workspace, newest first.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish an import that was interrupted, from its last checkpoint.
+    Resume {
+        /// The import's id.
+        id: i64,
+        /// Print one JSON object with the counts at the end.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo an import: delete what it created, restore what it overwrote.
+    Undo {
+        /// The import's id.
+        id: i64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `intake fields …`
+#[derive(Debug, Subcommand)]
+pub enum FieldsCommand {
+    /// Declare a custom field.
+    Add {
+        /// Machine name (a-z, 0-9, _).
+        name: String,
+        /// text, email, phone, date, integer, decimal, boolean, choice, multi_choice or url.
+        #[arg(long = "type")]
+        field_type: String,
+        /// Comma-separated choice ids (choice and multi_choice).
+        #[arg(long, value_delimiter = ',')]
+        choices: Vec<String>,
+        /// Human label (matched against headers too); the name by default.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List every field, built-in and custom.
+    List,
+}
+
+/// `intake contacts …`
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Write the workspace's contacts.
+    Export {
+        /// Output format (csv).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Output file; standard output by default.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Delete a contact; its unsubscribes are kept as a suppression record.
+    Delete {
+        /// The contact's id.
+        #[arg(long, group = "who")]
+        id: Option<i64>,
+        /// The contact's e-mail.
+        #[arg(long, group = "who")]
+        email: Option<String>,
+        /// The contact's phone.
+        #[arg(long, group = "who")]
+        phone: Option<String>,
+        /// Region of a phone written without a country code.
+        #[arg(long)]
+        default_region: Option<String>,
+    },
+}
+
+/// `intake settings …`
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print a setting.
+    Get {
+        /// The setting (require-first-name).
+        key: String,
+    },
+    /// Change a setting.
+    Set {
+        /// The setting (require-first-name).
+        key: String,
+        /// Its new value.
+        value: String,
+    },
+}

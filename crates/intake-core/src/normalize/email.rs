@@ -1,0 +1,64 @@
+//! E-mail addresses: trimmed, syntax-checked (RFC 5322 with Unicode local parts, no display
+//! text, no IP literals, a TLD required), IDN domains accepted, and lower-cased so that
+//! `John.Smith@x.com` and `john.smith@x.com` are one address.
+
+use email_address::{EmailAddress, Options};
+
+/// Why an e-mail address was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    /// The address does not follow the syntax.
+    #[error("not a valid e-mail address ({0})")]
+    Syntax(String),
+    /// The domain is not a valid (internationalized) domain name.
+    #[error("not a valid e-mail domain")]
+    Domain,
+}
+
+fn options() -> Options {
+    Options::default().with_required_tld().without_display_text().without_domain_literal()
+}
+
+/// Normalizes an address: lower case, Unicode domain in NFC (as `idna` maps it).
+pub fn normalize_email(text: &str) -> Result<String, EmailError> {
+    let text = text.trim();
+    let address = EmailAddress::parse_with_options(text, options())
+        .map_err(|e| EmailError::Syntax(e.to_string().to_lowercase()))?;
+    let local = address.local_part().to_lowercase();
+    let domain = checked_domain(address.domain())?;
+    let (unicode_domain, result) = idna::domain_to_unicode(&domain);
+    if result.is_err() {
+        return Err(EmailError::Domain);
+    }
+    Ok(format!("{local}@{unicode_domain}"))
+}
+
+/// The key under which two addresses are the same: the normalized address with the domain
+/// in ASCII (punycode), so `müller@bücher.de` and `müller@xn--bcher-kva.de` match.
+pub fn email_match_key(normalized: &str) -> String {
+    match normalized.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{ascii}"),
+            Err(_) => normalized.to_string(),
+        },
+        _ => normalized.to_string(),
+    }
+}
+
+/// The domain in ASCII form, with every label checked: `idna` alone lets `-b.com`,
+/// `b..com` and `b.com.` through.
+fn checked_domain(domain: &str) -> Result<String, EmailError> {
+    let ascii = idna::domain_to_ascii(domain).map_err(|_| EmailError::Domain)?;
+    let labels_ok = ascii.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    let tld_ok = ascii.rsplit('.').next().is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()));
+    if !labels_ok || !tld_ok || ascii.len() > 253 || !ascii.contains('.') {
+        return Err(EmailError::Domain);
+    }
+    Ok(ascii)
+}

@@ -1,0 +1,91 @@
+//! Normalizers: one raw cell in, a canonical value (or a reason it is invalid) out.
+//!
+//! Each field type has its own module. Every normalizer is idempotent (normalizing its own
+//! output returns the same text) and total (any string gives `Ok` or `Err`, never a panic);
+//! the property tests in `tests/normalize_props.rs` hold them to both.
+
+mod email;
+mod number;
+mod phone;
+mod text;
+
+pub use email::{EmailError, email_match_key, normalize_email};
+pub use number::{
+    BooleanError, DateError, NumberError, normalize_boolean, normalize_date, normalize_decimal,
+    normalize_integer,
+};
+pub use phone::{PhoneError, Region, normalize_phone, parse_region};
+pub use text::{ChoiceError, UrlError, normalize_choice, normalize_multi_choice, normalize_url};
+
+use crate::model::{FieldDef, FieldType};
+
+/// What a cell turned into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// The cell was empty or only spaces.
+    Empty,
+    /// The cell held only a placeholder such as `n/a`; it counts as empty. Holds the placeholder.
+    Placeholder(String),
+    /// A valid value in canonical form.
+    Value(String),
+    /// The value does not validate; the reason says why.
+    Invalid(String),
+}
+
+/// Settings shared by every normalizer of one import.
+#[derive(Debug, Clone, Default)]
+pub struct Normalizer {
+    /// Region assumed for phone numbers written without an international prefix.
+    pub default_region: Option<Region>,
+    /// A strftime-style format (`%d/%m/%Y`) for date cells; ISO 8601 when `None`.
+    pub date_format: Option<String>,
+}
+
+/// Placeholders users type for "no value". `none` is one only where it is not a declared choice.
+const PLACEHOLDERS: [&str; 4] = ["-", "n/a", "null", "none"];
+
+impl Normalizer {
+    /// Normalizes one cell for `field`.
+    pub fn cell(&self, field: &FieldDef, raw: &str) -> Cell {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Cell::Empty;
+        }
+        if is_placeholder(field, trimmed) {
+            return Cell::Placeholder(trimmed.to_string());
+        }
+        match self.value(field, trimmed) {
+            Ok(value) => Cell::Value(value),
+            Err(reason) => Cell::Invalid(reason),
+        }
+    }
+
+    fn value(&self, field: &FieldDef, text: &str) -> Result<String, String> {
+        let reason = |e: &dyn std::fmt::Display| e.to_string();
+        match field.field_type {
+            FieldType::Text => Ok(text::normalize_text(text)),
+            FieldType::Email => normalize_email(text).map_err(|e| reason(&e)),
+            FieldType::Phone => normalize_phone(text, self.default_region).map_err(|e| reason(&e)),
+            FieldType::Date => {
+                normalize_date(text, self.date_format.as_deref()).map_err(|e| reason(&e))
+            }
+            FieldType::Integer => normalize_integer(text).map_err(|e| reason(&e)),
+            FieldType::Decimal => normalize_decimal(text).map_err(|e| reason(&e)),
+            FieldType::Boolean => normalize_boolean(text).map_err(|e| reason(&e)),
+            FieldType::Choice => normalize_choice(text, &field.choices).map_err(|e| reason(&e)),
+            FieldType::MultiChoice => {
+                normalize_multi_choice(text, &field.choices).map_err(|e| reason(&e))
+            }
+            FieldType::Url => normalize_url(text).map_err(|e| reason(&e)),
+        }
+    }
+}
+
+/// Whether `trimmed` is a placeholder for an empty value in `field`.
+pub fn is_placeholder(field: &FieldDef, trimmed: &str) -> bool {
+    let Some(placeholder) = PLACEHOLDERS.iter().find(|p| p.eq_ignore_ascii_case(trimmed)) else {
+        return false;
+    };
+    let is_declared_choice = field.choices.iter().any(|c| c.eq_ignore_ascii_case(placeholder));
+    !is_declared_choice
+}

@@ -1,0 +1,114 @@
+//! Dates, integers, decimals and booleans.
+
+use jiff::civil::Date;
+
+/// Why a date was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    /// It does not have the expected shape.
+    #[error("not a date in the format {0}")]
+    Format(String),
+    /// It has the shape but names a day that does not exist (`1990-02-31`).
+    #[error("no such date")]
+    Impossible,
+}
+
+/// Normalizes a date to ISO 8601 `yyyy-mm-dd`. `format` is a strftime format such as
+/// `%d/%m/%Y`; without one the input must be ISO 8601 already.
+pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateError> {
+    let text = text.trim();
+    let date = match format {
+        None => parse_iso(text)?,
+        Some(format) => Date::strptime(format, text).map_err(|e| {
+            if e.to_string().contains("invalid") || e.to_string().contains("day") {
+                DateError::Impossible
+            } else {
+                DateError::Format(format.to_string())
+            }
+        })?,
+    };
+    Ok(date.to_string())
+}
+
+fn parse_iso(text: &str) -> Result<Date, DateError> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return Err(DateError::Format("yyyy-mm-dd".into()));
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<i16>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let month = i8::try_from(month).map_err(|_| DateError::Impossible)?;
+    let day = i8::try_from(day).map_err(|_| DateError::Impossible)?;
+    Date::new(year, month, day).map_err(|_| DateError::Impossible)
+}
+
+/// Why a number was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    /// Not a whole number.
+    #[error("not a whole number")]
+    NotInteger,
+    /// Too large for 64 bits.
+    #[error("whole number out of range")]
+    OutOfRange,
+    /// Not a decimal number such as `-12.50`.
+    #[error("not a decimal number (write it like -1234.56)")]
+    NotDecimal,
+}
+
+/// Normalizes a whole number: optional sign, digits; leading zeros and `+` dropped.
+pub fn normalize_integer(text: &str) -> Result<String, NumberError> {
+    let text = text.trim();
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(NumberError::NotInteger);
+    }
+    let value: i64 = text.trim_start_matches('+').parse().map_err(|_| NumberError::OutOfRange)?;
+    Ok(value.to_string())
+}
+
+/// Normalizes a decimal number, keeping every digit the user wrote after the point (no
+/// binary floating point in between): `+012.50` becomes `12.50`.
+pub fn normalize_decimal(text: &str) -> Result<String, NumberError> {
+    let text = text.trim();
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let fraction_ok = fraction.is_none_or(|f| !f.is_empty() && all_digits(f));
+    if whole.is_empty() || !all_digits(whole) || !fraction_ok || unsigned.len() > 40 {
+        return Err(NumberError::NotDecimal);
+    }
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let is_zero = whole == "0" && fraction.is_none_or(|f| f.bytes().all(|b| b == b'0'));
+    let sign = if negative && !is_zero { "-" } else { "" };
+    Ok(match fraction {
+        Some(fraction) => format!("{sign}{whole}.{fraction}"),
+        None => format!("{sign}{whole}"),
+    })
+}
+
+/// Why a boolean was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a yes/no value (use true, false, yes, no, 1 or 0)")]
+pub struct BooleanError;
+
+/// Normalizes true/false/yes/no/y/n/1/0 (any case) to `true` or `false`.
+pub fn normalize_boolean(text: &str) -> Result<String, BooleanError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Ok("true".into()),
+        "false" | "no" | "n" | "0" => Ok("false".into()),
+        _ => Err(BooleanError),
+    }
+}

@@ -1,0 +1,62 @@
+//! Text, choices and URLs.
+
+/// Normalizes free text: surrounding whitespace removed.
+pub fn normalize_text(text: &str) -> String {
+    text.trim().to_string()
+}
+
+/// Why a choice was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not one of the choices ({choices})")]
+pub struct ChoiceError {
+    /// The unknown value.
+    pub value: String,
+    /// The declared choices, comma-separated.
+    pub choices: String,
+}
+
+fn find_choice<'a>(value: &str, choices: &'a [String]) -> Result<&'a str, ChoiceError> {
+    choices
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(value) || c.to_lowercase() == value.to_lowercase())
+        .map(String::as_str)
+        .ok_or_else(|| ChoiceError { value: value.to_string(), choices: choices.join(", ") })
+}
+
+/// Normalizes a choice to its declared id, matched ignoring case.
+pub fn normalize_choice(text: &str, choices: &[String]) -> Result<String, ChoiceError> {
+    find_choice(text.trim(), choices).map(str::to_string)
+}
+
+/// Normalizes `|`-separated choices to their declared ids, without repeats, in the order given.
+pub fn normalize_multi_choice(text: &str, choices: &[String]) -> Result<String, ChoiceError> {
+    let mut ids: Vec<&str> = Vec::new();
+    for part in text.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = find_choice(part, choices)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Err(ChoiceError { value: text.to_string(), choices: choices.join(", ") });
+    }
+    Ok(ids.join("|"))
+}
+
+/// Why a URL was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a web address (http or https)")]
+pub struct UrlError;
+
+/// Normalizes a web address; `example.com/x` is read as `https://example.com/x`.
+pub fn normalize_url(text: &str) -> Result<String, UrlError> {
+    let text = text.trim();
+    let has_scheme = text.contains("://");
+    let candidate = if has_scheme { text.to_string() } else { format!("https://{text}") };
+    let url = url::Url::parse(&candidate).map_err(|_| UrlError)?;
+    let host_ok = url.host_str().is_some_and(|h| h.contains('.') || h == "localhost");
+    if !matches!(url.scheme(), "http" | "https") || !host_ok || text.contains(char::is_whitespace) {
+        return Err(UrlError);
+    }
+    Ok(url.to_string())
+}

@@ -1,0 +1,212 @@
+//! Deciding a row's outcome from what the file says and what the store holds: the import
+//! rules of purpose, identity, overwrite policy, tags, lists and subscription protection.
+
+use crate::model::{Channel, FieldId, Schema, StoredContact, SubscriptionStatus};
+use crate::plan::ImportOptions;
+use crate::plan::outcome::{
+    ContactUpdate, FieldChange, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange, Write,
+};
+use crate::plan::prepare::PreparedRow;
+
+/// What matching found for a row.
+#[derive(Debug, Clone, Copy)]
+pub enum MatchState<'a> {
+    /// The import does not match (`add-all`).
+    NotMatched,
+    /// The row has no identifier value.
+    NoKey,
+    /// This many rows of the file share the row's identifier.
+    DuplicateInFile(u32),
+    /// This many existing contacts share the row's identifier.
+    Ambiguous(u32),
+    /// No contact has the identifier.
+    NotFound,
+    /// This contact has it.
+    Found(&'a StoredContact),
+}
+
+/// Applies the import rules to prepared rows.
+pub struct Decider<'a> {
+    schema: &'a Schema,
+    options: &'a ImportOptions,
+    first_name: Option<FieldId>,
+}
+
+impl<'a> Decider<'a> {
+    /// A decider for one import.
+    pub fn new(schema: &'a Schema, options: &'a ImportOptions) -> Decider<'a> {
+        Decider { schema, options, first_name: schema.field_id("first_name") }
+    }
+
+    /// The outcome of `row` and what it writes. `suppressed` lists the channels a deleted
+    /// contact with the row's identifiers had unsubscribed from.
+    pub fn decide(&self, row: &PreparedRow, matched: MatchState<'_>, suppressed: &[Channel]) -> (RowOutcome, Option<Write>) {
+        let mut outcome = RowOutcome {
+            row: row.record.row,
+            status: Status::Error,
+            skip_reason: None,
+            messages: Vec::new(),
+            notes: row.notes.clone(),
+        };
+        if !row.errors.is_empty() {
+            outcome.messages = row.errors.iter().map(ToString::to_string).collect();
+            return (outcome, None);
+        }
+        let id_name = self.options.identifier.name();
+        let key = row.key.as_deref().unwrap_or("");
+        let write = match matched {
+            MatchState::NoKey => {
+                outcome.messages.push(format!("row {}: the identifier {id_name} is empty", outcome.row));
+                None
+            }
+            MatchState::DuplicateInFile(n) => {
+                outcome.messages.push(format!(
+                    "row {}: {n} rows of this file have the {id_name} {key:?}; none of them was imported",
+                    outcome.row
+                ));
+                None
+            }
+            MatchState::Ambiguous(n) => {
+                outcome.messages.push(format!(
+                    "row {}: {n} existing contacts have the {id_name} {key:?}; merge them first",
+                    outcome.row
+                ));
+                None
+            }
+            MatchState::Found(contact) if !self.options.purpose.updates() => {
+                skip(&mut outcome, SkipReason::Exists, format!("a contact with this {id_name} exists (id {})", contact.id));
+                None
+            }
+            MatchState::Found(contact) => self.update(row, contact, &mut outcome),
+            MatchState::NotFound if !self.options.purpose.creates() => {
+                skip(&mut outcome, SkipReason::NotFound, format!("no contact has the {id_name} {key:?}"));
+                None
+            }
+            MatchState::NotFound | MatchState::NotMatched => self.create(row, suppressed, &mut outcome),
+        };
+        (outcome, write)
+    }
+
+    fn create(&self, row: &PreparedRow, suppressed: &[Channel], outcome: &mut RowOutcome) -> Option<Write> {
+        let has_first_name = self.first_name.is_some_and(|f| row.value(f).is_some());
+        if self.options.require_first_name && !has_first_name {
+            outcome.messages.push(format!(
+                "row {}: a first name is required to create a contact",
+                outcome.row
+            ));
+            return None;
+        }
+        let mut subscriptions = [SubscriptionStatus::None; 3];
+        for (channel, status) in &row.subscriptions {
+            subscriptions[channel.index()] = *status;
+        }
+        for channel in Channel::ALL {
+            let slot = &mut subscriptions[channel.index()];
+            if self.options.unsubscribe_all {
+                *slot = SubscriptionStatus::Unsubscribed;
+            } else if suppressed.contains(&channel) && *slot != SubscriptionStatus::Unsubscribed {
+                *slot = SubscriptionStatus::Unsubscribed;
+                outcome.notes.push(format!(
+                    "{} set to unsubscribed: this person unsubscribed before and was deleted (suppression list)",
+                    channel.field_name()
+                ));
+            }
+        }
+        outcome.status = Status::Imported;
+        Some(Write::Create(NewContact {
+            row: outcome.row,
+            values: row.values.clone(),
+            subscriptions,
+            tags: self.tags_for(row, &[]),
+            lists: self.options.lists.clone(),
+        }))
+    }
+
+    fn update(&self, row: &PreparedRow, contact: &StoredContact, outcome: &mut RowOutcome) -> Option<Write> {
+        let fields = self.field_changes(row, contact);
+        let subscriptions = self.subscription_changes(row, contact, outcome);
+        let add_tags = self.tags_for(row, &contact.tags);
+        let add_lists: Vec<String> =
+            self.options.lists.iter().filter(|l| !contact.lists.contains(l)).cloned().collect();
+        if fields.is_empty() && subscriptions.is_empty() && add_tags.is_empty() && add_lists.is_empty() {
+            skip(outcome, SkipReason::Unchanged, format!("no changes to contact {}", contact.id));
+            return None;
+        }
+        outcome.status = Status::Updated;
+        Some(Write::Update(ContactUpdate {
+            row: outcome.row,
+            id: contact.id,
+            fields,
+            subscriptions,
+            add_tags,
+            add_lists,
+        }))
+    }
+
+    fn field_changes(&self, row: &PreparedRow, contact: &StoredContact) -> Vec<FieldChange> {
+        let mut changes = Vec::new();
+        for (field, new) in &row.values {
+            let old = contact.values.get(*field).cloned().flatten();
+            let keep = match &old {
+                Some(old) => old == new || !self.options.overwrite,
+                None => false,
+            };
+            if !keep {
+                changes.push(FieldChange { field: *field, old, new: new.clone() });
+            }
+        }
+        changes
+    }
+
+    fn subscription_changes(&self, row: &PreparedRow, contact: &StoredContact, outcome: &mut RowOutcome) -> Vec<SubscriptionChange> {
+        let mut wanted: Vec<(Channel, SubscriptionStatus)> = row.subscriptions.clone();
+        if self.options.unsubscribe_all {
+            wanted = Channel::ALL.iter().map(|c| (*c, SubscriptionStatus::Unsubscribed)).collect();
+        }
+        let mut changes = Vec::new();
+        for (channel, new) in wanted {
+            let old = contact.subscriptions[channel.index()];
+            if old == new {
+                continue;
+            }
+            let protected = old == SubscriptionStatus::Unsubscribed;
+            if protected && !self.options.force_resubscribe {
+                outcome.notes.push(format!(
+                    "{} kept unsubscribed: the contact unsubscribed and an import never re-subscribes (the file says {new})",
+                    channel.field_name()
+                ));
+                continue;
+            }
+            // An unsubscribe always applies; other changes follow the overwrite policy.
+            let fill_only = !self.options.overwrite && old != SubscriptionStatus::None;
+            if fill_only && new != SubscriptionStatus::Unsubscribed {
+                continue;
+            }
+            changes.push(SubscriptionChange { channel, old, new, forced: protected });
+        }
+        changes
+    }
+
+    /// Tags the row gives (its column, `--tag`, the import tag) that `have` lacks.
+    fn tags_for(&self, row: &PreparedRow, have: &[String]) -> Vec<String> {
+        let mut tags: Vec<String> = Vec::new();
+        let all = row.tags.iter().chain(&self.options.tags).chain(self.options.import_tag.iter());
+        for tag in all {
+            if !have.contains(tag) && !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        tags
+    }
+
+    /// The schema decisions are made against.
+    pub fn schema(&self) -> &Schema {
+        self.schema
+    }
+}
+
+fn skip(outcome: &mut RowOutcome, reason: SkipReason, message: String) {
+    outcome.status = Status::Skipped;
+    outcome.skip_reason = Some(reason);
+    outcome.messages.push(message);
+}

@@ -1,0 +1,112 @@
+//! The settings of one import, as the user chose them. Serializable, because an import is
+//! recorded with its options so that `intake imports resume` can finish it the same way.
+
+use serde::{Deserialize, Serialize};
+
+use crate::identify::IdentifierKind;
+use crate::map::MappingRequest;
+
+/// What an import does with new and existing contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// New contacts only; rows of existing contacts are Skipped.
+    Add,
+    /// Existing contacts only; rows of new contacts are Skipped.
+    Update,
+    /// New contacts are added and existing ones updated.
+    AddUpdate,
+    /// Every row is a new contact; no identifier is needed.
+    AddAll,
+}
+
+impl Purpose {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Add => "add",
+            Purpose::Update => "update",
+            Purpose::AddUpdate => "add-update",
+            Purpose::AddAll => "add-all",
+        }
+    }
+
+    /// The purpose called `name`.
+    pub fn from_name(name: &str) -> Option<Purpose> {
+        [Self::Add, Self::Update, Self::AddUpdate, Self::AddAll].into_iter().find(|p| p.name() == name)
+    }
+
+    /// Whether rows of new contacts create them.
+    pub fn creates(self) -> bool {
+        !matches!(self, Purpose::Update)
+    }
+
+    /// Whether rows of existing contacts update them.
+    pub fn updates(self) -> bool {
+        matches!(self, Purpose::Update | Purpose::AddUpdate)
+    }
+}
+
+/// Everything that decides how a file is imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOptions {
+    /// Add, update, both, or add all.
+    pub purpose: Purpose,
+    /// How existing contacts are recognized (not used by [`Purpose::AddAll`]).
+    pub identifier: IdentifierKind,
+    /// When `false`, only empty fields of existing contacts are filled.
+    pub overwrite: bool,
+    /// Tags added to every imported or updated contact.
+    pub tags: Vec<String>,
+    /// The automatic import tag, if any.
+    pub import_tag: Option<String>,
+    /// Static lists every imported or updated contact joins.
+    pub lists: Vec<String>,
+    /// Marks every contact of the file unsubscribed on every channel.
+    pub unsubscribe_all: bool,
+    /// Lets the file turn `unsubscribed` back into `subscribed` (recorded as forced).
+    pub force_resubscribe: bool,
+    /// Whether creating a contact needs a first name.
+    pub require_first_name: bool,
+    /// Two-letter region for national phone numbers.
+    pub default_region: Option<String>,
+    /// strftime format of date cells; ISO 8601 when `None`.
+    pub date_format: Option<String>,
+    /// Rows per batch (one transaction each).
+    pub batch_size: usize,
+    /// The user's mapping instructions.
+    pub mapping: MappingRequest,
+    /// How the file is read (kept so a resumed import reads it the same way).
+    #[serde(default)]
+    pub reader: ReaderSettings,
+}
+
+/// How the source file is read, as far as the user chose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderSettings {
+    /// The cell separator of a CSV file; `,` when `None`.
+    pub delimiter: Option<char>,
+    /// Size in bytes of the file when the import started, to refuse resuming a changed file.
+    pub file_size: Option<u64>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            purpose: Purpose::AddUpdate,
+            identifier: IdentifierKind::Email,
+            overwrite: true,
+            tags: Vec::new(),
+            import_tag: None,
+            lists: Vec::new(),
+            unsubscribe_all: false,
+            force_resubscribe: false,
+            require_first_name: true,
+            default_region: None,
+            date_format: None,
+            batch_size: 50_000,
+            mapping: MappingRequest::default(),
+            reader: ReaderSettings::default(),
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The one outcome every row gets, and the changes a row asks the store to make.
+
+use std::fmt;
+
+use crate::model::{Channel, ContactId, FieldId, SubscriptionStatus};
+
+/// The status column of the results file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// A new contact was created.
+    Imported,
+    /// An existing contact was changed.
+    Updated,
+    /// Nothing was written, by design (purpose, or nothing to change).
+    Skipped,
+    /// Nothing was written because the row is wrong; the errors say how.
+    Error,
+}
+
+impl Status {
+    /// The text written in the results file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Imported => "Imported",
+            Status::Updated => "Updated",
+            Status::Skipped => "Skipped",
+            Status::Error => "Error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a row was skipped; counted apart in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// The purpose is `add` and the contact exists.
+    Exists,
+    /// The purpose is `update` and no contact has the identifier.
+    NotFound,
+    /// The contact exists and the row changes nothing.
+    Unchanged,
+}
+
+impl SkipReason {
+    /// Key in the report's `skipped_reasons`.
+    pub fn key(self) -> &'static str {
+        match self {
+            SkipReason::Exists => "exists",
+            SkipReason::NotFound => "not_found",
+            SkipReason::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// A problem with one cell (or with the row as a whole, when `column` is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Row number (header = row 1).
+    pub row: u64,
+    /// Column header.
+    pub column: String,
+    /// The cell as written.
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "row {}: {}", self.row, self.reason)
+        } else {
+            write!(f, "row {}, column {:?}, value {:?}: {}", self.row, self.column, self.value, self.reason)
+        }
+    }
+}
+
+/// The outcome of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowOutcome {
+    /// Row number (header = row 1).
+    pub row: u64,
+    /// Imported, Updated, Skipped or Error.
+    pub status: Status,
+    /// Set when Skipped.
+    pub skip_reason: Option<SkipReason>,
+    /// Errors (for Error) or the reason (for Skipped), one sentence each.
+    pub messages: Vec<String>,
+    /// Things the user should know about a row that went through (a placeholder read as
+    /// empty, a subscription kept).
+    pub notes: Vec<String>,
+}
+
+/// A subscription change with its provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionChange {
+    /// The channel.
+    pub channel: Channel,
+    /// Status before.
+    pub old: SubscriptionStatus,
+    /// Status after.
+    pub new: SubscriptionStatus,
+    /// Whether the user forced a re-subscription.
+    pub forced: bool,
+}
+
+/// A contact to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    /// The row it comes from.
+    pub row: u64,
+    /// `(field, value)` of every non-empty field.
+    pub values: Vec<(FieldId, String)>,
+    /// Subscription status per channel (`None` everywhere unless the file says otherwise).
+    pub subscriptions: [SubscriptionStatus; 3],
+    /// Tags to give it.
+    pub tags: Vec<String>,
+    /// Lists to add it to.
+    pub lists: Vec<String>,
+}
+
+/// A change of one field of an existing contact, kept so the import can be undone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    /// The field.
+    pub field: FieldId,
+    /// Value before (None when empty).
+    pub old: Option<String>,
+    /// Value after.
+    pub new: String,
+}
+
+/// The changes to one existing contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactUpdate {
+    /// The row it comes from.
+    pub row: u64,
+    /// The contact.
+    pub id: ContactId,
+    /// Field changes.
+    pub fields: Vec<FieldChange>,
+    /// Subscription changes.
+    pub subscriptions: Vec<SubscriptionChange>,
+    /// Tags the contact does not have yet.
+    pub add_tags: Vec<String>,
+    /// Lists the contact is not in yet.
+    pub add_lists: Vec<String>,
+}
+
+/// What a row asks the store to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Create a contact.
+    Create(NewContact),
+    /// Change an existing contact.
+    Update(ContactUpdate),
+}

@@ -1,0 +1,207 @@
+//! Turning a [`Record`] into a [`PreparedRow`]: every mapped cell normalized, every bad cell
+//! reported (not only the first), the identifier's match key computed. Per row, no store.
+
+use crate::identify::IdentifierKind;
+use crate::map::Mapping;
+use crate::model::{Channel, FieldId, FieldType, Schema, SubscriptionStatus, Target};
+use crate::normalize::{Cell, Normalizer, email_match_key, normalize_integer};
+use crate::plan::outcome::FieldError;
+use crate::read::Record;
+
+/// A row with its cells normalized, ready to be matched and planned.
+#[derive(Debug, Clone, Default)]
+pub struct PreparedRow {
+    /// The original row, for the results file.
+    pub record: Record,
+    /// `(field, canonical value)` of every non-empty valid cell.
+    pub values: Vec<(FieldId, String)>,
+    /// Tags from a `tags` column.
+    pub tags: Vec<String>,
+    /// Subscription statuses from `<channel>_subscription` columns.
+    pub subscriptions: Vec<(Channel, SubscriptionStatus)>,
+    /// The identifier's match key, when the row has one.
+    pub key: Option<String>,
+    /// Every problem found in the row.
+    pub errors: Vec<FieldError>,
+    /// Notes for the results file.
+    pub notes: Vec<String>,
+}
+
+impl PreparedRow {
+    /// The value of `field`, if the row has one.
+    pub fn value(&self, field: FieldId) -> Option<&str> {
+        self.values.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Prepares rows of one file for one import.
+pub struct Preparer<'a> {
+    schema: &'a Schema,
+    headers: &'a [String],
+    mapping: &'a Mapping,
+    normalizer: &'a Normalizer,
+    identifier: Option<IdentifierKind>,
+    identifier_column: Option<usize>,
+}
+
+impl<'a> Preparer<'a> {
+    /// A preparer; `identifier` is `None` for imports that match nothing (`add-all`).
+    pub fn new(
+        schema: &'a Schema,
+        headers: &'a [String],
+        mapping: &'a Mapping,
+        normalizer: &'a Normalizer,
+        identifier: Option<IdentifierKind>,
+    ) -> Preparer<'a> {
+        let identifier_column =
+            identifier.and_then(|kind| identifier_target(schema, kind)).and_then(|t| mapping.column_of(t));
+        Preparer { schema, headers, mapping, normalizer, identifier, identifier_column }
+    }
+
+    /// The match key of `record`'s identifier cell alone (the first pass needs only this).
+    pub fn key_only(&self, record: &Record) -> Option<String> {
+        let (kind, column) = (self.identifier?, self.identifier_column?);
+        let cell = record.get(column)?;
+        let target = self.mapping.columns[column]?;
+        match target {
+            Target::ContactId => normalize_integer(cell).ok(),
+            Target::Field(field) => match self.normalizer.cell(self.schema.field(field), cell) {
+                Cell::Value(value) => Some(match_key(kind, &value)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Normalizes every mapped cell of `record`.
+    pub fn prepare(&self, record: Record) -> PreparedRow {
+        let mut row = PreparedRow::default();
+        self.check_shape(&record, &mut row);
+        for (column, target) in self.mapping.columns.iter().enumerate() {
+            let (Some(target), Some(cell)) = (target, record.get(column)) else { continue };
+            self.prepare_cell(&record, column, *target, cell, &mut row);
+        }
+        row.record = record;
+        row
+    }
+
+    fn check_shape(&self, record: &Record, row: &mut PreparedRow) {
+        let error = |reason: String| FieldError {
+            row: record.row,
+            column: String::new(),
+            value: String::new(),
+            reason,
+        };
+        if let Some(problem) = &record.problem {
+            row.errors.push(error(problem.clone()));
+        }
+        let (have, want) = (record.len(), self.headers.len());
+        if have != want {
+            let extra: Vec<&str> = record.iter().skip(want).collect();
+            let detail = if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" (extra cells: {})", extra.join(" | "))
+            };
+            row.errors.push(error(format!(
+                "the row has {have} cells but the header has {want}{detail}; \
+                 fix the row so its cells line up with the header"
+            )));
+        }
+    }
+
+    fn prepare_cell(&self, record: &Record, column: usize, target: Target, cell: &str, row: &mut PreparedRow) {
+        let header = &self.headers[column];
+        let error = |reason: String| FieldError {
+            row: record.row,
+            column: header.clone(),
+            value: cell.to_string(),
+            reason,
+        };
+        match target {
+            Target::Field(field) => {
+                let def = self.schema.field(field);
+                match self.normalizer.cell(def, cell) {
+                    Cell::Empty => {}
+                    Cell::Placeholder(p) => {
+                        row.notes.push(format!("column {header:?}: {p:?} read as empty"));
+                    }
+                    Cell::Value(value) => {
+                        if self.identifier_column == Some(column) {
+                            row.key = self.identifier.map(|kind| match_key(kind, &value));
+                        }
+                        row.values.push((field, value));
+                    }
+                    Cell::Invalid(reason) => row.errors.push(error(reason)),
+                }
+            }
+            Target::ContactId => {
+                if cell.trim().is_empty() {
+                    return;
+                }
+                match normalize_integer(cell) {
+                    Ok(id) if self.identifier_column == Some(column) => row.key = Some(id),
+                    Ok(_) => {}
+                    Err(_) => row.errors.push(error("not a contact id (a whole number)".into())),
+                }
+            }
+            Target::Tags => {
+                for tag in cell.split('|').map(str::trim).filter(|t| !t.is_empty()) {
+                    if !row.tags.iter().any(|t| t == tag) {
+                        row.tags.push(tag.to_string());
+                    }
+                }
+            }
+            Target::Subscription(channel) => {
+                let trimmed = cell.trim();
+                if trimmed.is_empty() {
+                    return;
+                }
+                match SubscriptionStatus::parse(trimmed) {
+                    Some(status) => row.subscriptions.push((channel, status)),
+                    None => row.errors.push(error(
+                        "not a subscription status (use subscribed, unsubscribed or none)".into(),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// The target whose column carries identifier `kind`.
+pub fn identifier_target(schema: &Schema, kind: IdentifierKind) -> Option<Target> {
+    match kind {
+        IdentifierKind::Id => Some(Target::ContactId),
+        IdentifierKind::Email => schema.field_id("email").map(Target::Field),
+        IdentifierKind::Phone => schema.field_id("phone").map(Target::Field),
+        IdentifierKind::ExternalId => schema.field_id("external_id").map(Target::Field),
+    }
+}
+
+/// The key a normalized identifier value is compared by.
+pub fn match_key(kind: IdentifierKind, normalized: &str) -> String {
+    match kind {
+        IdentifierKind::Email => email_match_key(normalized),
+        _ => normalized.to_string(),
+    }
+}
+
+/// Keys under which a deleted contact's unsubscribes are remembered: `email:<key>` and
+/// `phone:<E.164>` for each e-mail and phone-typed value.
+pub fn suppression_keys<'v>(
+    schema: &Schema,
+    values: impl IntoIterator<Item = (FieldId, &'v str)>,
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (field, value) in values {
+        let key = match schema.field(field).field_type {
+            FieldType::Email => format!("email:{}", email_match_key(value)),
+            FieldType::Phone => format!("phone:{value}"),
+            _ => continue,
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}

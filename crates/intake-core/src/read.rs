@@ -1,0 +1,90 @@
+//! What every reader hands the pipeline: a header row and a stream of [`Record`]s that keep
+//! their row number, read as many times as the pipeline needs (it reads twice: once to find
+//! duplicate identifiers across the whole file, once to import).
+
+/// One data row: its cells in one buffer (like `csv::StringRecord`, one allocation reused
+/// per row) and where it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    /// Row number as a spreadsheet shows it: the header is row 1, the first data row is 2.
+    pub row: u64,
+    text: String,
+    ends: Vec<usize>,
+    /// A problem with the row as a whole that the reader found (for example bytes that are
+    /// not valid in the file's encoding); the row becomes an Error with this reason.
+    pub problem: Option<String>,
+}
+
+impl Record {
+    /// Empties the record for reuse.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.problem = None;
+    }
+
+    /// Appends a cell.
+    pub fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+
+    /// Builds a record from cells.
+    pub fn from_cells<'a>(row: u64, cells: impl IntoIterator<Item = &'a str>) -> Record {
+        let mut record = Record { row, ..Record::default() };
+        for cell in cells {
+            record.push(cell);
+        }
+        record
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the record has no cell.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The cell at `index`, if the row has that many cells.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        Some(&self.text[start..end])
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// Why a source could not be read at all (not a row problem: those become row outcomes).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    /// What went wrong, naming the line or row where there is one.
+    pub message: String,
+}
+
+impl From<std::io::Error> for SourceError {
+    fn from(e: std::io::Error) -> Self {
+        SourceError { message: e.to_string() }
+    }
+}
+
+/// A file (or other input) that can be read from the start as often as needed.
+pub trait Source: Sync {
+    /// Column headers, in file order.
+    fn headers(&self) -> &[String];
+    /// A new stream of the data rows, from the first.
+    fn records(&self) -> Result<Box<dyn RecordStream + Send + '_>, SourceError>;
+}
+
+/// Data rows of a source, one at a time.
+pub trait RecordStream {
+    /// Reads the next row into `record`; `false` at the end.
+    fn next_record(&mut self, record: &mut Record) -> Result<bool, SourceError>;
+}

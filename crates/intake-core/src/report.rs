@@ -1,0 +1,89 @@
+//! Reporting: the counts of an import, the checkpoint that lets it resume, and the
+//! [`ResultSink`] contract for the results and error files.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{RowOutcome, Status};
+use crate::read::Record;
+
+/// How many rows got each outcome. `imported + updated + skipped + errors == rows` always.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Rows read.
+    pub rows: u64,
+    /// New contacts created.
+    pub imported: u64,
+    /// Existing contacts changed.
+    pub updated: u64,
+    /// Rows skipped by design.
+    pub skipped: u64,
+    /// Rows with errors (nothing written).
+    pub errors: u64,
+    /// Skipped rows by reason (`exists`, `not_found`, `unchanged`).
+    pub skipped_reasons: BTreeMap<String, u64>,
+}
+
+impl Counts {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: &RowOutcome) {
+        self.rows += 1;
+        match outcome.status {
+            Status::Imported => self.imported += 1,
+            Status::Updated => self.updated += 1,
+            Status::Error => self.errors += 1,
+            Status::Skipped => {
+                self.skipped += 1;
+                let reason = outcome.skip_reason.map_or("other", |r| r.key());
+                *self.skipped_reasons.entry(reason.to_string()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Whether the outcomes add up to the rows read.
+    pub fn add_up(&self) -> bool {
+        self.imported + self.updated + self.skipped + self.errors == self.rows
+    }
+}
+
+/// Where the results and error files stood after a batch, so a resumed import can cut them
+/// back to the last committed batch and carry on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinkOffsets {
+    /// Bytes of the results file written.
+    pub results: u64,
+    /// Bytes of the error file written.
+    pub errors: u64,
+}
+
+/// The state of an import after its last committed batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Data rows of the source consumed so far.
+    pub rows_done: u64,
+    /// Outcomes so far.
+    pub counts: Counts,
+    /// Where the results files stood.
+    pub sink: SinkOffsets,
+}
+
+/// Receives every row with its outcome (the results file, the error file).
+pub trait ResultSink {
+    /// Writes one row's outcome.
+    fn write(&mut self, record: &Record, outcome: &RowOutcome) -> std::io::Result<()>;
+    /// Flushes what was written and says where the files stand.
+    fn checkpoint(&mut self) -> std::io::Result<SinkOffsets>;
+}
+
+/// A sink that keeps nothing, for callers that only want counts.
+pub struct NoSink;
+
+impl ResultSink for NoSink {
+    fn write(&mut self, _: &Record, _: &RowOutcome) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn checkpoint(&mut self) -> std::io::Result<SinkOffsets> {
+        Ok(SinkOffsets::default())
+    }
+}

@@ -1,0 +1,116 @@
+//! The results file (every row, its original cells, `Import Status`, `Errors`, `Notes`) and
+//! the error file (only the Error rows, with an `Error` column, ready to fix and re-upload).
+//! Both can be cut back to a checkpoint so a resumed import carries on where it was.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+
+use intake_core::plan::{RowOutcome, Status};
+use intake_core::read::Record;
+use intake_core::report::{ResultSink, SinkOffsets};
+
+/// Why a results file could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct ResultsWriterError {
+    path: String,
+    source: std::io::Error,
+}
+
+/// Writes the results and error files of one import.
+pub struct ResultsWriter {
+    header_len: usize,
+    results: Option<csv::Writer<File>>,
+    errors: Option<csv::Writer<File>>,
+    cells: Vec<String>,
+}
+
+impl ResultsWriter {
+    /// Opens the files; with `resume_at` they are cut back to those offsets and appended to,
+    /// otherwise created anew with a header row.
+    pub fn open(
+        headers: &[String],
+        delimiter: u8,
+        results: Option<&Path>,
+        errors: Option<&Path>,
+        resume_at: Option<SinkOffsets>,
+    ) -> Result<ResultsWriter, ResultsWriterError> {
+        let extra_results = ["Import Status", "Errors", "Notes"];
+        let results = results
+            .map(|p| open_one(p, delimiter, headers, &extra_results, resume_at.map(|o| o.results)))
+            .transpose()?;
+        let errors = errors
+            .map(|p| open_one(p, delimiter, headers, &["Error"], resume_at.map(|o| o.errors)))
+            .transpose()?;
+        Ok(ResultsWriter { header_len: headers.len(), results, errors, cells: Vec::new() })
+    }
+
+    fn fill_cells(&mut self, record: &Record) {
+        self.cells.clear();
+        // Extra cells of a ragged row are named in its error; the columns stay aligned.
+        self.cells.extend(record.iter().take(self.header_len).map(str::to_string));
+        self.cells.resize(self.header_len, String::new());
+    }
+}
+
+fn open_one(
+    path: &Path,
+    delimiter: u8,
+    headers: &[String],
+    extra: &[&str],
+    resume_at: Option<u64>,
+) -> Result<csv::Writer<File>, ResultsWriterError> {
+    let error = |source| ResultsWriterError { path: path.display().to_string(), source };
+    let mut file = match resume_at {
+        Some(offset) => {
+            let mut file = OpenOptions::new().write(true).create(true).truncate(false).open(path).map_err(error)?;
+            file.set_len(offset).map_err(error)?;
+            file.seek(SeekFrom::End(0)).map_err(error)?;
+            file
+        }
+        None => File::create(path).map_err(error)?,
+    };
+    let at_start = file.stream_position().map_err(error)? == 0;
+    let mut writer = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(file);
+    if at_start {
+        let header: Vec<&str> = headers.iter().map(String::as_str).chain(extra.iter().copied()).collect();
+        writer.write_record(&header).map_err(|e| error(e.into()))?;
+    }
+    Ok(writer)
+}
+
+impl ResultSink for ResultsWriter {
+    fn write(&mut self, record: &Record, outcome: &RowOutcome) -> std::io::Result<()> {
+        if self.results.is_none() && (self.errors.is_none() || outcome.status != Status::Error) {
+            return Ok(());
+        }
+        self.fill_cells(record);
+        let messages = outcome.messages.join("; ");
+        if let Some(writer) = &mut self.results {
+            let notes = outcome.notes.join("; ");
+            let extra = [outcome.status.as_str(), messages.as_str(), notes.as_str()];
+            writer.write_record(self.cells.iter().map(String::as_str).chain(extra))?;
+        }
+        if outcome.status == Status::Error {
+            if let Some(writer) = &mut self.errors {
+                writer.write_record(self.cells.iter().map(String::as_str).chain([messages.as_str()]))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&mut self) -> std::io::Result<SinkOffsets> {
+        let offset = |writer: &mut Option<csv::Writer<File>>| -> std::io::Result<u64> {
+            match writer {
+                Some(w) => {
+                    w.flush()?;
+                    let mut file: &File = w.get_ref();
+                    file.stream_position()
+                }
+                None => Ok(0),
+            }
+        };
+        Ok(SinkOffsets { results: offset(&mut self.results)?, errors: offset(&mut self.errors)? })
+    }
+}

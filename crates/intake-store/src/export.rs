@@ -1,0 +1,38 @@
+//! Exporting contacts as rows of text: what a user sees of the store.
+
+use intake_core::model::{Channel, ContactId};
+use rusqlite::params;
+
+use crate::{SqliteStore, StoreError};
+
+/// One exported contact: its header-aligned cells.
+pub type ExportRow = Vec<String>;
+
+impl SqliteStore {
+    /// The export header: `id`, every field, the subscriptions, `tags`, `lists`.
+    pub fn export_header(&self) -> Vec<String> {
+        let mut header = vec!["id".to_string()];
+        header.extend(self.schema.fields().iter().map(|f| f.name.clone()));
+        header.extend(Channel::ALL.iter().map(|c| c.field_name().to_string()));
+        header.extend(["tags".to_string(), "lists".to_string()]);
+        header
+    }
+
+    /// Calls `row` for every contact in id order, with its cells in `export_header` order.
+    pub fn export_contacts(&self, row: &mut dyn FnMut(ExportRow) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let sql = format!("{} WHERE workspace_id = ?1 ORDER BY id", Self::contact_select());
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params![self.workspace_id])?;
+        while let Some(r) = rows.next()? {
+            let contact = self.contact_from_row(r)?;
+            let id: ContactId = contact.id;
+            let mut cells = vec![id.to_string()];
+            cells.extend(contact.values.into_iter().map(Option::unwrap_or_default));
+            cells.extend(contact.subscriptions.iter().map(|s| s.as_str().to_string()));
+            cells.push(self.tag_names(id)?.join("|"));
+            cells.push(self.list_names(id)?.join("|"));
+            row(cells)?;
+        }
+        Ok(())
+    }
+}

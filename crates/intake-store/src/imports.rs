@@ -1,0 +1,175 @@
+//! Import records: every import is recorded when it starts (file, options, state), carries
+//! its checkpoint while it runs, and its counts when it ends.
+
+use intake_core::model::ImportId;
+use intake_core::plan::ImportOptions;
+use intake_core::report::Checkpoint;
+use rusqlite::{OptionalExtension, params};
+
+use crate::{SqliteStore, StoreError, now};
+
+/// Where an import stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportState {
+    /// Started and not finished: running, or killed (then `imports resume` finishes it).
+    Running,
+    /// Every row has its outcome.
+    Completed,
+    /// Stopped by an error; can be resumed once the cause is fixed.
+    Failed,
+    /// Undone.
+    Undone,
+}
+
+impl ImportState {
+    /// The state's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportState::Running => "running",
+            ImportState::Completed => "completed",
+            ImportState::Failed => "failed",
+            ImportState::Undone => "undone",
+        }
+    }
+
+    fn parse(text: &str) -> Option<ImportState> {
+        [Self::Running, Self::Completed, Self::Failed, Self::Undone].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// One import as recorded.
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    /// Its id.
+    pub id: ImportId,
+    /// The file's name as given.
+    pub file_name: String,
+    /// The file's path, to read it again on resume.
+    pub source_path: String,
+    /// The options it runs with.
+    pub options: ImportOptions,
+    /// Whether it was a dry run.
+    pub dry_run: bool,
+    /// Where it stands.
+    pub state: ImportState,
+    /// Its progress and counts.
+    pub checkpoint: Checkpoint,
+    /// The results file, if one was asked for.
+    pub results_path: Option<String>,
+    /// The error file, if one was asked for.
+    pub errors_path: Option<String>,
+    /// Why it failed, if it did.
+    pub message: Option<String>,
+    /// Start, in seconds since the epoch.
+    pub started_at: i64,
+    /// End, in seconds since the epoch.
+    pub finished_at: Option<i64>,
+}
+
+/// What is recorded when an import starts.
+pub struct NewImport<'a> {
+    /// The file's name as given.
+    pub file_name: &'a str,
+    /// The file's path.
+    pub source_path: &'a str,
+    /// The options.
+    pub options: &'a ImportOptions,
+    /// Whether it is a dry run.
+    pub dry_run: bool,
+    /// The results file.
+    pub results_path: Option<&'a str>,
+    /// The error file.
+    pub errors_path: Option<&'a str>,
+}
+
+const COLUMNS: &str = "id, file_name, source_path, options, dry_run, state, checkpoint, results_path, \
+                       errors_path, message, started_at, finished_at";
+
+fn json_error(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+impl SqliteStore {
+    /// Records a new import in state `running` and returns its id.
+    pub fn create_import(&mut self, new: &NewImport<'_>) -> Result<ImportId, StoreError> {
+        let options = serde_json::to_string(new.options).map_err(json_error)?;
+        let checkpoint = serde_json::to_string(&Checkpoint::default()).map_err(json_error)?;
+        self.conn.execute(
+            "INSERT INTO imports (workspace_id, file_name, source_path, options, dry_run, state, checkpoint, \
+             results_path, errors_path, started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
+            params![
+                self.workspace_id, new.file_name, new.source_path, options, new.dry_run, checkpoint,
+                new.results_path, new.errors_path, now()
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Stores the options of an import (the import tag is known only once its id is).
+    pub fn set_import_options(&mut self, id: ImportId, options: &ImportOptions) -> Result<(), StoreError> {
+        let options = serde_json::to_string(options).map_err(json_error)?;
+        self.conn.execute(
+            "UPDATE imports SET options = ?1 WHERE workspace_id = ?2 AND id = ?3",
+            params![options, self.workspace_id, id],
+        )?;
+        Ok(())
+    }
+
+    /// Records the end of an import with its final checkpoint.
+    pub fn finish_import(&mut self, id: ImportId, state: ImportState, checkpoint: Option<&Checkpoint>, message: Option<&str>) -> Result<(), StoreError> {
+        let checkpoint = checkpoint.map(serde_json::to_string).transpose().map_err(json_error)?;
+        self.conn.execute(
+            "UPDATE imports SET state = ?1, checkpoint = coalesce(?2, checkpoint), message = ?3, finished_at = ?4 \
+             WHERE workspace_id = ?5 AND id = ?6",
+            params![state.as_str(), checkpoint, message, now(), self.workspace_id, id],
+        )?;
+        Ok(())
+    }
+
+    /// Marks an import as running again (resume).
+    pub fn reopen_import(&mut self, id: ImportId) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE imports SET state = 'running', message = NULL, finished_at = NULL WHERE workspace_id = ?1 AND id = ?2",
+            params![self.workspace_id, id],
+        )?;
+        Ok(())
+    }
+
+    /// The import with this id.
+    pub fn import(&self, id: ImportId) -> Result<ImportRecord, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM imports WHERE workspace_id = ?1 AND id = ?2");
+        let record = self.conn.query_row(&sql, params![self.workspace_id, id], read_record).optional()?;
+        record.ok_or_else(|| StoreError::Invalid(format!("no import with id {id}")))?
+    }
+
+    /// Every import of the workspace, newest first.
+    pub fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM imports WHERE workspace_id = ?1 ORDER BY id DESC");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![self.workspace_id], read_record)?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(|r| r)).collect()
+    }
+}
+
+fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportRecord, StoreError>> {
+    let options: String = row.get(3)?;
+    let state: String = row.get(5)?;
+    let checkpoint: String = row.get(6)?;
+    let build = || -> Result<ImportRecord, StoreError> {
+        Ok(ImportRecord {
+            id: row.get(0)?,
+            file_name: row.get(1)?,
+            source_path: row.get(2)?,
+            options: serde_json::from_str(&options).map_err(json_error)?,
+            dry_run: row.get(4)?,
+            state: ImportState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("import state {state}")))?,
+            checkpoint: serde_json::from_str(&checkpoint).map_err(json_error)?,
+            results_path: row.get(7)?,
+            errors_path: row.get(8)?,
+            message: row.get(9)?,
+            started_at: row.get(10)?,
+            finished_at: row.get(11)?,
+        })
+    };
+    Ok(build())
+}
