@@ -1,0 +1,155 @@
+//! Test helpers: a fresh workspace (temp dir + database) per test, running the real `intake`
+//! binary, and reading back what a user would see (JSON counts, exported contacts, results
+//! files). `Workspace::import` checks the invariants after every import.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// One test's private store and files.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+/// A contact as exported: header → cell.
+pub type Row = HashMap<String, String>;
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path("intake.db")
+    }
+
+    /// Writes a file into the workspace and returns its path.
+    pub fn file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, content).expect("write test file");
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_intake"));
+        command.arg("--db").arg(self.db()).args(args);
+        command
+    }
+
+    /// Runs `intake ARGS` and returns its output, whatever the exit code.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run intake")
+    }
+
+    /// Runs `intake ARGS`, requires success, returns standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "intake {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
+    /// Runs `intake ARGS`, requires failure, returns standard error.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(!output.status.success(), "intake {args:?} should have failed");
+        String::from_utf8(output.stderr).expect("utf-8 output")
+    }
+
+    /// Imports `file` with `--json --results` and the extra args; checks that every row has
+    /// exactly one outcome (counts add up, results file has one line per row) and returns the
+    /// counts and the results file's rows.
+    pub fn import(&self, file: &Path, extra: &[&str]) -> (Counts, Vec<Row>) {
+        let results = self.path("results.csv");
+        let mut args = vec!["import", path_str(file), "--json", "--results", path_str(&results)];
+        args.extend_from_slice(extra);
+        let stdout = self.ok(&args);
+        let json: Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+        let counts = Counts::from_json(&json);
+        assert_eq!(
+            counts.imported + counts.updated + counts.skipped + counts.errors,
+            counts.rows,
+            "counts must add up to the rows read: {counts:?}"
+        );
+        let rows = read_csv(&results);
+        assert_eq!(rows.len() as u64, counts.rows, "the results file lists every row");
+        for row in &rows {
+            let status = &row["Import Status"];
+            assert!(["Imported", "Updated", "Skipped", "Error"].contains(&status.as_str()), "status {status}");
+        }
+        (counts, rows)
+    }
+
+    /// The store's contacts as `intake contacts export --format csv` writes them.
+    pub fn contacts(&self) -> Vec<Row> {
+        let out = self.path("export.csv");
+        self.ok(&["contacts", "export", "--format", "csv", "--output", path_str(&out)]);
+        read_csv(&out)
+    }
+
+    /// The exported contact whose `column` is `value`.
+    pub fn contact_by(&self, column: &str, value: &str) -> Row {
+        let contacts = self.contacts();
+        let found: Vec<&Row> = contacts.iter().filter(|c| c[column] == value).collect();
+        assert_eq!(found.len(), 1, "exactly one contact with {column}={value}: {contacts:?}");
+        found[0].clone()
+    }
+}
+
+/// The counts `intake import --json` prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub rows: u64,
+    pub imported: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    pub import_id: String,
+}
+
+impl Counts {
+    fn from_json(json: &Value) -> Counts {
+        let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
+        Counts {
+            rows: n("rows"),
+            imported: n("imported"),
+            updated: n("updated"),
+            skipped: n("skipped"),
+            errors: n("errors"),
+            import_id: json["import_id"].as_str().expect("import_id").to_string(),
+        }
+    }
+
+    /// `(imported, updated, skipped, errors)`.
+    pub fn tuple(&self) -> (u64, u64, u64, u64) {
+        (self.imported, self.updated, self.skipped, self.errors)
+    }
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// A CSV file as rows of header → cell.
+pub fn read_csv(path: &Path) -> Vec<Row> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).expect("open csv");
+    let headers = reader.headers().expect("headers").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}

@@ -1,0 +1,356 @@
+//! End-to-end tests of `intake import` through the real binary: purposes, overwrite policy,
+//! identity, subscriptions, dry runs, results files and mapping.
+
+mod common;
+
+use common::{Workspace, path_str};
+
+const BASE: &str = "\
+First Name,Last Name,Email,Phone,Company
+Anna,Schmidt,anna@example.com,+4915123456789,Acme
+Bruno,Meyer,bruno@example.com,+4915198765432,
+";
+
+fn with_base() -> Workspace {
+    let ws = Workspace::new();
+    let base = ws.file("base.csv", BASE);
+    let (counts, _) = ws.import(&base, &["--no-import-tag"]);
+    assert_eq!(counts.tuple(), (2, 0, 0, 0));
+    ws
+}
+
+const CHANGES: &str = "\
+First Name,Email,Company
+Anna,anna@example.com,NewCo
+Carla,carla@example.com,Carla Ltd
+";
+
+#[test]
+fn add_creates_new_contacts_and_skips_existing_ones() {
+    let ws = with_base();
+    let file = ws.file("changes.csv", CHANGES);
+    let (counts, rows) = ws.import(&file, &["--purpose", "add"]);
+    assert_eq!(counts.tuple(), (1, 0, 1, 0));
+    assert_eq!(rows[0]["Import Status"], "Skipped");
+    assert!(rows[0]["Errors"].contains("exists"), "{:?}", rows[0]);
+    assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "Acme");
+    assert_eq!(ws.contact_by("email", "carla@example.com")["company"], "Carla Ltd");
+}
+
+#[test]
+fn update_changes_existing_contacts_and_skips_new_ones() {
+    let ws = with_base();
+    let file = ws.file("changes.csv", CHANGES);
+    let (counts, rows) = ws.import(&file, &["--purpose", "update"]);
+    assert_eq!(counts.tuple(), (0, 1, 1, 0));
+    assert_eq!(rows[1]["Import Status"], "Skipped");
+    assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "NewCo");
+    assert_eq!(ws.contacts().len(), 2, "no contact was created");
+}
+
+#[test]
+fn add_update_does_both() {
+    let ws = with_base();
+    let file = ws.file("changes.csv", CHANGES);
+    let (counts, _) = ws.import(&file, &["--purpose", "add-update"]);
+    assert_eq!(counts.tuple(), (1, 1, 0, 0));
+    assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "NewCo");
+    assert_eq!(ws.contacts().len(), 3);
+}
+
+#[test]
+fn no_overwrite_fills_only_empty_fields() {
+    let ws = with_base();
+    let file = ws.file("changes.csv", "First Name,Email,Company\nAnna,anna@example.com,NewCo\nBruno,bruno@example.com,Meyer AG\n");
+    for purpose in ["update", "add-update"] {
+        let (counts, rows) = ws.import(&file, &["--purpose", purpose, "--no-overwrite", "--no-import-tag"]);
+        if purpose == "update" {
+            assert_eq!(counts.tuple(), (0, 1, 1, 0), "Anna unchanged, Bruno's empty company filled");
+            assert_eq!(rows[0]["Import Status"], "Skipped");
+        } else {
+            assert_eq!(counts.tuple(), (0, 0, 2, 0), "nothing left to fill");
+        }
+    }
+    assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "Acme");
+    assert_eq!(ws.contact_by("email", "bruno@example.com")["company"], "Meyer AG");
+}
+
+#[test]
+fn add_all_creates_every_row_even_duplicates() {
+    let ws = with_base();
+    let file = ws.file("all.csv", "First Name,Email\nAnna,anna@example.com\nAnna,ANNA@example.com\n");
+    let (counts, _) = ws.import(&file, &["--purpose", "add-all"]);
+    assert_eq!(counts.tuple(), (2, 0, 0, 0));
+    assert_eq!(ws.contacts().len(), 4);
+}
+
+/// Seed 003: contact A is identified by phone and has another e-mail in the file.
+#[test]
+fn a_file_value_overwrites_by_default_and_not_with_no_overwrite() {
+    for (flags, expected) in [(&[][..], "contact123@email.com"), (&["--no-overwrite"][..], "contactabc@email.com")] {
+        let ws = Workspace::new();
+        let a = ws.file("a.csv", "First Name,Email,Phone\nContact A,contactabc@email.com,+60123456789\n");
+        ws.import(&a, &[]);
+        let file = ws.file("b.csv", "First Name,Email,Phone\nContact A,contact123@email.com,+60123456789\n");
+        let mut args = vec!["--identifier", "phone"];
+        args.extend_from_slice(flags);
+        ws.import(&file, &args);
+        assert_eq!(ws.contact_by("phone", "+60123456789")["email"], expected, "flags {flags:?}");
+    }
+}
+
+/// Seed 003: two rows with the same identifier are both flagged and neither is applied.
+#[test]
+fn rows_sharing_an_identifier_are_all_errors() {
+    let ws = with_base();
+    let file = ws.file(
+        "dup.csv",
+        "First Name,Email,Company\nAnna,anna@example.com,One\nAnnie,Anna@Example.com,Two\nDora,dora@example.com,Three\n",
+    );
+    let errors = ws.path("errors.csv");
+    let (counts, rows) = ws.import(&file, &["--errors", path_str(&errors)]);
+    assert_eq!(counts.tuple(), (1, 0, 0, 2));
+    assert!(rows[0]["Errors"].contains("2 rows of this file"), "{:?}", rows[0]);
+    assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "Acme", "neither row applied");
+    let error_rows = common::read_csv(&errors);
+    assert_eq!(error_rows.len(), 2);
+    assert!(error_rows.iter().all(|r| r["Error"].contains("anna@example.com")));
+    assert_eq!(error_rows[1]["First Name"], "Annie", "original cells kept for re-upload");
+}
+
+/// Seed 003: e-mail addresses are not case-sensitive.
+#[test]
+fn email_identity_ignores_case() {
+    let ws = Workspace::new();
+    ws.import(&ws.file("a.csv", "First Name,Email\nJohn,john.smith@gmail.com\n"), &[]);
+    let (counts, _) = ws.import(&ws.file("b.csv", "First Name,Email,City\nJohn,John.Smith@gmail.com,Berlin\n"), &[]);
+    assert_eq!(counts.tuple(), (0, 1, 0, 0));
+    let contacts = ws.contacts();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0]["city"], "Berlin");
+}
+
+/// Seed 003: an identifier that two existing contacts share is an error on the row.
+#[test]
+fn an_identifier_shared_by_two_existing_contacts_is_an_error() {
+    let ws = Workspace::new();
+    let twice = ws.file("twice.csv", "First Name,Email\nAnna,anna@example.com\nAnna,anna@example.com\n");
+    ws.import(&twice, &["--purpose", "add-all"]);
+    let (counts, rows) = ws.import(&ws.file("u.csv", "First Name,Email,City\nAnna,anna@example.com,Rome\n"), &[]);
+    assert_eq!(counts.tuple(), (0, 0, 0, 1));
+    assert!(rows[0]["Errors"].contains("2 existing contacts"), "{:?}", rows[0]);
+    assert!(ws.contacts().iter().all(|c| c["city"].is_empty()));
+}
+
+#[test]
+fn a_phone_matches_whatever_way_it_is_written() {
+    let ws = Workspace::new();
+    ws.import(&ws.file("a.csv", "First Name,Phone\nAnna,+49 151 23456789\n"), &["--identifier", "phone"]);
+    for (i, written) in ["0049151 23456789", "0151 23456789", "151 23456789", "(0151) 234-567 89"].iter().enumerate() {
+        let file = ws.file("b.csv", &format!("First Name,Phone,Notes\nAnna,{written},note {i}\n"));
+        let (counts, _) = ws.import(&file, &["--identifier", "phone", "--default-region", "DE"]);
+        assert_eq!(counts.tuple(), (0, 1, 0, 0), "{written} is the same number");
+    }
+    let contacts = ws.contacts();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0]["phone"], "+4915123456789");
+    assert_eq!(contacts[0]["notes"], "note 3");
+}
+
+#[test]
+fn an_import_never_resubscribes_an_unsubscribed_contact() {
+    let ws = Workspace::new();
+    ws.import(&ws.file("a.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,unsubscribed\n"), &[]);
+    let file = ws.file("b.csv", "First Name,Email,Email Subscription,City\nAnna,anna@example.com,subscribed,Oslo\n");
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.tuple(), (0, 1, 0, 0), "the row still imports its other fields");
+    assert!(rows[0]["Notes"].contains("kept unsubscribed"), "{:?}", rows[0]);
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!(anna["email_subscription"], "unsubscribed");
+    assert_eq!(anna["city"], "Oslo");
+    // Only an explicit force re-subscribes.
+    ws.import(&file, &["--force-resubscribe"]);
+    assert_eq!(ws.contact_by("email", "anna@example.com")["email_subscription"], "subscribed");
+}
+
+#[test]
+fn unsubscribe_all_unsubscribes_every_contact_of_the_file_on_every_channel() {
+    let ws = with_base();
+    let file = ws.file("u.csv", "First Name,Email\nAnna,anna@example.com\nNew,new@example.com\n");
+    ws.import(&file, &["--unsubscribe-all"]);
+    for email in ["anna@example.com", "new@example.com"] {
+        let c = ws.contact_by("email", email);
+        for channel in ["email_subscription", "sms_subscription", "whatsapp_subscription"] {
+            assert_eq!(c[channel], "unsubscribed", "{email} {channel}");
+        }
+    }
+    assert_eq!(ws.contact_by("email", "bruno@example.com")["email_subscription"], "none");
+}
+
+const MIXED: &str = "\
+First Name,Email,Phone,Birthday
+Anna,anna@example.com,+4915123456789,1990-04-15
+Carla,carla@example.com,0151 1234567,1990-02-31
+Dora,dora@example.com,garbage,
+,nofirst@example.com,,
+Eve,eve@example.com,,2001-01-01
+";
+
+#[test]
+fn a_dry_run_reports_the_counts_of_the_real_import_and_writes_nothing() {
+    let ws = with_base();
+    let file = ws.file("mixed.csv", MIXED);
+    let errors = ws.path("dry-errors.csv");
+    let before = ws.contacts();
+    let (dry, _) = ws.import(&file, &["--dry-run", "--default-region", "DE", "--errors", path_str(&errors)]);
+    assert_eq!(ws.contacts(), before, "a dry run writes nothing");
+    assert_eq!(common::read_csv(&errors).len() as u64, dry.errors, "the dry run writes the error file");
+    let (real, _) = ws.import(&file, &["--default-region", "DE"]);
+    assert_eq!(dry.tuple(), real.tuple());
+    assert_eq!(real.tuple(), (1, 1, 0, 3));
+}
+
+#[test]
+fn every_bad_cell_of_a_row_is_reported_with_row_column_and_value() {
+    let ws = Workspace::new();
+    let file = ws.file("bad.csv", "First Name,Email,Phone,Birthday\nAnna,not-an-email,12ab,1990-02-31\n");
+    let (counts, rows) = ws.import(&file, &["--default-region", "DE"]);
+    assert_eq!(counts.errors, 1);
+    let errors = &rows[0]["Errors"];
+    for expected in ["row 2, column \"Email\", value \"not-an-email\"", "column \"Phone\", value \"12ab\"", "column \"Birthday\", value \"1990-02-31\": no such date"] {
+        assert!(errors.contains(expected), "{expected} in {errors}");
+    }
+    assert!(ws.contacts().is_empty());
+}
+
+#[test]
+fn placeholders_count_as_empty_with_a_note() {
+    let ws = Workspace::new();
+    let file = ws.file("p.csv", "First Name,Email,Phone,City\nAnna,anna@example.com,n/a,NULL\n");
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.imported, 1);
+    assert!(rows[0]["Notes"].contains("\"n/a\" read as empty"), "{:?}", rows[0]);
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!(anna["phone"], "");
+    assert_eq!(anna["city"], "");
+}
+
+#[test]
+fn ragged_rows_are_errors_and_columns_stay_aligned() {
+    let ws = Workspace::new();
+    let file = ws.file("r.csv", "First Name,Email,City\nAnna,anna@example.com\nBen,ben@example.com,Rome,extra\nCleo,cleo@example.com,Paris\n");
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.tuple(), (1, 0, 0, 2));
+    assert!(rows[1]["Errors"].contains("extra cells: extra"), "{:?}", rows[1]);
+    assert_eq!(rows[2]["City"], "Paris");
+}
+
+#[test]
+fn a_first_name_is_required_to_create_unless_the_setting_is_off() {
+    let ws = Workspace::new();
+    let file = ws.file("n.csv", "Email\nanon@example.com\n");
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.errors, 1);
+    assert!(rows[0]["Errors"].contains("first name is required"));
+    ws.ok(&["settings", "set", "require-first-name", "false"]);
+    let (counts, _) = ws.import(&file, &[]);
+    assert_eq!(counts.imported, 1);
+}
+
+#[test]
+fn tags_lists_and_the_import_tag_are_added() {
+    let ws = Workspace::new();
+    let file = ws.file("t.csv", "First Name,Email,Tags\nAnna,anna@example.com,vip| fair \nBen,ben@example.com,\n");
+    let (counts, _) = ws.import(&file, &["--tag", "q4", "--list", "Newsletter"]);
+    let import_tag = format!("import-{}-{}", today(), counts.import_id);
+    let anna = ws.contact_by("email", "anna@example.com");
+    let mut tags: Vec<&str> = anna["tags"].split('|').collect();
+    tags.sort();
+    let mut expected = vec!["fair", "q4", "vip", import_tag.as_str()];
+    expected.sort();
+    assert_eq!(tags, expected);
+    assert_eq!(anna["lists"], "Newsletter");
+    assert_eq!(ws.contact_by("email", "ben@example.com")["lists"], "Newsletter");
+}
+
+#[test]
+fn importing_the_same_file_again_changes_nothing_and_with_the_tag_only_adds_it() {
+    let ws = Workspace::new();
+    let file = ws.file("same.csv", MIXED);
+    ws.import(&file, &["--default-region", "DE", "--tag", "fair"]);
+    let before = ws.contacts();
+    let (again, rows) = ws.import(&file, &["--default-region", "DE", "--tag", "fair", "--no-import-tag"]);
+    assert_eq!(again.tuple(), (0, 0, 2, 3));
+    assert!(rows.iter().filter(|r| r["Import Status"] == "Skipped").all(|r| r["Errors"].contains("no changes")));
+    assert_eq!(ws.contacts(), before);
+    let (tagged, _) = ws.import(&file, &["--default-region", "DE", "--tag", "fair"]);
+    assert_eq!(tagged.tuple(), (0, 2, 0, 3), "only the new import tag is added");
+    let after = ws.contacts();
+    for (old, new) in before.iter().zip(&after) {
+        for (column, value) in old {
+            if column != "tags" {
+                assert_eq!(&new[column], value, "{column}");
+            }
+        }
+        assert!(new["tags"].contains(&format!("import-{}-{}", today(), tagged.import_id)));
+    }
+}
+
+#[test]
+fn custom_fields_are_validated_by_type() {
+    let ws = Workspace::new();
+    ws.ok(&["fields", "add", "plan", "--type", "choice", "--choices", "free,pro"]);
+    ws.ok(&["fields", "add", "seats", "--type", "integer"]);
+    ws.ok(&["fields", "add", "interests", "--type", "multi_choice", "--choices", "golf,wine,art"]);
+    let file = ws.file(
+        "c.csv",
+        "First Name,Email,plan,seats,interests\nAnna,anna@example.com,PRO,12,Wine|golf\nBen,ben@example.com,gold,1.5,golf|cars\n",
+    );
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.tuple(), (1, 0, 0, 1));
+    let errors = &rows[1]["Errors"];
+    assert!(errors.contains("\"gold\" is not one of the choices"), "{errors}");
+    assert!(errors.contains("\"cars\""), "{errors}");
+    assert!(errors.contains("column \"seats\""), "{errors}");
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!((anna["plan"].as_str(), anna["seats"].as_str(), anna["interests"].as_str()), ("pro", "12", "wine|golf"));
+}
+
+#[test]
+fn mapping_overrides_skips_and_reports() {
+    let ws = Workspace::new();
+    let file = ws.file("m.csv", "Vorname,E-Mail,Handy,Internal\nAnna,anna@example.com,+4915123456789,x\n");
+    let out = ws.run(&["import", path_str(&file), "--map", "Vorname=first_name", "--map", "Handy=phone"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Internal"), "unmapped columns are reported: {stderr}");
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!((anna["first_name"].as_str(), anna["phone"].as_str()), ("Anna", "+4915123456789"));
+    // An explicit --map wins over a header that only matched by name …
+    ws.ok(&["import", path_str(&file), "--map", "Handy=email", "--map", "E-Mail=notes", "--map", "Vorname=first_name"]);
+    // … but two explicit maps, or two columns with one name, cannot share a field.
+    let err = ws.fails(&["import", path_str(&file), "--map", "Handy=phone", "--map", "Internal=phone"]);
+    assert!(err.contains("mapped twice") && err.contains("Handy") && err.contains("Internal"), "{err}");
+    let twice = ws.file("twice.csv", "First Name,Email,email
+Anna,a@example.com,b@example.com\n");
+    let err = ws.fails(&["import", path_str(&twice)]);
+    assert!(err.contains("mapped twice"), "{err}");
+    let err = ws.fails(&["import", path_str(&file), "--map", "Nope=phone"]);
+    assert!(err.contains("no column \"Nope\""), "{err}");
+    let err = ws.fails(&["import", path_str(&file), "--skip", "E-Mail", "--map", "Vorname=first_name"]);
+    assert!(err.contains("identifier"), "{err}");
+}
+
+#[test]
+fn imports_are_listed_with_their_state() {
+    let ws = with_base();
+    let listed: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    let first = &listed.as_array().expect("array")[0];
+    assert_eq!(first["state"], "completed");
+    assert_eq!(first["id"], "1");
+    assert_eq!(first["rows"], 2);
+}
+
+fn today() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()
+}

@@ -1,0 +1,166 @@
+//! End-to-end tests of what happens around an import: killed and resumed, undone, and the
+//! suppression that outlives a deleted contact.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use common::{Workspace, path_str, read_csv};
+
+/// A file of `rows` contacts, every 50th row bad, with messy phones.
+fn big_file(rows: usize) -> String {
+    let mut text = String::from("First Name,Last Name,Email,Phone,City\n");
+    for i in 0..rows {
+        let email = if i % 50 == 7 { format!("broken{i}.example.com") } else { format!("person{i}@example.com") };
+        let phone = match i % 3 {
+            0 => format!("+49 151 {:08}", 10_000_000 + i),
+            1 => format!("0151 {:08}", 10_000_000 + i),
+            _ => format!("151{:08}", 10_000_000 + i),
+        };
+        let _ = writeln!(text, "Name{i},Family{},{email},{phone},City{}", i % 97, i % 13);
+    }
+    text
+}
+
+fn checkpoint_rows(ws: &Workspace) -> u64 {
+    let Ok(conn) = rusqlite::Connection::open_with_flags(ws.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+        return 0;
+    };
+    let checkpoint: rusqlite::Result<String> = conn.query_row("SELECT checkpoint FROM imports WHERE id = 1", [], |r| r.get(0));
+    checkpoint
+        .ok()
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
+        .and_then(|c| c["rows_done"].as_u64())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one() {
+    const ROWS: usize = 300_000;
+    let reference = Workspace::new();
+    let file = reference.file("big.csv", &big_file(ROWS));
+    let args = ["--default-region", "DE", "--batch-size", "2000"];
+    let (expected, _) = reference.import(&file, &args);
+    assert_eq!(expected.rows, ROWS as u64);
+
+    let ws = Workspace::new();
+    let results = ws.path("results.csv");
+    let mut child = ws
+        .command(&["import", path_str(&file), "--results", path_str(&results)])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start import");
+    let started = Instant::now();
+    while checkpoint_rows(&ws) < 4000 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint within a minute");
+        assert!(child.try_wait().expect("poll").is_none(), "the import ended before it could be killed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+
+    let done = checkpoint_rows(&ws);
+    assert!(done < ROWS as u64, "killed mid-way ({done} rows committed)");
+    assert_eq!(done % 2000, 0, "only whole batches are committed");
+    let stored = ws.contacts().len() as u64;
+    let listed: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    let killed = &listed[0];
+    assert_eq!(killed["state"], "running");
+    assert_eq!(stored, killed["imported"].as_u64().expect("imported"), "the store holds exactly the committed batches");
+
+    let resumed: serde_json::Value = serde_json::from_str(ws.ok(&["imports", "resume", "1", "--json"]).trim()).expect("json");
+    for key in ["rows", "imported", "updated", "skipped", "errors"] {
+        let want = match key {
+            "rows" => expected.rows,
+            "imported" => expected.imported,
+            "updated" => expected.updated,
+            "skipped" => expected.skipped,
+            _ => expected.errors,
+        };
+        assert_eq!(resumed[key].as_u64(), Some(want), "{key}");
+    }
+    assert_eq!(ws.contacts(), reference.contacts(), "same final store");
+    let (resumed_results, reference_results) = (read_csv(&results), read_csv(&reference.path("results.csv")));
+    assert_eq!(resumed_results.len(), ROWS);
+    assert_eq!(resumed_results, reference_results, "the results file lists every row once");
+    let again = ws.fails(&["imports", "resume", "1"]);
+    assert!(again.contains("completed"), "{again}");
+}
+
+const BASE: &str = "\
+First Name,Email,Company,Email Subscription
+Anna,anna@example.com,Acme,subscribed
+Bruno,bruno@example.com,,subscribed
+";
+
+#[test]
+fn undo_restores_the_store_to_what_it_was() {
+    let ws = Workspace::new();
+    ws.import(&ws.file("base.csv", BASE), &["--tag", "base"]);
+    let before = ws.contacts();
+    let change = ws.file(
+        "change.csv",
+        "First Name,Email,Company,Email Subscription,Tags\nAnna,anna@example.com,NewCo,,new-tag\nBruno,bruno@example.com,Meyer AG,,\nCarla,carla@example.com,Carla Ltd,subscribed,x\n",
+    );
+    let (counts, _) = ws.import(&change, &["--list", "Fair", "--tag", "base"]);
+    assert_eq!(counts.tuple(), (1, 2, 0, 0));
+    let undo: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "undo", &counts.import_id, "--json"])).expect("json");
+    assert_eq!(undo["deleted"], 1);
+    assert_eq!(undo["restored"], 2);
+    assert_eq!(ws.contacts(), before);
+    let listed: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    assert_eq!(listed[0]["state"], "undone");
+    let again = ws.fails(&["imports", "undo", &counts.import_id]);
+    assert!(again.contains("already undone"), "{again}");
+}
+
+#[test]
+fn undo_lists_values_changed_since_and_leaves_them() {
+    let ws = Workspace::new();
+    ws.import(&ws.file("base.csv", BASE), &[]);
+    let (first, _) = ws.import(&ws.file("a.csv", "First Name,Email,Company\nAnna,anna@example.com,NewCo\n"), &[]);
+    ws.import(&ws.file("b.csv", "First Name,Email,Company\nAnna,anna@example.com,Later Inc\n"), &[]);
+    let undo: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "undo", &first.import_id, "--json"])).expect("json");
+    assert_eq!(undo["restored"], 0);
+    let conflicts = undo["conflicts"].as_array().expect("conflicts");
+    assert_eq!(conflicts.len(), 1);
+    assert!(conflicts[0].as_str().expect("text").contains("company"), "{conflicts:?}");
+    assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "Later Inc");
+}
+
+#[test]
+fn undo_never_resubscribes() {
+    let ws = Workspace::new();
+    ws.import(&ws.file("base.csv", BASE), &[]);
+    let (unsub, _) = ws.import(&ws.file("u.csv", "First Name,Email,Email Subscription\nBruno,bruno@example.com,unsubscribed\n"), &[]);
+    let undo: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "undo", &unsub.import_id, "--json"])).expect("json");
+    assert_eq!(undo["kept_unsubscribed"].as_array().map(Vec::len), Some(1));
+    assert_eq!(ws.contact_by("email", "bruno@example.com")["email_subscription"], "unsubscribed");
+}
+
+#[test]
+fn an_unsubscribe_outlives_the_deletion_of_the_contact() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "a.csv",
+        "First Name,Email,Phone,Email Subscription,SMS Subscription\nAnna,anna@example.com,+4915123456789,unsubscribed,subscribed\nBen,ben@example.com,+4915198765432,unsubscribed,\n",
+    );
+    ws.import(&file, &[]);
+    ws.ok(&["contacts", "delete", "--email", "ANNA@example.com"]);
+    ws.ok(&["contacts", "delete", "--phone", "0151 98765432", "--default-region", "DE"]);
+    assert!(ws.contacts().is_empty());
+    let back = ws.file(
+        "b.csv",
+        "First Name,Email,Phone,Email Subscription\nAnna,anna@example.com,,subscribed\nBen,,+4915198765432,\n",
+    );
+    let (counts, rows) = ws.import(&back, &["--purpose", "add-all"]);
+    assert_eq!(counts.imported, 2);
+    assert!(rows[0]["Notes"].contains("suppression"), "{:?}", rows[0]);
+    let anna = ws.contact_by("first_name", "Anna");
+    assert_eq!(anna["email_subscription"], "unsubscribed");
+    assert_eq!(anna["sms_subscription"], "none", "only what she unsubscribed from");
+    assert_eq!(ws.contact_by("first_name", "Ben")["email_subscription"], "unsubscribed", "found by phone");
+}
