@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import a CSV file of contacts.
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// List, resume or undo imports.
     #[command(subcommand)]
     Imports(ImportsCommand),

@@ -319,6 +319,18 @@ impl ImportStore for SqliteStore {
     }
 
     fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+        let result = self.commit_batch(batch);
+        if result.is_err() {
+            // Tags or lists created inside the rolled-back transaction do not exist.
+            self.tag_ids.clear();
+            self.list_ids.clear();
+        }
+        result
+    }
+}
+
+impl SqliteStore {
+    fn commit_batch(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
         let checkpoint = serde_json::to_string(batch.checkpoint).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let tx = self.conn.transaction()?;
         {

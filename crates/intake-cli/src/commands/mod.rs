@@ -17,7 +17,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut store = SqliteStore::open(&cli.db, &cli.workspace)
         .with_context(|| format!("opening the store {}", cli.db.display()))?;
     match cli.command {
-        Command::Import(args) => import::import(&mut store, args),
+        Command::Import(args) => import::import(&mut store, *args),
         Command::Imports(command) => imports::run(&mut store, command),
         Command::Fields(command) => fields::run(&mut store, command),
         Command::Contacts(command) => contacts::run(&mut store, command),

@@ -48,24 +48,25 @@ impl<'a> Decider<'a> {
             messages: Vec::new(),
             notes: row.notes.clone(),
         };
-        if !row.errors.is_empty() {
-            outcome.messages = row.errors.iter().map(ToString::to_string).collect();
-            return (outcome, None);
-        }
         let id_name = self.options.identifier.name();
         let key = row.key.as_deref().unwrap_or("");
+        let duplicate = match matched {
+            MatchState::DuplicateInFile(n) => Some(format!(
+                "row {}: {n} rows of this file have the {id_name} {key:?}; none of them was imported",
+                outcome.row
+            )),
+            _ => None,
+        };
+        if !row.errors.is_empty() || duplicate.is_some() {
+            outcome.messages = row.errors.iter().map(ToString::to_string).chain(duplicate).collect();
+            return (outcome, None);
+        }
         let write = match matched {
             MatchState::NoKey => {
                 outcome.messages.push(format!("row {}: the identifier {id_name} is empty", outcome.row));
                 None
             }
-            MatchState::DuplicateInFile(n) => {
-                outcome.messages.push(format!(
-                    "row {}: {n} rows of this file have the {id_name} {key:?}; none of them was imported",
-                    outcome.row
-                ));
-                None
-            }
+            MatchState::DuplicateInFile(_) => None,
             MatchState::Ambiguous(n) => {
                 outcome.messages.push(format!(
                     "row {}: {n} existing contacts have the {id_name} {key:?}; merge them first",

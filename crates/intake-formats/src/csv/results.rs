@@ -92,10 +92,8 @@ impl ResultSink for ResultsWriter {
             let extra = [outcome.status.as_str(), messages.as_str(), notes.as_str()];
             writer.write_record(self.cells.iter().map(String::as_str).chain(extra))?;
         }
-        if outcome.status == Status::Error {
-            if let Some(writer) = &mut self.errors {
-                writer.write_record(self.cells.iter().map(String::as_str).chain([messages.as_str()]))?;
-            }
+        if let (Status::Error, Some(writer)) = (outcome.status, &mut self.errors) {
+            writer.write_record(self.cells.iter().map(String::as_str).chain([messages.as_str()]))?;
         }
         Ok(())
     }
