@@ -77,6 +77,42 @@ impl SqliteStore {
         names.collect()
     }
 
+    /// The contacts with `ids` (sorted), read with one range scan per table over
+    /// `first..=last`.
+    fn load_contact_range(&self, ids: &[ContactId], first: ContactId, last: ContactId) -> Result<Vec<StoredContact>, StoreError> {
+        let wanted = |id: ContactId| ids.binary_search(&id).is_ok();
+        let sql = format!("{} WHERE workspace_id = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id", Self::contact_select());
+        let mut contacts = Vec::with_capacity(ids.len());
+        {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![self.workspace_id, first, last])?;
+            while let Some(row) = rows.next()? {
+                let id: ContactId = row.get(0)?;
+                if wanted(id) {
+                    contacts.push(self.contact_from_row(row)?);
+                }
+            }
+        }
+        let position = |contacts: &[StoredContact], id: ContactId| contacts.binary_search_by_key(&id, |c| c.id).ok();
+        let memberships = [
+            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
+             WHERE ct.workspace_id = ?1 AND ct.contact_id BETWEEN ?2 AND ?3",
+            "SELECT m.contact_id, l.name FROM list_members m JOIN lists l ON l.id = m.list_id \
+             WHERE m.workspace_id = ?1 AND m.contact_id BETWEEN ?2 AND ?3",
+        ];
+        for (is_list, sql) in memberships.iter().enumerate() {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params![self.workspace_id, first, last])?;
+            while let Some(row) = rows.next()? {
+                let Some(at) = position(&contacts, row.get(0)?) else { continue };
+                let name: String = row.get(1)?;
+                let names = if is_list == 1 { &mut contacts[at].lists } else { &mut contacts[at].tags };
+                names.push(name);
+            }
+        }
+        Ok(contacts)
+    }
+
     /// A contact with its tags and lists.
     pub(crate) fn load_contact(&self, id: ContactId) -> Result<Option<StoredContact>, StoreError> {
         let sql = format!("{} WHERE workspace_id = ?1 AND id = ?2", Self::contact_select());
@@ -286,11 +322,18 @@ impl ImportStore for SqliteStore {
     }
 
     fn load_contacts(&mut self, ids: &[ContactId]) -> Result<Vec<StoredContact>, StoreError> {
-        let mut contacts = Vec::with_capacity(ids.len());
-        for id in ids {
-            contacts.extend(self.load_contact(*id)?);
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
+        // Ids of a batch come sorted; when they are dense (re-importing a file), three range
+        // scans beat three point queries per contact by far. Sparse ids get point queries.
+        let dense = (last - first) < 4 * ids.len() as i64;
+        if !dense {
+            let mut contacts = Vec::with_capacity(ids.len());
+            for id in ids {
+                contacts.extend(self.load_contact(*id)?);
+            }
+            return Ok(contacts);
         }
-        Ok(contacts)
+        self.load_contact_range(ids, *first, *last)
     }
 
     fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, StoreError> {

@@ -23,7 +23,6 @@ pub struct ResultsWriter {
     header_len: usize,
     results: Option<csv::Writer<File>>,
     errors: Option<csv::Writer<File>>,
-    cells: Vec<String>,
 }
 
 impl ResultsWriter {
@@ -43,14 +42,14 @@ impl ResultsWriter {
         let errors = errors
             .map(|p| open_one(p, delimiter, headers, &["Error"], resume_at.map(|o| o.errors)))
             .transpose()?;
-        Ok(ResultsWriter { header_len: headers.len(), results, errors, cells: Vec::new() })
+        Ok(ResultsWriter { header_len: headers.len(), results, errors })
     }
 
-    fn fill_cells(&mut self, record: &Record) {
-        self.cells.clear();
-        // Extra cells of a ragged row are named in its error; the columns stay aligned.
-        self.cells.extend(record.iter().take(self.header_len).map(str::to_string));
-        self.cells.resize(self.header_len, String::new());
+    /// The row's cells cut or padded to the header's width: extra cells of a ragged row are
+    /// named in its error, and the status columns stay aligned.
+    fn cells(header_len: usize, record: &Record) -> impl Iterator<Item = &str> {
+        let padding = header_len.saturating_sub(record.len());
+        record.iter().take(header_len).chain(std::iter::repeat_n("", padding))
     }
 }
 
@@ -85,15 +84,14 @@ impl ResultSink for ResultsWriter {
         if self.results.is_none() && (self.errors.is_none() || outcome.status != Status::Error) {
             return Ok(());
         }
-        self.fill_cells(record);
         let messages = outcome.messages.join("; ");
         if let Some(writer) = &mut self.results {
             let notes = outcome.notes.join("; ");
             let extra = [outcome.status.as_str(), messages.as_str(), notes.as_str()];
-            writer.write_record(self.cells.iter().map(String::as_str).chain(extra))?;
+            writer.write_record(Self::cells(self.header_len, record).chain(extra))?;
         }
         if let (Status::Error, Some(writer)) = (outcome.status, &mut self.errors) {
-            writer.write_record(self.cells.iter().map(String::as_str).chain([messages.as_str()]))?;
+            writer.write_record(Self::cells(self.header_len, record).chain([messages.as_str()]))?;
         }
         Ok(())
     }
