@@ -75,7 +75,12 @@ pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) {
         return;
     }
     let verb = if record.dry_run { "would be" } else { "" };
-    println!("import {}{}: {} rows", record.id, if record.dry_run { " (dry run, nothing written)" } else { "" }, counts.rows);
+    println!(
+        "import {}{}: {} rows",
+        record.id,
+        if record.dry_run { " (dry run, nothing written)" } else { "" },
+        counts.rows
+    );
     println!("  imported {verb} {:>10}", counts.imported);
     println!("  updated  {verb} {:>10}", counts.updated);
     println!("  skipped  {verb} {:>10}{}", counts.skipped, reasons(counts));

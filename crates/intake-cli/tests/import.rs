@@ -61,7 +61,10 @@ fn add_update_does_both() {
 #[test]
 fn no_overwrite_fills_only_empty_fields() {
     let ws = with_base();
-    let file = ws.file("changes.csv", "First Name,Email,Company\nAnna,anna@example.com,NewCo\nBruno,bruno@example.com,Meyer AG\n");
+    let file = ws.file(
+        "changes.csv",
+        "First Name,Email,Company\nAnna,anna@example.com,NewCo\nBruno,bruno@example.com,Meyer AG\n",
+    );
     for purpose in ["update", "add-update"] {
         let (counts, rows) = ws.import(&file, &["--purpose", purpose, "--no-overwrite", "--no-import-tag"]);
         if purpose == "update" {
@@ -87,7 +90,9 @@ fn add_all_creates_every_row_even_duplicates() {
 /// Seed 003: contact A is identified by phone and has another e-mail in the file.
 #[test]
 fn a_file_value_overwrites_by_default_and_not_with_no_overwrite() {
-    for (flags, expected) in [(&[][..], "contact123@email.com"), (&["--no-overwrite"][..], "contactabc@email.com")] {
+    for (flags, expected) in
+        [(&[][..], "contact123@email.com"), (&["--no-overwrite"][..], "contactabc@email.com")]
+    {
         let ws = Workspace::new();
         let a = ws.file("a.csv", "First Name,Email,Phone\nContact A,contactabc@email.com,+60123456789\n");
         ws.import(&a, &[]);
@@ -123,7 +128,8 @@ fn rows_sharing_an_identifier_are_all_errors() {
 fn email_identity_ignores_case() {
     let ws = Workspace::new();
     ws.import(&ws.file("a.csv", "First Name,Email\nJohn,john.smith@gmail.com\n"), &[]);
-    let (counts, _) = ws.import(&ws.file("b.csv", "First Name,Email,City\nJohn,John.Smith@gmail.com,Berlin\n"), &[]);
+    let (counts, _) =
+        ws.import(&ws.file("b.csv", "First Name,Email,City\nJohn,John.Smith@gmail.com,Berlin\n"), &[]);
     assert_eq!(counts.tuple(), (0, 1, 0, 0));
     let contacts = ws.contacts();
     assert_eq!(contacts.len(), 1);
@@ -136,7 +142,8 @@ fn an_identifier_shared_by_two_existing_contacts_is_an_error() {
     let ws = Workspace::new();
     let twice = ws.file("twice.csv", "First Name,Email\nAnna,anna@example.com\nAnna,anna@example.com\n");
     ws.import(&twice, &["--purpose", "add-all"]);
-    let (counts, rows) = ws.import(&ws.file("u.csv", "First Name,Email,City\nAnna,anna@example.com,Rome\n"), &[]);
+    let (counts, rows) =
+        ws.import(&ws.file("u.csv", "First Name,Email,City\nAnna,anna@example.com,Rome\n"), &[]);
     assert_eq!(counts.tuple(), (0, 0, 0, 1));
     assert!(rows[0]["Errors"].contains("2 existing contacts"), "{:?}", rows[0]);
     assert!(ws.contacts().iter().all(|c| c["city"].is_empty()));
@@ -146,7 +153,9 @@ fn an_identifier_shared_by_two_existing_contacts_is_an_error() {
 fn a_phone_matches_whatever_way_it_is_written() {
     let ws = Workspace::new();
     ws.import(&ws.file("a.csv", "First Name,Phone\nAnna,+49 151 23456789\n"), &["--identifier", "phone"]);
-    for (i, written) in ["0049151 23456789", "0151 23456789", "151 23456789", "(0151) 234-567 89"].iter().enumerate() {
+    for (i, written) in
+        ["0049151 23456789", "0151 23456789", "151 23456789", "(0151) 234-567 89"].iter().enumerate()
+    {
         let file = ws.file("b.csv", &format!("First Name,Phone,Notes\nAnna,{written},note {i}\n"));
         let (counts, _) = ws.import(&file, &["--identifier", "phone", "--default-region", "DE"]);
         assert_eq!(counts.tuple(), (0, 1, 0, 0), "{written} is the same number");
@@ -160,8 +169,12 @@ fn a_phone_matches_whatever_way_it_is_written() {
 #[test]
 fn an_import_never_resubscribes_an_unsubscribed_contact() {
     let ws = Workspace::new();
-    ws.import(&ws.file("a.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,unsubscribed\n"), &[]);
-    let file = ws.file("b.csv", "First Name,Email,Email Subscription,City\nAnna,anna@example.com,subscribed,Oslo\n");
+    ws.import(
+        &ws.file("a.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,unsubscribed\n"),
+        &[],
+    );
+    let file =
+        ws.file("b.csv", "First Name,Email,Email Subscription,City\nAnna,anna@example.com,subscribed,Oslo\n");
     let (counts, rows) = ws.import(&file, &[]);
     assert_eq!(counts.tuple(), (0, 1, 0, 0), "the row still imports its other fields");
     assert!(rows[0]["Notes"].contains("kept unsubscribed"), "{:?}", rows[0]);
@@ -217,7 +230,11 @@ fn every_bad_cell_of_a_row_is_reported_with_row_column_and_value() {
     let (counts, rows) = ws.import(&file, &["--default-region", "DE"]);
     assert_eq!(counts.errors, 1);
     let errors = &rows[0]["Errors"];
-    for expected in ["row 2, column \"Email\", value \"not-an-email\"", "column \"Phone\", value \"12ab\"", "column \"Birthday\", value \"1990-02-31\": no such date"] {
+    for expected in [
+        "row 2, column \"Email\", value \"not-an-email\"",
+        "column \"Phone\", value \"12ab\"",
+        "column \"Birthday\", value \"1990-02-31\": no such date",
+    ] {
         assert!(errors.contains(expected), "{expected} in {errors}");
     }
     assert!(ws.contacts().is_empty());
@@ -260,7 +277,8 @@ fn a_first_name_is_required_to_create_unless_the_setting_is_off() {
 #[test]
 fn tags_lists_and_the_import_tag_are_added() {
     let ws = Workspace::new();
-    let file = ws.file("t.csv", "First Name,Email,Tags\nAnna,anna@example.com,vip| fair \nBen,ben@example.com,\n");
+    let file =
+        ws.file("t.csv", "First Name,Email,Tags\nAnna,anna@example.com,vip| fair \nBen,ben@example.com,\n");
     let (counts, _) = ws.import(&file, &["--tag", "q4", "--list", "Newsletter"]);
     let import_tag = format!("import-{}-{}", today(), counts.import_id);
     let anna = ws.contact_by("email", "anna@example.com");
@@ -281,7 +299,9 @@ fn importing_the_same_file_again_changes_nothing_and_with_the_tag_only_adds_it()
     let before = ws.contacts();
     let (again, rows) = ws.import(&file, &["--default-region", "DE", "--tag", "fair", "--no-import-tag"]);
     assert_eq!(again.tuple(), (0, 0, 2, 3));
-    assert!(rows.iter().filter(|r| r["Import Status"] == "Skipped").all(|r| r["Errors"].contains("no changes")));
+    assert!(
+        rows.iter().filter(|r| r["Import Status"] == "Skipped").all(|r| r["Errors"].contains("no changes"))
+    );
     assert_eq!(ws.contacts(), before);
     let (tagged, _) = ws.import(&file, &["--default-region", "DE", "--tag", "fair"]);
     assert_eq!(tagged.tuple(), (0, 2, 0, 3), "only the new import tag is added");
@@ -313,7 +333,10 @@ fn custom_fields_are_validated_by_type() {
     assert!(errors.contains("\"cars\""), "{errors}");
     assert!(errors.contains("column \"seats\""), "{errors}");
     let anna = ws.contact_by("email", "anna@example.com");
-    assert_eq!((anna["plan"].as_str(), anna["seats"].as_str(), anna["interests"].as_str()), ("pro", "12", "wine|golf"));
+    assert_eq!(
+        (anna["plan"].as_str(), anna["seats"].as_str(), anna["interests"].as_str()),
+        ("pro", "12", "wine|golf")
+    );
 }
 
 #[test]
@@ -327,12 +350,24 @@ fn mapping_overrides_skips_and_reports() {
     let anna = ws.contact_by("email", "anna@example.com");
     assert_eq!((anna["first_name"].as_str(), anna["phone"].as_str()), ("Anna", "+4915123456789"));
     // An explicit --map wins over a header that only matched by name …
-    ws.ok(&["import", path_str(&file), "--map", "Handy=email", "--map", "E-Mail=notes", "--map", "Vorname=first_name"]);
+    ws.ok(&[
+        "import",
+        path_str(&file),
+        "--map",
+        "Handy=email",
+        "--map",
+        "E-Mail=notes",
+        "--map",
+        "Vorname=first_name",
+    ]);
     // … but two explicit maps, or two columns with one name, cannot share a field.
     let err = ws.fails(&["import", path_str(&file), "--map", "Handy=phone", "--map", "Internal=phone"]);
     assert!(err.contains("mapped twice") && err.contains("Handy") && err.contains("Internal"), "{err}");
-    let twice = ws.file("twice.csv", "First Name,Email,email
-Anna,a@example.com,b@example.com\n");
+    let twice = ws.file(
+        "twice.csv",
+        "First Name,Email,email
+Anna,a@example.com,b@example.com\n",
+    );
     let err = ws.fails(&["import", path_str(&twice)]);
     assert!(err.contains("mapped twice"), "{err}");
     let err = ws.fails(&["import", path_str(&file), "--map", "Nope=phone"]);
@@ -344,7 +379,8 @@ Anna,a@example.com,b@example.com\n");
 #[test]
 fn imports_are_listed_with_their_state() {
     let ws = with_base();
-    let listed: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
     let first = &listed.as_array().expect("array")[0];
     assert_eq!(first["state"], "completed");
     assert_eq!(first["id"], "1");

@@ -12,7 +12,8 @@ use common::{Workspace, path_str, read_csv};
 fn big_file(rows: usize) -> String {
     let mut text = String::from("First Name,Last Name,Email,Phone,City\n");
     for i in 0..rows {
-        let email = if i % 50 == 7 { format!("broken{i}.example.com") } else { format!("person{i}@example.com") };
+        let email =
+            if i % 50 == 7 { format!("broken{i}.example.com") } else { format!("person{i}@example.com") };
         let phone = match i % 3 {
             0 => format!("+49 151 {:08}", 10_000_000 + i),
             1 => format!("0151 {:08}", 10_000_000 + i),
@@ -24,10 +25,12 @@ fn big_file(rows: usize) -> String {
 }
 
 fn checkpoint_rows(ws: &Workspace) -> u64 {
-    let Ok(conn) = rusqlite::Connection::open_with_flags(ws.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+    let Ok(conn) = rusqlite::Connection::open_with_flags(ws.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
         return 0;
     };
-    let checkpoint: rusqlite::Result<String> = conn.query_row("SELECT checkpoint FROM imports WHERE id = 1", [], |r| r.get(0));
+    let checkpoint: rusqlite::Result<String> =
+        conn.query_row("SELECT checkpoint FROM imports WHERE id = 1", [], |r| r.get(0));
     checkpoint
         .ok()
         .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
@@ -66,12 +69,18 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
     assert!(done < ROWS as u64, "killed mid-way ({done} rows committed)");
     assert_eq!(done % 2000, 0, "only whole batches are committed");
     let stored = ws.contacts().len() as u64;
-    let listed: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
     let killed = &listed[0];
     assert_eq!(killed["state"], "running");
-    assert_eq!(stored, killed["imported"].as_u64().expect("imported"), "the store holds exactly the committed batches");
+    assert_eq!(
+        stored,
+        killed["imported"].as_u64().expect("imported"),
+        "the store holds exactly the committed batches"
+    );
 
-    let resumed: serde_json::Value = serde_json::from_str(ws.ok(&["imports", "resume", "1", "--json"]).trim()).expect("json");
+    let resumed: serde_json::Value =
+        serde_json::from_str(ws.ok(&["imports", "resume", "1", "--json"]).trim()).expect("json");
     for key in ["rows", "imported", "updated", "skipped", "errors"] {
         let want = match key {
             "rows" => expected.rows,
@@ -107,11 +116,13 @@ fn undo_restores_the_store_to_what_it_was() {
     );
     let (counts, _) = ws.import(&change, &["--list", "Fair", "--tag", "base"]);
     assert_eq!(counts.tuple(), (1, 2, 0, 0));
-    let undo: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "undo", &counts.import_id, "--json"])).expect("json");
+    let undo: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "undo", &counts.import_id, "--json"])).expect("json");
     assert_eq!(undo["deleted"], 1);
     assert_eq!(undo["restored"], 2);
     assert_eq!(ws.contacts(), before);
-    let listed: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
     assert_eq!(listed[0]["state"], "undone");
     let again = ws.fails(&["imports", "undo", &counts.import_id]);
     assert!(again.contains("already undone"), "{again}");
@@ -121,9 +132,11 @@ fn undo_restores_the_store_to_what_it_was() {
 fn undo_lists_values_changed_since_and_leaves_them() {
     let ws = Workspace::new();
     ws.import(&ws.file("base.csv", BASE), &[]);
-    let (first, _) = ws.import(&ws.file("a.csv", "First Name,Email,Company\nAnna,anna@example.com,NewCo\n"), &[]);
+    let (first, _) =
+        ws.import(&ws.file("a.csv", "First Name,Email,Company\nAnna,anna@example.com,NewCo\n"), &[]);
     ws.import(&ws.file("b.csv", "First Name,Email,Company\nAnna,anna@example.com,Later Inc\n"), &[]);
-    let undo: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "undo", &first.import_id, "--json"])).expect("json");
+    let undo: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "undo", &first.import_id, "--json"])).expect("json");
     assert_eq!(undo["restored"], 0);
     let conflicts = undo["conflicts"].as_array().expect("conflicts");
     assert_eq!(conflicts.len(), 1);
@@ -135,8 +148,12 @@ fn undo_lists_values_changed_since_and_leaves_them() {
 fn undo_never_resubscribes() {
     let ws = Workspace::new();
     ws.import(&ws.file("base.csv", BASE), &[]);
-    let (unsub, _) = ws.import(&ws.file("u.csv", "First Name,Email,Email Subscription\nBruno,bruno@example.com,unsubscribed\n"), &[]);
-    let undo: serde_json::Value = serde_json::from_str(&ws.ok(&["imports", "undo", &unsub.import_id, "--json"])).expect("json");
+    let (unsub, _) = ws.import(
+        &ws.file("u.csv", "First Name,Email,Email Subscription\nBruno,bruno@example.com,unsubscribed\n"),
+        &[],
+    );
+    let undo: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "undo", &unsub.import_id, "--json"])).expect("json");
     assert_eq!(undo["kept_unsubscribed"].as_array().map(Vec::len), Some(1));
     assert_eq!(ws.contact_by("email", "bruno@example.com")["email_subscription"], "unsubscribed");
 }

@@ -92,8 +92,7 @@ pub fn build_mapping(
     }
     for (header, field) in &request.overrides {
         let column = find_column(header)?;
-        let target =
-            schema.target_by_name(field).ok_or_else(|| MappingError::NoSuchField(field.clone()))?;
+        let target = schema.target_by_name(field).ok_or_else(|| MappingError::NoSuchField(field.clone()))?;
         // An explicit mapping takes the target away from a column that only matched by name.
         for (other, slot) in columns.iter_mut().enumerate() {
             let explicit = request.overrides.iter().any(|(h, _)| h == &headers[other]);

@@ -167,7 +167,9 @@ fn choose_match_mode<S: ImportStore>(
     identifier: Option<IdentifierKind>,
     index: &mut IdentityIndex,
 ) -> Result<MatchMode, PipelineError<S::Error>> {
-    let Some(kind) = identifier else { return Ok(MatchMode::Off) };
+    let Some(kind) = identifier else {
+        return Ok(MatchMode::Off);
+    };
     if kind == IdentifierKind::Id {
         return Ok(MatchMode::ById);
     }
@@ -208,7 +210,9 @@ fn prepare_batches(
             continue;
         }
         batch.push(preparer.prepare(record));
-        if batch.len() == batch_size && !deliver(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))) {
+        if batch.len() == batch_size
+            && !deliver(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))
+        {
             return Ok(());
         }
     }
@@ -231,7 +235,11 @@ struct BatchRunner<'r, 's, S: ImportStore> {
 type Prepared = Result<Vec<PreparedRow>, SourceError>;
 
 impl<S: ImportStore> BatchRunner<'_, '_, S> {
-    fn run(&mut self, batches: Receiver<Prepared>, progress: &mut dyn FnMut(&Counts)) -> Result<(), PipelineError<S::Error>> {
+    fn run(
+        &mut self,
+        batches: Receiver<Prepared>,
+        progress: &mut dyn FnMut(&Counts),
+    ) -> Result<(), PipelineError<S::Error>> {
         let decider = Decider::new(self.setup.schema, self.setup.options);
         for batch in batches {
             self.run_batch(&decider, batch?)?;
@@ -240,7 +248,11 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         Ok(())
     }
 
-    fn run_batch(&mut self, decider: &Decider<'_>, rows: Vec<PreparedRow>) -> Result<(), PipelineError<S::Error>> {
+    fn run_batch(
+        &mut self,
+        decider: &Decider<'_>,
+        rows: Vec<PreparedRow>,
+    ) -> Result<(), PipelineError<S::Error>> {
         let found = self.find_existing(&rows)?;
         let suppressed = self.find_suppressed(&rows, &found)?;
         let mut writes: Vec<Write> = Vec::new();
@@ -255,20 +267,21 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         self.checkpoint.rows_done += rows.len() as u64;
         self.checkpoint.sink = self.sink.checkpoint()?;
         if !self.setup.dry_run {
-            let batch = Batch { import_id: self.setup.import_id, writes: &writes, checkpoint: self.checkpoint };
+            let batch =
+                Batch { import_id: self.setup.import_id, writes: &writes, checkpoint: self.checkpoint };
             self.store.commit(&batch).map_err(PipelineError::Store)?;
         }
         Ok(())
     }
 
     /// Existing contacts the batch's rows refer to, by match key.
-    fn find_existing(&mut self, rows: &[PreparedRow]) -> Result<HashMap<String, Found>, PipelineError<S::Error>> {
+    fn find_existing(
+        &mut self,
+        rows: &[PreparedRow],
+    ) -> Result<HashMap<String, Found>, PipelineError<S::Error>> {
         let mut by_key: HashMap<String, StoreMatch> = HashMap::new();
-        let unique_keys = || {
-            rows.iter()
-                .filter_map(|r| r.key.as_deref())
-                .filter(|k| self.index.slot(k).rows_in_file == 1)
-        };
+        let unique_keys =
+            || rows.iter().filter_map(|r| r.key.as_deref()).filter(|k| self.index.slot(k).rows_in_file == 1);
         match (&self.mode, self.identifier) {
             (MatchMode::Indexed, _) => {
                 for key in unique_keys() {
@@ -279,7 +292,9 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
                 let mut keys: Vec<&str> = unique_keys().collect();
                 keys.sort_unstable();
                 self.store
-                    .find_identifiers(kind, &keys, &mut |key, id| by_key.entry(key.to_string()).or_default().add(id))
+                    .find_identifiers(kind, &keys, &mut |key, id| {
+                        by_key.entry(key.to_string()).or_default().add(id)
+                    })
                     .map_err(PipelineError::Store)?;
             }
             (MatchMode::ById, _) => {
@@ -322,7 +337,9 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         if self.identifier.is_none() {
             return MatchState::NotMatched;
         }
-        let Some(key) = row.key.as_deref() else { return MatchState::NoKey };
+        let Some(key) = row.key.as_deref() else {
+            return MatchState::NoKey;
+        };
         let rows_in_file = self.index.slot(key).rows_in_file;
         if rows_in_file > 1 {
             return MatchState::DuplicateInFile(rows_in_file);
@@ -347,7 +364,10 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         for row in rows.iter().filter(|r| r.errors.is_empty()) {
             let exists = row.key.as_deref().is_some_and(|k| matches!(found.get(k), Some(Found::One(_))));
             if !exists {
-                keys.extend(suppression_keys(self.setup.schema, row.values.iter().map(|(f, v)| (*f, v.as_str()))));
+                keys.extend(suppression_keys(
+                    self.setup.schema,
+                    row.values.iter().map(|(f, v)| (*f, v.as_str())),
+                ));
             }
         }
         if keys.is_empty() {
@@ -369,7 +389,11 @@ enum Found {
     Many(u32),
 }
 
-fn suppressed_channels(schema: &Schema, row: &PreparedRow, suppressed: &HashMap<String, Vec<Channel>>) -> Vec<Channel> {
+fn suppressed_channels(
+    schema: &Schema,
+    row: &PreparedRow,
+    suppressed: &HashMap<String, Vec<Channel>>,
+) -> Vec<Channel> {
     if suppressed.is_empty() {
         return Vec::new();
     }

@@ -23,11 +23,20 @@ impl SqliteStore {
     pub fn add_field(&mut self, field: FieldDef) -> Result<(), StoreError> {
         let mut schema = self.schema.clone();
         schema.add_custom(field.clone()).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let choices = serde_json::to_string(&field.choices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let choices =
+            serde_json::to_string(&field.choices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.conn.execute(
             "INSERT INTO fields (workspace_id, name, label, type, choices, position, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![self.workspace_id, field.name, field.label, field.field_type.name(), choices, schema.len() as i64, now()],
+            params![
+                self.workspace_id,
+                field.name,
+                field.label,
+                field.field_type.name(),
+                choices,
+                schema.len() as i64,
+                now()
+            ],
         )?;
         self.schema = schema;
         Ok(())
@@ -35,7 +44,8 @@ impl SqliteStore {
 
     /// A workspace setting.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT value FROM settings WHERE workspace_id = ?1 AND key = ?2")?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT value FROM settings WHERE workspace_id = ?1 AND key = ?2")?;
         let mut rows = stmt.query(params![self.workspace_id, key])?;
         Ok(match rows.next()? {
             Some(row) => Some(row.get(0)?),
@@ -56,7 +66,9 @@ impl SqliteStore {
     /// Ids of the contacts `target` names.
     pub fn find_contacts(&self, target: &DeleteTarget) -> Result<Vec<ContactId>, StoreError> {
         let (sql, value): (&str, rusqlite::types::Value) = match target {
-            DeleteTarget::Id(id) => ("SELECT id FROM contacts WHERE workspace_id = ?1 AND id = ?2", (*id).into()),
+            DeleteTarget::Id(id) => {
+                ("SELECT id FROM contacts WHERE workspace_id = ?1 AND id = ?2", (*id).into())
+            }
             DeleteTarget::EmailKey(key) => {
                 ("SELECT id FROM contacts WHERE workspace_id = ?1 AND email_key = ?2", key.clone().into())
             }
@@ -124,8 +136,14 @@ pub(crate) fn delete_one(
             )?;
         }
     }
-    tx.execute("DELETE FROM contact_tags WHERE workspace_id = ?1 AND contact_id = ?2", params![workspace_id, id])?;
-    tx.execute("DELETE FROM list_members WHERE workspace_id = ?1 AND contact_id = ?2", params![workspace_id, id])?;
+    tx.execute(
+        "DELETE FROM contact_tags WHERE workspace_id = ?1 AND contact_id = ?2",
+        params![workspace_id, id],
+    )?;
+    tx.execute(
+        "DELETE FROM list_members WHERE workspace_id = ?1 AND contact_id = ?2",
+        params![workspace_id, id],
+    )?;
     tx.execute("DELETE FROM contacts WHERE workspace_id = ?1 AND id = ?2", params![workspace_id, id])?;
     Ok(1)
 }

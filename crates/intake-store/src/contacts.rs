@@ -4,9 +4,7 @@
 use std::fmt::Write as _;
 
 use intake_core::identify::IdentifierKind;
-use intake_core::model::{
-    BUILTIN_FIELDS, Channel, ContactId, StoredContact, SubscriptionStatus,
-};
+use intake_core::model::{BUILTIN_FIELDS, Channel, ContactId, StoredContact, SubscriptionStatus};
 use intake_core::normalize::email_match_key;
 use intake_core::plan::{ContactUpdate, NewContact, Write};
 use intake_core::store::{Batch, ImportStore};
@@ -79,9 +77,17 @@ impl SqliteStore {
 
     /// The contacts with `ids` (sorted), read with one range scan per table over
     /// `first..=last`.
-    fn load_contact_range(&self, ids: &[ContactId], first: ContactId, last: ContactId) -> Result<Vec<StoredContact>, StoreError> {
+    fn load_contact_range(
+        &self,
+        ids: &[ContactId],
+        first: ContactId,
+        last: ContactId,
+    ) -> Result<Vec<StoredContact>, StoreError> {
         let wanted = |id: ContactId| ids.binary_search(&id).is_ok();
-        let sql = format!("{} WHERE workspace_id = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id", Self::contact_select());
+        let sql = format!(
+            "{} WHERE workspace_id = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id",
+            Self::contact_select()
+        );
         let mut contacts = Vec::with_capacity(ids.len());
         {
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -93,7 +99,8 @@ impl SqliteStore {
                 }
             }
         }
-        let position = |contacts: &[StoredContact], id: ContactId| contacts.binary_search_by_key(&id, |c| c.id).ok();
+        let position =
+            |contacts: &[StoredContact], id: ContactId| contacts.binary_search_by_key(&id, |c| c.id).ok();
         let memberships = [
             "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
              WHERE ct.workspace_id = ?1 AND ct.contact_id BETWEEN ?2 AND ?3",
@@ -125,17 +132,34 @@ impl SqliteStore {
         Ok(Some(contact))
     }
 
-    pub(crate) fn tag_id(tx: &Transaction<'_>, cache: &mut std::collections::HashMap<String, i64>, workspace_id: i64, name: &str) -> rusqlite::Result<i64> {
+    pub(crate) fn tag_id(
+        tx: &Transaction<'_>,
+        cache: &mut std::collections::HashMap<String, i64>,
+        workspace_id: i64,
+        name: &str,
+    ) -> rusqlite::Result<i64> {
         if let Some(id) = cache.get(name) {
             return Ok(*id);
         }
-        tx.execute("INSERT OR IGNORE INTO tags (workspace_id, name) VALUES (?1, ?2)", params![workspace_id, name])?;
-        let id = tx.query_row("SELECT id FROM tags WHERE workspace_id = ?1 AND name = ?2", params![workspace_id, name], |r| r.get(0))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO tags (workspace_id, name) VALUES (?1, ?2)",
+            params![workspace_id, name],
+        )?;
+        let id = tx.query_row(
+            "SELECT id FROM tags WHERE workspace_id = ?1 AND name = ?2",
+            params![workspace_id, name],
+            |r| r.get(0),
+        )?;
         cache.insert(name.to_string(), id);
         Ok(id)
     }
 
-    pub(crate) fn list_id(tx: &Transaction<'_>, cache: &mut std::collections::HashMap<String, i64>, workspace_id: i64, name: &str) -> rusqlite::Result<i64> {
+    pub(crate) fn list_id(
+        tx: &Transaction<'_>,
+        cache: &mut std::collections::HashMap<String, i64>,
+        workspace_id: i64,
+        name: &str,
+    ) -> rusqlite::Result<i64> {
         if let Some(id) = cache.get(name) {
             return Ok(*id);
         }
@@ -143,7 +167,11 @@ impl SqliteStore {
             "INSERT OR IGNORE INTO lists (workspace_id, name, created_at) VALUES (?1, ?2, ?3)",
             params![workspace_id, name, now()],
         )?;
-        let id = tx.query_row("SELECT id FROM lists WHERE workspace_id = ?1 AND name = ?2", params![workspace_id, name], |r| r.get(0))?;
+        let id = tx.query_row(
+            "SELECT id FROM lists WHERE workspace_id = ?1 AND name = ?2",
+            params![workspace_id, name],
+            |r| r.get(0),
+        )?;
         cache.insert(name.to_string(), id);
         Ok(id)
     }
@@ -178,7 +206,11 @@ impl BatchWriter<'_, '_> {
             Value::Text(email) => Value::Text(email_match_key(email)),
             _ => Value::Null,
         };
-        let custom = if custom.is_empty() { Value::Null } else { Value::Text(serde_json::Value::Object(custom).to_string()) };
+        let custom = if custom.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(serde_json::Value::Object(custom).to_string())
+        };
         let subs = contact.subscriptions.map(|s| Value::Text(s.as_str().to_string()));
         let mut stmt = self.tx.prepare_cached(&format!(
             "INSERT INTO contacts (workspace_id, {}, email_key, custom, email_subscription, sms_subscription, \
@@ -187,9 +219,16 @@ impl BatchWriter<'_, '_> {
             (1..=builtins + 9).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
         ))?;
         let [s0, s1, s2] = subs;
-        let values = std::iter::once(Value::Integer(self.workspace_id))
-            .chain(columns)
-            .chain([email_key, custom, s0, s1, s2, Value::Integer(self.import_id), Value::Integer(self.at), Value::Integer(self.at)]);
+        let values = std::iter::once(Value::Integer(self.workspace_id)).chain(columns).chain([
+            email_key,
+            custom,
+            s0,
+            s1,
+            s2,
+            Value::Integer(self.import_id),
+            Value::Integer(self.at),
+            Value::Integer(self.at),
+        ]);
         stmt.execute(params_from_iter(values))?;
         let id = self.tx.last_insert_rowid();
         for channel in Channel::ALL {
@@ -232,7 +271,12 @@ impl BatchWriter<'_, '_> {
         for change in &update.subscriptions {
             values.push(Value::Text(change.new.as_str().to_string()));
             let _ = write!(sets, "{} = ?{}, ", change.channel.field_name(), values.len());
-            self.journal(update.id, change.channel.field_name(), Some(change.old.as_str()), Some(change.new.as_str()))?;
+            self.journal(
+                update.id,
+                change.channel.field_name(),
+                Some(change.old.as_str()),
+                Some(change.new.as_str()),
+            )?;
             self.subscription_event(update.id, change.channel, change.old, change.new, change.forced)?;
         }
         if !sets.is_empty() {
@@ -240,13 +284,23 @@ impl BatchWriter<'_, '_> {
             let at = values.len();
             values.push(Value::Integer(self.workspace_id));
             values.push(Value::Integer(update.id));
-            let sql = format!("UPDATE contacts SET {sets}updated_at = ?{at} WHERE workspace_id = ?{} AND id = ?{}", at + 1, at + 2);
+            let sql = format!(
+                "UPDATE contacts SET {sets}updated_at = ?{at} WHERE workspace_id = ?{} AND id = ?{}",
+                at + 1,
+                at + 2
+            );
             self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         }
         self.add_tags_and_lists(update.id, &update.add_tags, &update.add_lists)
     }
 
-    fn journal(&self, contact: ContactId, field: &str, old: Option<&str>, new: Option<&str>) -> rusqlite::Result<()> {
+    fn journal(
+        &self,
+        contact: ContactId,
+        field: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO import_changes (workspace_id, import_id, contact_id, field, old_value, new_value) \
@@ -256,7 +310,14 @@ impl BatchWriter<'_, '_> {
         Ok(())
     }
 
-    fn subscription_event(&self, contact: ContactId, channel: Channel, old: SubscriptionStatus, new: SubscriptionStatus, forced: bool) -> rusqlite::Result<()> {
+    fn subscription_event(
+        &self,
+        contact: ContactId,
+        channel: Channel,
+        old: SubscriptionStatus,
+        new: SubscriptionStatus,
+        forced: bool,
+    ) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO subscription_events (workspace_id, contact_id, channel, old_status, new_status, source, forced, at) \
@@ -266,7 +327,12 @@ impl BatchWriter<'_, '_> {
         Ok(())
     }
 
-    fn add_tags_and_lists(&mut self, contact: ContactId, tags: &[String], lists: &[String]) -> rusqlite::Result<()> {
+    fn add_tags_and_lists(
+        &mut self,
+        contact: ContactId,
+        tags: &[String],
+        lists: &[String],
+    ) -> rusqlite::Result<()> {
         for tag in tags {
             let tag_id = SqliteStore::tag_id(self.tx, self.tag_ids, self.workspace_id, tag)?;
             self.tx
@@ -291,14 +357,22 @@ impl ImportStore for SqliteStore {
     type Error = StoreError;
 
     fn contact_count(&mut self) -> Result<u64, StoreError> {
-        let count: i64 =
-            self.conn.query_row("SELECT count(*) FROM contacts WHERE workspace_id = ?1", params![self.workspace_id], |r| r.get(0))?;
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM contacts WHERE workspace_id = ?1",
+            params![self.workspace_id],
+            |r| r.get(0),
+        )?;
         Ok(count as u64)
     }
 
-    fn scan_identifiers(&mut self, kind: IdentifierKind, found: &mut dyn FnMut(&str, ContactId)) -> Result<(), StoreError> {
+    fn scan_identifiers(
+        &mut self,
+        kind: IdentifierKind,
+        found: &mut dyn FnMut(&str, ContactId),
+    ) -> Result<(), StoreError> {
         let column = key_column(kind);
-        let sql = format!("SELECT {column}, id FROM contacts WHERE workspace_id = ?1 AND {column} IS NOT NULL");
+        let sql =
+            format!("SELECT {column}, id FROM contacts WHERE workspace_id = ?1 AND {column} IS NOT NULL");
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params![self.workspace_id])?;
         while let Some(row) = rows.next()? {
@@ -308,7 +382,12 @@ impl ImportStore for SqliteStore {
         Ok(())
     }
 
-    fn find_identifiers(&mut self, kind: IdentifierKind, keys: &[&str], found: &mut dyn FnMut(&str, ContactId)) -> Result<(), StoreError> {
+    fn find_identifiers(
+        &mut self,
+        kind: IdentifierKind,
+        keys: &[&str],
+        found: &mut dyn FnMut(&str, ContactId),
+    ) -> Result<(), StoreError> {
         let column = key_column(kind);
         let sql = format!("SELECT id FROM contacts WHERE workspace_id = ?1 AND {column} = ?2");
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -348,7 +427,9 @@ impl ImportStore for SqliteStore {
         if self.has_suppressions == Some(false) {
             return Ok(Vec::new());
         }
-        let mut stmt = self.conn.prepare_cached("SELECT channel FROM suppressions WHERE workspace_id = ?1 AND key = ?2")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT channel FROM suppressions WHERE workspace_id = ?1 AND key = ?2")?;
         let mut out = Vec::new();
         for key in keys {
             let channels = stmt.query_map(params![self.workspace_id, key], |r| r.get::<_, String>(0))?;
@@ -374,7 +455,8 @@ impl ImportStore for SqliteStore {
 
 impl SqliteStore {
     fn commit_batch(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
-        let checkpoint = serde_json::to_string(batch.checkpoint).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let checkpoint =
+            serde_json::to_string(batch.checkpoint).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let tx = self.conn.transaction()?;
         {
             let mut writer = BatchWriter {
@@ -402,4 +484,3 @@ impl SqliteStore {
         Ok(())
     }
 }
-

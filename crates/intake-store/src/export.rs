@@ -19,7 +19,10 @@ impl SqliteStore {
     }
 
     /// Calls `row` for every contact in id order, with its cells in `export_header` order.
-    pub fn export_contacts(&self, row: &mut dyn FnMut(ExportRow) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    pub fn export_contacts(
+        &self,
+        row: &mut dyn FnMut(ExportRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let sql = format!("{} WHERE workspace_id = ?1 ORDER BY id", Self::contact_select());
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params![self.workspace_id])?;

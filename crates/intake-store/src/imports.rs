@@ -98,8 +98,15 @@ impl SqliteStore {
             "INSERT INTO imports (workspace_id, file_name, source_path, options, dry_run, state, checkpoint, \
              results_path, errors_path, started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
             params![
-                self.workspace_id, new.file_name, new.source_path, options, new.dry_run, checkpoint,
-                new.results_path, new.errors_path, now()
+                self.workspace_id,
+                new.file_name,
+                new.source_path,
+                options,
+                new.dry_run,
+                checkpoint,
+                new.results_path,
+                new.errors_path,
+                now()
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -116,7 +123,13 @@ impl SqliteStore {
     }
 
     /// Records the end of an import with its final checkpoint.
-    pub fn finish_import(&mut self, id: ImportId, state: ImportState, checkpoint: Option<&Checkpoint>, message: Option<&str>) -> Result<(), StoreError> {
+    pub fn finish_import(
+        &mut self,
+        id: ImportId,
+        state: ImportState,
+        checkpoint: Option<&Checkpoint>,
+        message: Option<&str>,
+    ) -> Result<(), StoreError> {
         let checkpoint = checkpoint.map(serde_json::to_string).transpose().map_err(json_error)?;
         self.conn.execute(
             "UPDATE imports SET state = ?1, checkpoint = coalesce(?2, checkpoint), message = ?3, finished_at = ?4 \
@@ -162,7 +175,8 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportRecord,
             source_path: row.get(2)?,
             options: serde_json::from_str(&options).map_err(json_error)?,
             dry_run: row.get(4)?,
-            state: ImportState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("import state {state}")))?,
+            state: ImportState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("import state {state}")))?,
             checkpoint: serde_json::from_str(&checkpoint).map_err(json_error)?,
             results_path: row.get(7)?,
             errors_path: row.get(8)?,

@@ -87,7 +87,12 @@ impl SqliteStore {
             "SELECT name, label, type, choices FROM fields WHERE workspace_id = ?1 ORDER BY position",
         )?;
         let rows = stmt.query_map(params![self.workspace_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?;
         for row in rows {
             let (name, label, type_name, choices) = row?;
@@ -95,7 +100,8 @@ impl SqliteStore {
                 .ok_or_else(|| StoreError::Corrupt(format!("field {name} has unknown type {type_name}")))?;
             let choices: Vec<String> = serde_json::from_str(&choices)
                 .map_err(|e| StoreError::Corrupt(format!("choices of field {name}: {e}")))?;
-            let def = FieldDef { name, label, field_type, choices, kind: FieldKind::Custom, aliases: Vec::new() };
+            let def =
+                FieldDef { name, label, field_type, choices, kind: FieldKind::Custom, aliases: Vec::new() };
             schema.add_custom(def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }
         Ok(schema)

@@ -58,10 +58,15 @@ impl SqliteStore {
         for change in &changes {
             restore(&tx, &self.schema, ws, id, change, &mut report)?;
         }
-        report.memberships_removed += tx.execute("DELETE FROM contact_tags WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])? as u64;
-        report.memberships_removed += tx.execute("DELETE FROM list_members WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])? as u64;
+        report.memberships_removed += tx
+            .execute("DELETE FROM contact_tags WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])?
+            as u64;
+        report.memberships_removed += tx
+            .execute("DELETE FROM list_members WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])?
+            as u64;
         let created: Vec<ContactId> = {
-            let mut stmt = tx.prepare("SELECT id FROM contacts WHERE workspace_id = ?1 AND created_import_id = ?2")?;
+            let mut stmt =
+                tx.prepare("SELECT id FROM contacts WHERE workspace_id = ?1 AND created_import_id = ?2")?;
             let ids = stmt.query_map(params![ws, id], |r| r.get(0))?;
             ids.collect::<rusqlite::Result<Vec<ContactId>>>()?
         };
@@ -92,9 +97,13 @@ fn restore(
     let current_sql = if channel.is_some() || builtin {
         format!("SELECT {} FROM contacts WHERE workspace_id = ?1 AND id = ?2", change.field)
     } else {
-        format!("SELECT json_extract(custom, '$.\"{}\"') FROM contacts WHERE workspace_id = ?1 AND id = ?2", change.field)
+        format!(
+            "SELECT json_extract(custom, '$.\"{}\"') FROM contacts WHERE workspace_id = ?1 AND id = ?2",
+            change.field
+        )
     };
-    let current: Option<String> = match tx.query_row(&current_sql, params![ws, change.contact], |r| r.get(0)) {
+    let current: Option<String> = match tx.query_row(&current_sql, params![ws, change.contact], |r| r.get(0))
+    {
         Ok(value) => value,
         Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(()),
         Err(e) => return Err(e.into()),
@@ -116,7 +125,10 @@ fn restore(
             return Ok(());
         }
         tx.execute(
-            &format!("UPDATE contacts SET {} = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4", channel.field_name()),
+            &format!(
+                "UPDATE contacts SET {} = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4",
+                channel.field_name()
+            ),
             params![old.as_str(), now(), ws, change.contact],
         )?;
         tx.execute(
@@ -139,8 +151,12 @@ fn restore(
     } else {
         let path = format!("$.\"{}\"", change.field);
         let sql = match &change.old {
-            Some(_) => "UPDATE contacts SET custom = json_set(coalesce(custom, '{}'), ?5, ?1), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4",
-            None => "UPDATE contacts SET custom = json_remove(custom, ?5), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4 AND ?1 IS NULL",
+            Some(_) => {
+                "UPDATE contacts SET custom = json_set(coalesce(custom, '{}'), ?5, ?1), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4"
+            }
+            None => {
+                "UPDATE contacts SET custom = json_remove(custom, ?5), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4 AND ?1 IS NULL"
+            }
         };
         tx.execute(sql, params![change.old, now(), ws, change.contact, path])?;
     }

@@ -17,12 +17,16 @@ pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<
                 bail!("unknown export format {format:?}; use csv");
             }
             let out: Box<dyn Write> = match &output {
-                Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?),
+                Some(path) => Box::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                ),
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(out));
             writer.write_record(store.export_header())?;
-            store.export_contacts(&mut |row| writer.write_record(&row).map_err(|e| StoreError::Invalid(e.to_string())))?;
+            store.export_contacts(&mut |row| {
+                writer.write_record(&row).map_err(|e| StoreError::Invalid(e.to_string()))
+            })?;
             writer.flush()?;
         }
         ContactsCommand::Delete { id, email, phone, default_region } => {
@@ -37,7 +41,9 @@ pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<
                         .as_deref()
                         .map(|r| parse_region(r).ok_or_else(|| anyhow!("unknown region {r:?}")))
                         .transpose()?;
-                    DeleteTarget::Phone(normalize_phone(&phone, region).map_err(|e| anyhow!("--phone {phone:?}: {e}"))?)
+                    DeleteTarget::Phone(
+                        normalize_phone(&phone, region).map_err(|e| anyhow!("--phone {phone:?}: {e}"))?,
+                    )
                 }
                 _ => bail!("say which contact: --id, --email or --phone"),
             };

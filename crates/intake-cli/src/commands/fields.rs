@@ -16,16 +16,35 @@ pub fn run(store: &mut SqliteStore, command: FieldsCommand) -> anyhow::Result<Ex
                 let names: Vec<&str> = FieldType::ALL.iter().map(|t| t.name()).collect();
                 anyhow!("unknown type {field_type:?}: use one of {}", names.join(", "))
             })?;
-            let choices: Vec<String> = choices.into_iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+            let choices: Vec<String> =
+                choices.into_iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
             let label = label.unwrap_or_else(|| name.clone());
-            store.add_field(FieldDef { name: name.clone(), label, field_type, choices, kind: FieldKind::Custom, aliases: Vec::new() })?;
+            store.add_field(FieldDef {
+                name: name.clone(),
+                label,
+                field_type,
+                choices,
+                kind: FieldKind::Custom,
+                aliases: Vec::new(),
+            })?;
             println!("field {name} ({field_type}) added");
         }
         FieldsCommand::List => {
             for field in store.schema().fields() {
                 let kind = if field.kind == FieldKind::Builtin { "built-in" } else { "custom" };
-                let choices = if field.choices.is_empty() { String::new() } else { format!("  [{}]", field.choices.join(", ")) };
-                println!("{:<20} {:<13} {:<9} {}{}", field.name, field.field_type.name(), kind, field.label, choices);
+                let choices = if field.choices.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", field.choices.join(", "))
+                };
+                println!(
+                    "{:<20} {:<13} {:<9} {}{}",
+                    field.name,
+                    field.field_type.name(),
+                    kind,
+                    field.label,
+                    choices
+                );
             }
         }
     }
@@ -53,5 +72,9 @@ pub fn settings(store: &mut SqliteStore, command: SettingsCommand) -> anyhow::Re
 }
 
 fn check_key(key: &str) -> anyhow::Result<()> {
-    if SETTINGS.contains(&key) { Ok(()) } else { bail!("unknown setting {key:?}; settings: {}", SETTINGS.join(", ")) }
+    if SETTINGS.contains(&key) {
+        Ok(())
+    } else {
+        bail!("unknown setting {key:?}; settings: {}", SETTINGS.join(", "))
+    }
 }

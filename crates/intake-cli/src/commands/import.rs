@@ -9,9 +9,9 @@ use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping};
 use intake_core::pipeline::{ImportSetup, check_setup, run_import};
 use intake_core::plan::{ImportOptions, Purpose, ReaderSettings};
+use intake_core::read::Source;
 use intake_core::report::{Checkpoint, Counts};
 use intake_formats::csv::{CsvOptions, CsvSource, ResultsWriter};
-use intake_core::read::Source;
 use intake_store::{ImportRecord, ImportState, NewImport, SqliteStore};
 
 use crate::args::ImportArgs;
@@ -83,7 +83,8 @@ fn execute(
     let schema = store.schema().clone();
     let results = record.results_path.as_deref().map(Path::new);
     let errors = record.errors_path.as_deref().map(Path::new);
-    let mut sink = ResultsWriter::open(source.headers(), source.delimiter(), results, errors, resume.map(|c| c.sink))?;
+    let mut sink =
+        ResultsWriter::open(source.headers(), source.delimiter(), results, errors, resume.map(|c| c.sink))?;
     let setup = ImportSetup {
         schema: &schema,
         options: &record.options,
@@ -102,16 +103,21 @@ fn execute(
         Err(error) => {
             let message = error.to_string();
             store.finish_import(record.id, ImportState::Failed, None, Some(&message))?;
-            Err(anyhow!(message).context(format!("import {} stopped; fix the cause, then `intake imports resume {}`", record.id, record.id)))
+            Err(anyhow!(message).context(format!(
+                "import {} stopped; fix the cause, then `intake imports resume {}`",
+                record.id, record.id
+            )))
         }
     }
 }
 
 fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<ImportOptions> {
-    let purpose = Purpose::from_name(&args.purpose)
-        .ok_or_else(|| anyhow!("unknown purpose {:?}: use add, update, add-update or add-all", args.purpose))?;
-    let identifier = IdentifierKind::from_name(&args.identifier)
-        .ok_or_else(|| anyhow!("unknown identifier {:?}: use email, phone, id or external_id", args.identifier))?;
+    let purpose = Purpose::from_name(&args.purpose).ok_or_else(|| {
+        anyhow!("unknown purpose {:?}: use add, update, add-update or add-all", args.purpose)
+    })?;
+    let identifier = IdentifierKind::from_name(&args.identifier).ok_or_else(|| {
+        anyhow!("unknown identifier {:?}: use email, phone, id or external_id", args.identifier)
+    })?;
     let overrides = args
         .maps
         .iter()
@@ -123,7 +129,8 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         .collect::<anyhow::Result<Vec<_>>>()?;
     let require_first_name = store.setting("require-first-name")?.is_none_or(|v| v != "false");
     let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
-    let file_size = std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
+    let file_size =
+        std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
     Ok(ImportOptions {
         purpose,
         identifier,

@@ -36,12 +36,23 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::Value::Array(rows));
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>5}  {:<10} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  file", "id", "state", "dry-run", "rows", "imported", "updated", "skipped", "errors");
+    println!(
+        "{:>5}  {:<10} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  file",
+        "id", "state", "dry-run", "rows", "imported", "updated", "skipped", "errors"
+    );
     for r in &imports {
         let c = &r.checkpoint.counts;
         println!(
             "{:>5}  {:<10} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
-            r.id, r.state.as_str(), if r.dry_run { "yes" } else { "" }, c.rows, c.imported, c.updated, c.skipped, c.errors, r.file_name
+            r.id,
+            r.state.as_str(),
+            if r.dry_run { "yes" } else { "" },
+            c.rows,
+            c.imported,
+            c.updated,
+            c.skipped,
+            c.errors,
+            r.file_name
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -60,8 +71,10 @@ fn undo(store: &mut SqliteStore, id: i64, as_json: bool) -> anyhow::Result<ExitC
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
-        report.deleted, report.restored, report.memberships_removed);
+    println!(
+        "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
+        report.deleted, report.restored, report.memberships_removed
+    );
     for line in report.conflicts.iter().chain(&report.kept_unsubscribed) {
         println!("  {line}");
     }

@@ -86,7 +86,10 @@ impl Workspace {
         assert_eq!(rows.len() as u64, counts.rows, "the results file lists every row");
         for row in &rows {
             let status = &row["Import Status"];
-            assert!(["Imported", "Updated", "Skipped", "Error"].contains(&status.as_str()), "status {status}");
+            assert!(
+                ["Imported", "Updated", "Skipped", "Error"].contains(&status.as_str()),
+                "status {status}"
+            );
         }
         (counts, rows)
     }

@@ -188,23 +188,15 @@ impl Schema {
     fn check_custom(field: &FieldDef) -> Result<(), SchemaError> {
         let mut chars = field.name.chars();
         let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_lowercase());
-        if !starts_with_letter
-            || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
+        if !starts_with_letter || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
             return Err(SchemaError::BadName(field.name.clone()));
         }
         let wants_choices = matches!(field.field_type, FieldType::Choice | FieldType::MultiChoice);
         if wants_choices && field.choices.is_empty() {
-            return Err(SchemaError::BadChoices(format!(
-                "a {} field needs --choices",
-                field.field_type
-            )));
+            return Err(SchemaError::BadChoices(format!("a {} field needs --choices", field.field_type)));
         }
         if !wants_choices && !field.choices.is_empty() {
-            return Err(SchemaError::BadChoices(format!(
-                "a {} field takes no choices",
-                field.field_type
-            )));
+            return Err(SchemaError::BadChoices(format!("a {} field takes no choices", field.field_type)));
         }
         if let Some(bad) = field.choices.iter().find(|c| c.trim().is_empty() || c.contains('|')) {
             return Err(SchemaError::BadChoices(format!(

@@ -5,9 +5,7 @@
 mod field;
 mod subscription;
 
-pub use field::{
-    BUILTIN_FIELDS, FieldDef, FieldId, FieldKind, FieldType, Schema, SchemaError, Target,
-};
+pub use field::{BUILTIN_FIELDS, FieldDef, FieldId, FieldKind, FieldType, Schema, SchemaError, Target};
 pub use subscription::{Channel, SubscriptionStatus};
 
 /// The store's id of a contact, unique within a workspace.

@@ -30,7 +30,13 @@ pub fn normalize_email(text: &str) -> Result<String, EmailError> {
     if result.is_err() {
         return Err(EmailError::Domain);
     }
-    Ok(format!("{local}@{unicode_domain}"))
+    let normalized = format!("{local}@{unicode_domain}");
+    // Lower-casing and decoding punycode can give text the syntax check rejects (`İ` becomes
+    // `i` + U+0307, `xn--ls8h` an emoji, a local part longer than 64 bytes); such a result
+    // would not normalize again, so the address is rejected instead.
+    EmailAddress::parse_with_options(&normalized, options())
+        .map_err(|e| EmailError::Syntax(e.to_string().to_lowercase()))?;
+    Ok(normalized)
 }
 
 /// The key under which two addresses are the same: the normalized address with the domain

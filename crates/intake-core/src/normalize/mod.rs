@@ -66,16 +66,12 @@ impl Normalizer {
             FieldType::Text => Ok(text::normalize_text(text)),
             FieldType::Email => normalize_email(text).map_err(|e| reason(&e)),
             FieldType::Phone => normalize_phone(text, self.default_region).map_err(|e| reason(&e)),
-            FieldType::Date => {
-                normalize_date(text, self.date_format.as_deref()).map_err(|e| reason(&e))
-            }
+            FieldType::Date => normalize_date(text, self.date_format.as_deref()).map_err(|e| reason(&e)),
             FieldType::Integer => normalize_integer(text).map_err(|e| reason(&e)),
             FieldType::Decimal => normalize_decimal(text).map_err(|e| reason(&e)),
             FieldType::Boolean => normalize_boolean(text).map_err(|e| reason(&e)),
             FieldType::Choice => normalize_choice(text, &field.choices).map_err(|e| reason(&e)),
-            FieldType::MultiChoice => {
-                normalize_multi_choice(text, &field.choices).map_err(|e| reason(&e))
-            }
+            FieldType::MultiChoice => normalize_multi_choice(text, &field.choices).map_err(|e| reason(&e)),
             FieldType::Url => normalize_url(text).map_err(|e| reason(&e)),
         }
     }

@@ -20,13 +20,19 @@ pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateEr
     let date = match format {
         None => parse_iso(text)?,
         Some(format) => Date::strptime(format, text).map_err(|e| {
-            if e.to_string().contains("invalid") || e.to_string().contains("day") {
+            // jiff names the parameter when a number is out of range (`32/01`, `01/13`) or the
+            // month has no such day (`31/02`); other errors ("no digits found") are the shape.
+            if e.to_string().contains("parameter '") {
                 DateError::Impossible
             } else {
                 DateError::Format(format.to_string())
             }
         })?,
     };
+    // `%Y` accepts a sign; a year before 0 would not print as `yyyy`.
+    if date.year() < 0 {
+        return Err(DateError::Format(format.unwrap_or("yyyy-mm-dd").to_string()));
+    }
     Ok(date.to_string())
 }
 

@@ -18,9 +18,12 @@ pub enum PhoneError {
     Invalid,
 }
 
-/// Parses a two-letter region code (`DE`, `us`).
+/// Parses a two-letter region code (`DE`, `us`). Only regions libphonenumber has numbering
+/// data for count: `Region` also knows codes such as `UK`, `XX` and `001`, in which no
+/// national number can be read.
 pub fn parse_region(code: &str) -> Option<Region> {
-    Region::from_code(&code.trim().to_ascii_uppercase()).ok()
+    let region = Region::from_code(&code.trim().to_ascii_uppercase()).ok()?;
+    rlibphonenumber::PHONE_NUMBER_UTIL.get_country_code_for_region(region).map(|_| region)
 }
 
 /// Normalizes `text` to E.164 (`+4915123456789`).

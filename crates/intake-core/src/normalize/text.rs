@@ -51,11 +51,22 @@ pub struct UrlError;
 /// Normalizes a web address; `example.com/x` is read as `https://example.com/x`.
 pub fn normalize_url(text: &str) -> Result<String, UrlError> {
     let text = text.trim();
-    let has_scheme = text.contains("://");
+    // A scheme only at the start: `example.com/?next=https://x.org` has none.
+    let has_scheme = text.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
     let candidate = if has_scheme { text.to_string() } else { format!("https://{text}") };
     let url = url::Url::parse(&candidate).map_err(|_| UrlError)?;
     let host_ok = url.host_str().is_some_and(|h| h.contains('.') || h == "localhost");
-    if !matches!(url.scheme(), "http" | "https") || !host_ok || text.contains(char::is_whitespace) {
+    // User info is never part of a contact's web address: it is how an e-mail address
+    // (`a@b.com`, `mailto:a@b.com`) in a URL column would otherwise get through.
+    let has_user_info = !url.username().is_empty() || url.password().is_some();
+    if !matches!(url.scheme(), "http" | "https")
+        || !host_ok
+        || has_user_info
+        || text.contains(char::is_whitespace)
+    {
         return Err(UrlError);
     }
     Ok(url.to_string())

@@ -40,7 +40,12 @@ impl<'a> Decider<'a> {
 
     /// The outcome of `row` and what it writes. `suppressed` lists the channels a deleted
     /// contact with the row's identifiers had unsubscribed from.
-    pub fn decide(&self, row: &PreparedRow, matched: MatchState<'_>, suppressed: &[Channel]) -> (RowOutcome, Option<Write>) {
+    pub fn decide(
+        &self,
+        row: &PreparedRow,
+        matched: MatchState<'_>,
+        suppressed: &[Channel],
+    ) -> (RowOutcome, Option<Write>) {
         let mut outcome = RowOutcome {
             row: row.record.row,
             status: Status::Error,
@@ -75,7 +80,11 @@ impl<'a> Decider<'a> {
                 None
             }
             MatchState::Found(contact) if !self.options.purpose.updates() => {
-                skip(&mut outcome, SkipReason::Exists, format!("a contact with this {id_name} exists (id {})", contact.id));
+                skip(
+                    &mut outcome,
+                    SkipReason::Exists,
+                    format!("a contact with this {id_name} exists (id {})", contact.id),
+                );
                 None
             }
             MatchState::Found(contact) => self.update(row, contact, &mut outcome),
@@ -91,10 +100,9 @@ impl<'a> Decider<'a> {
     fn create(&self, row: &PreparedRow, suppressed: &[Channel], outcome: &mut RowOutcome) -> Option<Write> {
         let has_first_name = self.first_name.is_some_and(|f| row.value(f).is_some());
         if self.options.require_first_name && !has_first_name {
-            outcome.messages.push(format!(
-                "row {}: a first name is required to create a contact",
-                outcome.row
-            ));
+            outcome
+                .messages
+                .push(format!("row {}: a first name is required to create a contact", outcome.row));
             return None;
         }
         let mut subscriptions = [SubscriptionStatus::None; 3];
@@ -159,7 +167,12 @@ impl<'a> Decider<'a> {
         changes
     }
 
-    fn subscription_changes(&self, row: &PreparedRow, contact: &StoredContact, outcome: &mut RowOutcome) -> Vec<SubscriptionChange> {
+    fn subscription_changes(
+        &self,
+        row: &PreparedRow,
+        contact: &StoredContact,
+        outcome: &mut RowOutcome,
+    ) -> Vec<SubscriptionChange> {
         let mut wanted: Vec<(Channel, SubscriptionStatus)> = row.subscriptions.clone();
         if self.options.unsubscribe_all {
             wanted = Channel::ALL.iter().map(|c| (*c, SubscriptionStatus::Unsubscribed)).collect();

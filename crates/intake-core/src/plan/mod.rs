@@ -10,7 +10,7 @@ mod prepare;
 pub use decide::{Decider, MatchState};
 pub use options::{ImportOptions, Purpose, ReaderSettings};
 pub use outcome::{
-    ContactUpdate, FieldChange, FieldError, NewContact, RowOutcome, SkipReason, Status,
-    SubscriptionChange, Write,
+    ContactUpdate, FieldChange, FieldError, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange,
+    Write,
 };
 pub use prepare::{PreparedRow, Preparer, identifier_target, match_key, suppression_keys};

@@ -78,7 +78,9 @@ impl<'a> Preparer<'a> {
         let mut row = PreparedRow::default();
         self.check_shape(&record, &mut row);
         for (column, target) in self.mapping.columns.iter().enumerate() {
-            let (Some(target), Some(cell)) = (target, record.get(column)) else { continue };
+            let (Some(target), Some(cell)) = (target, record.get(column)) else {
+                continue;
+            };
             self.prepare_cell(&record, column, *target, cell, &mut row);
         }
         row.record = record;
@@ -110,7 +112,14 @@ impl<'a> Preparer<'a> {
         }
     }
 
-    fn prepare_cell(&self, record: &Record, column: usize, target: Target, cell: &str, row: &mut PreparedRow) {
+    fn prepare_cell(
+        &self,
+        record: &Record,
+        column: usize,
+        target: Target,
+        cell: &str,
+        row: &mut PreparedRow,
+    ) {
         let header = &self.headers[column];
         let error = |reason: String| FieldError {
             row: record.row,

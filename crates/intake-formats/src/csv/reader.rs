@@ -35,11 +35,16 @@ impl CsvSource {
         let mut header = csv::ByteRecord::new();
         let has_header = reader.read_byte_record(&mut header).map_err(|e| csv_error(path, &e))?;
         if !has_header {
-            return Err(SourceError { message: format!("{} is empty: it has no header row", path.display()) });
+            return Err(SourceError {
+                message: format!("{} is empty: it has no header row", path.display()),
+            });
         }
-        let headers: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+        let headers: Vec<String> =
+            header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
         if headers.iter().all(String::is_empty) {
-            return Err(SourceError { message: format!("{}: the header row (row 1) is blank", path.display()) });
+            return Err(SourceError {
+                message: format!("{}: the header row (row 1) is blank", path.display()),
+            });
         }
         Ok(CsvSource { path: path.to_path_buf(), options, headers })
     }

@@ -63,7 +63,8 @@ fn open_one(
     let error = |source| ResultsWriterError { path: path.display().to_string(), source };
     let mut file = match resume_at {
         Some(offset) => {
-            let mut file = OpenOptions::new().write(true).create(true).truncate(false).open(path).map_err(error)?;
+            let mut file =
+                OpenOptions::new().write(true).create(true).truncate(false).open(path).map_err(error)?;
             file.set_len(offset).map_err(error)?;
             file.seek(SeekFrom::End(0)).map_err(error)?;
             file
