@@ -1,0 +1,813 @@
+//! Import benchmark: how fast, and in how much memory, the release `intake` binary imports a
+//! large, realistically messy contact file, measured against `sqlite3`'s plain `.import` of
+//! the same file on the same machine in the same run.
+//!
+//! It writes a deterministic CSV of `INTAKE_BENCH_ROWS` rows (1,000,000 by default; 11
+//! columns, German phone numbers in every common spelling, a few percent bad rows and some
+//! e-mail addresses repeated in another case) into a temporary directory, then runs, each as
+//! a child process timed from spawn to exit with its peak RSS taken from `wait4`:
+//!
+//! 1. `sqlite3 ref.db` with `.mode csv` and `.import FILE plain` (the reference; skipped with
+//!    a message when `sqlite3` is not installed),
+//! 2. `intake import FILE --dry-run` into an empty store,
+//! 3. `intake import FILE` into the empty store,
+//! 4. the same `intake import FILE` again, into the store that now holds those contacts.
+//!
+//! It fails when a child exits non-zero or its counts do not add up; the spec's targets
+//! (≤ 1.5× and ≤ 2× `sqlite3 .import`, < 200 MB peak) are reported as PASS or MISS only.
+//!
+//! Run it with `cargo bench -p intake-cli --bench import`, or for a quick check with
+//! `INTAKE_BENCH_ROWS=50000 cargo bench -p intake-cli --bench import`. The files go to
+//! `TMPDIR` (about 1 GB for a million rows) and are deleted at the end unless
+//! `INTAKE_BENCH_KEEP` is set (to profile or inspect them). See `docs/benchmarks.md`.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, ErrorKind, Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use serde::Deserialize;
+
+/// The release `intake` binary that cargo built for this bench.
+const INTAKE: &str = env!("CARGO_BIN_EXE_intake");
+const DEFAULT_ROWS: u64 = 1_000_000;
+const SEED: u64 = 0x1a7a_ce5e_ed20_2611;
+/// The spec's memory ceiling, in bytes (200 MB).
+const MEMORY_LIMIT: u64 = 200_000_000;
+const EMPTY_STORE_TARGET: f64 = 1.5;
+const FULL_STORE_TARGET: f64 = 2.0;
+
+fn main() -> anyhow::Result<()> {
+    let rows = rows_from_env()?;
+    let dir = tempfile::Builder::new()
+        .prefix("intake-bench-")
+        .tempdir()
+        .context("creating a temporary directory")?;
+    let paths = Paths::new(dir.path());
+    println!("intake import benchmark: {} rows in {}", thousands(rows), dir.path().display());
+
+    let started = Instant::now();
+    let bytes = generate_csv(&paths.csv, rows)?;
+    println!(
+        "generated {} ({:.1} MiB) in {:.1} s",
+        paths.csv.display(),
+        mib(bytes),
+        started.elapsed().as_secs_f64()
+    );
+
+    let reference = measure_reference(&paths, rows)?;
+    let cases = [
+        measure_intake(&paths, rows, "dry run, empty store", true)?,
+        measure_intake(&paths, rows, "import into empty store", false)?,
+        measure_intake(&paths, rows, "import into full store", false)?,
+    ];
+    check_dry_run(&cases[0], &cases[1]);
+
+    print_table(rows, reference.as_ref(), &cases);
+    print_counts(&cases);
+    print_targets(reference.as_ref(), &cases);
+    if std::env::var_os("INTAKE_BENCH_KEEP").is_some() {
+        println!("kept {} (INTAKE_BENCH_KEEP is set)", dir.keep().display());
+    }
+    Ok(())
+}
+
+/// `INTAKE_BENCH_ROWS`, which may be written with `_` separators.
+fn rows_from_env() -> anyhow::Result<u64> {
+    match std::env::var("INTAKE_BENCH_ROWS") {
+        Ok(text) => {
+            let rows: u64 = text
+                .replace('_', "")
+                .trim()
+                .parse()
+                .with_context(|| format!("INTAKE_BENCH_ROWS={text:?} is not a number"))?;
+            ensure!(rows > 0, "INTAKE_BENCH_ROWS must be at least 1");
+            Ok(rows)
+        }
+        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_ROWS),
+        Err(e) => bail!("INTAKE_BENCH_ROWS: {e}"),
+    }
+}
+
+/// The files of one run, all inside the temporary directory.
+struct Paths {
+    csv: PathBuf,
+    db: PathBuf,
+    results: PathBuf,
+    reference_db: PathBuf,
+}
+
+impl Paths {
+    fn new(dir: &Path) -> Paths {
+        Paths {
+            csv: dir.join("contacts.csv"),
+            db: dir.join("bench.db"),
+            results: dir.join("results.csv"),
+            reference_db: dir.join("ref.db"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring child processes
+// ---------------------------------------------------------------------------------------
+
+/// How one child process went.
+struct Measured {
+    elapsed: Duration,
+    /// Peak resident set size, in bytes.
+    peak_rss: u64,
+    status: ExitStatus,
+    stdout: String,
+}
+
+/// Runs `command` to its end, feeding it `input` on standard input, and measures the wall time
+/// from spawn to exit and the peak RSS of that child alone (`wait4` on its pid).
+fn run_measured(mut command: Command, input: Option<&str>) -> anyhow::Result<Measured> {
+    let program = format!("{:?}", command.get_program());
+    command.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn().with_context(|| format!("starting {program}"))?;
+    if let Some(text) = input {
+        let mut stdin = child.stdin.take().context("the child's standard input is not piped")?;
+        stdin.write_all(text.as_bytes()).with_context(|| format!("writing to {program}"))?;
+    }
+    let mut stdout = String::new();
+    let mut pipe = child.stdout.take().context("the child's standard output is not piped")?;
+    pipe.read_to_string(&mut stdout).with_context(|| format!("reading the output of {program}"))?;
+    let (status, peak_rss) = wait_with_peak_rss(child.id())?;
+    Ok(Measured { elapsed: started.elapsed(), peak_rss, status, stdout })
+}
+
+/// Reaps child `pid` and returns its exit status and peak RSS in bytes.
+fn wait_with_peak_rss(pid: u32) -> anyhow::Result<(ExitStatus, u64)> {
+    let pid = libc::pid_t::try_from(pid).context("child pid out of range")?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data, for which all zeroes is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own child, not yet reaped (std's `Child` is never waited on
+        // here); both pointers are valid for the duration of the call.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != ErrorKind::Interrupted {
+            return Err(error).context("wait4 on the child");
+        }
+    }
+    // `ru_maxrss` is in KiB on Linux.
+    let peak_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+    Ok((ExitStatus::from_raw(status), peak_kib * 1024))
+}
+
+/// One measured case of the table.
+struct Case {
+    label: &'static str,
+    elapsed: Duration,
+    peak_rss: u64,
+    counts: Option<Summary>,
+}
+
+/// The counts that `intake import --json` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct Summary {
+    rows: u64,
+    imported: u64,
+    updated: u64,
+    skipped: u64,
+    errors: u64,
+}
+
+/// Runs `intake import` on the benchmark file and checks its exit status and counts.
+fn measure_intake(paths: &Paths, rows: u64, label: &'static str, dry_run: bool) -> anyhow::Result<Case> {
+    println!("running: {label} …");
+    let mut command = Command::new(INTAKE);
+    command.arg("--db").arg(&paths.db).arg("import").arg(&paths.csv);
+    command.args(["--purpose", "add-update", "--identifier", "email", "--default-region", "DE", "--json"]);
+    command.arg("--results").arg(&paths.results);
+    if dry_run {
+        command.arg("--dry-run");
+    }
+    let run = run_measured(command, None)?;
+    ensure!(
+        run.status.success(),
+        "{label}: intake exited with {} (see its standard error above)",
+        run.status
+    );
+    let counts = parse_summary(label, &run.stdout)?;
+    check_counts(label, &counts, rows)?;
+    Ok(Case { label, elapsed: run.elapsed, peak_rss: run.peak_rss, counts: Some(counts) })
+}
+
+/// The JSON object on the last non-empty line of `intake --json`'s output.
+fn parse_summary(label: &str, stdout: &str) -> anyhow::Result<Summary> {
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .with_context(|| format!("{label}: intake printed nothing"))?;
+    serde_json::from_str(line)
+        .with_context(|| format!("{label}: intake's output is not the expected JSON: {line}"))
+}
+
+/// Every row has exactly one outcome, and every row of the file was read.
+fn check_counts(label: &str, c: &Summary, rows: u64) -> anyhow::Result<()> {
+    let outcomes = c.imported + c.updated + c.skipped + c.errors;
+    ensure!(
+        outcomes == c.rows,
+        "{label}: imported+updated+skipped+errors = {outcomes} but rows = {} ({c:?})",
+        c.rows
+    );
+    ensure!(c.rows == rows, "{label}: intake read {} rows but the file has {rows}", c.rows);
+    Ok(())
+}
+
+/// A dry run promises the counts of the real import; a difference is reported, not fatal.
+fn check_dry_run(dry: &Case, real: &Case) {
+    if dry.counts != real.counts {
+        println!(
+            "WARNING: the dry run's counts {:?} differ from the real import's {:?}",
+            dry.counts, real.counts
+        );
+    }
+}
+
+/// `sqlite3 ref.db` `.mode csv` `.import FILE plain`, or `None` when `sqlite3` is missing.
+fn measure_reference(paths: &Paths, rows: u64) -> anyhow::Result<Option<Case>> {
+    let label = "sqlite3 .import (reference)";
+    if !sqlite3_available() {
+        println!(
+            "sqlite3 is not installed: the reference and the ratios are skipped (apt-get install sqlite3)"
+        );
+        return Ok(None);
+    }
+    println!("running: {label} …");
+    let script = format!(".mode csv\n.import '{}' plain\n", paths.csv.display());
+    let mut command = Command::new("sqlite3");
+    command.arg(&paths.reference_db);
+    let run = run_measured(command, Some(&script))?;
+    ensure!(run.status.success(), "{label}: sqlite3 exited with {}", run.status);
+    let imported = reference_row_count(&paths.reference_db)?;
+    ensure!(imported == rows, "{label}: sqlite3 imported {imported} rows, the file has {rows}");
+    Ok(Some(Case { label, elapsed: run.elapsed, peak_rss: run.peak_rss, counts: None }))
+}
+
+fn sqlite3_available() -> bool {
+    Command::new("sqlite3")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// How many rows the reference table holds (not timed).
+fn reference_row_count(db: &Path) -> anyhow::Result<u64> {
+    let output = Command::new("sqlite3")
+        .arg(db)
+        .arg("SELECT count(*) FROM plain;")
+        .output()
+        .context("running sqlite3")?;
+    ensure!(output.status.success(), "sqlite3 count(*) exited with {}", output.status);
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.trim().parse().with_context(|| format!("sqlite3 count(*) printed {text:?}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------
+
+fn print_table(rows: u64, reference: Option<&Case>, cases: &[Case]) {
+    println!();
+    println!("{:<30} {:>9} {:>12} {:>10} {:>12}", "case", "seconds", "rows/s", "peak MiB", "× sqlite3");
+    for case in reference.into_iter().chain(cases) {
+        let seconds = case.elapsed.as_secs_f64();
+        let ratio = reference
+            .map_or_else(|| "n/a".to_string(), |r| format!("{:.2}", seconds / r.elapsed.as_secs_f64()));
+        let per_second = (rows as f64 / seconds).round() as u64;
+        println!(
+            "{:<30} {seconds:>9.2} {:>12} {:>10.1} {ratio:>12}",
+            case.label,
+            thousands(per_second),
+            mib(case.peak_rss)
+        );
+    }
+}
+
+fn print_counts(cases: &[Case]) {
+    println!();
+    println!(
+        "{:<30} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "outcomes", "rows", "imported", "updated", "skipped", "errors"
+    );
+    for case in cases {
+        if let Some(c) = &case.counts {
+            println!(
+                "{:<30} {:>10} {:>10} {:>10} {:>10} {:>10}",
+                case.label, c.rows, c.imported, c.updated, c.skipped, c.errors
+            );
+        }
+    }
+}
+
+/// The spec's targets, PASS or MISS (a measurement: a MISS does not fail the run).
+fn print_targets(reference: Option<&Case>, cases: &[Case]) {
+    println!();
+    println!("targets (from the spec):");
+    let ratio_target = |case: &Case, limit: f64| match reference {
+        Some(r) => {
+            let ratio = case.elapsed.as_secs_f64() / r.elapsed.as_secs_f64();
+            format!("{ratio:.2}×  {}", verdict(ratio <= limit))
+        }
+        None => "n/a (no sqlite3)".to_string(),
+    };
+    println!(
+        "  into empty store ≤ {EMPTY_STORE_TARGET}× sqlite3 .import   {}",
+        ratio_target(&cases[1], EMPTY_STORE_TARGET)
+    );
+    println!(
+        "  into full store  ≤ {FULL_STORE_TARGET}× sqlite3 .import   {}",
+        ratio_target(&cases[2], FULL_STORE_TARGET)
+    );
+    let peak = cases.iter().map(|c| c.peak_rss).max().unwrap_or(0);
+    println!(
+        "  peak memory < 200 MB in every case    max {:.1} MB ({:.1} MiB)  {}",
+        peak as f64 / 1e6,
+        mib(peak),
+        verdict(peak < MEMORY_LIMIT)
+    );
+}
+
+fn verdict(pass: bool) -> &'static str {
+    if pass { "PASS" } else { "MISS" }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The benchmark file
+// ---------------------------------------------------------------------------------------
+
+const HEADERS: [&str; 11] = [
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "Company",
+    "Job Title",
+    "City",
+    "Country",
+    "Birthday",
+    "Notes",
+    "Email Subscription",
+];
+
+/// Writes the benchmark file and returns its size in bytes.
+fn generate_csv(path: &Path, rows: u64) -> anyhow::Result<u64> {
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+    writer.write_record(HEADERS)?;
+    let mut generator = RowGenerator::new(SEED);
+    for i in 0..rows {
+        generator.fill(i);
+        writer.write_record(&generator.fields).with_context(|| format!("writing {}", path.display()))?;
+    }
+    writer.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// xorshift64*: small, fast and deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n` (the modulo bias is irrelevant here).
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// True `per_mille` times in a thousand.
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+
+    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    /// Appends `count` random digits, the first of them not 0.
+    fn digits(&mut self, out: &mut String, count: usize) {
+        for i in 0..count {
+            let digit = if i == 0 { 1 + self.below(9) } else { self.below(10) };
+            out.push(char::from(b'0' + digit as u8));
+        }
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Anna",
+    "Bruno",
+    "Clara",
+    "Dieter",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Hans",
+    "Ingrid",
+    "Jürgen",
+    "Katrin",
+    "Lukas",
+    "Marie",
+    "Niklas",
+    "Olga",
+    "Paul",
+    "Renate",
+    "Sören",
+    "Tanja",
+    "Uwe",
+    "Vanessa",
+    "Wolfgang",
+    "Yasemin",
+    "Zoë",
+    "Özlem",
+    "Mehmet",
+    "Sophie",
+    "Leon",
+    "Emma",
+    "Jonas",
+    "Lena",
+    "Maximilian",
+    "Hannah",
+    "Elias",
+    "Mia",
+    "Ben",
+    "Lea",
+    "Finn",
+    "Johanna",
+    "Noah",
+    "Charlotte",
+    "Luis",
+    "Amélie",
+    "René",
+    "Agnieszka",
+];
+const LAST_NAMES: &[&str] = &[
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Öztürk",
+    "Yılmaz",
+    "Kowalski",
+    "Nguyen",
+    "Weiß",
+    "Groß",
+    "von Bülow",
+    "Dupont",
+    "García",
+    "O'Brien",
+];
+const DOMAINS: &[&str] = &[
+    "gmail.com",
+    "gmx.de",
+    "web.de",
+    "t-online.de",
+    "outlook.com",
+    "yahoo.de",
+    "posteo.de",
+    "mailbox.org",
+    "freenet.de",
+    "icloud.com",
+    "firma-example.de",
+    "acme-gmbh.de",
+    "müller-bau.de",
+];
+const COMPANIES: &[&str] = &[
+    "Acme GmbH",
+    "Müller & Söhne GmbH",
+    "Schmidt, Weber & Partner",
+    "Nordlicht AG",
+    "Bäckerei Krause",
+    "Stadtwerke Example",
+    "TechStart UG (haftungsbeschränkt)",
+    "Globex Europe B.V.",
+    "Initech GmbH & Co. KG",
+    "Freelancer",
+    "Universität Example",
+    "Café \"Zum Löwen\"",
+];
+const JOB_TITLES: &[&str] = &[
+    "CEO",
+    "Geschäftsführerin",
+    "Head of Marketing",
+    "Software Engineer",
+    "Einkauf",
+    "Sales Manager",
+    "Projektleiter",
+    "Assistant",
+    "CTO",
+    "Student",
+    "Buchhaltung",
+    "Office Manager",
+];
+const CITIES: &[&str] = &[
+    "Berlin",
+    "Hamburg",
+    "München",
+    "Köln",
+    "Frankfurt am Main",
+    "Stuttgart",
+    "Düsseldorf",
+    "Leipzig",
+    "Dortmund",
+    "Essen",
+    "Bremen",
+    "Dresden",
+    "Hannover",
+    "Nürnberg",
+    "Wien",
+    "Zürich",
+];
+const COUNTRIES: &[&str] =
+    &["Germany", "Germany", "Germany", "Deutschland", "DE", "Austria", "Switzerland", ""];
+const NOTES: &[&str] = &[
+    "Met at the fair",
+    "Prefers e-mail",
+    "Call back after 5pm",
+    "Wants a demo, \"asap\"",
+    "Interested in plan pro, budget Q3",
+    "Kontakt über Empfehlung von Frau Groß",
+    "Line one\nline two of a multi-line note",
+    "VIP",
+];
+const SUBSCRIPTIONS: &[&str] =
+    &["subscribed", "subscribed", "subscribed", "subscribed", "none", "none", "unsubscribed", "", "", "", ""];
+/// German mobile prefixes with their subscriber number lengths.
+const MOBILE: &[(&str, usize)] = &[
+    ("151", 8),
+    ("152", 8),
+    ("157", 8),
+    ("159", 8),
+    ("160", 8),
+    ("162", 7),
+    ("163", 7),
+    ("170", 7),
+    ("172", 8),
+    ("175", 7),
+    ("176", 8),
+    ("179", 7),
+];
+/// German area codes with their subscriber number lengths.
+const LANDLINE: &[(&str, usize)] = &[
+    ("30", 8),
+    ("40", 8),
+    ("89", 8),
+    ("69", 8),
+    ("221", 7),
+    ("211", 7),
+    ("711", 7),
+    ("341", 7),
+    ("351", 7),
+    ("511", 7),
+];
+const GARBAGE_PHONES: &[&str] =
+    &["n/a", "12ab", "-", "call me", "0000", "+49 123", "tel: unbekannt", "#REF!"];
+const BAD_EMAILS: &[&str] = &["{} at {}", "{}@", "@{}", "{}@@{}", "{}@localhost", "{}@{}."];
+const IMPOSSIBLE_DATES: &[&str] =
+    &["1990-02-31", "1985-04-31", "2001-13-01", "1979-00-10", "1992-06-31", "1970-02-29"];
+/// How many recent addresses a repeated e-mail is taken from.
+const RECENT: usize = 4096;
+
+/// Makes the rows of the benchmark file, one at a time, into `fields`.
+struct RowGenerator {
+    rng: Rng,
+    fields: [String; 11],
+    recent: Vec<String>,
+}
+
+impl RowGenerator {
+    fn new(seed: u64) -> RowGenerator {
+        RowGenerator { rng: Rng(seed), fields: Default::default(), recent: Vec::with_capacity(RECENT) }
+    }
+
+    /// Fills `fields` with row `i` (0-based).
+    fn fill(&mut self, i: u64) {
+        self.fields.iter_mut().for_each(String::clear);
+        let first = self.rng.pick(FIRST_NAMES);
+        let last = self.rng.pick(LAST_NAMES);
+        if !self.rng.chance(5) {
+            self.fields[0].push_str(first);
+        }
+        self.fields[1].push_str(last);
+        self.email(i, first, last);
+        self.phone();
+        self.optional(4, COMPANIES, 800);
+        self.optional(5, JOB_TITLES, 700);
+        self.optional(6, CITIES, 850);
+        self.optional(7, COUNTRIES, 900);
+        self.birthday();
+        self.optional(9, NOTES, 200);
+        self.optional(10, SUBSCRIPTIONS, 1000);
+    }
+
+    /// Puts a value of `items` into field `index` in `per_mille` of rows.
+    fn optional(&mut self, index: usize, items: &[&str], per_mille: u64) {
+        if self.rng.chance(per_mille) {
+            let value = self.rng.pick(items);
+            self.fields[index].push_str(value);
+        }
+    }
+
+    /// A distinct address (the row number makes it unique), or in a few rows an empty, invalid
+    /// or repeated (in another case) one.
+    fn email(&mut self, i: u64, first: &str, last: &str) {
+        let roll = self.rng.below(1000);
+        if roll < 5 && !self.recent.is_empty() {
+            let earlier = &self.recent[self.rng.below(self.recent.len() as u64) as usize];
+            let variant = change_case(earlier, self.rng.chance(500));
+            self.fields[2] = if variant == *earlier { earlier.to_uppercase() } else { variant };
+            return;
+        }
+        if roll < 8 {
+            return;
+        }
+        let local = self.local_part(i, first, last);
+        let domain = self.rng.pick(DOMAINS);
+        if roll < 18 {
+            self.fields[2] = self.rng.pick(BAD_EMAILS).replacen("{}", &local, 1).replacen("{}", domain, 1);
+            return;
+        }
+        self.fields[2] = format!("{local}@{domain}");
+        if self.rng.chance(150) {
+            self.fields[2] = change_case(&self.fields[2], false);
+        }
+        self.remember(self.fields[2].clone());
+    }
+
+    /// `anna.mueller42`, `amueller42`, `anna_mueller42` or `mueller.anna42`: the row number
+    /// at the end keeps every address distinct (the names hold no digits).
+    fn local_part(&mut self, i: u64, first: &str, last: &str) -> String {
+        let (first, last) = (ascii_fold(first), ascii_fold(last));
+        match self.rng.below(4) {
+            0 => format!("{first}.{last}{i}"),
+            1 => format!("{}{last}{i}", &first[..1]),
+            2 => format!("{first}_{last}{i}"),
+            _ => format!("{last}.{first}{i}"),
+        }
+    }
+
+    fn remember(&mut self, email: String) {
+        if self.recent.len() < RECENT {
+            self.recent.push(email);
+        } else {
+            let slot = self.rng.below(RECENT as u64) as usize;
+            self.recent[slot] = email;
+        }
+    }
+
+    /// Empty in 15% of rows, garbage in 1%, otherwise a valid German number spelled one of
+    /// the ways people and spreadsheets spell them.
+    fn phone(&mut self) {
+        let roll = self.rng.below(1000);
+        if roll < 150 {
+            return;
+        }
+        if roll < 160 {
+            let garbage = self.rng.pick(GARBAGE_PHONES);
+            self.fields[3].push_str(garbage);
+            return;
+        }
+        let table = if self.rng.chance(700) { MOBILE } else { LANDLINE };
+        let (prefix, length) = table[self.rng.below(table.len() as u64) as usize];
+        let mut subscriber = String::with_capacity(length);
+        self.rng.digits(&mut subscriber, length);
+        let (head, tail) = subscriber.split_at(3);
+        let out = &mut self.fields[3];
+        let _ = match self.rng.below(9) {
+            0 => write!(out, "+49 {prefix} {subscriber}"),
+            1 => write!(out, "0049{prefix}{subscriber}"),
+            2 => write!(out, "0{prefix} {subscriber}"),
+            3 => write!(out, "{prefix}{subscriber}"),
+            4 => write!(out, "(0{prefix}) {head}-{} {}", &tail[..3], &tail[3..]),
+            5 => write!(out, "+49 (0){prefix} {head} {tail}"),
+            6 => write!(out, "0{prefix}/{subscriber}"),
+            7 => write!(out, "+49-{prefix}-{subscriber}"),
+            _ => write!(out, "+49{prefix}{subscriber}"),
+        };
+    }
+
+    /// Empty in 25% of rows, impossible in 0.5%, otherwise a real date from 1945 to 2006.
+    fn birthday(&mut self) {
+        let roll = self.rng.below(1000);
+        if roll < 250 {
+            return;
+        }
+        if roll < 255 {
+            let date = self.rng.pick(IMPOSSIBLE_DATES);
+            self.fields[8].push_str(date);
+            return;
+        }
+        let year = 1945 + self.rng.below(62);
+        let month = 1 + self.rng.below(12);
+        let day = 1 + self.rng.below(days_in_month(year, month));
+        let _ = write!(self.fields[8], "{year:04}-{month:02}-{day:02}");
+    }
+}
+
+fn days_in_month(year: u64, month: u64) -> u64 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// A name as it appears in an address: lower case ASCII, umlauts spelled out.
+fn ascii_fold(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    for c in name.to_lowercase().chars() {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            'é' | 'ë' => out.push('e'),
+            'í' | 'ı' => out.push('i'),
+            'a'..='z' => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The same address in another case: all upper case, or each word capitalized.
+fn change_case(email: &str, upper: bool) -> String {
+    if upper {
+        return email.to_uppercase();
+    }
+    let mut out = String::with_capacity(email.len());
+    let mut start = true;
+    for c in email.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = matches!(c, '.' | '_' | '@');
+    }
+    out
+}
