@@ -116,14 +116,25 @@ pub fn run_import<S: ImportStore>(
     }
     let mode = choose_match_mode(store, identifier, &mut index)?;
     let mut checkpoint = resume.cloned().unwrap_or_default();
-    let mut runner = BatchRunner { store, sink, setup, index, mode, identifier, checkpoint: &mut checkpoint };
+    let mut runner = BatchRunner {
+        store,
+        sink,
+        setup,
+        index,
+        mode,
+        identifier,
+        checkpoint: &mut checkpoint,
+        has_suppressions: false,
+    };
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(1);
         let skip = runner.checkpoint.rows_done;
-        let batch_size = setup.options.batch_size;
+        // Rows cross threads in small chunks so that only a few thousand prepared rows are
+        // alive at once; transactions stay `batch_size` rows large.
+        let chunk_size = setup.options.batch_size.min(CHUNK_ROWS);
         let preparer = &preparer;
         scope.spawn(move || {
-            let result = prepare_batches(source, preparer, skip, batch_size, &mut |batch| {
+            let result = prepare_batches(source, preparer, skip, chunk_size, &mut |batch| {
                 sender.send(Ok(batch)).is_ok()
             });
             if let Err(e) = result {
@@ -134,6 +145,9 @@ pub fn run_import<S: ImportStore>(
     })?;
     Ok(checkpoint)
 }
+
+/// Rows per chunk handed from the preparing thread to the committing one.
+const CHUNK_ROWS: usize = 2048;
 
 /// The normalizer the options ask for.
 pub fn normalizer_for(options: &ImportOptions) -> Result<Normalizer, String> {
@@ -230,6 +244,7 @@ struct BatchRunner<'r, 's, S: ImportStore> {
     mode: MatchMode,
     identifier: Option<IdentifierKind>,
     checkpoint: &'r mut Checkpoint,
+    has_suppressions: bool,
 }
 
 type Prepared = Result<Vec<PreparedRow>, SourceError>;
@@ -241,36 +256,57 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         progress: &mut dyn FnMut(&Counts),
     ) -> Result<(), PipelineError<S::Error>> {
         let decider = Decider::new(self.setup.schema, self.setup.options);
-        for batch in batches {
-            self.run_batch(&decider, batch?)?;
+        self.has_suppressions = self.store.has_suppressions().map_err(PipelineError::Store)?;
+        let mut pending: Vec<Write> = Vec::new();
+        let mut pending_rows = 0;
+        for chunk in batches {
+            let chunk = chunk?;
+            pending_rows += chunk.len();
+            self.run_chunk(&decider, chunk, &mut pending)?;
+            if pending_rows >= self.setup.options.batch_size {
+                self.commit(&mut pending)?;
+                pending_rows = 0;
+                progress(&self.checkpoint.counts);
+            }
+        }
+        if pending_rows > 0 {
+            self.commit(&mut pending)?;
             progress(&self.checkpoint.counts);
         }
         Ok(())
     }
 
-    fn run_batch(
+    /// Decides a chunk of rows and writes their results; their writes join `pending`.
+    fn run_chunk(
         &mut self,
         decider: &Decider<'_>,
         rows: Vec<PreparedRow>,
+        pending: &mut Vec<Write>,
     ) -> Result<(), PipelineError<S::Error>> {
         let found = self.find_existing(&rows)?;
         let suppressed = self.find_suppressed(&rows, &found)?;
-        let mut writes: Vec<Write> = Vec::new();
         for row in &rows {
             let matched = self.match_state(row, &found);
             let channels = suppressed_channels(self.setup.schema, row, &suppressed);
             let (outcome, write) = decider.decide(row, matched, &channels);
             self.sink.write(&row.record, &outcome)?;
             self.checkpoint.counts.add(&outcome);
-            writes.extend(write);
+            pending.extend(write);
         }
         self.checkpoint.rows_done += rows.len() as u64;
+        Ok(())
+    }
+
+    /// Commits the pending writes with the checkpoint in one transaction (a dry run only
+    /// flushes the results files).
+    fn commit(&mut self, pending: &mut Vec<Write>) -> Result<(), PipelineError<S::Error>> {
         self.checkpoint.sink = self.sink.checkpoint()?;
         if !self.setup.dry_run {
             let batch =
-                Batch { import_id: self.setup.import_id, writes: &writes, checkpoint: self.checkpoint };
+                Batch { import_id: self.setup.import_id, writes: pending, checkpoint: self.checkpoint };
             self.store.commit(&batch).map_err(PipelineError::Store)?;
         }
+        pending.clear();
         Ok(())
     }
 
@@ -312,7 +348,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let contacts: HashMap<ContactId, StoredContact> = if ids.is_empty() {
+        let mut contacts: HashMap<ContactId, StoredContact> = if ids.is_empty() {
             HashMap::new()
         } else {
             let loaded = self.store.load_contacts(&ids).map_err(PipelineError::Store)?;
@@ -323,8 +359,8 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
             let entry = match matched {
                 StoreMatch::None => Found::Nobody,
                 StoreMatch::Many(n) => Found::Many(n),
-                StoreMatch::One(id) => match contacts.get(&id) {
-                    Some(contact) => Found::One(Box::new(contact.clone())),
+                StoreMatch::One(id) => match contacts.remove(&id) {
+                    Some(contact) => Found::One(Box::new(contact)),
                     None => Found::Nobody,
                 },
             };
@@ -357,7 +393,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         rows: &[PreparedRow],
         found: &HashMap<String, Found>,
     ) -> Result<HashMap<String, Vec<Channel>>, PipelineError<S::Error>> {
-        if !self.setup.options.purpose.creates() {
+        if !self.setup.options.purpose.creates() || !self.has_suppressions {
             return Ok(HashMap::new());
         }
         let mut keys: Vec<String> = Vec::new();

@@ -42,6 +42,10 @@ pub trait ImportStore {
     /// The contacts with these ids (missing ids are left out).
     fn load_contacts(&mut self, ids: &[ContactId]) -> Result<Vec<StoredContact>, Self::Error>;
 
+    /// Whether the workspace has any suppression record (most have none, and then no row
+    /// needs its suppression keys built).
+    fn has_suppressions(&mut self) -> Result<bool, Self::Error>;
+
     /// The channels remembered as unsubscribed for any of these suppression keys.
     fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, Self::Error>;
 

@@ -415,16 +415,21 @@ impl ImportStore for SqliteStore {
         self.load_contact_range(ids, *first, *last)
     }
 
-    fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, StoreError> {
-        if self.has_suppressions.is_none() {
-            let any: bool = self.conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ?1)",
-                params![self.workspace_id],
-                |r| r.get(0),
-            )?;
-            self.has_suppressions = Some(any);
+    fn has_suppressions(&mut self) -> Result<bool, StoreError> {
+        if let Some(known) = self.has_suppressions {
+            return Ok(known);
         }
-        if self.has_suppressions == Some(false) {
+        let any: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ?1)",
+            params![self.workspace_id],
+            |r| r.get(0),
+        )?;
+        self.has_suppressions = Some(any);
+        Ok(any)
+    }
+
+    fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, StoreError> {
+        if !self.has_suppressions()? {
             return Ok(Vec::new());
         }
         let mut stmt = self

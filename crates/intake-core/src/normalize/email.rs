@@ -26,6 +26,11 @@ pub fn normalize_email(text: &str) -> Result<String, EmailError> {
         .map_err(|e| EmailError::Syntax(e.to_string().to_lowercase()))?;
     let local = address.local_part().to_lowercase();
     let domain = checked_domain(address.domain())?;
+    if text.is_ascii() && !domain.contains("xn--") {
+        // Nearly every address: lower-casing ASCII keeps the syntax valid and the domain is
+        // its own Unicode form, so the round trip below would change nothing.
+        return Ok(format!("{local}@{domain}"));
+    }
     let (unicode_domain, result) = idna::domain_to_unicode(&domain);
     if result.is_err() {
         return Err(EmailError::Domain);

@@ -75,7 +75,8 @@ impl<'a> Preparer<'a> {
 
     /// Normalizes every mapped cell of `record`.
     pub fn prepare(&self, record: Record) -> PreparedRow {
-        let mut row = PreparedRow::default();
+        let mut row =
+            PreparedRow { values: Vec::with_capacity(self.mapping.columns.len()), ..PreparedRow::default() };
         self.check_shape(&record, &mut row);
         for (column, target) in self.mapping.columns.iter().enumerate() {
             let (Some(target), Some(cell)) = (target, record.get(column)) else {
