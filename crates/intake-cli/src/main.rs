@@ -9,6 +9,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Rows are allocated on the preparing thread and freed on the committing one; glibc's
+// allocator spent about a fifth of an import in malloc/free under that pattern (profiled, see
+// docs/benchmarks.md), mimalloc handles it with thread-local free lists.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

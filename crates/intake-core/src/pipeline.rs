@@ -115,6 +115,10 @@ pub fn run_import<S: ImportStore>(
         count_identifiers(source, &preparer, &mut index)?;
     }
     let mode = choose_match_mode(store, identifier, &mut index)?;
+    let bulk_load = !setup.dry_run && is_empty_store(store, &mode)?;
+    if bulk_load {
+        store.begin_bulk_load().map_err(PipelineError::Store)?;
+    }
     let mut checkpoint = resume.cloned().unwrap_or_default();
     let mut runner = BatchRunner {
         store,
@@ -126,7 +130,7 @@ pub fn run_import<S: ImportStore>(
         checkpoint: &mut checkpoint,
         has_suppressions: false,
     };
-    std::thread::scope(|scope| {
+    let result = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(1);
         let skip = runner.checkpoint.rows_done;
         // Rows cross threads in small chunks so that only a few thousand prepared rows are
@@ -142,8 +146,24 @@ pub fn run_import<S: ImportStore>(
             }
         });
         runner.run(receiver, progress)
-    })?;
+    });
+    if bulk_load {
+        let ended = store.end_bulk_load().map_err(PipelineError::Store);
+        result.and(ended)?;
+    } else {
+        result?;
+    }
     Ok(checkpoint)
+}
+
+/// Whether the workspace holds no contact at all (then nothing can match, and the store may
+/// load in bulk).
+fn is_empty_store<S: ImportStore>(store: &mut S, mode: &MatchMode) -> Result<bool, PipelineError<S::Error>> {
+    match mode {
+        MatchMode::EmptyStore => Ok(true),
+        MatchMode::Off => Ok(store.contact_count().map_err(PipelineError::Store)? == 0),
+        _ => Ok(false),
+    }
 }
 
 /// Rows per chunk handed from the preparing thread to the committing one.

@@ -49,6 +49,18 @@ pub trait ImportStore {
     /// The channels remembered as unsubscribed for any of these suppression keys.
     fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, Self::Error>;
 
+    /// Called before the first batch when the workspace has no contact: the store may drop
+    /// its lookup indexes and build them once in [`ImportStore::end_bulk_load`]. Whatever a
+    /// crash leaves behind, the store must repair on open.
+    fn begin_bulk_load(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// Called after the last batch of a bulk load (also after a failed one).
+    fn end_bulk_load(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
     /// Applies a batch and its checkpoint in one transaction.
     fn commit(&mut self, batch: &Batch<'_>) -> Result<(), Self::Error>;
 }

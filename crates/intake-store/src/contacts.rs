@@ -415,6 +415,24 @@ impl ImportStore for SqliteStore {
         self.load_contact_range(ids, *first, *last)
     }
 
+    fn begin_bulk_load(&mut self) -> Result<(), StoreError> {
+        // Only when the whole table is empty: other workspaces' lookups need the indexes.
+        let empty: bool =
+            self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM contacts)", [], |r| r.get(0))?;
+        if empty {
+            self.conn.execute_batch(
+                "DROP INDEX IF EXISTS contacts_email; DROP INDEX IF EXISTS contacts_phone; \
+                 DROP INDEX IF EXISTS contacts_external_id;",
+            )?;
+        }
+        Ok(())
+    }
+
+    fn end_bulk_load(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch(&crate::CONTACT_INDEXES.join(";\n"))?;
+        Ok(())
+    }
+
     fn has_suppressions(&mut self) -> Result<bool, StoreError> {
         if let Some(known) = self.has_suppressions {
             return Ok(known);
