@@ -147,12 +147,9 @@ pub fn run_import<S: ImportStore>(
         });
         runner.run(receiver, progress)
     });
-    if bulk_load {
-        let ended = store.end_bulk_load().map_err(PipelineError::Store);
-        result.and(ended)?;
-    } else {
-        result?;
-    }
+    // The indexes are rebuilt even when the import failed, before its error is returned.
+    let ended = if bulk_load { store.end_bulk_load().map_err(PipelineError::Store) } else { Ok(()) };
+    result.and(ended)?;
     Ok(checkpoint)
 }
 

@@ -23,7 +23,7 @@ fn key_column(kind: IdentifierKind) -> &'static str {
 }
 
 /// `first_name, last_name, …` in schema order.
-pub(crate) fn builtin_columns() -> String {
+fn builtin_columns() -> String {
     BUILTIN_FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
 }
 
@@ -101,20 +101,25 @@ impl SqliteStore {
         }
         let position =
             |contacts: &[StoredContact], id: ContactId| contacts.binary_search_by_key(&id, |c| c.id).ok();
-        let memberships = [
-            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
-             WHERE ct.workspace_id = ?1 AND ct.contact_id BETWEEN ?2 AND ?3",
-            "SELECT m.contact_id, l.name FROM list_members m JOIN lists l ON l.id = m.list_id \
-             WHERE m.workspace_id = ?1 AND m.contact_id BETWEEN ?2 AND ?3",
+        type Names = fn(&mut StoredContact) -> &mut Vec<String>;
+        let memberships: [(&str, Names); 2] = [
+            (
+                "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
+                 WHERE ct.workspace_id = ?1 AND ct.contact_id BETWEEN ?2 AND ?3",
+                |c| &mut c.tags,
+            ),
+            (
+                "SELECT m.contact_id, l.name FROM list_members m JOIN lists l ON l.id = m.list_id \
+                 WHERE m.workspace_id = ?1 AND m.contact_id BETWEEN ?2 AND ?3",
+                |c| &mut c.lists,
+            ),
         ];
-        for (is_list, sql) in memberships.iter().enumerate() {
+        for (sql, names_of) in memberships {
             let mut stmt = self.conn.prepare_cached(sql)?;
             let mut rows = stmt.query(params![self.workspace_id, first, last])?;
             while let Some(row) = rows.next()? {
                 let Some(at) = position(&contacts, row.get(0)?) else { continue };
-                let name: String = row.get(1)?;
-                let names = if is_list == 1 { &mut contacts[at].lists } else { &mut contacts[at].tags };
-                names.push(name);
+                names_of(&mut contacts[at]).push(row.get(1)?);
             }
         }
         Ok(contacts)

@@ -3,11 +3,10 @@
 //! are listed, not clobbered), and the tags and list memberships it added are removed. An
 //! undo never re-subscribes anyone.
 
-use intake_core::model::{Channel, ContactId, ImportId, SubscriptionStatus};
+use intake_core::model::{BUILTIN_FIELDS, Channel, ContactId, ImportId, SubscriptionStatus};
 use rusqlite::params;
 
 use crate::admin::delete_one;
-use crate::contacts::builtin_columns;
 use crate::{ImportState, SqliteStore, StoreError, now};
 
 /// What an undo did.
@@ -56,7 +55,7 @@ impl SqliteStore {
             rows.collect::<rusqlite::Result<Vec<Change>>>()?
         };
         for change in &changes {
-            restore(&tx, &self.schema, ws, id, change, &mut report)?;
+            restore(&tx, ws, id, change, &mut report)?;
         }
         report.memberships_removed += tx
             .execute("DELETE FROM contact_tags WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])?
@@ -86,14 +85,13 @@ impl SqliteStore {
 
 fn restore(
     tx: &rusqlite::Transaction<'_>,
-    schema: &intake_core::model::Schema,
     ws: i64,
     import: ImportId,
     change: &Change,
     report: &mut UndoReport,
 ) -> Result<(), StoreError> {
     let channel = Channel::ALL.into_iter().find(|c| c.field_name() == change.field);
-    let builtin = builtin_columns().split(", ").any(|c| c == change.field);
+    let builtin = BUILTIN_FIELDS.iter().any(|(name, ..)| *name == change.field);
     let current_sql = if channel.is_some() || builtin {
         format!("SELECT {} FROM contacts WHERE workspace_id = ?1 AND id = ?2", change.field)
     } else {
@@ -160,7 +158,6 @@ fn restore(
         };
         tx.execute(sql, params![change.old, now(), ws, change.contact, path])?;
     }
-    let _ = schema;
     report.restored += 1;
     Ok(())
 }
