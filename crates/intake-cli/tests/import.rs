@@ -390,3 +390,71 @@ fn imports_are_listed_with_their_state() {
 fn today() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()
 }
+
+/// Lookups go by a 64-bit hash of the identifier and are checked against the stored value.
+/// A collision is forced here by writing other addresses' hashes into the store: the row
+/// must reach only the contact that really has its address, whether the store was scanned
+/// (few contacts) or looked up per batch (many).
+#[test]
+fn a_hash_collision_in_the_store_never_matches_the_wrong_contact() {
+    for others in [1, 40] {
+        let ws = Workspace::new();
+        let mut base = String::from("First Name,Email\nAnna,anna@example.com\n");
+        for i in 0..others {
+            base.push_str(&format!("Xaver,xaver{i}@example.com\n"));
+        }
+        ws.import(&ws.file("base.csv", &base), &["--no-import-tag"]);
+        let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+        let set_hash = |email: &str, hash_of: &str| {
+            db.execute(
+                "UPDATE contacts SET email_hash = ?1 WHERE email = ?2",
+                rusqlite::params![intake_core::identify::key_hash_sql(hash_of), email],
+            )
+            .expect("forge a hash");
+        };
+        // xaver0 now looks like carla (one wrong candidate), xaver1.. like anna (two).
+        set_hash("xaver0@example.com", "carla@example.com");
+        for i in 1..others {
+            set_hash(&format!("xaver{i}@example.com"), "anna@example.com");
+        }
+        let file = ws.file(
+            "u.csv",
+            "First Name,Email,City\nAnna,anna@example.com,Rome\nCarla,carla@example.com,Oslo\n",
+        );
+        let (counts, rows) = ws.import(&file, &["--no-import-tag"]);
+        assert_eq!(counts.tuple(), (1, 1, 0, 0), "{others} others: {rows:?}");
+        assert_eq!(ws.contact_by("email", "anna@example.com")["city"], "Rome");
+        assert_eq!(ws.contact_by("email", "carla@example.com")["city"], "Oslo");
+        assert!(ws.contacts().iter().filter(|c| c["first_name"] == "Xaver").all(|c| c["city"].is_empty()));
+    }
+}
+
+/// Every subscription status an import sets is an event with its source, also for the
+/// contacts it creates.
+#[test]
+fn subscription_statuses_of_new_contacts_are_recorded_as_events() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "s.csv",
+        "First Name,Email,Email Subscription,SMS Subscription\n\
+         Anna,anna@example.com,subscribed,\nBen,ben@example.com,,unsubscribed\nCleo,cleo@example.com,,\n",
+    );
+    let (counts, _) = ws.import(&file, &[]);
+    let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+    let mut stmt = db
+        .prepare(
+            "SELECT c.first_name, e.channel, e.old_status, e.new_status, e.source FROM subscription_events e \
+             JOIN contacts c ON c.id = e.contact_id ORDER BY c.first_name, e.channel",
+        )
+        .expect("query events");
+    let events: Vec<(String, String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .expect("read events")
+        .collect::<Result<_, _>>()
+        .expect("read events");
+    let source = format!("import:{}", counts.import_id);
+    let event = |name: &str, channel: &str, new: &str| {
+        (name.to_string(), channel.to_string(), "none".to_string(), new.to_string(), source.clone())
+    };
+    assert_eq!(events, vec![event("Anna", "email", "subscribed"), event("Ben", "sms", "unsubscribed")]);
+}

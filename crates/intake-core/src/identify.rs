@@ -42,12 +42,25 @@ impl IdentifierKind {
     }
 }
 
-/// Hash of a match key; collisions between distinct keys are about 2^-100 likely at 10^9 keys.
-pub type KeyHash = u128;
+/// Hash of a match key: 64 bits of xxh3. The store keeps the same hash beside each
+/// contact's identifiers and indexes it (an integer index is about three times cheaper to
+/// build than one on the text), so a store scan hands back hashes without any re-hashing.
+///
+/// Two different keys share a hash with probability about n²/2^65: for a million keys,
+/// about 3 in 100 million. A store match found by hash is always checked against the
+/// contact's actual key before it is used (see the pipeline); two rows of a file whose
+/// different keys collided would both be reported as in-file duplicates (an Error, nothing
+/// written), which is the safe side.
+pub type KeyHash = u64;
 
 /// Hashes a match key.
 pub fn key_hash(key: &str) -> KeyHash {
-    xxhash_rust::xxh3::xxh3_128(key.as_bytes())
+    xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+}
+
+/// The hash as SQL stores it (a signed 64-bit integer with the same bits).
+pub fn key_hash_sql(key: &str) -> i64 {
+    key_hash(key) as i64
 }
 
 /// What the store holds for one key.
@@ -75,7 +88,7 @@ impl StoreMatch {
 }
 
 /// Per key: how many rows of the file carry it, and what the store has.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Slot {
     /// Rows of the file with this key.
     pub rows_in_file: u32,
@@ -83,7 +96,51 @@ pub struct Slot {
     pub store: StoreMatch,
 }
 
-/// A hasher for keys that are hashes already: it keeps the low 64 bits.
+/// A [`Slot`] in 8 bytes, so that a bucket of the index is 16 bytes and a million keys
+/// take about 34 MB: the low 16 bits count rows (saturating at 65,535), the high 48 bits
+/// hold the store match: 0 for none, `id + 1` for one contact (ids below 2^46), and the top
+/// bit set with a count for several.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PackedSlot(u64);
+
+const ROWS_BITS: u32 = 16;
+const ROWS_MASK: u64 = (1 << ROWS_BITS) - 1;
+const MANY: u64 = 1 << 47;
+const STORE_MASK: u64 = MANY - 1;
+
+impl PackedSlot {
+    fn rows(self) -> u32 {
+        (self.0 & ROWS_MASK) as u32
+    }
+
+    fn store(self) -> StoreMatch {
+        let store = self.0 >> ROWS_BITS;
+        match store {
+            0 => StoreMatch::None,
+            s if s & MANY != 0 => StoreMatch::Many((s & STORE_MASK).min(u32::MAX as u64) as u32),
+            s => StoreMatch::One((s - 1) as ContactId),
+        }
+    }
+
+    fn with(rows: u32, store: StoreMatch) -> PackedSlot {
+        let rows = u64::from(rows).min(ROWS_MASK);
+        let store = match store {
+            StoreMatch::None => 0,
+            // An id too large to pack is kept as "several", which sends the row to an
+            // exact lookup instead of a wrong match.
+            StoreMatch::One(id) if id >= 0 && (id as u64) < STORE_MASK => id as u64 + 1,
+            StoreMatch::One(_) => MANY | 1,
+            StoreMatch::Many(n) => MANY | u64::from(n),
+        };
+        PackedSlot(rows | (store << ROWS_BITS))
+    }
+
+    fn unpack(self) -> Slot {
+        Slot { rows_in_file: self.rows(), store: self.store() }
+    }
+}
+
+/// A hasher for keys that are hashes already.
 #[derive(Default)]
 pub struct PrehashedHasher(u64);
 
@@ -98,38 +155,84 @@ impl Hasher for PrehashedHasher {
             self.0 ^= u64::from_le_bytes(word);
         }
     }
-    fn write_u128(&mut self, value: u128) {
-        self.0 = value as u64;
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 
-/// The identity index of one import.
+/// The identity index of one import: per distinct key hash, a packed [`Slot`].
 #[derive(Default)]
 pub struct IdentityIndex {
-    slots: HashMap<KeyHash, Slot, BuildHasherDefault<PrehashedHasher>>,
+    slots: HashMap<KeyHash, PackedSlot, BuildHasherDefault<PrehashedHasher>>,
 }
 
 impl IdentityIndex {
+    /// An index with room for about `keys` keys before it grows (growing briefly needs
+    /// the old and the new table at once).
+    pub fn with_capacity(keys: usize) -> IdentityIndex {
+        IdentityIndex { slots: HashMap::with_capacity_and_hasher(keys, BuildHasherDefault::default()) }
+    }
+
     /// Counts one more row of the file with `key`.
     pub fn count_row(&mut self, key: &str) {
         let slot = self.slots.entry(key_hash(key)).or_default();
-        slot.rows_in_file = slot.rows_in_file.saturating_add(1);
+        // Rows sit in the low bits; saturate instead of carrying into the store bits.
+        if slot.0 & ROWS_MASK != ROWS_MASK {
+            slot.0 += 1;
+        }
     }
 
-    /// Records that contact `id` in the store has `key`, if the file has that key too.
-    pub fn add_store_match(&mut self, key: &str, id: ContactId) {
-        if let Some(slot) = self.slots.get_mut(&key_hash(key)) {
-            slot.store.add(id);
+    /// Records that contact `id` in the store has an identifier whose hash is `hash`, if the
+    /// file has a key with that hash too.
+    pub fn add_store_match(&mut self, hash: KeyHash, id: ContactId) {
+        if let Some(slot) = self.slots.get_mut(&hash) {
+            let mut store = slot.store();
+            store.add(id);
+            *slot = PackedSlot::with(slot.rows(), store);
         }
     }
 
     /// What is known about `key`.
     pub fn slot(&self, key: &str) -> Slot {
-        self.slots.get(&key_hash(key)).copied().unwrap_or_default()
+        self.slots.get(&key_hash(key)).map_or_else(Slot::default, |s| s.unpack())
     }
 
     /// Number of distinct keys in the file.
     pub fn distinct_keys(&self) -> usize {
         self.slots.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_slots_round_trip() {
+        let cases = [
+            Slot { rows_in_file: 0, store: StoreMatch::None },
+            Slot { rows_in_file: 1, store: StoreMatch::One(0) },
+            Slot { rows_in_file: 2, store: StoreMatch::One(123_456_789) },
+            Slot { rows_in_file: 65_535, store: StoreMatch::Many(3) },
+            Slot { rows_in_file: 1, store: StoreMatch::One((1 << 46) - 1) },
+        ];
+        for slot in cases {
+            assert_eq!(PackedSlot::with(slot.rows_in_file, slot.store).unpack(), slot);
+        }
+        // A count past the 16 bits saturates; an id past the packed range is "several".
+        assert_eq!(PackedSlot::with(70_000, StoreMatch::None).rows(), 65_535);
+        assert_eq!(PackedSlot::with(1, StoreMatch::One(1 << 50)).store(), StoreMatch::Many(1));
+    }
+
+    #[test]
+    fn counting_saturates_without_touching_the_store_match() {
+        let mut index = IdentityIndex::default();
+        for _ in 0..70_000 {
+            index.count_row("a@b.de");
+        }
+        index.add_store_match(key_hash("a@b.de"), 42);
+        assert_eq!(index.slot("a@b.de"), Slot { rows_in_file: 65_535, store: StoreMatch::One(42) });
+        index.add_store_match(key_hash("not-in-file@b.de"), 7);
+        assert_eq!(index.distinct_keys(), 1);
     }
 }

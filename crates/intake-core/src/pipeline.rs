@@ -2,24 +2,26 @@
 //!
 //! Two passes over the source. The first computes only the identifier of each row, to find
 //! identifiers that several rows share across the whole file (those rows are all Errors, so
-//! no row can be applied before the whole file is known). The second pass prepares rows on a
-//! worker thread while this thread matches, decides and commits batch after batch, so the
-//! two cores share the work. A dry run is the same flow without the commits.
+//! no row can be applied before the whole file is known). The second pass is three stages on
+//! three threads, joined by small bounded channels: one reads and prepares rows, the calling
+//! thread matches, decides and writes the results files, and one applies the writes to the
+//! store batch after batch. A dry run is the same flow without the store writer.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Instant;
 
-use crate::identify::{IdentifierKind, IdentityIndex, StoreMatch};
+use crate::identify::{IdentifierKind, IdentityIndex, Slot, StoreMatch};
 use crate::map::Mapping;
 use crate::model::{Channel, ContactId, ImportId, Schema, StoredContact, Target};
 use crate::normalize::Normalizer;
 use crate::plan::{
-    Decider, ImportOptions, MatchState, PreparedRow, Preparer, Purpose, Write, identifier_target,
+    Decider, ImportOptions, MatchState, PreparedRow, Preparer, Purpose, Write, identifier_target, match_key,
     suppression_keys,
 };
 use crate::read::{Record, Source, SourceError};
 use crate::report::{Checkpoint, Counts, ResultSink};
-use crate::store::{Batch, ImportStore};
+use crate::store::{ImportStore, StoreWriter};
 
 /// Why an import stopped (row problems never stop it; they become row outcomes).
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,9 @@ pub enum PipelineError<E: std::error::Error + 'static> {
     /// The results or error file could not be written.
     #[error("writing results: {0}")]
     Sink(#[from] std::io::Error),
+    /// The store writer stopped early; its own error says why.
+    #[error("the store writer stopped")]
+    WriterStopped,
 }
 
 /// Everything fixed for one run of an import.
@@ -112,13 +117,17 @@ pub fn run_import<S: ImportStore>(
     let preparer = Preparer::new(setup.schema, headers, setup.mapping, &normalizer, identifier);
     let mut index = IdentityIndex::default();
     if identifier.is_some() {
+        let started = Instant::now();
         count_identifiers(source, &preparer, &mut index)?;
+        tracing::info!(keys = index.distinct_keys(), seconds = secs(started), "pass 1: identifiers counted");
     }
     let mode = choose_match_mode(store, identifier, &mut index)?;
-    let bulk_load = !setup.dry_run && is_empty_store(store, &mode)?;
-    if bulk_load {
-        store.begin_bulk_load().map_err(PipelineError::Store)?;
-    }
+    let decider = Decider::new(setup.schema, setup.options);
+    let writer = match setup.dry_run {
+        true => None,
+        false => Some(store.writer(&decider.import_wide(setup.import_id)).map_err(PipelineError::Store)?),
+    };
+    let bulk_load = writer.is_some() && is_empty_store(store, &mode)?;
     let mut checkpoint = resume.cloned().unwrap_or_default();
     let mut runner = BatchRunner {
         store,
@@ -127,10 +136,12 @@ pub fn run_import<S: ImportStore>(
         index,
         mode,
         identifier,
+        identifier_target: identifier.and_then(|kind| identifier_target(setup.schema, kind)),
         checkpoint: &mut checkpoint,
         has_suppressions: false,
+        writes: None,
     };
-    let result = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(1);
         let skip = runner.checkpoint.rows_done;
         // Rows cross threads in small chunks so that only a few thousand prepared rows are
@@ -145,12 +156,68 @@ pub fn run_import<S: ImportStore>(
                 let _ = sender.send(Err(e));
             }
         });
-        runner.run(receiver, progress)
-    });
-    // The indexes are rebuilt even when the import failed, before its error is returned.
-    let ended = if bulk_load { store.end_bulk_load().map_err(PipelineError::Store) } else { Ok(()) };
-    result.and(ended)?;
+        let writer_thread = writer.map(|writer| {
+            let (to_writer, inbox) = sync_channel(WRITER_QUEUE);
+            runner.writes = Some(to_writer);
+            scope.spawn(move || apply_writes(writer, inbox, bulk_load))
+        });
+        let started = Instant::now();
+        let ran = runner.run(&decider, receiver, progress);
+        tracing::info!(seconds = secs(started), "pass 2: rows decided");
+        // Closing the channel ends the writer; an uncommitted rest is discarded.
+        runner.writes = None;
+        let wrote = match writer_thread.map(|thread| thread.join()) {
+            None => Ok(()),
+            Some(Ok(wrote)) => wrote.map_err(PipelineError::Store),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        };
+        // The writer's error is the cause when the runner saw it stop.
+        wrote.and(ran)
+    })?;
     Ok(checkpoint)
+}
+
+/// Messages from the deciding thread to the store writer.
+enum ToWriter {
+    /// Writes for the open batch.
+    Writes(Vec<Write>),
+    /// The end of a batch, with the checkpoint to store with it.
+    Commit(Checkpoint),
+}
+
+/// Chunks of writes that may wait for the store writer: enough to ride out one slow
+/// statement, few enough to keep memory flat.
+const WRITER_QUEUE: usize = 4;
+
+/// The store writer's thread: applies what arrives until the channel closes, then (for a
+/// bulk load, also after a failure) builds the store's indexes.
+fn apply_writes<W: StoreWriter>(
+    mut writer: W,
+    inbox: Receiver<ToWriter>,
+    bulk_load: bool,
+) -> Result<(), W::Error> {
+    let applied = || -> Result<(), W::Error> {
+        if bulk_load {
+            writer.begin_bulk_load()?;
+        }
+        for message in inbox {
+            match message {
+                ToWriter::Writes(writes) => writer.write(&writes)?,
+                ToWriter::Commit(checkpoint) => writer.commit(&checkpoint)?,
+            }
+        }
+        Ok(())
+    };
+    let started = Instant::now();
+    let applied = applied();
+    tracing::info!(seconds = secs(started), "store writer: batches written");
+    let ended = if bulk_load { writer.end_bulk_load() } else { Ok(()) };
+    tracing::info!(seconds = secs(started), "store writer: done");
+    applied.and(ended)
+}
+
+fn secs(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64()
 }
 
 /// Whether the workspace holds no contact at all (then nothing can match, and the store may
@@ -178,17 +245,55 @@ pub fn normalizer_for(options: &ImportOptions) -> Result<Normalizer, String> {
     Ok(Normalizer { default_region, date_format: options.date_format.clone() })
 }
 
+/// Pass 1: counts the rows of each identifier. One thread reads the file and hands the
+/// identifier cells over in chunks; this one normalizes and counts them.
 fn count_identifiers<E: std::error::Error>(
     source: &dyn Source,
     preparer: &Preparer<'_>,
     index: &mut IdentityIndex,
 ) -> Result<(), PipelineError<E>> {
+    let Some(column) = preparer.identifier_column() else { return Ok(()) };
+    std::thread::scope(|scope| {
+        let (sender, chunks) = sync_channel(2);
+        scope.spawn(move || {
+            let result = read_column(source, column, &mut |chunk| sender.send(Ok(chunk)).is_ok());
+            if let Err(e) = result {
+                let _ = sender.send(Err(e));
+            }
+        });
+        for chunk in chunks {
+            let chunk: Record = chunk?;
+            for cell in chunk.iter() {
+                if let Some(key) = preparer.key_of_cell(cell) {
+                    index.count_row(&key);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Cells per chunk of pass 1.
+const KEY_CHUNK: usize = 4096;
+
+/// Reads `column` of every row and delivers the cells in chunks (a [`Record`] of cells);
+/// stops early when `deliver` returns false.
+fn read_column(
+    source: &dyn Source,
+    column: usize,
+    deliver: &mut dyn FnMut(Record) -> bool,
+) -> Result<(), SourceError> {
     let mut records = source.records()?;
     let mut record = Record::default();
+    let mut chunk = Record::default();
     while records.next_record(&mut record)? {
-        if let Some(key) = preparer.key_only(&record) {
-            index.count_row(&key);
+        chunk.push(record.get(column).unwrap_or(""));
+        if chunk.len() == KEY_CHUNK && !deliver(std::mem::take(&mut chunk)) {
+            return Ok(());
         }
+    }
+    if !chunk.is_empty() {
+        deliver(chunk);
     }
     Ok(())
 }
@@ -214,7 +319,7 @@ fn choose_match_mode<S: ImportStore>(
         return Ok(MatchMode::PerBatch);
     }
     store
-        .scan_identifiers(kind, &mut |key, id| index.add_store_match(key, id))
+        .scan_identifiers(kind, &mut |hash, id| index.add_store_match(hash, id))
         .map_err(PipelineError::Store)?;
     Ok(MatchMode::Indexed)
 }
@@ -260,8 +365,12 @@ struct BatchRunner<'r, 's, S: ImportStore> {
     index: IdentityIndex,
     mode: MatchMode,
     identifier: Option<IdentifierKind>,
+    /// Where the identifier's value sits in a stored contact.
+    identifier_target: Option<Target>,
     checkpoint: &'r mut Checkpoint,
     has_suppressions: bool,
+    /// The store writer's inbox (none in a dry run).
+    writes: Option<SyncSender<ToWriter>>,
 }
 
 type Prepared = Result<Vec<PreparedRow>, SourceError>;
@@ -269,138 +378,198 @@ type Prepared = Result<Vec<PreparedRow>, SourceError>;
 impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn run(
         &mut self,
+        decider: &Decider<'_>,
         batches: Receiver<Prepared>,
         progress: &mut dyn FnMut(&Counts),
     ) -> Result<(), PipelineError<S::Error>> {
-        let decider = Decider::new(self.setup.schema, self.setup.options);
         self.has_suppressions = self.store.has_suppressions().map_err(PipelineError::Store)?;
-        let mut pending: Vec<Write> = Vec::new();
         let mut pending_rows = 0;
         for chunk in batches {
             let chunk = chunk?;
             pending_rows += chunk.len();
-            self.run_chunk(&decider, chunk, &mut pending)?;
+            let writes = self.run_chunk(decider, chunk)?;
+            if !writes.is_empty() {
+                self.send(ToWriter::Writes(writes))?;
+            }
             if pending_rows >= self.setup.options.batch_size {
-                self.commit(&mut pending)?;
+                self.commit()?;
                 pending_rows = 0;
                 progress(&self.checkpoint.counts);
             }
         }
         if pending_rows > 0 {
-            self.commit(&mut pending)?;
+            self.commit()?;
             progress(&self.checkpoint.counts);
         }
         Ok(())
     }
 
-    /// Decides a chunk of rows and writes their results; their writes join `pending`.
+    /// Decides a chunk of rows, writes their results and returns what they write.
     fn run_chunk(
         &mut self,
         decider: &Decider<'_>,
         rows: Vec<PreparedRow>,
-        pending: &mut Vec<Write>,
-    ) -> Result<(), PipelineError<S::Error>> {
-        let found = self.find_existing(&rows)?;
+    ) -> Result<Vec<Write>, PipelineError<S::Error>> {
+        let slots: Vec<Slot> = rows
+            .iter()
+            .map(|r| r.key.as_deref().map_or_else(Slot::default, |k| self.index.slot(k)))
+            .collect();
+        let found = self.find_existing(&rows, &slots)?;
         let suppressed = self.find_suppressed(&rows, &found)?;
-        for row in &rows {
-            let matched = self.match_state(row, &found);
-            let channels = suppressed_channels(self.setup.schema, row, &suppressed);
-            let (outcome, write) = decider.decide(row, matched, &channels);
+        let mut writes = Vec::with_capacity(rows.len());
+        self.checkpoint.rows_done += rows.len() as u64;
+        for ((mut row, slot), found) in rows.into_iter().zip(&slots).zip(&found) {
+            let matched = self.match_state(&row, *slot, found);
+            let channels = suppressed_channels(self.setup.schema, &row, &suppressed);
+            let (outcome, write) = decider.decide(&mut row, matched, &channels);
             self.sink.write(&row.record, &outcome)?;
             self.checkpoint.counts.add(&outcome);
-            pending.extend(write);
+            writes.extend(write);
         }
-        self.checkpoint.rows_done += rows.len() as u64;
-        Ok(())
+        Ok(writes)
     }
 
-    /// Commits the pending writes with the checkpoint in one transaction (a dry run only
-    /// flushes the results files).
-    fn commit(&mut self, pending: &mut Vec<Write>) -> Result<(), PipelineError<S::Error>> {
+    /// Ends a batch: the results files are flushed, and the store writer commits what it was
+    /// sent since the last commit together with the checkpoint.
+    fn commit(&mut self) -> Result<(), PipelineError<S::Error>> {
         self.checkpoint.sink = self.sink.checkpoint()?;
-        if !self.setup.dry_run {
-            let batch =
-                Batch { import_id: self.setup.import_id, writes: pending, checkpoint: self.checkpoint };
-            self.store.commit(&batch).map_err(PipelineError::Store)?;
-        }
-        pending.clear();
-        Ok(())
+        let checkpoint = self.checkpoint.clone();
+        self.send(ToWriter::Commit(checkpoint))
     }
 
-    /// Existing contacts the batch's rows refer to, by match key.
+    fn send(&self, message: ToWriter) -> Result<(), PipelineError<S::Error>> {
+        match &self.writes {
+            None => Ok(()),
+            Some(writes) => writes.send(message).map_err(|_| PipelineError::WriterStopped),
+        }
+    }
+
+    /// The existing contact each row refers to (by position in `rows`).
     fn find_existing(
         &mut self,
         rows: &[PreparedRow],
-    ) -> Result<HashMap<String, Found>, PipelineError<S::Error>> {
-        let mut by_key: HashMap<String, StoreMatch> = HashMap::new();
-        let unique_keys =
-            || rows.iter().filter_map(|r| r.key.as_deref()).filter(|k| self.index.slot(k).rows_in_file == 1);
+        slots: &[Slot],
+    ) -> Result<Vec<Found>, PipelineError<S::Error>> {
+        let mut matches = vec![StoreMatch::None; rows.len()];
+        let unique: Vec<usize> =
+            (0..rows.len()).filter(|&i| rows[i].key.is_some() && slots[i].rows_in_file == 1).collect();
         match (&self.mode, self.identifier) {
-            (MatchMode::Indexed, _) => {
-                for key in unique_keys() {
-                    by_key.insert(key.to_string(), self.index.slot(key).store);
+            (MatchMode::Indexed, Some(kind)) => {
+                // Several contacts under one hash may be a collision: count them exactly.
+                let mut exact = Vec::new();
+                for &i in &unique {
+                    match slots[i].store {
+                        StoreMatch::Many(_) => exact.push(i),
+                        found => matches[i] = found,
+                    }
                 }
+                self.find_exact(kind, rows, &exact, &mut matches)?;
             }
-            (MatchMode::PerBatch, Some(kind)) => {
-                let mut keys: Vec<&str> = unique_keys().collect();
-                keys.sort_unstable();
-                self.store
-                    .find_identifiers(kind, &keys, &mut |key, id| {
-                        by_key.entry(key.to_string()).or_default().add(id)
-                    })
-                    .map_err(PipelineError::Store)?;
-            }
+            (MatchMode::PerBatch, Some(kind)) => self.find_exact(kind, rows, &unique, &mut matches)?,
             (MatchMode::ById, _) => {
-                for key in unique_keys() {
-                    if let Ok(id) = key.parse::<ContactId>() {
-                        by_key.insert(key.to_string(), StoreMatch::One(id));
+                for &i in &unique {
+                    if let Some(Ok(id)) = rows[i].key.as_deref().map(str::parse::<ContactId>) {
+                        matches[i] = StoreMatch::One(id);
                     }
                 }
             }
             _ => {}
         }
-        let mut ids: Vec<ContactId> = by_key
-            .values()
-            .filter_map(|m| if let StoreMatch::One(id) = m { Some(*id) } else { None })
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut contacts: HashMap<ContactId, StoredContact> = if ids.is_empty() {
-            HashMap::new()
-        } else {
-            let loaded = self.store.load_contacts(&ids).map_err(PipelineError::Store)?;
-            loaded.into_iter().map(|c| (c.id, c)).collect()
-        };
-        let mut found = HashMap::with_capacity(by_key.len());
-        for (key, matched) in by_key {
-            let entry = match matched {
+        let mut contacts = self.load_matched(&matches)?;
+        if let (MatchMode::Indexed, Some(kind)) = (&self.mode, self.identifier) {
+            // A match by hash counts only when the contact's own key is the row's key.
+            let collided: Vec<usize> = (0..rows.len())
+                .filter(|&i| match matches[i] {
+                    StoreMatch::One(id) => contacts.get(&id).is_some_and(|c| !self.has_key(c, &rows[i])),
+                    _ => false,
+                })
+                .collect();
+            if !collided.is_empty() {
+                collided.iter().for_each(|&i| matches[i] = StoreMatch::None);
+                self.find_exact(kind, rows, &collided, &mut matches)?;
+                contacts.extend(self.load_matched(&matches)?);
+            }
+        }
+        Ok(matches
+            .into_iter()
+            .map(|matched| match matched {
                 StoreMatch::None => Found::Nobody,
                 StoreMatch::Many(n) => Found::Many(n),
-                StoreMatch::One(id) => match contacts.remove(&id) {
-                    Some(contact) => Found::One(Box::new(contact)),
-                    None => Found::Nobody,
-                },
-            };
-            found.insert(key, entry);
-        }
-        Ok(found)
+                StoreMatch::One(id) => {
+                    contacts.remove(&id).map_or(Found::Nobody, |c| Found::One(Box::new(c)))
+                }
+            })
+            .collect())
     }
 
-    fn match_state<'f>(&self, row: &PreparedRow, found: &'f HashMap<String, Found>) -> MatchState<'f> {
+    /// Looks the keys of `rows[which]` up in the store, exactly, into `matches`.
+    fn find_exact(
+        &mut self,
+        kind: IdentifierKind,
+        rows: &[PreparedRow],
+        which: &[usize],
+        matches: &mut [StoreMatch],
+    ) -> Result<(), PipelineError<S::Error>> {
+        if which.is_empty() {
+            return Ok(());
+        }
+        let at: HashMap<&str, usize> =
+            which.iter().filter_map(|&i| rows[i].key.as_deref().map(|key| (key, i))).collect();
+        let mut keys: Vec<&str> = at.keys().copied().collect();
+        keys.sort_unstable();
+        for &i in which {
+            matches[i] = StoreMatch::None;
+        }
+        self.store
+            .find_identifiers(kind, &keys, &mut |key, id| {
+                if let Some(&i) = at.get(key) {
+                    matches[i].add(id);
+                }
+            })
+            .map_err(PipelineError::Store)
+    }
+
+    /// The contacts that `matches` found one of.
+    fn load_matched(
+        &mut self,
+        matches: &[StoreMatch],
+    ) -> Result<HashMap<ContactId, StoredContact>, PipelineError<S::Error>> {
+        let mut ids: Vec<ContactId> = matches
+            .iter()
+            .filter_map(|m| if let StoreMatch::One(id) = m { Some(*id) } else { None })
+            .collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let loaded = self.store.load_contacts(&ids).map_err(PipelineError::Store)?;
+        Ok(loaded.into_iter().map(|c| (c.id, c)).collect())
+    }
+
+    /// Whether `contact`'s identifier has the row's match key.
+    fn has_key(&self, contact: &StoredContact, row: &PreparedRow) -> bool {
+        let (Some(kind), Some(Target::Field(field))) = (self.identifier, self.identifier_target) else {
+            return true;
+        };
+        let stored = contact.values.get(field).and_then(Option::as_deref);
+        stored.map(|value| match_key(kind, value)).as_deref() == row.key.as_deref()
+    }
+
+    fn match_state<'f>(&self, row: &PreparedRow, slot: Slot, found: &'f Found) -> MatchState<'f> {
         if self.identifier.is_none() {
             return MatchState::NotMatched;
         }
-        let Some(key) = row.key.as_deref() else {
+        if row.key.is_none() {
             return MatchState::NoKey;
-        };
-        let rows_in_file = self.index.slot(key).rows_in_file;
-        if rows_in_file > 1 {
-            return MatchState::DuplicateInFile(rows_in_file);
         }
-        match found.get(key) {
-            Some(Found::One(contact)) => MatchState::Found(contact),
-            Some(Found::Many(n)) => MatchState::Ambiguous(*n),
-            Some(Found::Nobody) | None => MatchState::NotFound,
+        if slot.rows_in_file > 1 {
+            return MatchState::DuplicateInFile(slot.rows_in_file);
+        }
+        match found {
+            Found::One(contact) => MatchState::Found(contact),
+            Found::Many(n) => MatchState::Ambiguous(*n),
+            Found::Nobody => MatchState::NotFound,
         }
     }
 
@@ -408,15 +577,14 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn find_suppressed(
         &mut self,
         rows: &[PreparedRow],
-        found: &HashMap<String, Found>,
+        found: &[Found],
     ) -> Result<HashMap<String, Vec<Channel>>, PipelineError<S::Error>> {
         if !self.setup.options.purpose.creates() || !self.has_suppressions {
             return Ok(HashMap::new());
         }
         let mut keys: Vec<String> = Vec::new();
-        for row in rows.iter().filter(|r| r.errors.is_empty()) {
-            let exists = row.key.as_deref().is_some_and(|k| matches!(found.get(k), Some(Found::One(_))));
-            if !exists {
+        for (row, found) in rows.iter().zip(found).filter(|(r, _)| r.errors.is_empty()) {
+            if !matches!(found, Found::One(_)) {
                 keys.extend(suppression_keys(
                     self.setup.schema,
                     row.values.iter().map(|(f, v)| (*f, v.as_str())),

@@ -1,37 +1,48 @@
-//! The contract between the pipeline and a contact store: batched matching and one
-//! transaction per batch. The store implements it; the pipeline never sees SQL.
+//! The contract between the pipeline and a contact store: batched matching on one side, and
+//! a [`StoreWriter`] that applies batches, one transaction each, on the other. The pipeline
+//! runs the writer on a thread of its own so that the store's writing overlaps the reading,
+//! normalizing and deciding of the next rows. The store implements both; the pipeline never
+//! sees SQL.
 
-use crate::identify::IdentifierKind;
+use crate::identify::{IdentifierKind, KeyHash};
 use crate::model::{Channel, ContactId, ImportId, StoredContact};
 use crate::plan::Write;
 use crate::report::Checkpoint;
 
-/// One batch of writes, applied whole or not at all, together with its checkpoint.
-pub struct Batch<'a> {
+/// What every contact an import creates gets besides its own row's values: the import's
+/// tags (`--tag` and the automatic import tag) and lists. They are given once, not per
+/// contact, so that a store can apply them to a whole batch in one statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportWide {
     /// The import the writes belong to (recorded on every change, for undo).
     pub import_id: ImportId,
-    /// The writes, in row order.
-    pub writes: &'a [Write],
-    /// The state of the import once this batch is in.
-    pub checkpoint: &'a Checkpoint,
+    /// Tags for every created contact.
+    pub tags: Vec<String>,
+    /// Lists every created contact joins.
+    pub lists: Vec<String>,
 }
 
-/// What an import needs from a store. Every call is scoped to the store's workspace.
+/// What an import needs to look up in a store. Every call is scoped to the store's workspace.
 pub trait ImportStore {
     /// The store's error.
     type Error: std::error::Error + Send + Sync + 'static;
+    /// The writing half, see [`ImportStore::writer`].
+    type Writer: StoreWriter<Error = Self::Error>;
 
     /// Number of contacts in the workspace.
     fn contact_count(&mut self) -> Result<u64, Self::Error>;
 
-    /// Calls `found(key, id)` for every contact that has an identifier of `kind`.
+    /// Calls `found(hash, id)` for every contact that has an identifier of `kind`, where
+    /// `hash` is [`crate::identify::key_hash`] of its match key. Callers check a match
+    /// against the contact's actual key before using it.
     fn scan_identifiers(
         &mut self,
         kind: IdentifierKind,
-        found: &mut dyn FnMut(&str, ContactId),
+        found: &mut dyn FnMut(KeyHash, ContactId),
     ) -> Result<(), Self::Error>;
 
-    /// Calls `found(key, id)` for every contact whose identifier of `kind` is one of `keys`.
+    /// Calls `found(key, id)` for every contact whose identifier of `kind` is exactly one of
+    /// `keys` (match keys, as the normalizers make them).
     fn find_identifiers(
         &mut self,
         kind: IdentifierKind,
@@ -49,8 +60,22 @@ pub trait ImportStore {
     /// The channels remembered as unsubscribed for any of these suppression keys.
     fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, Self::Error>;
 
-    /// Called before the first batch when the workspace has no contact: the store may drop
-    /// its lookup indexes and build them once in [`ImportStore::end_bulk_load`]. Whatever a
+    /// A writer for one import, independent of this store so that it can run on another
+    /// thread while this store keeps answering lookups. Lookups need not see the writer's
+    /// uncommitted batches: within one import no two rows can reach the same contact (rows
+    /// that share an identifier are all Errors), so what a row matches never depends on
+    /// what an earlier row of the same import wrote.
+    fn writer(&mut self, import: &ImportWide) -> Result<Self::Writer, Self::Error>;
+}
+
+/// Applies an import's writes in batches: everything written between two commits, with the
+/// checkpoint given to the second, is applied whole or not at all.
+pub trait StoreWriter: Send {
+    /// The store's error.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Called before the first write when the workspace has no contact: the store may drop
+    /// its lookup indexes and build them once in [`StoreWriter::end_bulk_load`]. Whatever a
     /// crash leaves behind, the store must repair on open.
     fn begin_bulk_load(&mut self) -> Result<(), Self::Error> {
         Ok(())
@@ -61,6 +86,9 @@ pub trait ImportStore {
         Ok(())
     }
 
-    /// Applies a batch and its checkpoint in one transaction.
-    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), Self::Error>;
+    /// Applies `writes` (in row order) inside the open batch, opening one when none is open.
+    fn write(&mut self, writes: &[Write]) -> Result<(), Self::Error>;
+
+    /// Stores `checkpoint` and ends the open batch, in one transaction with its writes.
+    fn commit(&mut self, checkpoint: &Checkpoint) -> Result<(), Self::Error>;
 }

@@ -1,6 +1,7 @@
 //! Custom fields, workspace settings, and deleting contacts (their unsubscribes outlive them
 //! as suppression records keyed by their identifiers).
 
+use intake_core::identify::IdentifierKind;
 use intake_core::model::{Channel, ContactId, FieldDef, SubscriptionStatus};
 use intake_core::plan::suppression_keys;
 use rusqlite::{Transaction, params};
@@ -65,20 +66,12 @@ impl SqliteStore {
 
     /// Ids of the contacts `target` names.
     pub fn find_contacts(&self, target: &DeleteTarget) -> Result<Vec<ContactId>, StoreError> {
-        let (sql, value): (&str, rusqlite::types::Value) = match target {
-            DeleteTarget::Id(id) => {
-                ("SELECT id FROM contacts WHERE workspace_id = ?1 AND id = ?2", (*id).into())
-            }
-            DeleteTarget::EmailKey(key) => {
-                ("SELECT id FROM contacts WHERE workspace_id = ?1 AND email_key = ?2", key.clone().into())
-            }
-            DeleteTarget::Phone(phone) => {
-                ("SELECT id FROM contacts WHERE workspace_id = ?1 AND phone = ?2", phone.clone().into())
-            }
+        let (kind, key) = match target {
+            DeleteTarget::Id(id) => (IdentifierKind::Id, id.to_string()),
+            DeleteTarget::EmailKey(key) => (IdentifierKind::Email, key.clone()),
+            DeleteTarget::Phone(phone) => (IdentifierKind::Phone, phone.clone()),
         };
-        let mut stmt = self.conn.prepare(sql)?;
-        let ids = stmt.query_map(params![self.workspace_id, value], |r| r.get(0))?;
-        Ok(ids.collect::<rusqlite::Result<Vec<ContactId>>>()?)
+        Ok(crate::keys::find_exact(&self.conn, self.workspace_id, kind, &key)?)
     }
 
     /// Deletes contacts in one transaction, keeping their unsubscribes as suppressions.

@@ -13,16 +13,18 @@ mod contacts;
 mod error;
 mod export;
 mod imports;
+mod keys;
 mod undo;
+mod writer;
 
 pub use admin::DeleteTarget;
 pub use error::StoreError;
 pub use export::ExportRow;
 pub use imports::{ImportRecord, ImportState, NewImport};
 pub use undo::UndoReport;
+pub use writer::SqliteWriter;
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use intake_core::model::{FieldDef, FieldKind, FieldType, Schema};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -30,22 +32,13 @@ use rusqlite_migration::{M, Migrations};
 
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_initial.sql")];
 
-/// The lookup indexes of `contacts` (as in migration 0001). A bulk load into an empty store
-/// drops them and builds them once at the end, which is several times cheaper than keeping
-/// them up to date with a million random inserts.
-const CONTACT_INDEXES: [&str; 3] = [
-    "CREATE INDEX IF NOT EXISTS contacts_email ON contacts (workspace_id, email_key) WHERE email_key IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS contacts_phone ON contacts (workspace_id, phone) WHERE phone IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS contacts_external_id ON contacts (workspace_id, external_id) WHERE external_id IS NOT NULL",
-];
-
 /// A workspace in an SQLite database file.
 pub struct SqliteStore {
     conn: Connection,
+    /// The database file, for the import writer's own connection.
+    path: PathBuf,
     workspace_id: i64,
     schema: Schema,
-    tag_ids: HashMap<String, i64>,
-    list_ids: HashMap<String, i64>,
     has_suppressions: Option<bool>,
 }
 
@@ -61,20 +54,17 @@ impl SqliteStore {
     /// Opens (creating and migrating as needed) the database at `path`, in the workspace
     /// called `workspace` (created on first use).
     pub fn open(path: &Path, workspace: &str) -> Result<SqliteStore, StoreError> {
-        let mut conn = Connection::open(path)?;
-        tune(&conn)?;
+        let mut conn = connect(path)?;
         let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
         migrations.to_latest(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
-        conn.set_prepared_statement_cache_capacity(64);
         // A bulk load killed before it rebuilt the lookup indexes left them missing.
-        conn.execute_batch(&CONTACT_INDEXES.join(";\n"))?;
+        conn.execute_batch(&writer::CONTACT_INDEXES.join(";\n"))?;
         let workspace_id = ensure_workspace(&conn, workspace)?;
         let mut store = SqliteStore {
             conn,
+            path: path.to_path_buf(),
             workspace_id,
             schema: Schema::builtin(),
-            tag_ids: HashMap::new(),
-            list_ids: HashMap::new(),
             has_suppressions: None,
         };
         store.schema = store.load_schema()?;
@@ -116,6 +106,14 @@ impl SqliteStore {
         }
         Ok(schema)
     }
+}
+
+/// A connection to the database at `path`, tuned for bulk work.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    tune(&conn)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 /// Settings for bulk work: WAL so readers are not blocked and a kill loses at most the open

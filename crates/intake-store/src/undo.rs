@@ -136,16 +136,15 @@ fn restore(
         )?;
     } else if builtin {
         let mut sql = format!("UPDATE contacts SET {} = ?1", change.field);
-        if change.field == "email" {
-            sql.push_str(", email_key = ?5");
-        }
+        let hash = crate::keys::hash_column(&change.field).map(|column| {
+            sql.push_str(&format!(", {column} = ?5"));
+            change.old.as_deref().map(|old| crate::keys::stored_hash(&change.field, old))
+        });
         sql.push_str(", updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4");
-        let key = change.old.as_deref().map(intake_core::normalize::email_match_key);
-        if change.field == "email" {
-            tx.execute(&sql, params![change.old, now(), ws, change.contact, key])?;
-        } else {
-            tx.execute(&sql, params![change.old, now(), ws, change.contact])?;
-        }
+        match hash {
+            Some(hash) => tx.execute(&sql, params![change.old, now(), ws, change.contact, hash])?,
+            None => tx.execute(&sql, params![change.old, now(), ws, change.contact])?,
+        };
     } else {
         let path = format!("$.\"{}\"", change.field);
         let sql = match &change.old {

@@ -39,10 +39,11 @@ impl<'a> Decider<'a> {
     }
 
     /// The outcome of `row` and what it writes. `suppressed` lists the channels a deleted
-    /// contact with the row's identifiers had unsubscribed from.
+    /// contact with the row's identifiers had unsubscribed from. The row's notes, and the
+    /// values of a row that creates a contact, move into the result (no copies per row).
     pub fn decide(
         &self,
-        row: &PreparedRow,
+        row: &mut PreparedRow,
         matched: MatchState<'_>,
         suppressed: &[Channel],
     ) -> (RowOutcome, Option<Write>) {
@@ -51,7 +52,7 @@ impl<'a> Decider<'a> {
             status: Status::Error,
             skip_reason: None,
             messages: Vec::new(),
-            notes: row.notes.clone(),
+            notes: std::mem::take(&mut row.notes),
         };
         let id_name = self.options.identifier.name();
         let key = row.key.as_deref().unwrap_or("");
@@ -97,7 +98,12 @@ impl<'a> Decider<'a> {
         (outcome, write)
     }
 
-    fn create(&self, row: &PreparedRow, suppressed: &[Channel], outcome: &mut RowOutcome) -> Option<Write> {
+    fn create(
+        &self,
+        row: &mut PreparedRow,
+        suppressed: &[Channel],
+        outcome: &mut RowOutcome,
+    ) -> Option<Write> {
         let has_first_name = self.first_name.is_some_and(|f| row.value(f).is_some());
         if self.options.require_first_name && !has_first_name {
             outcome
@@ -124,10 +130,9 @@ impl<'a> Decider<'a> {
         outcome.status = Status::Imported;
         Some(Write::Create(NewContact {
             row: outcome.row,
-            values: row.values.clone(),
+            values: std::mem::take(&mut row.values),
             subscriptions,
-            tags: self.tags_for(row, &[]),
-            lists: self.options.lists.clone(),
+            tags: self.row_only_tags(row),
         }))
     }
 
@@ -211,6 +216,21 @@ impl<'a> Decider<'a> {
             }
         }
         tags
+    }
+
+    /// The row's own tags (from its tags column) that are not import-wide already: a
+    /// created contact gets the import-wide ones from the store writer, once per batch.
+    fn row_only_tags(&self, row: &PreparedRow) -> Vec<String> {
+        let wide =
+            |tag: &String| self.options.tags.contains(tag) || self.options.import_tag.as_ref() == Some(tag);
+        row.tags.iter().filter(|tag| !wide(tag)).cloned().collect()
+    }
+
+    /// What every contact this import creates gets: its tags and lists.
+    pub fn import_wide(&self, import_id: crate::model::ImportId) -> crate::store::ImportWide {
+        let mut tags = self.options.tags.clone();
+        tags.extend(self.options.import_tag.iter().filter(|t| !self.options.tags.contains(t)).cloned());
+        crate::store::ImportWide { import_id, tags, lists: self.options.lists.clone() }
     }
 
     /// The schema decisions are made against.

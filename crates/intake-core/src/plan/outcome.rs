@@ -109,7 +109,8 @@ pub struct SubscriptionChange {
     pub forced: bool,
 }
 
-/// A contact to create.
+/// A contact to create. Besides what it lists here it gets the import-wide tags and lists
+/// ([`crate::store::ImportWide`]), which the store writer applies to a whole batch at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewContact {
     /// The row it comes from.
@@ -118,10 +119,8 @@ pub struct NewContact {
     pub values: Vec<(FieldId, String)>,
     /// Subscription status per channel (`None` everywhere unless the file says otherwise).
     pub subscriptions: [SubscriptionStatus; 3],
-    /// Tags to give it.
+    /// Tags of its own row (from a tags column) that are not import-wide.
     pub tags: Vec<String>,
-    /// Lists to add it to.
-    pub lists: Vec<String>,
 }
 
 /// A change of one field of an existing contact, kept so the import can be undone.

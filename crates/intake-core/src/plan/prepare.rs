@@ -58,12 +58,16 @@ impl<'a> Preparer<'a> {
         Preparer { schema, headers, mapping, normalizer, identifier, identifier_column }
     }
 
-    /// The match key of `record`'s identifier cell alone (the first pass needs only this).
-    pub fn key_only(&self, record: &Record) -> Option<String> {
+    /// The column the identifier is read from, if the import matches by one.
+    pub fn identifier_column(&self) -> Option<usize> {
+        self.identifier.and(self.identifier_column)
+    }
+
+    /// The match key of `cell` read as the identifier column (`None` when it has no valid
+    /// value).
+    pub fn key_of_cell(&self, cell: &str) -> Option<String> {
         let (kind, column) = (self.identifier?, self.identifier_column?);
-        let cell = record.get(column)?;
-        let target = self.mapping.columns[column]?;
-        match target {
+        match self.mapping.columns[column]? {
             Target::ContactId => normalize_integer(cell).ok(),
             Target::Field(field) => match self.normalizer.cell(self.schema.field(field), cell) {
                 Cell::Value(value) => Some(match_key(kind, &value)),
