@@ -175,7 +175,12 @@ impl IdentityIndex {
 
     /// Counts one more row of the file with `key`.
     pub fn count_row(&mut self, key: &str) {
-        let slot = self.slots.entry(key_hash(key)).or_default();
+        self.count_hash(key_hash(key));
+    }
+
+    /// Counts one more row of the file with a key whose [`key_hash`] is `hash`.
+    pub fn count_hash(&mut self, hash: KeyHash) {
+        let slot = self.slots.entry(hash).or_default();
         // Rows sit in the low bits; saturate instead of carrying into the store bits.
         if slot.0 & ROWS_MASK != ROWS_MASK {
             slot.0 += 1;

@@ -9,6 +9,7 @@
 //! ([`store`]) → [`report`], driven by [`pipeline::run_import`].
 #![deny(missing_docs)]
 
+mod fan;
 pub mod identify;
 pub mod map;
 pub mod model;

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
-use crate::identify::{IdentifierKind, IdentityIndex, Slot, StoreMatch};
+use crate::fan;
+use crate::identify::{IdentifierKind, IdentityIndex, KeyHash, Slot, StoreMatch, key_hash};
 use crate::map::Mapping;
 use crate::model::{Channel, ContactId, ImportId, Schema, StoredContact, Target};
 use crate::normalize::Normalizer;
@@ -141,28 +142,27 @@ pub fn run_import<S: ImportStore>(
         has_suppressions: false,
         writes: None,
     };
+    let skip = runner.checkpoint.rows_done;
+    // Rows cross threads in small chunks so that only a few thousand prepared rows are
+    // alive at once; transactions stay `batch_size` rows large.
+    let chunk_size = setup.options.batch_size.min(CHUNK_ROWS);
+    let prepare = |chunk: Result<Vec<Record>, SourceError>| -> Prepared {
+        Ok(chunk?.into_iter().map(|record| preparer.prepare(record)).collect())
+    };
     std::thread::scope(|scope| {
-        let (sender, receiver) = sync_channel(1);
-        let skip = runner.checkpoint.rows_done;
-        // Rows cross threads in small chunks so that only a few thousand prepared rows are
-        // alive at once; transactions stay `batch_size` rows large.
-        let chunk_size = setup.options.batch_size.min(CHUNK_ROWS);
-        let preparer = &preparer;
-        scope.spawn(move || {
-            let result = prepare_batches(source, preparer, skip, chunk_size, &mut |batch| {
-                sender.send(Ok(batch)).is_ok()
-            });
-            if let Err(e) = result {
-                let _ = sender.send(Err(e));
+        let read = move |deliver: &mut dyn FnMut(Result<Vec<Record>, SourceError>) -> bool| {
+            if let Err(e) = read_chunks(source, skip, chunk_size, &mut |chunk| deliver(Ok(chunk))) {
+                deliver(Err(e));
             }
-        });
+        };
+        let prepared = fan::fan_out(scope, fan::workers(), read, &prepare);
         let writer_thread = writer.map(|writer| {
             let (to_writer, inbox) = sync_channel(WRITER_QUEUE);
             runner.writes = Some(to_writer);
             scope.spawn(move || apply_writes(writer, inbox, bulk_load))
         });
         let started = Instant::now();
-        let ran = runner.run(&decider, receiver, progress);
+        let ran = runner.run(&decider, prepared, progress);
         tracing::info!(seconds = secs(started), "pass 2: rows decided");
         // Closing the channel ends the writer; an uncommitted rest is discarded.
         runner.writes = None;
@@ -246,27 +246,26 @@ pub fn normalizer_for(options: &ImportOptions) -> Result<Normalizer, String> {
 }
 
 /// Pass 1: counts the rows of each identifier. One thread reads the file and hands the
-/// identifier cells over in chunks; this one normalizes and counts them.
+/// identifier cells over in chunks, worker threads normalize and hash them, and this one
+/// counts the hashes.
 fn count_identifiers<E: std::error::Error>(
     source: &dyn Source,
     preparer: &Preparer<'_>,
     index: &mut IdentityIndex,
 ) -> Result<(), PipelineError<E>> {
     let Some(column) = preparer.identifier_column() else { return Ok(()) };
+    let hash_keys = |cells: Result<Record, SourceError>| -> Result<Vec<KeyHash>, SourceError> {
+        Ok(cells?.iter().filter_map(|cell| preparer.key_of_cell(cell)).map(|key| key_hash(&key)).collect())
+    };
     std::thread::scope(|scope| {
-        let (sender, chunks) = sync_channel(2);
-        scope.spawn(move || {
-            let result = read_column(source, column, &mut |chunk| sender.send(Ok(chunk)).is_ok());
-            if let Err(e) = result {
-                let _ = sender.send(Err(e));
+        let read = move |deliver: &mut dyn FnMut(Result<Record, SourceError>) -> bool| {
+            if let Err(e) = read_column(source, column, &mut |cells| deliver(Ok(cells))) {
+                deliver(Err(e));
             }
-        });
-        for chunk in chunks {
-            let chunk: Record = chunk?;
-            for cell in chunk.iter() {
-                if let Some(key) = preparer.key_of_cell(cell) {
-                    index.count_row(&key);
-                }
+        };
+        for hashes in fan::fan_out(scope, fan::workers(), read, &hash_keys) {
+            for hash in hashes? {
+                index.count_hash(hash);
             }
         }
         Ok(())
@@ -324,18 +323,17 @@ fn choose_match_mode<S: ImportStore>(
     Ok(MatchMode::Indexed)
 }
 
-/// Reads the source from row `skip` on, prepares rows, and hands them over in batches;
-/// stops early when `deliver` returns false.
-fn prepare_batches(
+/// Reads the source from row `skip` on and hands the records over in chunks; stops early
+/// when `deliver` returns false.
+fn read_chunks(
     source: &dyn Source,
-    preparer: &Preparer<'_>,
     skip: u64,
-    batch_size: usize,
-    deliver: &mut dyn FnMut(Vec<PreparedRow>) -> bool,
+    chunk_size: usize,
+    deliver: &mut dyn FnMut(Vec<Record>) -> bool,
 ) -> Result<(), SourceError> {
     let mut records = source.records()?;
     let mut seen = 0u64;
-    let mut batch = Vec::with_capacity(batch_size);
+    let mut chunk = Vec::with_capacity(chunk_size);
     loop {
         let mut record = Record::default();
         if !records.next_record(&mut record)? {
@@ -345,15 +343,15 @@ fn prepare_batches(
         if seen <= skip {
             continue;
         }
-        batch.push(preparer.prepare(record));
-        if batch.len() == batch_size
-            && !deliver(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))
+        chunk.push(record);
+        if chunk.len() == chunk_size
+            && !deliver(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size)))
         {
             return Ok(());
         }
     }
-    if !batch.is_empty() {
-        deliver(batch);
+    if !chunk.is_empty() {
+        deliver(chunk);
     }
     Ok(())
 }
@@ -379,7 +377,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn run(
         &mut self,
         decider: &Decider<'_>,
-        batches: Receiver<Prepared>,
+        batches: impl Iterator<Item = Prepared>,
         progress: &mut dyn FnMut(&Counts),
     ) -> Result<(), PipelineError<S::Error>> {
         self.has_suppressions = self.store.has_suppressions().map_err(PipelineError::Store)?;

@@ -144,6 +144,11 @@ pub(crate) fn ensure_named(
     conn.prepare_cached(&select)?.query_row(params![workspace_id, name], |r| r.get(0))
 }
 
+/// Page cache of the import writer's connection, in KiB (SQLite's negative `cache_size`).
+const WRITER_CACHE_KIB: i64 = -49152;
+/// Page cache of the lookup connection while an import runs.
+const LOOKUP_CACHE_KIB: i64 = -16384;
+
 impl ImportStore for SqliteStore {
     type Error = StoreError;
     type Writer = SqliteWriter;
@@ -254,6 +259,12 @@ impl ImportStore for SqliteStore {
 
     fn writer(&mut self, import: &ImportWide) -> Result<SqliteWriter, StoreError> {
         let conn = crate::connect(&self.path)?;
+        // Index builds after a bulk load sort on worker threads; nothing else runs then.
+        conn.pragma_update(None, "threads", 2)?;
+        // Two connections must share the memory budget: the writer's cache holds the pages
+        // it is changing, this one's only the contacts being matched, read in id order.
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
+        self.conn.pragma_update(None, "cache_size", LOOKUP_CACHE_KIB)?;
         Ok(SqliteWriter::new(conn, self.workspace_id, self.schema.clone(), import))
     }
 }

@@ -1,0 +1,110 @@
+//! Spreading a stream of chunks over worker threads and taking the results back in the
+//! order the chunks were made: one producer, `n` workers fed round-robin through their own
+//! bounded channels, and a consumer that reads the workers' outputs round-robin too, so no
+//! reordering buffer is needed and memory stays at a few chunks per worker.
+
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread::Scope;
+
+/// Chunks in flight per worker, on each side of it.
+const QUEUE: usize = 1;
+
+/// The results of [`fan_out`], in the order the producer made the chunks. Dropping it
+/// stops the workers and then the producer.
+pub(crate) struct Fan<O> {
+    outputs: Vec<Receiver<O>>,
+    next: usize,
+}
+
+impl<O> Iterator for Fan<O> {
+    type Item = O;
+
+    fn next(&mut self) -> Option<O> {
+        let output = self.outputs[self.next % self.outputs.len()].recv().ok()?;
+        self.next += 1;
+        Some(output)
+    }
+}
+
+/// Runs `produce` on a thread of its own; every chunk it hands over goes to the next of
+/// `workers` threads, which apply `work`. `produce` should stop when its callback returns
+/// false (the consumer has gone).
+pub(crate) fn fan_out<'scope, 'env, I, O>(
+    scope: &'scope Scope<'scope, 'env>,
+    workers: usize,
+    produce: impl FnOnce(&mut dyn FnMut(I) -> bool) + Send + 'scope,
+    work: &'env (dyn Fn(I) -> O + Sync),
+) -> Fan<O>
+where
+    I: Send + 'scope,
+    O: Send + 'scope,
+{
+    let workers = workers.max(1);
+    let mut inputs = Vec::with_capacity(workers);
+    let mut outputs = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (to_worker, inbox) = sync_channel::<I>(QUEUE);
+        let (to_consumer, output) = sync_channel::<O>(QUEUE);
+        scope.spawn(move || {
+            for input in inbox {
+                if to_consumer.send(work(input)).is_err() {
+                    return;
+                }
+            }
+        });
+        inputs.push(to_worker);
+        outputs.push(output);
+    }
+    scope.spawn(move || {
+        let mut sent = 0usize;
+        produce(&mut |input| {
+            let delivered = inputs[sent % inputs.len()].send(input).is_ok();
+            sent += 1;
+            delivered
+        });
+    });
+    Fan { outputs, next: 0 }
+}
+
+/// Worker threads for CPU-bound stages: one per core.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_in_order_whatever_the_worker_count() {
+        for workers in 1..=4 {
+            let square = |n: u64| n * n;
+            let got: Vec<u64> = std::thread::scope(|scope| {
+                let produce = |deliver: &mut dyn FnMut(u64) -> bool| {
+                    for n in 0..1000 {
+                        if !deliver(n) {
+                            return;
+                        }
+                    }
+                };
+                fan_out(scope, workers, produce, &square).collect()
+            });
+            assert_eq!(got, (0..1000).map(|n| n * n).collect::<Vec<_>>(), "{workers} workers");
+        }
+    }
+
+    #[test]
+    fn a_consumer_that_stops_early_stops_everyone() {
+        let identity = |n: u64| n;
+        let first: Vec<u64> = std::thread::scope(|scope| {
+            let produce = |deliver: &mut dyn FnMut(u64) -> bool| {
+                let mut n = 0;
+                while deliver(n) {
+                    n += 1;
+                }
+            };
+            fan_out(scope, 3, produce, &identity).take(10).collect()
+        });
+        assert_eq!(first, (0..10).collect::<Vec<_>>());
+    }
+}
