@@ -1,10 +1,13 @@
-//! Mapping: which column goes to which field. Headers that match a field's name, label or
-//! alias (ignoring case, spaces, `_` and `-`) map by themselves; the user's `--map` and
-//! `--skip` win; a field is mapped once at most; columns that map to nothing are reported.
+//! Mapping: which column goes to which field. The user's `--map` and `--skip` win; every
+//! other column takes its confident suggestion ([`crate::suggest`]: its header in six
+//! languages, or its values), each field going to its most confident column; a field is
+//! mapped once at most; columns that map to nothing are reported, with what was plausible.
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Schema, Target};
+use crate::normalize::Normalizer;
+use crate::suggest::{PLAUSIBLE, Suggestion, ValueKind, resolve, suggest_column};
 
 /// The user's mapping instructions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,7 +19,7 @@ pub struct MappingRequest {
 }
 
 /// How each column is used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Mapping {
     /// One entry per column: its target, or `None` when it is not imported.
     pub columns: Vec<Option<Target>>,
@@ -24,6 +27,23 @@ pub struct Mapping {
     pub unmapped: Vec<String>,
     /// Headers of columns the user skipped.
     pub skipped: Vec<String>,
+    /// For each column the user did not map or skip: what was suggested and applied.
+    pub decided: Vec<ColumnDecision>,
+}
+
+/// What the suggestions decided for one column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDecision {
+    /// The column's position.
+    pub column: usize,
+    /// Its header.
+    pub header: String,
+    /// The suggestion applied, if one was confident and its field was free.
+    pub applied: Option<Suggestion>,
+    /// Plausible suggestions not applied (not confident, or their field went elsewhere).
+    pub uncertain: Vec<Suggestion>,
+    /// The kind of the column's sample values.
+    pub kind: ValueKind,
 }
 
 impl Mapping {
@@ -71,11 +91,23 @@ pub fn header_key(header: &str) -> String {
         .collect()
 }
 
-/// Builds the mapping of `headers` onto `schema`.
+/// Builds the mapping of `headers` onto `schema` from the headers alone.
 pub fn build_mapping(
     headers: &[String],
     schema: &Schema,
     request: &MappingRequest,
+) -> Result<Mapping, MappingError> {
+    build_mapping_with_samples(headers, &[], schema, request, &Normalizer::default())
+}
+
+/// Builds the mapping of `headers` onto `schema`; `samples` holds some rows of the file
+/// (cells in column order), from which columns whose header says nothing are recognized.
+pub fn build_mapping_with_samples(
+    headers: &[String],
+    samples: &[Vec<String>],
+    schema: &Schema,
+    request: &MappingRequest,
+    normalizer: &Normalizer,
 ) -> Result<Mapping, MappingError> {
     let find_column = |header: &str| {
         headers.iter().position(|h| h == header).ok_or_else(|| MappingError::NoSuchColumn {
@@ -83,27 +115,23 @@ pub fn build_mapping(
             available: headers.join(", "),
         })
     };
-    let mut columns: Vec<Option<Target>> = headers.iter().map(|h| suggest(h, schema)).collect();
+    let mut columns: Vec<Option<Target>> = vec![None; headers.len()];
+    let mut fixed = vec![false; headers.len()];
     let mut skipped_flags = vec![false; headers.len()];
     for header in &request.skips {
         let column = find_column(header)?;
         skipped_flags[column] = true;
-        columns[column] = None;
+        fixed[column] = true;
     }
     for (header, field) in &request.overrides {
         let column = find_column(header)?;
         let target = schema.target_by_name(field).ok_or_else(|| MappingError::NoSuchField(field.clone()))?;
-        // An explicit mapping takes the target away from a column that only matched by name.
-        for (other, slot) in columns.iter_mut().enumerate() {
-            let explicit = request.overrides.iter().any(|(h, _)| h == &headers[other]);
-            if other != column && *slot == Some(target) && !explicit {
-                *slot = None;
-            }
-        }
         columns[column] = Some(target);
         skipped_flags[column] = false;
+        fixed[column] = true;
     }
     check_mapped_once(headers, schema, &columns)?;
+    let decided = decide_columns(headers, samples, schema, normalizer, &mut columns, &fixed)?;
     let unmapped = headers
         .iter()
         .enumerate()
@@ -112,7 +140,73 @@ pub fn build_mapping(
         .collect();
     let skipped =
         headers.iter().enumerate().filter(|(i, _)| skipped_flags[*i]).map(|(_, h)| h.clone()).collect();
-    Ok(Mapping { columns, unmapped, skipped })
+    Ok(Mapping { columns, unmapped, skipped, decided })
+}
+
+/// Suggests targets for the columns the user left open and applies the confident ones.
+fn decide_columns(
+    headers: &[String],
+    samples: &[Vec<String>],
+    schema: &Schema,
+    normalizer: &Normalizer,
+    columns: &mut [Option<Target>],
+    fixed: &[bool],
+) -> Result<Vec<ColumnDecision>, MappingError> {
+    let suggested: Vec<(Vec<Suggestion>, ValueKind)> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, header)| {
+            let sample: Vec<&str> = samples.iter().filter_map(|row| row.get(i).map(String::as_str)).collect();
+            suggest_column(header, &sample, schema, normalizer)
+        })
+        .collect();
+    let candidates: Vec<Vec<Suggestion>> = suggested.iter().map(|(s, _)| s.clone()).collect();
+    let taken: Vec<Target> = columns.iter().flatten().copied().collect();
+    let chosen = resolve(&candidates, fixed, &taken);
+    check_not_ambiguous(headers, schema, &candidates, &chosen, fixed)?;
+    let mut decided = Vec::new();
+    for (column, ((suggestions, kind), applied)) in suggested.into_iter().zip(chosen).enumerate() {
+        if fixed[column] {
+            continue;
+        }
+        columns[column] = applied.as_ref().map(|s| s.target);
+        let uncertain = suggestions
+            .into_iter()
+            .filter(|s| s.confidence >= PLAUSIBLE && Some(s.target) != columns[column])
+            .take(if applied.is_some() { 0 } else { 3 })
+            .collect();
+        decided.push(ColumnDecision { column, header: headers[column].clone(), applied, uncertain, kind });
+    }
+    Ok(decided)
+}
+
+/// Two columns that are both exactly a field's name (two `Email` columns) cannot be told
+/// apart: the user must choose.
+fn check_not_ambiguous(
+    headers: &[String],
+    schema: &Schema,
+    candidates: &[Vec<Suggestion>],
+    chosen: &[Option<Suggestion>],
+    fixed: &[bool],
+) -> Result<(), MappingError> {
+    let exact = |column: usize| {
+        candidates[column].first().filter(|s| s.basis == crate::suggest::Basis::Name && s.confidence >= 1.0)
+    };
+    for (column, choice) in chosen.iter().enumerate() {
+        let Some(choice) = choice.as_ref().filter(|c| c.confidence >= 1.0) else { continue };
+        let rival = (0..headers.len()).find(|&other| {
+            other != column && !fixed[other] && exact(other).is_some_and(|s| s.target == choice.target)
+        });
+        if let Some(other) = rival {
+            let (first, second) = (column.min(other), column.max(other));
+            return Err(MappingError::MappedTwice {
+                field: schema.target_name(choice.target).to_string(),
+                first: headers[first].clone(),
+                second: headers[second].clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_mapped_once(
@@ -131,17 +225,4 @@ fn check_mapped_once(
         }
     }
     Ok(())
-}
-
-/// The target a header names by itself, if any.
-pub fn suggest(header: &str, schema: &Schema) -> Option<Target> {
-    let key = header_key(header);
-    if key.is_empty() {
-        return None;
-    }
-    schema
-        .targets_with_names()
-        .into_iter()
-        .find(|(_, names)| names.iter().any(|n| header_key(n) == key))
-        .map(|(target, _)| target)
 }

@@ -107,7 +107,7 @@ pub const BUILTIN_FIELDS: &[(&str, &str, FieldType, &[&str])] = &[
     ("first_name", "First Name", FieldType::Text, &["firstname", "given name", "forename"]),
     ("last_name", "Last Name", FieldType::Text, &["lastname", "surname", "family name"]),
     ("email", "Email", FieldType::Email, &["e-mail", "email address", "e-mail address"]),
-    ("phone", "Phone", FieldType::Phone, &["phone number", "telephone", "mobile"]),
+    ("phone", "Phone", FieldType::Phone, &["phone number", "telephone"]),
     ("whatsapp", "WhatsApp", FieldType::Phone, &["whatsapp number"]),
     ("company", "Company", FieldType::Text, &["organization", "organisation"]),
     ("job_title", "Job Title", FieldType::Text, &["title", "position"]),
