@@ -22,7 +22,7 @@ pub struct Cli {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Import a CSV file of contacts.
+    /// Import a CSV or text file of contacts (encoding and dialect found from the file).
     Import(Box<ImportArgs>),
     /// List, resume or undo imports.
     #[command(subcommand)]
@@ -79,9 +79,19 @@ pub struct ImportArgs {
     /// Format of date cells (strftime, e.g. %d/%m/%Y); ISO 8601 yyyy-mm-dd by default.
     #[arg(long)]
     pub date_format: Option<String>,
-    /// The cell separator (one character; \t for tab).
+    /// The cell separator (one character; \t for tab); found from the file when not given.
     #[arg(long)]
     pub delimiter: Option<String>,
+    /// The file's text encoding (utf-8, utf-16le, windows-1252, latin1, windows-1251, shift_jis,
+    /// gbk … any WHATWG label); found from the file when not given.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// The first row is data: name the columns Column 1 … Column N.
+    #[arg(long, conflicts_with = "header")]
+    pub no_header: bool,
+    /// The first row is the header, even if it looks like data.
+    #[arg(long)]
+    pub header: bool,
     /// Run the whole import without writing to the store, and report what it would do.
     #[arg(long)]
     pub dry_run: bool,
@@ -152,7 +162,7 @@ pub enum FieldsCommand {
 pub enum ContactsCommand {
     /// Write the workspace's contacts.
     Export {
-        /// Output format (csv).
+        /// Output format: csv (cells that would run as formulas get a leading ') or vcard (4.0).
         #[arg(long, default_value = "csv")]
         format: String,
         /// Output file; standard output by default.

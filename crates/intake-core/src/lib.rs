@@ -11,6 +11,7 @@
 
 mod fan;
 pub mod identify;
+pub mod known;
 pub mod map;
 pub mod model;
 pub mod normalize;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Schema, Target};
 use crate::normalize::Normalizer;
-use crate::suggest::{PLAUSIBLE, Suggestion, ValueKind, resolve, suggest_column};
+use crate::suggest::{Basis, PLAUSIBLE, Suggestion, ValueKind, resolve, suggest_column};
 
 /// The user's mapping instructions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +16,10 @@ pub struct MappingRequest {
     pub overrides: Vec<(String, String)>,
     /// Column headers to leave out.
     pub skips: Vec<String>,
+    /// Whether the import matches by contact id. Only then does a column named `id` map by
+    /// itself; otherwise it is left out (as in intake's own exports, re-imported by e-mail).
+    #[serde(default)]
+    pub match_by_id: bool,
 }
 
 /// How each column is used.
@@ -29,6 +33,8 @@ pub struct Mapping {
     pub skipped: Vec<String>,
     /// For each column the user did not map or skip: what was suggested and applied.
     pub decided: Vec<ColumnDecision>,
+    /// The known export the header row was recognized as (`Outlook CSV`), if any.
+    pub export: Option<&'static str>,
 }
 
 /// What the suggestions decided for one column.
@@ -131,7 +137,20 @@ pub fn build_mapping_with_samples(
         fixed[column] = true;
     }
     check_mapped_once(headers, schema, &columns)?;
-    let decided = decide_columns(headers, samples, schema, normalizer, &mut columns, &fixed)?;
+    let export = crate::known::recognize(headers);
+    let mut decided = Vec::new();
+    if let Some(export) = export {
+        decided = apply_known_export(export, headers, schema, &mut columns, &mut fixed, &mut skipped_flags);
+    }
+    decided.extend(decide_columns(
+        headers,
+        samples,
+        schema,
+        normalizer,
+        &mut columns,
+        &fixed,
+        request.match_by_id,
+    )?);
     let unmapped = headers
         .iter()
         .enumerate()
@@ -140,7 +159,43 @@ pub fn build_mapping_with_samples(
         .collect();
     let skipped =
         headers.iter().enumerate().filter(|(i, _)| skipped_flags[*i]).map(|(_, h)| h.clone()).collect();
-    Ok(Mapping { columns, unmapped, skipped, decided })
+    decided.sort_by_key(|d| d.column);
+    Ok(Mapping { columns, unmapped, skipped, decided, export: export.map(|e| e.name) })
+}
+
+/// Maps the columns a recognized export names (and leaves out those it leaves out), where
+/// the user has not decided and the target is free.
+fn apply_known_export(
+    export: &crate::known::KnownExport,
+    headers: &[String],
+    schema: &Schema,
+    columns: &mut [Option<Target>],
+    fixed: &mut [bool],
+    skipped: &mut [bool],
+) -> Vec<ColumnDecision> {
+    let mut decided = Vec::new();
+    for (column, header) in headers.iter().enumerate() {
+        let Some(name) = export.target_of(header).filter(|_| !fixed[column]) else { continue };
+        if name.is_empty() {
+            fixed[column] = true;
+            skipped[column] = true;
+            continue;
+        }
+        let Some(target) = schema.target_by_name(name).filter(|t| !columns.contains(&Some(*t))) else {
+            continue;
+        };
+        columns[column] = Some(target);
+        fixed[column] = true;
+        let applied = Suggestion { target, confidence: 1.0, basis: Basis::Export(export.name.to_string()) };
+        decided.push(ColumnDecision {
+            column,
+            header: header.clone(),
+            applied: Some(applied),
+            uncertain: Vec::new(),
+            kind: ValueKind::Text,
+        });
+    }
+    decided
 }
 
 /// Suggests targets for the columns the user left open and applies the confident ones.
@@ -151,13 +206,16 @@ fn decide_columns(
     normalizer: &Normalizer,
     columns: &mut [Option<Target>],
     fixed: &[bool],
+    match_by_id: bool,
 ) -> Result<Vec<ColumnDecision>, MappingError> {
     let suggested: Vec<(Vec<Suggestion>, ValueKind)> = headers
         .iter()
         .enumerate()
         .map(|(i, header)| {
             let sample: Vec<&str> = samples.iter().filter_map(|row| row.get(i).map(String::as_str)).collect();
-            suggest_column(header, &sample, schema, normalizer)
+            let (mut suggestions, kind) = suggest_column(header, &sample, schema, normalizer);
+            suggestions.retain(|s| match_by_id || s.target != Target::ContactId);
+            (suggestions, kind)
         })
         .collect();
     let candidates: Vec<Vec<Suggestion>> = suggested.iter().map(|(s, _)| s.clone()).collect();

@@ -30,7 +30,10 @@ use intake_core::model::{FieldDef, FieldKind, FieldType, Schema};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+    include_str!("../migrations/sqlite/0002_other_emails_phones.sql"),
+];
 
 /// A workspace in an SQLite database file.
 pub struct SqliteStore {

@@ -1,10 +1,12 @@
 //! `intake contacts export | delete`.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 use intake_core::normalize::{email_match_key, normalize_email, normalize_phone, parse_region};
+use intake_formats::export::{VcardWriter, guard_formula};
 use intake_store::{DeleteTarget, SqliteStore, StoreError};
 
 use crate::args::ContactsCommand;
@@ -12,23 +14,7 @@ use crate::args::ContactsCommand;
 /// Runs a `contacts` subcommand.
 pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<ExitCode> {
     match command {
-        ContactsCommand::Export { format, output } => {
-            if format != "csv" {
-                bail!("unknown export format {format:?}; use csv");
-            }
-            let out: Box<dyn Write> = match &output {
-                Some(path) => Box::new(
-                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-                ),
-                None => Box::new(std::io::stdout().lock()),
-            };
-            let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(out));
-            writer.write_record(store.export_header())?;
-            store.export_contacts(&mut |row| {
-                writer.write_record(&row).map_err(|e| StoreError::Invalid(e.to_string()))
-            })?;
-            writer.flush()?;
-        }
+        ContactsCommand::Export { format, output } => export(store, &format, output.as_deref())?,
         ContactsCommand::Delete { id, email, phone, default_region } => {
             let target = match (id, email, phone) {
                 (Some(id), _, _) => DeleteTarget::Id(id),
@@ -57,4 +43,38 @@ pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `contacts export`: CSV with formula-guarded cells, or vCard 4.0.
+fn export(store: &SqliteStore, format: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    let out: Box<dyn Write> = match output {
+        Some(path) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)
+        }
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = std::io::BufWriter::new(out);
+    let header = store.export_header();
+    match format {
+        "csv" => {
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record(&header)?;
+            store.export_contacts(&mut |row| {
+                let guarded: Vec<_> = row.iter().map(|cell| guard_formula(cell)).collect();
+                writer
+                    .write_record(guarded.iter().map(|cell| cell.as_bytes()))
+                    .map_err(|e| StoreError::Invalid(e.to_string()))
+            })?;
+            writer.flush()?;
+        }
+        "vcard" | "vcf" => {
+            let cards = VcardWriter::new(&header);
+            store.export_contacts(&mut |row| {
+                out.write_all(cards.card(&row).as_bytes()).map_err(|e| StoreError::Invalid(e.to_string()))
+            })?;
+            out.flush()?;
+        }
+        _ => bail!("unknown export format {format:?}; use csv or vcard"),
+    }
+    Ok(())
 }

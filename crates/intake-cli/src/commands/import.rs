@@ -11,7 +11,7 @@ use intake_core::pipeline::{ImportSetup, check_setup, run_import};
 use intake_core::plan::{ImportOptions, Purpose, ReaderSettings};
 use intake_core::read::Source;
 use intake_core::report::{Checkpoint, Counts};
-use intake_formats::csv::{CsvOptions, CsvSource, ResultsWriter};
+use intake_formats::csv::{CsvOptions, CsvSource, ResultsWriter, TextEncoding};
 use intake_store::{ImportRecord, ImportState, NewImport, SqliteStore};
 
 use crate::args::ImportArgs;
@@ -19,8 +19,25 @@ use crate::output;
 
 /// `intake import FILE …`
 pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let options = options_from(store, &args)?;
-    let source = open_source(&args.file, &options)?;
+    let mut options = options_from(store, &args)?;
+    let encoding = args
+        .encoding
+        .as_deref()
+        .map(TextEncoding::from_label)
+        .transpose()
+        .map_err(|e| anyhow!("--encoding: {e}"))?;
+    let has_header = match (args.header, args.no_header) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    let delimiter = options.reader.delimiter.map(|c| c as u8);
+    let source = open_source(&args.file, CsvOptions { delimiter, encoding, has_header })?;
+    // The delimiter found is recorded, so that a resumed import reads the file the same way.
+    options.reader.delimiter = Some(char::from(source.delimiter()));
+    if !args.json {
+        eprintln!("reading {}: {}", args.file.display(), source.describe());
+    }
     let mapping = mapping_for(store, &source, &options)?;
     let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let source_path = std::fs::canonicalize(&args.file).unwrap_or_else(|_| args.file.clone());
@@ -34,7 +51,6 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
         results_path: results.as_deref(),
         errors_path: errors.as_deref(),
     })?;
-    let mut options = options;
     if !args.no_import_tag && !args.dry_run {
         options.import_tag = Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
         store.set_import_options(id, &options)?;
@@ -62,7 +78,11 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool) -> anyhow::Result<Ex
     if record.options.reader.file_size.is_some_and(|s| s != size) {
         bail!("{} changed since import {id} started (its size differs); start a new import", path.display());
     }
-    let source = open_source(path, &record.options)?;
+    // Imports recorded before detection existed have no delimiter, and were read with ','.
+    // TODO: record --encoding and --no-header in ReaderSettings (intake-core plan/options.rs);
+    // until then a resume finds them from the file again, as the first run did without them.
+    let delimiter = Some(record.options.reader.delimiter.map_or(b',', |c| c as u8));
+    let source = open_source(path, CsvOptions { delimiter, ..CsvOptions::default() })?;
     let mapping = mapping_for(store, &source, &record.options)?;
     store.reopen_import(id)?;
     let checkpoint = record.checkpoint.clone();
@@ -83,8 +103,13 @@ fn execute(
     let schema = store.schema().clone();
     let results = record.results_path.as_deref().map(Path::new);
     let errors = record.errors_path.as_deref().map(Path::new);
-    let mut sink =
-        ResultsWriter::open(source.headers(), source.delimiter(), results, errors, resume.map(|c| c.sink))?;
+    let mut sink = ResultsWriter::open(
+        source.headers(),
+        source.results_format(),
+        results,
+        errors,
+        resume.map(|c| c.sink),
+    )?;
     let setup = ImportSetup {
         schema: &schema,
         options: &record.options,
@@ -144,7 +169,11 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         default_region: args.default_region.clone(),
         date_format: args.date_format.clone(),
         batch_size: args.batch_size,
-        mapping: MappingRequest { overrides, skips: args.skips.clone() },
+        mapping: MappingRequest {
+            overrides,
+            skips: args.skips.clone(),
+            match_by_id: identifier == IdentifierKind::Id,
+        },
         reader: ReaderSettings { delimiter, file_size: Some(file_size) },
     })
 }
@@ -155,6 +184,7 @@ fn parse_delimiter(text: &str) -> anyhow::Result<char> {
         _ => {
             let mut chars = text.chars();
             match (chars.next(), chars.next()) {
+                (Some('"' | '\r' | '\n'), None) => bail!("--delimiter cannot be a quote or a line break"),
                 (Some(c), None) if c.is_ascii() => Ok(c),
                 _ => bail!("--delimiter must be one ASCII character (or \\t), not {text:?}"),
             }
@@ -162,9 +192,8 @@ fn parse_delimiter(text: &str) -> anyhow::Result<char> {
     }
 }
 
-fn open_source(path: &Path, options: &ImportOptions) -> anyhow::Result<CsvSource> {
-    let delimiter = options.reader.delimiter.map_or(b',', |c| c as u8);
-    Ok(CsvSource::open(path, CsvOptions { delimiter })?)
+fn open_source(path: &Path, options: CsvOptions) -> anyhow::Result<CsvSource> {
+    Ok(CsvSource::open(path, options)?)
 }
 
 fn mapping_for(store: &SqliteStore, source: &CsvSource, options: &ImportOptions) -> anyhow::Result<Mapping> {

@@ -117,6 +117,9 @@ pub const BUILTIN_FIELDS: &[(&str, &str, FieldType, &[&str])] = &[
     ("language", "Language", FieldType::Text, &[]),
     ("notes", "Notes", FieldType::Text, &["note", "comments"]),
     ("external_id", "External ID", FieldType::Text, &[]),
+    // Further addresses and numbers, `|`-separated: nothing of a card with several is lost.
+    ("other_emails", "Other Emails", FieldType::Text, &["additional emails", "more emails"]),
+    ("other_phones", "Other Phones", FieldType::Text, &["additional phones", "more phones"]),
 ];
 
 /// Why a custom field cannot be declared.

@@ -47,7 +47,7 @@ const PLACEHOLDERS: [&str; 4] = ["-", "n/a", "null", "none"];
 impl Normalizer {
     /// Normalizes one cell for `field`.
     pub fn cell(&self, field: &FieldDef, raw: &str) -> Cell {
-        let trimmed = raw.trim();
+        let trimmed = strip_formula_guard(raw.trim());
         if trimmed.is_empty() {
             return Cell::Empty;
         }
@@ -74,6 +74,17 @@ impl Normalizer {
             FieldType::MultiChoice => normalize_multi_choice(text, &field.choices).map_err(|e| reason(&e)),
             FieldType::Url => normalize_url(text).map_err(|e| reason(&e)),
         }
+    }
+}
+
+/// The cell without the `'` a spreadsheet-safe export puts before a cell that starts with
+/// `=`, `+`, `-` or `@` (intake's own exports do, and so do many others), so that exported
+/// phones and values read back unchanged.
+pub fn strip_formula_guard(cell: &str) -> &str {
+    let unguarded = cell.trim_start_matches('\'');
+    match unguarded.chars().next() {
+        Some('=' | '+' | '-' | '@') if unguarded.len() < cell.len() => unguarded,
+        _ => cell,
     }
 }
 

@@ -17,6 +17,9 @@ pub enum DateError {
 /// `%d/%m/%Y`; without one the input must be ISO 8601 already.
 pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateError> {
     let text = text.trim();
+    if let Some(month_day) = text.strip_prefix("--") {
+        return month_and_day(month_day).map(|(month, day)| format!("--{month:02}-{day:02}"));
+    }
     let date = match format {
         None => parse_iso(text)?,
         Some(format) => Date::strptime(format, text).map_err(|e| {
@@ -34,6 +37,21 @@ pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateEr
         return Err(DateError::Format(format.unwrap_or("yyyy-mm-dd").to_string()));
     }
     Ok(date.to_string())
+}
+
+/// A birthday without a year, `--mm-dd` (ISO 8601:2000, vCard) or `--mmdd`: February 29 is a
+/// day.
+fn month_and_day(text: &str) -> Result<(i8, i8), DateError> {
+    let digits: String = text.chars().filter(|c| *c != '-').collect();
+    let shaped = digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 5;
+    if !shaped {
+        return Err(DateError::Format("yyyy-mm-dd or --mm-dd".into()));
+    }
+    let month = digits[..2].parse::<i8>().map_err(|_| DateError::Impossible)?;
+    let day = digits[2..].parse::<i8>().map_err(|_| DateError::Impossible)?;
+    // 2000 was a leap year, so every day a birthday can fall on exists in it.
+    Date::new(2000, month, day).map_err(|_| DateError::Impossible)?;
+    Ok((month, day))
 }
 
 fn parse_iso(text: &str) -> Result<Date, DateError> {

@@ -160,7 +160,10 @@ impl<'a> Preparer<'a> {
                 }
             }
             Target::Tags => {
-                for tag in cell.split('|').map(str::trim).filter(|t| !t.is_empty()) {
+                // `|` is intake's own separator; Outlook's Categories use `;`, Google's Labels
+                // ` ::: ` and mark system groups with `* ` (`* myContacts`).
+                let tags = cell.split(":::").flat_map(|part| part.split(['|', ';', ',']));
+                for tag in tags.map(|t| t.trim().trim_start_matches("* ").trim()).filter(|t| !t.is_empty()) {
                     if !row.tags.iter().any(|t| t == tag) {
                         row.tags.push(tag.to_string());
                     }

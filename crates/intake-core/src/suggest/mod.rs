@@ -39,6 +39,8 @@ pub enum Basis {
     Typo(String),
     /// The column's values are of the field's kind.
     Values,
+    /// The header row is this known export's, which names the column.
+    Export(String),
 }
 
 impl std::fmt::Display for Basis {
@@ -48,6 +50,7 @@ impl std::fmt::Display for Basis {
             Basis::Synonym => f.write_str("header is a usual name for it"),
             Basis::Typo(word) => write!(f, "header looks like {word:?}"),
             Basis::Values => f.write_str("values"),
+            Basis::Export(name) => write!(f, "{name}"),
         }
     }
 }

@@ -1,79 +1,229 @@
-//! A CSV file as a [`Source`]: streamed with the `csv` crate, one reused byte record per row,
-//! ragged rows kept (the pipeline makes them Errors), bytes that are not UTF-8 kept as that
-//! row's problem instead of aborting the file.
+//! A CSV or text file as a [`Source`]: its encoding ([`super::encoding`]) and dialect
+//! ([`super::sniff`]) found from a sample of its first [`SAMPLE_BYTES`] unless the caller fixes
+//! them, then streamed with the `csv` crate, one reused byte record per row.
+//!
+//! Ragged rows are kept (the pipeline makes them Errors). Bytes that are not valid in the
+//! file's encoding make their row an Error instead of aborting the file. UTF-8 files are not
+//! transcoded: their records are validated as UTF-8 once each, cell by cell only when that
+//! fails. A row may not grow beyond [`MAX_RECORD_BYTES`] (an unclosed quote would otherwise
+//! pull the rest of the file into one row); past that the read stops with an error naming the
+//! row and line where it began.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use intake_core::read::{Record, RecordStream, Source, SourceError};
 
-/// How to read a CSV file.
-#[derive(Debug, Clone)]
+use super::decode::{RecordTooLong, TextReader};
+use super::encoding::{DetectedEncoding, EncodingSource, TextEncoding, detect_encoding};
+use super::results::ResultsFormat;
+use super::sniff::{Dialect, DialectHints, sniff_dialect};
+
+/// How many bytes at the start of a file the encoding and dialect are found from.
+pub const SAMPLE_BYTES: usize = 64 * 1024;
+
+/// The most bytes one row may take (as UTF-8).
+pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Read buffer of the CSV parser (smaller for smaller inputs).
+const BUFFER_BYTES: usize = 256 * 1024;
+const MIN_BUFFER_BYTES: usize = 8 * 1024;
+
+/// How to read a CSV file: each setting left `None` is found from the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CsvOptions {
     /// The cell separator.
-    pub delimiter: u8,
+    pub delimiter: Option<u8>,
+    /// The text encoding.
+    pub encoding: Option<TextEncoding>,
+    /// Whether the first row is a header (without one the columns are `Column 1` … `Column N`).
+    pub has_header: Option<bool>,
 }
 
-impl Default for CsvOptions {
-    fn default() -> Self {
-        CsvOptions { delimiter: b',' }
+/// Where the bytes come from.
+enum Input {
+    File(PathBuf),
+    Memory(Arc<[u8]>),
+}
+
+/// A read buffer for an input of `len` bytes.
+fn buffer_size(len: Option<u64>) -> usize {
+    let len = len.and_then(|l| usize::try_from(l).ok()).unwrap_or(BUFFER_BYTES);
+    len.saturating_add(1).clamp(MIN_BUFFER_BYTES, BUFFER_BYTES)
+}
+
+impl Input {
+    fn len(&self) -> Option<u64> {
+        match self {
+            Input::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Input::Memory(bytes) => Some(bytes.len() as u64),
+        }
+    }
+
+    /// A new reader of the bytes from `offset` on.
+    fn open_at(&self, name: &Path, offset: u64) -> Result<Box<dyn Read + Send>, SourceError> {
+        let io_error = |e: std::io::Error| SourceError { message: format!("{}: {e}", name.display()) };
+        match self {
+            Input::File(path) => {
+                let mut file = File::open(path).map_err(io_error)?;
+                if offset > 0 {
+                    file.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+                }
+                Ok(Box::new(BufReader::with_capacity(
+                    buffer_size(file.metadata().ok().map(|m| m.len())),
+                    file,
+                )))
+            }
+            Input::Memory(bytes) => {
+                let mut cursor = Cursor::new(Arc::clone(bytes));
+                cursor.set_position(offset);
+                Ok(Box::new(cursor))
+            }
+        }
     }
 }
 
-/// A CSV file with a header row.
+/// A CSV file, its encoding and dialect found, its header row read.
 pub struct CsvSource {
-    path: PathBuf,
-    options: CsvOptions,
+    name: PathBuf,
+    input: Input,
+    encoding: DetectedEncoding,
+    dialect: Dialect,
     headers: Vec<String>,
+    buffer: usize,
 }
 
 impl CsvSource {
-    /// Opens `path` and reads its header row.
+    /// Opens `path`, finds what `options` leaves open and reads the header row.
     pub fn open(path: &Path, options: CsvOptions) -> Result<CsvSource, SourceError> {
-        let mut reader = reader_for(path, &options)?;
-        let mut header = csv::ByteRecord::new();
-        let has_header = reader.read_byte_record(&mut header).map_err(|e| csv_error(path, &e))?;
-        if !has_header {
-            return Err(SourceError {
-                message: format!("{} is empty: it has no header row", path.display()),
-            });
-        }
-        let headers: Vec<String> =
-            header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
-        if headers.iter().all(String::is_empty) {
-            return Err(SourceError {
-                message: format!("{}: the header row (row 1) is blank", path.display()),
-            });
-        }
-        Ok(CsvSource { path: path.to_path_buf(), options, headers })
+        CsvSource::new(path.to_path_buf(), Input::File(path.to_path_buf()), options)
     }
 
-    /// The file's path.
+    /// The same for a file held in memory; `name` is used in messages.
+    pub fn from_bytes(
+        name: &str,
+        bytes: impl Into<Arc<[u8]>>,
+        options: CsvOptions,
+    ) -> Result<CsvSource, SourceError> {
+        CsvSource::new(PathBuf::from(name), Input::Memory(bytes.into()), options)
+    }
+
+    fn new(name: PathBuf, input: Input, options: CsvOptions) -> Result<CsvSource, SourceError> {
+        let (sample, at_eof) = read_sample(&mut *input.open_at(&name, 0)?)
+            .map_err(|e| SourceError { message: format!("{}: {e}", name.display()) })?;
+        let encoding = match options.encoding {
+            Some(declared) => DetectedEncoding::declared(declared, &sample),
+            None => detect_encoding(&sample, at_eof),
+        };
+        let text = encoding.decode_sample(&sample);
+        let hints = DialectHints { delimiter: options.delimiter, has_header: options.has_header };
+        let dialect = sniff_dialect(&text, at_eof, hints);
+        let buffer = buffer_size(input.len());
+        let mut source = CsvSource { name, input, encoding, dialect, headers: Vec::new(), buffer };
+        source.headers = source.read_headers()?;
+        Ok(source)
+    }
+
+    fn read_headers(&self) -> Result<Vec<String>, SourceError> {
+        let mut stream = self.stream()?;
+        let mut first = csv::ByteRecord::new();
+        let line = stream.reader.position().line();
+        let found = stream.reader.read_byte_record(&mut first).map_err(|e| stream.error(&e, line))?;
+        if !found {
+            let what = if self.dialect.has_header { "it has no header row" } else { "it has no row" };
+            return Err(SourceError { message: format!("{} is empty: {what}", self.name.display()) });
+        }
+        if !self.dialect.has_header {
+            let width = if self.dialect.columns > 0 { self.dialect.columns } else { first.len() };
+            return Ok((1..=width).map(|i| format!("Column {i}")).collect());
+        }
+        let headers: Vec<String> =
+            first.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+        if headers.iter().all(String::is_empty) {
+            return Err(SourceError {
+                message: format!("{}: the header row (row 1) is blank", self.name.display()),
+            });
+        }
+        Ok(headers)
+    }
+
+    /// A reader from the start of the file (after any byte-order mark), header included.
+    fn stream(&self) -> Result<CsvRecords<'_>, SourceError> {
+        let raw = self.input.open_at(&self.name, self.encoding.bom_len as u64)?;
+        let text = TextReader::new(raw, self.encoding.encoding, self.encoding.source)
+            .with_budget(MAX_RECORD_BYTES + 2 * self.buffer as u64)
+            .with_chunk_size(self.buffer / 4);
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(self.dialect.delimiter)
+            .quote(self.dialect.quote.unwrap_or(b'"'))
+            .quoting(self.dialect.quote.is_some())
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(self.buffer)
+            .from_reader(text);
+        Ok(CsvRecords { reader, name: &self.name, raw: csv::ByteRecord::new(), row: 0 })
+    }
+
+    /// The file's path (or the name given to [`CsvSource::from_bytes`]).
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.name
     }
 
     /// The cell separator.
     pub fn delimiter(&self) -> u8 {
-        self.options.delimiter
+        self.dialect.delimiter
+    }
+
+    /// The dialect the file is read in.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The encoding the file is read in, and how it was found.
+    pub fn encoding(&self) -> DetectedEncoding {
+        self.encoding
+    }
+
+    /// How results and error files for this file are written: same delimiter, UTF-8, with a
+    /// byte-order mark when the file had one or was not UTF-8 (so that Excel, which wrote
+    /// such files, reads them as UTF-8).
+    pub fn results_format(&self) -> ResultsFormat {
+        let plain_utf8 = self.encoding.encoding.is_utf8() && self.encoding.bom_len == 0;
+        ResultsFormat { delimiter: self.dialect.delimiter, byte_order_mark: !plain_utf8 }
+    }
+
+    /// One line for people: encoding, delimiter, quote and header.
+    pub fn describe(&self) -> String {
+        let delimiter = match self.dialect.delimiter {
+            b'\t' => "tab".to_string(),
+            d => format!("'{}'", char::from(d).escape_default()),
+        };
+        let quote = match self.dialect.quote {
+            Some(q) => format!("quote '{}'", char::from(q)),
+            None => "no quoting".to_string(),
+        };
+        let encoding = match self.encoding.source {
+            EncodingSource::AsciiSoFar => "ASCII so far (decided at the first other byte)".to_string(),
+            source => format!("{} ({})", self.encoding.encoding, source.describe()),
+        };
+        let header = if self.dialect.has_header {
+            "first row is the header".to_string()
+        } else {
+            format!("no header row (columns Column 1 … Column {})", self.headers.len())
+        };
+        format!("{encoding}, delimiter {delimiter}, {quote}, {header}")
     }
 }
 
-fn reader_for(path: &Path, options: &CsvOptions) -> Result<csv::Reader<Box<dyn Read + Send>>, SourceError> {
-    let file = File::open(path).map_err(|e| SourceError { message: format!("{}: {e}", path.display()) })?;
-    let input: Box<dyn Read + Send> = Box::new(BufReader::with_capacity(256 * 1024, file));
-    Ok(csv::ReaderBuilder::new()
-        .delimiter(options.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(256 * 1024)
-        .from_reader(input))
-}
-
-fn csv_error(path: &Path, error: &csv::Error) -> SourceError {
-    let place = error.position().map(|p| format!(" at line {}", p.line())).unwrap_or_default();
-    SourceError { message: format!("{}{place}: {error}", path.display()) }
+/// Reads up to [`SAMPLE_BYTES`]; `true` when that is the whole input.
+fn read_sample(input: &mut dyn Read) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut sample = Vec::new();
+    input.take(SAMPLE_BYTES as u64 + 1).read_to_end(&mut sample)?;
+    let at_eof = sample.len() <= SAMPLE_BYTES;
+    sample.truncate(SAMPLE_BYTES);
+    Ok((sample, at_eof))
 }
 
 impl Source for CsvSource {
@@ -82,28 +232,46 @@ impl Source for CsvSource {
     }
 
     fn records(&self) -> Result<Box<dyn RecordStream + Send + '_>, SourceError> {
-        let mut reader = reader_for(&self.path, &self.options)?;
-        let mut header = csv::ByteRecord::new();
-        reader.read_byte_record(&mut header).map_err(|e| csv_error(&self.path, &e))?;
-        Ok(Box::new(CsvRecords { reader, path: &self.path, raw: csv::ByteRecord::new(), row: 1 }))
+        let mut stream = self.stream()?;
+        if self.dialect.has_header {
+            let line = stream.reader.position().line();
+            stream.reader.read_byte_record(&mut stream.raw).map_err(|e| stream.error(&e, line))?;
+            stream.row = 1;
+        }
+        Ok(Box::new(stream))
     }
 }
 
 struct CsvRecords<'a> {
-    reader: csv::Reader<Box<dyn Read + Send>>,
-    path: &'a Path,
+    reader: csv::Reader<TextReader<Box<dyn Read + Send>>>,
+    name: &'a Path,
     raw: csv::ByteRecord,
+    /// Row number of the last row read (the header is row 1 when there is one).
     row: u64,
 }
 
-impl RecordStream for CsvRecords<'_> {
-    fn next_record(&mut self, record: &mut Record) -> Result<bool, SourceError> {
-        if !self.reader.read_byte_record(&mut self.raw).map_err(|e| csv_error(self.path, &e))? {
-            return Ok(false);
-        }
-        self.row += 1;
-        record.clear();
-        record.row = self.row;
+impl CsvRecords<'_> {
+    /// A read error, naming the row and the line it began on.
+    fn error(&self, error: &csv::Error, line: u64) -> SourceError {
+        let row = self.row + 1;
+        let too_long = match error.kind() {
+            csv::ErrorKind::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()),
+            _ => None,
+        };
+        let message = match too_long {
+            Some(_) => format!(
+                "{}: row {row} (from line {line}) is longer than {} MiB; is a quote (\") left open? \
+                 It then runs on to the end of the file",
+                self.name.display(),
+                MAX_RECORD_BYTES / (1024 * 1024)
+            ),
+            None => format!("{}: row {row} (from line {line}): {error}", self.name.display()),
+        };
+        SourceError { message }
+    }
+
+    /// The cells of `self.raw` into `record`, each checked on its own.
+    fn push_cells_one_by_one(&self, record: &mut Record) {
         for (column, cell) in self.raw.iter().enumerate() {
             match std::str::from_utf8(cell) {
                 Ok(text) => record.push(text),
@@ -111,11 +279,58 @@ impl RecordStream for CsvRecords<'_> {
                     record.push(&String::from_utf8_lossy(cell));
                     if record.problem.is_none() {
                         record.problem = Some(format!(
-                            "cell {} holds bytes that are not valid UTF-8 (shown as \u{FFFD}); save the file as UTF-8",
+                            "cell {} holds bytes that are not valid UTF-8 (shown as \u{FFFD}); save the file \
+                             as UTF-8 or name its encoding",
                             column + 1
                         ));
                     }
                 }
+            }
+        }
+    }
+}
+
+impl RecordStream for CsvRecords<'_> {
+    fn next_record(&mut self, record: &mut Record) -> Result<bool, SourceError> {
+        self.reader.get_mut().reset_budget();
+        let line = self.reader.position().line();
+        match self.reader.read_byte_record(&mut self.raw) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(e) => return Err(self.error(&e, line)),
+        }
+        self.row += 1;
+        record.clear();
+        record.row = self.row;
+        // One UTF-8 check for the whole row; cell boundaries are then char boundaries unless
+        // a cell ends inside a character, which only invalid cells do.
+        let Ok(text) = std::str::from_utf8(self.raw.as_slice()) else {
+            self.push_cells_one_by_one(record);
+            return Ok(true);
+        };
+        let mut start = 0;
+        for cell in self.raw.iter() {
+            let end = start + cell.len();
+            match text.get(start..end) {
+                Some(cell) => record.push(cell),
+                None => {
+                    record.clear();
+                    record.row = self.row;
+                    self.push_cells_one_by_one(record);
+                    return Ok(true);
+                }
+            }
+            start = end;
+        }
+        let decoder = self.reader.get_ref();
+        if decoder.saw_malformed() {
+            let bad = record.iter().position(|cell| cell.contains('\u{FFFD}'));
+            if let Some(column) = bad {
+                record.problem = Some(format!(
+                    "cell {} holds bytes that are not valid {} (shown as \u{FFFD}); check the file's encoding",
+                    column + 1,
+                    decoder.encoding()
+                ));
             }
         }
         Ok(true)

@@ -3,12 +3,27 @@
 //! Both can be cut back to a checkpoint so a resumed import carries on where it was.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use intake_core::plan::{RowOutcome, Status};
 use intake_core::read::Record;
 use intake_core::report::{ResultSink, SinkOffsets};
+
+/// How results and error files are written: the input's delimiter, always UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultsFormat {
+    /// The cell separator.
+    pub delimiter: u8,
+    /// Start a new file with a UTF-8 byte-order mark (Excel needs one to read UTF-8).
+    pub byte_order_mark: bool,
+}
+
+impl Default for ResultsFormat {
+    fn default() -> Self {
+        ResultsFormat { delimiter: b',', byte_order_mark: false }
+    }
+}
 
 /// Why a results file could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -30,17 +45,17 @@ impl ResultsWriter {
     /// otherwise created anew with a header row.
     pub fn open(
         headers: &[String],
-        delimiter: u8,
+        format: ResultsFormat,
         results: Option<&Path>,
         errors: Option<&Path>,
         resume_at: Option<SinkOffsets>,
     ) -> Result<ResultsWriter, ResultsWriterError> {
         let extra_results = ["Import Status", "Errors", "Notes"];
         let results = results
-            .map(|p| open_one(p, delimiter, headers, &extra_results, resume_at.map(|o| o.results)))
+            .map(|p| open_one(p, format, headers, &extra_results, resume_at.map(|o| o.results)))
             .transpose()?;
         let errors = errors
-            .map(|p| open_one(p, delimiter, headers, &["Error"], resume_at.map(|o| o.errors)))
+            .map(|p| open_one(p, format, headers, &["Error"], resume_at.map(|o| o.errors)))
             .transpose()?;
         Ok(ResultsWriter { header_len: headers.len(), results, errors })
     }
@@ -55,7 +70,7 @@ impl ResultsWriter {
 
 fn open_one(
     path: &Path,
-    delimiter: u8,
+    format: ResultsFormat,
     headers: &[String],
     extra: &[&str],
     resume_at: Option<u64>,
@@ -72,7 +87,10 @@ fn open_one(
         None => File::create(path).map_err(error)?,
     };
     let at_start = file.stream_position().map_err(error)? == 0;
-    let mut writer = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(file);
+    if at_start && format.byte_order_mark {
+        file.write_all(b"\xEF\xBB\xBF").map_err(error)?;
+    }
+    let mut writer = csv::WriterBuilder::new().delimiter(format.delimiter).flexible(true).from_writer(file);
     if at_start {
         let header: Vec<&str> = headers.iter().map(String::as_str).chain(extra.iter().copied()).collect();
         writer.write_record(&header).map_err(|e| error(e.into()))?;

@@ -1,0 +1,69 @@
+//! End-to-end tests of `intake contacts export`: CSV cells that a spreadsheet would run as
+//! formulas are guarded, vCard 4.0 cards hold the contacts, and an exported file imported
+//! again with `add-update` changes nothing and creates nobody.
+
+mod common;
+
+use common::{Workspace, path_str};
+
+const PEOPLE: &str = "\
+First Name,Last Name,Email,Phone,Company,Birthday,Notes,Tags,Email Subscription
+Anna,Müller,anna@example.com,+49 151 23456789,\"ACME, Inc.\",1985-04-15,\"=HYPERLINK(\"\"http://x\"\")\",vip|fair,subscribed
+Ben,Ng,ben@example.com,0170 1234567,-minus,,@mention,,unsubscribed
+";
+
+fn with_people() -> Workspace {
+    let ws = Workspace::new();
+    let (counts, _) =
+        ws.import(&ws.file("people.csv", PEOPLE), &["--default-region", "DE", "--no-import-tag"]);
+    assert_eq!(counts.tuple(), (2, 0, 0, 0));
+    ws
+}
+
+#[test]
+fn csv_cells_that_would_run_as_formulas_are_guarded() {
+    let ws = with_people();
+    let out = ws.path("export.csv");
+    ws.ok(&["contacts", "export", "--format", "csv", "--output", path_str(&out)]);
+    let rows = common::read_csv(&out);
+    let anna = &rows[0];
+    assert_eq!(anna["notes"], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(anna["phone"], "'+4915123456789");
+    assert_eq!(anna["company"], "ACME, Inc.");
+    assert_eq!(rows[1]["company"], "'-minus");
+    assert_eq!(rows[1]["notes"], "'@mention");
+}
+
+#[test]
+fn an_exported_csv_imported_again_changes_nothing() {
+    let ws = with_people();
+    let before = ws.contacts();
+    let out = ws.path("export.csv");
+    ws.ok(&["contacts", "export", "--format", "csv", "--output", path_str(&out)]);
+    let (counts, rows) = ws.import(&out, &["--purpose", "add-update", "--no-import-tag"]);
+    assert_eq!(counts.tuple(), (0, 0, 2, 0), "{rows:?}");
+    assert!(rows.iter().all(|r| r["Errors"].contains("no changes")), "{rows:?}");
+    assert_eq!(ws.contacts(), before);
+}
+
+#[test]
+fn a_vcard_export_holds_every_contact() {
+    let ws = with_people();
+    let out = ws.path("export.vcf");
+    ws.ok(&["contacts", "export", "--format", "vcard", "--output", path_str(&out)]);
+    let text = std::fs::read_to_string(&out).expect("read the export");
+    assert_eq!(text.matches("BEGIN:VCARD\r\nVERSION:4.0\r\n").count(), 2);
+    let unfolded = text.replace("\r\n ", "");
+    for line in [
+        "FN:Anna Müller",
+        "N:Müller;Anna;;;",
+        "EMAIL:anna@example.com",
+        "TEL;VALUE=uri;TYPE=voice:tel:+4915123456789",
+        "ORG:ACME\\, Inc.",
+        "BDAY:19850415",
+        "CATEGORIES:fair,vip",
+        "TEL;VALUE=uri;TYPE=voice:tel:+491701234567",
+    ] {
+        assert!(unfolded.contains(&format!("{line}\r\n")), "{line} missing in\n{unfolded}");
+    }
+}

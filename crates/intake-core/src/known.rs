@@ -1,0 +1,156 @@
+//! Known exports: the files Google Contacts, Outlook and LinkedIn write, recognized by their
+//! header rows and mapped without help. Generic suggestions would get some of their columns
+//! wrong (Outlook's `Title` is a name prefix such as `Dr.`, not a job title; Google's
+//! `E-mail 1 - Value` is the address and `E-mail 1 - Label` only says "Work"), so a
+//! recognized export brings its own mapping, which the user's `--map` and `--skip` still
+//! override.
+
+use crate::suggest::compare_form;
+
+/// One kind of export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownExport {
+    /// What the user is told (`Google Contacts CSV`).
+    pub name: &'static str,
+    /// Headers that all appear in such a file (compared as [`compare_form`] does).
+    signature: &'static [&'static str],
+    /// `(header, target name)`; a target of `""` leaves the column out on purpose.
+    columns: &'static [(&'static str, &'static str)],
+}
+
+impl KnownExport {
+    /// The target the export's column `header` holds: `Some("")` for a column left out on
+    /// purpose, `None` for a column this export does not know.
+    pub fn target_of(&self, header: &str) -> Option<&'static str> {
+        let key = compare_form(header);
+        self.columns.iter().find(|(h, _)| compare_form(h) == key).map(|(_, target)| *target)
+    }
+}
+
+/// Google Contacts' CSV since 2020.
+const GOOGLE: KnownExport = KnownExport {
+    name: "Google Contacts CSV",
+    signature: &["First Name", "Last Name", "E-mail 1 - Value", "Phone 1 - Value", "Labels"],
+    columns: &[
+        ("First Name", "first_name"),
+        ("Last Name", "last_name"),
+        ("E-mail 1 - Value", "email"),
+        ("E-mail 1 - Label", ""),
+        ("Phone 1 - Value", "phone"),
+        ("Phone 1 - Label", ""),
+        ("Organization Name", "company"),
+        ("Organization Title", "job_title"),
+        ("Birthday", "birthday"),
+        ("Notes", "notes"),
+        ("Labels", "tags"),
+        ("Address 1 - City", "city"),
+        ("Address 1 - Country", "country"),
+    ],
+};
+
+/// Google Contacts' older CSV ("Google CSV" before 2020).
+const GOOGLE_OLD: KnownExport = KnownExport {
+    name: "Google Contacts CSV (older format)",
+    signature: &["Given Name", "Family Name", "E-mail 1 - Value", "Group Membership"],
+    columns: &[
+        ("Name", ""),
+        ("Given Name", "first_name"),
+        ("Family Name", "last_name"),
+        ("E-mail 1 - Value", "email"),
+        ("E-mail 1 - Type", ""),
+        ("Phone 1 - Value", "phone"),
+        ("Phone 1 - Type", ""),
+        ("Organization 1 - Name", "company"),
+        ("Organization 1 - Title", "job_title"),
+        ("Organization 1 - Type", ""),
+        ("Birthday", "birthday"),
+        ("Notes", "notes"),
+        ("Group Membership", "tags"),
+        ("Address 1 - City", "city"),
+        ("Address 1 - Country", "country"),
+        ("Location", ""),
+    ],
+};
+
+/// Outlook's "Comma Separated Values" export.
+const OUTLOOK: KnownExport = KnownExport {
+    name: "Outlook CSV",
+    signature: &["First Name", "Last Name", "E-mail Address", "Business Phone", "Mobile Phone"],
+    columns: &[
+        ("First Name", "first_name"),
+        ("Last Name", "last_name"),
+        ("Title", ""),
+        ("Suffix", ""),
+        ("E-mail Address", "email"),
+        ("E-mail Display Name", ""),
+        ("Business Phone", "phone"),
+        ("Mobile Phone", "whatsapp"),
+        ("Company", "company"),
+        ("Job Title", "job_title"),
+        ("Business City", "city"),
+        ("Business Country/Region", "country"),
+        ("Birthday", "birthday"),
+        ("Notes", "notes"),
+        ("Categories", "tags"),
+    ],
+};
+
+/// LinkedIn's `Connections.csv`.
+const LINKEDIN: KnownExport = KnownExport {
+    name: "LinkedIn connections export",
+    signature: &["First Name", "Last Name", "Email Address", "Company", "Position", "Connected On"],
+    columns: &[
+        ("First Name", "first_name"),
+        ("Last Name", "last_name"),
+        ("Email Address", "email"),
+        ("Company", "company"),
+        ("Position", "job_title"),
+        ("URL", ""),
+        ("Connected On", ""),
+    ],
+};
+
+const KNOWN: [KnownExport; 4] = [GOOGLE, GOOGLE_OLD, OUTLOOK, LINKEDIN];
+
+/// The export whose header row `headers` is, if one is known.
+pub fn recognize(headers: &[String]) -> Option<&'static KnownExport> {
+    let keys: Vec<String> = headers.iter().map(|h| compare_form(h)).collect();
+    KNOWN.iter().find(|export| export.signature.iter().all(|s| keys.contains(&compare_form(s))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(line: &str) -> Vec<String> {
+        line.split(',').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn each_export_is_recognized_by_its_header_row() {
+        let google = headers(
+            "First Name,Middle Name,Last Name,Phonetic First Name,Nickname,File As,E-mail 1 - Label,\
+             E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Organization Name,Organization Title,Birthday,Notes,Labels",
+        );
+        let old = headers(
+            "Name,Given Name,Family Name,Birthday,Notes,Group Membership,E-mail 1 - Type,E-mail 1 - Value",
+        );
+        let outlook = headers(
+            "First Name,Middle Name,Last Name,Title,E-mail Address,Business Phone,Mobile Phone,Job Title",
+        );
+        let linkedin = headers("First Name,Last Name,URL,Email Address,Company,Position,Connected On");
+        assert_eq!(recognize(&google).map(|e| e.name), Some("Google Contacts CSV"));
+        assert_eq!(recognize(&old).map(|e| e.name), Some("Google Contacts CSV (older format)"));
+        assert_eq!(recognize(&outlook).map(|e| e.name), Some("Outlook CSV"));
+        assert_eq!(recognize(&linkedin).map(|e| e.name), Some("LinkedIn connections export"));
+        assert_eq!(recognize(&headers("First Name,Last Name,Email")), None);
+    }
+
+    #[test]
+    fn a_known_export_names_its_columns_and_leaves_some_out() {
+        assert_eq!(OUTLOOK.target_of("Title"), Some(""));
+        assert_eq!(OUTLOOK.target_of("Mobile Phone"), Some("whatsapp"));
+        assert_eq!(GOOGLE.target_of("e-mail 1 - value"), Some("email"));
+        assert_eq!(GOOGLE.target_of("Website 1 - Value"), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! Writing contacts out: CSV cells guarded against formula injection, and vCard 4.0.
+//!
+//! Both take the store's export rows (cells aligned with a header of field names: `id`,
+//! `first_name`, …, `tags`). A CSV cell that a spreadsheet would run as a formula (one that
+//! starts with `=`, `+`, `-` or `@`, or a tab or carriage return) gets a leading `'`, which
+//! spreadsheets show as text; intake's own reading drops that `'` again
+//! ([`intake_core::normalize::strip_formula_guard`]), so exported phones (`+49…`) stay phones
+//! and a file exported and imported again changes nothing.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// The cell as it is safe to write to a CSV a spreadsheet will open.
+pub fn guard_formula(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// Writes one contact as a vCard 4.0 card (CRLF line ends, lines folded at 75 octets).
+pub struct VcardWriter {
+    columns: Columns,
+}
+
+/// Where the fields a card holds sit in the export row.
+struct Columns {
+    id: Option<usize>,
+    first_name: Option<usize>,
+    last_name: Option<usize>,
+    email: Option<usize>,
+    phone: Option<usize>,
+    whatsapp: Option<usize>,
+    company: Option<usize>,
+    job_title: Option<usize>,
+    birthday: Option<usize>,
+    city: Option<usize>,
+    country: Option<usize>,
+    notes: Option<usize>,
+    external_id: Option<usize>,
+    tags: Option<usize>,
+}
+
+impl VcardWriter {
+    /// A writer for rows aligned with `header`.
+    pub fn new(header: &[String]) -> VcardWriter {
+        let at = |name: &str| header.iter().position(|h| h == name);
+        VcardWriter {
+            columns: Columns {
+                id: at("id"),
+                first_name: at("first_name"),
+                last_name: at("last_name"),
+                email: at("email"),
+                phone: at("phone"),
+                whatsapp: at("whatsapp"),
+                company: at("company"),
+                job_title: at("job_title"),
+                birthday: at("birthday"),
+                city: at("city"),
+                country: at("country"),
+                notes: at("notes"),
+                external_id: at("external_id"),
+                tags: at("tags"),
+            },
+        }
+    }
+
+    /// The card of one export row.
+    pub fn card(&self, row: &[String]) -> String {
+        let c = &self.columns;
+        let get = |column: Option<usize>| column.and_then(|i| row.get(i)).map(String::as_str).unwrap_or("");
+        let (first, last) = (get(c.first_name), get(c.last_name));
+        let mut card = String::from("BEGIN:VCARD\r\nVERSION:4.0\r\n");
+        let full = [first, last].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
+        let full = if full.is_empty() { get(c.email).to_string() } else { full };
+        push(&mut card, "FN", &escape(&full));
+        push(&mut card, "N", &format!("{};{};;;", escape(last), escape(first)));
+        push_if(&mut card, "EMAIL", get(c.email));
+        push_if(&mut card, "TEL;VALUE=uri;TYPE=voice", &tel_uri(get(c.phone)));
+        push_if(&mut card, "TEL;VALUE=uri;TYPE=cell;X-WHATSAPP=true", &tel_uri(get(c.whatsapp)));
+        push_if(&mut card, "ORG", &escape(get(c.company)));
+        push_if(&mut card, "TITLE", &escape(get(c.job_title)));
+        push_if(&mut card, "BDAY", &bday(get(c.birthday)));
+        if !get(c.city).is_empty() || !get(c.country).is_empty() {
+            push(&mut card, "ADR", &format!(";;;{};;;{}", escape(get(c.city)), escape(get(c.country))));
+        }
+        push_if(&mut card, "NOTE", &escape(get(c.notes)));
+        let tags: Vec<String> = get(c.tags).split('|').filter(|t| !t.is_empty()).map(escape).collect();
+        push_if(&mut card, "CATEGORIES", &tags.join(","));
+        let uid = match get(c.external_id) {
+            "" => get(c.id).to_string(),
+            external => external.to_string(),
+        };
+        push_if(&mut card, "UID", &escape(&uid));
+        card.push_str("END:VCARD\r\n");
+        card
+    }
+}
+
+/// `tel:` URI of an E.164 number (vCard 4.0 writes numbers as URIs).
+fn tel_uri(phone: &str) -> String {
+    if phone.is_empty() { String::new() } else { format!("tel:{phone}") }
+}
+
+/// BDAY in vCard 4.0 form: `yyyymmdd` for a full date, `--mmdd` without a year.
+fn bday(date: &str) -> String {
+    match date.strip_prefix("--") {
+        Some(month_day) => format!("--{}", month_day.replace('-', "")),
+        None => date.replace('-', ""),
+    }
+}
+
+/// RFC 6350 text escaping: backslash, comma, semicolon and line breaks.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn push_if(card: &mut String, name: &str, value: &str) {
+    if !value.is_empty() {
+        push(card, name, value);
+    }
+}
+
+/// Appends `name:value`, folded so that no line is longer than 75 octets and no UTF-8
+/// character is split.
+fn push(card: &mut String, name: &str, value: &str) {
+    let line = format!("{name}:{value}");
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            card.push_str("\r\n ");
+            width = 1;
+        }
+        card.push(c);
+        width += c.len_utf8();
+    }
+    let _ = write!(card, "\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_get_an_apostrophe_and_others_stay() {
+        assert_eq!(guard_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(guard_formula("+4915123456789"), "'+4915123456789");
+        assert_eq!(guard_formula("-2"), "'-2");
+        assert_eq!(guard_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(guard_formula("Anna"), "Anna");
+        assert_eq!(guard_formula(""), "");
+    }
+
+    #[test]
+    fn a_card_holds_the_contact_escaped_and_folded() {
+        let header: Vec<String> =
+            ["id", "first_name", "last_name", "email", "phone", "company", "birthday", "notes", "tags"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let long_note = "Notiz; mit Komma, und Umlauten äöü ".repeat(4);
+        let row: Vec<String> = [
+            "7",
+            "Anna",
+            "Müller",
+            "anna@example.com",
+            "+4915123456789",
+            "ACME, Inc.",
+            "--04-15",
+            &long_note,
+            "vip|fair",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let card = VcardWriter::new(&header).card(&row);
+        assert!(
+            card.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Anna Müller\r\nN:Müller;Anna;;;\r\n"),
+            "{card}"
+        );
+        assert!(card.contains("EMAIL:anna@example.com\r\n"));
+        assert!(card.contains("TEL;VALUE=uri;TYPE=voice:tel:+4915123456789\r\n"));
+        assert!(card.contains("ORG:ACME\\, Inc.\r\n"));
+        assert!(card.contains("BDAY:--0415\r\n"));
+        assert!(card.contains("CATEGORIES:vip,fair\r\n"));
+        assert!(card.contains("UID:7\r\n"));
+        assert!(card.ends_with("END:VCARD\r\n"));
+        for line in card.split("\r\n") {
+            assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
+        }
+        let unfolded = card.replace("\r\n ", "");
+        assert!(unfolded.contains(&format!("NOTE:{}", escape(&long_note))));
+    }
+}
