@@ -36,13 +36,71 @@ pub enum Command {
     /// Read and change workspace settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// See how a file's columns would be mapped, and save a mapping for recurring imports.
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+}
+
+/// `intake mapping …`
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// Per column: header, sample values, the suggested field with its confidence, and the
+    /// kind of values found.
+    Suggest {
+        #[command(flatten)]
+        read: ReadArgs,
+        /// Region of phone numbers written without a country code (two letters, e.g. DE).
+        #[arg(long)]
+        default_region: Option<String>,
+        /// Print a JSON array, one object per column.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the mapping an import of this file would use (with --map and --skip applied)
+    /// as TOML, for `intake import --mapping FILE.toml`.
+    Save {
+        #[command(flatten)]
+        read: ReadArgs,
+        /// Region of phone numbers written without a country code.
+        #[arg(long)]
+        default_region: Option<String>,
+        /// Map a column to a field: "Column Header=field" (repeatable).
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        maps: Vec<String>,
+        /// Leave a column out (repeatable).
+        #[arg(long = "skip", value_name = "HEADER")]
+        skips: Vec<String>,
+        /// Where to write the mapping.
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+/// The file to read and how (shared by `import` and `mapping`).
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The file: CSV or other delimited text.
+    pub file: PathBuf,
+    /// The cell separator (one character; \t for tab); found from the file when not given.
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// The file's text encoding (utf-8, utf-16le, windows-1252, latin1, windows-1251, shift_jis,
+    /// gbk … any WHATWG label); found from the file when not given.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// The first row is data: name the columns Column 1 … Column N.
+    #[arg(long, conflicts_with = "header")]
+    pub no_header: bool,
+    /// The first row is the header, even if it looks like data.
+    #[arg(long)]
+    pub header: bool,
 }
 
 /// Flags of `intake import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The file to import.
-    pub file: PathBuf,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// add, update, add-update or add-all.
     #[arg(long, default_value = "add-update")]
     pub purpose: String,
@@ -55,6 +113,10 @@ pub struct ImportArgs {
     /// Map a column to a field: "Column Header=field" (repeatable).
     #[arg(long = "map", value_name = "HEADER=FIELD")]
     pub maps: Vec<String>,
+    /// Apply a mapping saved with `intake mapping save` (its maps and skips; --map and
+    /// --skip given here win).
+    #[arg(long = "mapping", value_name = "FILE.toml")]
+    pub mapping_file: Option<PathBuf>,
     /// Leave a column out (repeatable).
     #[arg(long = "skip", value_name = "HEADER")]
     pub skips: Vec<String>,
@@ -79,19 +141,6 @@ pub struct ImportArgs {
     /// Format of date cells (strftime, e.g. %d/%m/%Y); ISO 8601 yyyy-mm-dd by default.
     #[arg(long)]
     pub date_format: Option<String>,
-    /// The cell separator (one character; \t for tab); found from the file when not given.
-    #[arg(long)]
-    pub delimiter: Option<String>,
-    /// The file's text encoding (utf-8, utf-16le, windows-1252, latin1, windows-1251, shift_jis,
-    /// gbk … any WHATWG label); found from the file when not given.
-    #[arg(long)]
-    pub encoding: Option<String>,
-    /// The first row is data: name the columns Column 1 … Column N.
-    #[arg(long, conflicts_with = "header")]
-    pub no_header: bool,
-    /// The first row is the header, even if it looks like data.
-    #[arg(long)]
-    pub header: bool,
     /// Run the whole import without writing to the store, and report what it would do.
     #[arg(long)]
     pub dry_run: bool,

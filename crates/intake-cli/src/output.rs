@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use intake_core::map::Mapping;
+use intake_core::model::Schema;
 use intake_core::report::Counts;
+use intake_core::suggest::{Basis, Suggestion};
 use intake_store::ImportRecord;
 use serde_json::json;
 
@@ -42,9 +44,38 @@ impl Progress {
 }
 
 /// Says which columns are not imported (to standard error, so JSON output stays clean).
-pub fn mapping_notes(mapping: &Mapping, json: bool) {
+pub fn mapping_notes(mapping: &Mapping, schema: &Schema, json: bool) {
     if json {
         return;
+    }
+    if let Some(export) = mapping.export {
+        eprintln!("recognized as {export}: its columns are mapped as that export names them");
+    }
+    for decision in &mapping.decided {
+        let name = |s: &Suggestion| schema.target_name(s.target).to_string();
+        match &decision.applied {
+            Some(s) if s.basis != Basis::Name && !matches!(s.basis, Basis::Export(_)) => eprintln!(
+                "mapped {:?} to {} ({:.0}% sure: {})",
+                decision.header,
+                name(s),
+                s.confidence * 100.0,
+                s.basis
+            ),
+            Some(_) => {}
+            None => {
+                for s in &decision.uncertain {
+                    eprintln!(
+                        "not mapped {:?}: perhaps {} ({:.0}% sure: {}); confirm with --map \"{}={}\"",
+                        decision.header,
+                        name(s),
+                        s.confidence * 100.0,
+                        s.basis,
+                        decision.header,
+                        name(s)
+                    );
+                }
+            }
+        }
     }
     if !mapping.unmapped.is_empty() {
         eprintln!(

@@ -6,41 +6,33 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 use intake_core::identify::IdentifierKind;
-use intake_core::map::{Mapping, MappingRequest, build_mapping};
-use intake_core::pipeline::{ImportSetup, check_setup, run_import};
-use intake_core::plan::{ImportOptions, Purpose, ReaderSettings};
-use intake_core::read::Source;
+use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
+use intake_core::model::{FieldType, Schema, Target};
+use intake_core::normalize::Normalizer;
+use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
+use intake_core::plan::{ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
-use intake_formats::csv::{CsvOptions, CsvSource, ResultsWriter, TextEncoding};
+use intake_core::suggest::{DateLayout, ValueKind, profile};
+use intake_formats::csv::ResultsWriter;
 use intake_store::{ImportRecord, ImportState, NewImport, SqliteStore};
 
 use crate::args::ImportArgs;
+use crate::input::{self, Input};
 use crate::output;
 
 /// `intake import FILE …`
 pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let mut options = options_from(store, &args)?;
-    let encoding = args
-        .encoding
-        .as_deref()
-        .map(TextEncoding::from_label)
-        .transpose()
-        .map_err(|e| anyhow!("--encoding: {e}"))?;
-    let has_header = match (args.header, args.no_header) {
-        (true, _) => Some(true),
-        (_, true) => Some(false),
-        _ => None,
-    };
-    let delimiter = options.reader.delimiter.map(|c| c as u8);
-    let source = open_source(&args.file, CsvOptions { delimiter, encoding, has_header })?;
-    // The delimiter found is recorded, so that a resumed import reads the file the same way.
-    options.reader.delimiter = Some(char::from(source.delimiter()));
+    let input = input::open(&args.read.file, &options.reader)?;
+    // What was found is recorded, so that a resumed import reads the file the same way.
+    input.record_settings(&mut options.reader);
     if !args.json {
-        eprintln!("reading {}: {}", args.file.display(), source.describe());
+        eprintln!("reading {}: {}", args.read.file.display(), input.describe());
     }
-    let mapping = mapping_for(store, &source, &options)?;
-    let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let source_path = std::fs::canonicalize(&args.file).unwrap_or_else(|_| args.file.clone());
+    let mapping = mapping_for(store, &input, &mut options, args.json)?;
+    let file = &args.read.file;
+    let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source_path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
     let results = args.results.as_deref().map(path_text);
     let errors = args.errors.as_deref().map(path_text);
     let id = store.create_import(&NewImport {
@@ -55,9 +47,9 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
         options.import_tag = Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
         store.set_import_options(id, &options)?;
     }
-    output::mapping_notes(&mapping, args.json);
+    output::mapping_notes(&mapping, store.schema(), args.json);
     let record = store.import(id)?;
-    let counts = execute(store, &record, &source, &mapping, None, args.json)?;
+    let counts = execute(store, &record, &input, &mapping, None, args.json)?;
     output::summary(&record, &counts, args.json);
     Ok(ExitCode::SUCCESS)
 }
@@ -78,15 +70,14 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool) -> anyhow::Result<Ex
     if record.options.reader.file_size.is_some_and(|s| s != size) {
         bail!("{} changed since import {id} started (its size differs); start a new import", path.display());
     }
-    // Imports recorded before detection existed have no delimiter, and were read with ','.
-    // TODO: record --encoding and --no-header in ReaderSettings (intake-core plan/options.rs);
-    // until then a resume finds them from the file again, as the first run did without them.
-    let delimiter = Some(record.options.reader.delimiter.map_or(b',', |c| c as u8));
-    let source = open_source(path, CsvOptions { delimiter, ..CsvOptions::default() })?;
-    let mapping = mapping_for(store, &source, &record.options)?;
+    // The options hold what the first run found (delimiter, date format), so the file is
+    // read and mapped the same way.
+    let input = input::open(path, &record.options.reader)?;
+    let mut options = record.options.clone();
+    let mapping = mapping_for(store, &input, &mut options, true)?;
     store.reopen_import(id)?;
     let checkpoint = record.checkpoint.clone();
-    let counts = execute(store, &record, &source, &mapping, Some(&checkpoint), json)?;
+    let counts = execute(store, &record, &input, &mapping, Some(&checkpoint), json)?;
     output::summary(&record, &counts, json);
     Ok(ExitCode::SUCCESS)
 }
@@ -95,7 +86,7 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool) -> anyhow::Result<Ex
 fn execute(
     store: &mut SqliteStore,
     record: &ImportRecord,
-    source: &CsvSource,
+    input: &Input,
     mapping: &Mapping,
     resume: Option<&Checkpoint>,
     quiet: bool,
@@ -103,9 +94,10 @@ fn execute(
     let schema = store.schema().clone();
     let results = record.results_path.as_deref().map(Path::new);
     let errors = record.errors_path.as_deref().map(Path::new);
+    let source = input.source();
     let mut sink = ResultsWriter::open(
         source.headers(),
-        source.results_format(),
+        input.results_format(),
         results,
         errors,
         resume.map(|c| c.sink),
@@ -143,19 +135,9 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
     let identifier = IdentifierKind::from_name(&args.identifier).ok_or_else(|| {
         anyhow!("unknown identifier {:?}: use email, phone, id or external_id", args.identifier)
     })?;
-    let overrides = args
-        .maps
-        .iter()
-        .map(|m| {
-            m.rsplit_once('=')
-                .map(|(h, f)| (h.trim().to_string(), f.trim().to_string()))
-                .ok_or_else(|| anyhow!("--map {m:?} must look like \"Column Header=field\""))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mapping = mapping_request(args.mapping_file.as_deref(), &args.maps, &args.skips, identifier)?;
     let require_first_name = store.setting("require-first-name")?.is_none_or(|v| v != "false");
-    let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
-    let file_size =
-        std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
+    let reader = input::settings(&args.read)?;
     Ok(ImportOptions {
         purpose,
         identifier,
@@ -169,37 +151,99 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         default_region: args.default_region.clone(),
         date_format: args.date_format.clone(),
         batch_size: args.batch_size,
-        mapping: MappingRequest {
-            overrides,
-            skips: args.skips.clone(),
-            match_by_id: identifier == IdentifierKind::Id,
-        },
-        reader: ReaderSettings { delimiter, file_size: Some(file_size) },
+        mapping,
+        reader,
     })
 }
 
-fn parse_delimiter(text: &str) -> anyhow::Result<char> {
-    match text {
-        "\\t" | "tab" => Ok('\t'),
-        _ => {
-            let mut chars = text.chars();
-            match (chars.next(), chars.next()) {
-                (Some('"' | '\r' | '\n'), None) => bail!("--delimiter cannot be a quote or a line break"),
-                (Some(c), None) if c.is_ascii() => Ok(c),
-                _ => bail!("--delimiter must be one ASCII character (or \\t), not {text:?}"),
-            }
-        }
+/// The user's maps and skips: a saved mapping file's, then the flags' (which win).
+pub fn mapping_request(
+    file: Option<&Path>,
+    maps: &[String],
+    skips: &[String],
+    identifier: IdentifierKind,
+) -> anyhow::Result<MappingRequest> {
+    let mut request = match file {
+        Some(path) => crate::commands::mapping::load(path)?,
+        None => MappingRequest::default(),
+    };
+    for map in maps {
+        let (header, field) = map
+            .rsplit_once('=')
+            .map(|(h, f)| (h.trim().to_string(), f.trim().to_string()))
+            .ok_or_else(|| anyhow!("--map {map:?} must look like \"Column Header=field\""))?;
+        request.overrides.retain(|(h, _)| *h != header);
+        request.skips.retain(|h| *h != header);
+        request.overrides.push((header, field));
     }
+    for skip in skips {
+        request.overrides.retain(|(h, _)| h != skip);
+        request.skips.push(skip.clone());
+    }
+    request.match_by_id = identifier == IdentifierKind::Id;
+    Ok(request)
 }
 
-fn open_source(path: &Path, options: CsvOptions) -> anyhow::Result<CsvSource> {
-    Ok(CsvSource::open(path, options)?)
-}
-
-fn mapping_for(store: &SqliteStore, source: &CsvSource, options: &ImportOptions) -> anyhow::Result<Mapping> {
-    let mapping = build_mapping(source.headers(), store.schema(), &options.mapping)?;
+/// The mapping for `input`: the user's maps and skips (from the flags and `--mapping`
+/// file), a recognized export's, and confident suggestions from headers and sample values.
+/// Date columns whose values show one day/month order set the date format when the user
+/// gave none.
+pub fn mapping_for(
+    store: &SqliteStore,
+    input: &Input,
+    options: &mut ImportOptions,
+    quiet: bool,
+) -> anyhow::Result<Mapping> {
+    let normalizer = normalizer_for(options).map_err(|e| anyhow!(e))?;
+    let sample = input.sample()?;
+    let headers = input.source().headers();
+    let mapping =
+        build_mapping_with_samples(headers, &sample, store.schema(), &options.mapping, &normalizer)?;
+    if options.date_format.is_none() {
+        options.date_format =
+            date_format_from_values(headers, &mapping, &sample, store.schema(), &normalizer, quiet);
+    }
     check_setup(store.schema(), options, &mapping).map_err(|e| anyhow!(e))?;
     Ok(mapping)
+}
+
+/// The date format every mapped date column agrees on, from its values (`None` for ISO or
+/// when they disagree or are ambiguous; an ambiguous column is reported).
+fn date_format_from_values(
+    headers: &[String],
+    mapping: &Mapping,
+    sample: &[Vec<String>],
+    schema: &Schema,
+    normalizer: &Normalizer,
+    quiet: bool,
+) -> Option<String> {
+    let mut formats: Vec<String> = Vec::new();
+    for (column, target) in mapping.columns.iter().enumerate() {
+        let Some(Target::Field(field)) = target else { continue };
+        if schema.field(*field).field_type != FieldType::Date {
+            continue;
+        }
+        let values: Vec<&str> = sample.iter().filter_map(|row| row.get(column).map(String::as_str)).collect();
+        let ValueKind::Date(layout) = profile(&values, normalizer) else { continue };
+        match layout {
+            DateLayout::Ambiguous { day_first, month_first } if !quiet => eprintln!(
+                "column {:?}: its dates read both as {day_first} and as {month_first}; \
+                 say which with --date-format",
+                headers[column]
+            ),
+            layout => formats.extend(layout.format().map(str::to_string)),
+        }
+    }
+    formats.dedup();
+    match formats.as_slice() {
+        [one] => {
+            if !quiet {
+                eprintln!("dates read as {one} (every value of the date columns fits only that order)");
+            }
+            Some(one.clone())
+        }
+        _ => None,
+    }
 }
 
 fn path_text(path: &Path) -> String {

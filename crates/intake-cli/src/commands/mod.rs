@@ -2,8 +2,9 @@
 
 mod contacts;
 mod fields;
-mod import;
+pub(crate) mod import;
 mod imports;
+pub(crate) mod mapping;
 
 use std::process::ExitCode;
 
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fields(command) => fields::run(&mut store, command),
         Command::Contacts(command) => contacts::run(&mut store, command),
         Command::Settings(command) => fields::settings(&mut store, command),
+        Command::Mapping(command) => mapping::run(&mut store, command),
     }
 }

@@ -86,6 +86,15 @@ pub struct ImportOptions {
 pub struct ReaderSettings {
     /// The cell separator of a CSV file; `,` when `None`.
     pub delimiter: Option<char>,
+    /// The text encoding the user gave (a WHATWG label); found from the file when `None`.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// Whether the first row is a header, when the user said; found from the file otherwise.
+    #[serde(default)]
+    pub has_header: Option<bool>,
+    /// The sheet of a spreadsheet (a name, or a number from 1); the first when `None`.
+    #[serde(default)]
+    pub sheet: Option<String>,
     /// Size in bytes of the file when the import started, to refuse resuming a changed file.
     pub file_size: Option<u64>,
 }

@@ -1,0 +1,200 @@
+//! `intake mapping suggest | save`, and reading a saved mapping for `import --mapping`.
+//!
+//! A saved mapping is TOML: a `[map]` table of `"Column Header" = "field"` and a `skip`
+//! list of headers, so that a recurring import from the same source is one command.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use intake_core::identify::IdentifierKind;
+use intake_core::map::{Mapping, MappingRequest};
+use intake_core::model::Schema;
+use intake_core::plan::ImportOptions;
+use intake_core::suggest::{DateLayout, DecimalMark, ValueKind};
+use intake_store::SqliteStore;
+use serde::{Deserialize, Serialize};
+
+use crate::args::{MappingCommand, ReadArgs};
+use crate::commands::import::{mapping_for, mapping_request};
+use crate::input::{self, Input};
+
+/// Sample values shown per column.
+const SHOWN_SAMPLES: usize = 3;
+
+/// A saved mapping file.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct MappingFile {
+    /// Header → field name.
+    #[serde(default)]
+    map: BTreeMap<String, String>,
+    /// Headers left out.
+    #[serde(default)]
+    skip: Vec<String>,
+}
+
+/// Runs a `mapping` subcommand.
+pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        MappingCommand::Suggest { read, default_region, json } => {
+            let (input, mapping) = map_file(store, &read, default_region, MappingRequest::default())?;
+            let columns = describe_columns(&input, &mapping, store.schema())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&columns)?);
+            } else {
+                print_columns(&columns, mapping.export);
+            }
+        }
+        MappingCommand::Save { read, default_region, maps, skips, output } => {
+            let request = mapping_request(None, &maps, &skips, IdentifierKind::Email)?;
+            let (input, mapping) = map_file(store, &read, default_region, request)?;
+            let saved = to_file(input.source().headers(), &mapping, store.schema());
+            let text = format!(
+                "# intake mapping for files like {}\n# use: intake import FILE --mapping {}\n{}",
+                read.file.display(),
+                output.display(),
+                toml::to_string(&saved)?
+            );
+            std::fs::write(&output, text).with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "saved the mapping of {} columns to {}",
+                saved.map.len() + saved.skip.len(),
+                output.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a saved mapping into maps and skips.
+pub fn load(path: &Path) -> anyhow::Result<MappingRequest> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file: MappingFile = toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    Ok(MappingRequest { overrides: file.map.into_iter().collect(), skips: file.skip, match_by_id: false })
+}
+
+fn map_file(
+    store: &SqliteStore,
+    read: &ReadArgs,
+    default_region: Option<String>,
+    request: MappingRequest,
+) -> anyhow::Result<(Input, Mapping)> {
+    let mut options = ImportOptions {
+        default_region,
+        mapping: request,
+        reader: input::settings(read)?,
+        ..Default::default()
+    };
+    let input = input::open(&read.file, &options.reader)?;
+    let mapping = mapping_for(store, &input, &mut options, true)?;
+    Ok((input, mapping))
+}
+
+/// What `mapping suggest` shows of one column.
+#[derive(Debug, Serialize)]
+struct ColumnView {
+    header: String,
+    samples: Vec<String>,
+    field: Option<String>,
+    confidence: Option<f32>,
+    basis: Option<String>,
+    kind: String,
+    note: Option<String>,
+}
+
+fn describe_columns(input: &Input, mapping: &Mapping, schema: &Schema) -> anyhow::Result<Vec<ColumnView>> {
+    let sample = input.sample()?;
+    let views = input
+        .source()
+        .headers()
+        .iter()
+        .enumerate()
+        .map(|(column, header)| {
+            let decision = mapping.decided.iter().find(|d| d.column == column);
+            let suggestion = decision.and_then(|d| d.applied.as_ref().or(d.uncertain.first()));
+            let samples = sample
+                .iter()
+                .filter_map(|row| row.get(column))
+                .filter(|v| !v.trim().is_empty())
+                .take(SHOWN_SAMPLES)
+                .cloned()
+                .collect();
+            let applied = decision.is_some_and(|d| d.applied.is_some());
+            let taken_by = suggestion.and_then(|s| {
+                let at = mapping.columns.iter().position(|t| *t == Some(s.target))?;
+                (at != column).then(|| input.source().headers()[at].clone())
+            });
+            ColumnView {
+                header: header.clone(),
+                samples,
+                field: suggestion.map(|s| schema.target_name(s.target).to_string()),
+                confidence: suggestion.map(|s| s.confidence),
+                basis: suggestion.map(|s| s.basis.to_string()),
+                kind: decision.map_or_else(|| "-".to_string(), |d| kind_name(&d.kind)),
+                note: match (suggestion, applied, taken_by) {
+                    (Some(_), false, Some(other)) => Some(format!("that field is mapped from {other:?}")),
+                    (Some(_), false, None) => Some("not sure enough to apply: confirm with --map".into()),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    Ok(views)
+}
+
+fn kind_name(kind: &ValueKind) -> String {
+    match kind {
+        ValueKind::Empty => "empty".into(),
+        ValueKind::Email => "e-mail".into(),
+        ValueKind::Phone { mobile: true } => "phone (mobile)".into(),
+        ValueKind::Phone { mobile: false } => "phone".into(),
+        ValueKind::Date(DateLayout::Iso) => "date (yyyy-mm-dd)".into(),
+        ValueKind::Date(DateLayout::DayFirst(f) | DateLayout::MonthFirst(f)) => format!("date ({f})"),
+        ValueKind::Date(DateLayout::Ambiguous { day_first, month_first }) => {
+            format!("date ({day_first} or {month_first}: ambiguous)")
+        }
+        ValueKind::Number(DecimalMark::Comma) => "number (decimal comma)".into(),
+        ValueKind::Number(DecimalMark::Point) => "number (decimal point)".into(),
+        ValueKind::Number(DecimalMark::Ambiguous) => "number (decimal mark ambiguous)".into(),
+        ValueKind::Number(DecimalMark::None) => "whole number".into(),
+        ValueKind::Repeated(values) => format!("one of {}", values.join(", ")),
+        ValueKind::Text => "text".into(),
+    }
+}
+
+fn print_columns(columns: &[ColumnView], export: Option<&str>) {
+    if let Some(export) = export {
+        println!("recognized as {export}");
+    }
+    for column in columns {
+        let field = match (&column.field, column.confidence) {
+            (Some(field), Some(confidence)) => format!("{field} ({:.0}%)", confidence * 100.0),
+            _ => "-".to_string(),
+        };
+        println!("{}", column.header);
+        println!("  samples: {}", column.samples.join(" | "));
+        println!(
+            "  field:   {field}{}",
+            column.basis.as_ref().map(|b| format!(" — {b}")).unwrap_or_default()
+        );
+        println!("  values:  {}", column.kind);
+        if let Some(note) = &column.note {
+            println!("  note:    {note}");
+        }
+    }
+}
+
+/// The mapping as a file: every mapped column, and every other column as skipped.
+fn to_file(headers: &[String], mapping: &Mapping, schema: &Schema) -> MappingFile {
+    let mut file = MappingFile::default();
+    for (header, target) in headers.iter().zip(&mapping.columns) {
+        match target {
+            Some(target) => {
+                file.map.insert(header.clone(), schema.target_name(*target).to_string());
+            }
+            None => file.skip.push(header.clone()),
+        }
+    }
+    file
+}

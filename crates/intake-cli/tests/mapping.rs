@@ -1,0 +1,134 @@
+//! End-to-end tests of mapping without help: headers in other languages, columns known only
+//! by their values, day/month order from the whole column, known exports (the samples in
+//! `examples/`), and `intake mapping suggest | save` with `import --mapping`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{Workspace, path_str};
+
+const GERMAN: &str = "\
+Vorname;Nachname;E-Mail;Handy;Telefon;Geburtstag;Firma
+Jürgen;Schäfer;j.schaefer@praxis.example;0171 5550111;089 5550100;24.12.1971;Praxis Schäfer
+Anna;Meier;anna@meier.example;0160 5550123;030 5550100;01.02.1985;Meier GmbH
+";
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")).join(name)
+}
+
+#[test]
+fn german_headers_map_by_themselves_and_dates_are_read_day_first() {
+    let ws = Workspace::new();
+    let file = ws.file("de.csv", GERMAN);
+    let output = ws.run(&["import", path_str(&file), "--default-region", "DE"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mapped \"Vorname\" to first_name"), "{stderr}");
+    assert!(stderr.contains("dates read as %d.%m.%Y"), "{stderr}");
+    let juergen = ws.contact_by("email", "j.schaefer@praxis.example");
+    assert_eq!(juergen["first_name"], "Jürgen");
+    assert_eq!(juergen["last_name"], "Schäfer");
+    assert_eq!(juergen["phone"], "+49895550100");
+    assert_eq!(juergen["whatsapp"], "+491715550111", "the mobile column is the WhatsApp number");
+    assert_eq!(juergen["birthday"], "1971-12-24");
+    assert_eq!(juergen["company"], "Praxis Schäfer");
+}
+
+#[test]
+fn an_ambiguous_day_month_order_is_reported_not_guessed() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "d.csv",
+        "First Name,Email,Birthday\nAnna,anna@example.com,03/04/1985\nBen,ben@example.com,01/02/1990\n",
+    );
+    let output = ws.run(&["import", path_str(&file), "--json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["errors"], 2, "no order was guessed: the dates are not ISO");
+    let output = ws.run(&["import", path_str(&file)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("read both as %d/%m/%Y and as %m/%d/%Y"), "{stderr}");
+}
+
+#[test]
+fn suggest_shows_each_column_with_its_field_confidence_and_kind() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "c.csv",
+        "Column 1,Column 2,Prénom,Emial\n\
+         a@example.com,+49 151 23456789,Anna,x\nb@example.com,+49 170 1234567,Ben,y\n",
+    );
+    let out = ws.ok(&["mapping", "suggest", path_str(&file), "--json"]);
+    let columns: serde_json::Value = serde_json::from_str(&out).expect("json array");
+    let column =
+        |header: &str| columns.as_array().unwrap().iter().find(|c| c["header"] == header).unwrap().clone();
+    assert_eq!(column("Column 1")["field"], "email");
+    assert_eq!(column("Column 1")["basis"], "values");
+    assert_eq!(column("Column 1")["kind"], "e-mail");
+    assert_eq!(column("Column 2")["kind"], "phone (mobile)");
+    assert_eq!(column("Prénom")["field"], "first_name");
+    assert!(column("Prénom")["confidence"].as_f64().unwrap() >= 0.9);
+    assert_eq!(column("Column 1")["samples"][0], "a@example.com");
+}
+
+#[test]
+fn a_saved_mapping_makes_a_recurring_import_one_command() {
+    let ws = Workspace::new();
+    let file = ws.file("x.csv", "Name,Mail,Kundenstatus\nAnna,anna@example.com,gold\n");
+    let saved = ws.path("crm.toml");
+    ws.ok(&["mapping", "save", path_str(&file), "--map", "Name=first_name", "--output", path_str(&saved)]);
+    let text = std::fs::read_to_string(&saved).expect("saved mapping");
+    assert!(text.contains("Name = \"first_name\""), "{text}");
+    assert!(text.contains("Mail = \"email\""), "{text}");
+    assert!(text.contains("\"Kundenstatus\""), "{text}");
+    let next = ws.file("y.csv", "Name,Mail,Kundenstatus\nBen,ben@example.com,silver\n");
+    let (counts, _) = ws.import(&next, &["--mapping", path_str(&saved)]);
+    assert_eq!(counts.tuple(), (1, 0, 0, 0));
+    assert_eq!(ws.contact_by("email", "ben@example.com")["first_name"], "Ben");
+}
+
+#[test]
+fn a_google_contacts_export_maps_without_help() {
+    let ws = Workspace::new();
+    let (counts, rows) = ws.import(&example("google-contacts.csv"), &["--no-import-tag"]);
+    assert_eq!(counts.tuple(), (3, 0, 0, 0), "{rows:?}");
+    let lena = ws.contact_by("email", "lena.vogel@nordlicht.example");
+    assert_eq!(lena["last_name"], "Vogel");
+    assert_eq!(lena["phone"], "+491605550123");
+    assert_eq!(lena["company"], "Nordlicht AG");
+    assert_eq!(lena["job_title"], "Einkauf");
+    assert_eq!(lena["city"], "Hamburg");
+    assert_eq!(lena["tags"], "Kunden|myContacts");
+    assert_eq!(ws.contact_by("email", "marco@rossi.example")["birthday"], "--07-21");
+    assert_eq!(ws.contact_by("email", "sofia.garcia@correo.example")["first_name"], "Sofía");
+}
+
+#[test]
+fn an_outlook_export_maps_without_help_and_its_title_is_not_a_job() {
+    let ws = Workspace::new();
+    let (counts, rows) = ws.import(&example("outlook-contacts.csv"), &["--no-import-tag"]);
+    assert_eq!(counts.tuple(), (2, 0, 0, 0), "{rows:?}");
+    let juergen = ws.contact_by("email", "j.schaefer@praxis.example");
+    assert_eq!(juergen["job_title"], "Arzt");
+    assert_eq!(juergen["phone"], "+49895550100");
+    assert_eq!(juergen["whatsapp"], "+491715550111");
+    assert_eq!(juergen["city"], "München");
+    assert_eq!(juergen["birthday"], "1971-11-02");
+    assert_eq!(juergen["tags"], "Kunden|VIP");
+    assert_eq!(ws.contact_by("email", "claire.dubois@atelier.example")["company"], "Atelier Dubois");
+}
+
+#[test]
+fn a_linkedin_export_maps_without_help() {
+    let ws = Workspace::new();
+    let (counts, rows) = ws.import(&example("linkedin-connections.csv"), &["--no-import-tag"]);
+    // LinkedIn leaves out the e-mail of people who hide it: such a row cannot be matched.
+    assert_eq!(counts.tuple(), (1, 0, 0, 1), "{rows:?}");
+    assert!(rows[1]["Errors"].contains("identifier email is empty"), "{rows:?}");
+    let priya = ws.contact_by("email", "priya.nair@example.com");
+    assert_eq!(priya["company"], "Globex");
+    assert_eq!(priya["job_title"], "Head of Growth");
+}
