@@ -22,7 +22,8 @@ pub struct Cli {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Import a CSV or text file of contacts (encoding and dialect found from the file).
+    /// Import contacts from CSV or text (encoding and dialect found from the file), a
+    /// spreadsheet or a vCard file.
     Import(Box<ImportArgs>),
     /// List, resume or undo imports.
     #[command(subcommand)]
@@ -79,8 +80,11 @@ pub enum MappingCommand {
 /// The file to read and how (shared by `import` and `mapping`).
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// The file: CSV or other delimited text.
+    /// The file: CSV or other delimited text, a spreadsheet (.xlsx, .xls, .ods) or vCards (.vcf).
     pub file: PathBuf,
+    /// The sheet of a spreadsheet to read: its name, or its number from 1 (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// The cell separator (one character; \t for tab); found from the file when not given.
     #[arg(long)]
     pub delimiter: Option<String>,

@@ -1,6 +1,7 @@
-//! Opening the file to import as a [`Source`], by its kind: CSV or other delimited text
-//! (encoding and dialect found from the file unless the user said), and reading a sample of
-//! its rows for the mapping suggestions.
+//! Opening the file to import as a [`Source`], by its kind: a spreadsheet (`.xlsx`, `.xls`,
+//! `.ods`, or a file that starts like one), a vCard file (`.vcf`, or one that starts with
+//! `BEGIN:VCARD`), or else CSV and other delimited text (encoding and dialect found from the
+//! file unless the user said); and reading a sample of its rows for the mapping suggestions.
 
 use std::path::Path;
 
@@ -8,6 +9,8 @@ use anyhow::{Context, anyhow, bail};
 use intake_core::plan::ReaderSettings;
 use intake_core::read::{Record, Source};
 use intake_formats::csv::{CsvOptions, CsvSource, ResultsFormat, TextEncoding};
+use intake_formats::sheet::{SheetChoice, SheetOptions, SheetSource};
+use intake_formats::vcard::{VcardOptions, VcardSource};
 
 use crate::args::ReadArgs;
 
@@ -18,13 +21,23 @@ const SAMPLE_ROWS: usize = 200;
 pub enum Input {
     /// CSV or other delimited text.
     Csv(CsvSource),
+    /// A worksheet of an Excel or OpenDocument spreadsheet.
+    Sheet(SheetSource),
+    /// vCard 2.1, 3.0 or 4.0 cards, one row each.
+    Vcard(VcardSource),
 }
+
+/// Results files of inputs that are not CSV: comma-separated UTF-8 with a byte-order mark,
+/// which Excel opens with the right characters.
+const RESULTS_AS_CSV: ResultsFormat = ResultsFormat { delimiter: b',', byte_order_mark: true };
 
 impl Input {
     /// The rows, as the pipeline reads them.
     pub fn source(&self) -> &dyn Source {
         match self {
             Input::Csv(csv) => csv,
+            Input::Sheet(sheet) => sheet,
+            Input::Vcard(cards) => cards,
         }
     }
 
@@ -32,6 +45,7 @@ impl Input {
     pub fn results_format(&self) -> ResultsFormat {
         match self {
             Input::Csv(csv) => csv.results_format(),
+            Input::Sheet(_) | Input::Vcard(_) => RESULTS_AS_CSV,
         }
     }
 
@@ -39,6 +53,8 @@ impl Input {
     pub fn describe(&self) -> String {
         match self {
             Input::Csv(csv) => csv.describe(),
+            Input::Sheet(sheet) => format!("{:?} spreadsheet, sheet {:?}", sheet.format(), sheet.sheet()),
+            Input::Vcard(_) => "vCard, one row per card".to_string(),
         }
     }
 
@@ -46,6 +62,8 @@ impl Input {
     pub fn record_settings(&self, settings: &mut ReaderSettings) {
         match self {
             Input::Csv(csv) => settings.delimiter = Some(char::from(csv.delimiter())),
+            Input::Sheet(sheet) => settings.sheet = Some(sheet.sheet().to_string()),
+            Input::Vcard(_) => {}
         }
     }
 
@@ -73,7 +91,7 @@ pub fn settings(read: &ReadArgs) -> anyhow::Result<ReaderSettings> {
             (_, true) => Some(false),
             _ => None,
         },
-        sheet: None,
+        sheet: read.sheet.clone(),
         file_size: Some(file_size),
     })
 }
@@ -94,13 +112,54 @@ fn parse_delimiter(text: &str) -> anyhow::Result<char> {
 
 /// Opens `path` with the user's reader settings.
 pub fn open(path: &Path, settings: &ReaderSettings) -> anyhow::Result<Input> {
-    let encoding = settings
-        .encoding
-        .as_deref()
-        .map(TextEncoding::from_label)
-        .transpose()
-        .map_err(|e| anyhow!("--encoding: {e}"))?;
-    let delimiter = settings.delimiter.map(|c| c as u8);
-    let options = CsvOptions { delimiter, encoding, has_header: settings.has_header };
-    Ok(Input::Csv(CsvSource::open(path, options)?))
+    match kind_of(path)? {
+        Kind::Sheet => {
+            let sheet = settings.sheet.as_deref().map(SheetChoice::parse);
+            Ok(Input::Sheet(SheetSource::open(path, SheetOptions { sheet, ..SheetOptions::default() })?))
+        }
+        Kind::Vcard => Ok(Input::Vcard(VcardSource::open(path, VcardOptions::default())?)),
+        Kind::Text => {
+            let encoding = settings
+                .encoding
+                .as_deref()
+                .map(TextEncoding::from_label)
+                .transpose()
+                .map_err(|e| anyhow!("--encoding: {e}"))?;
+            let delimiter = settings.delimiter.map(|c| c as u8);
+            let options = CsvOptions { delimiter, encoding, has_header: settings.has_header };
+            Ok(Input::Csv(CsvSource::open(path, options)?))
+        }
+    }
+}
+
+enum Kind {
+    Sheet,
+    Vcard,
+    Text,
+}
+
+/// The kind of file, by its extension or else by its first bytes (a zip or OLE container
+/// is a spreadsheet; `BEGIN:VCARD`, in any case, after a byte-order mark or blank lines, a
+/// vCard file).
+fn kind_of(path: &Path) -> anyhow::Result<Kind> {
+    let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "xlsx" | "xlsm" | "xls" | "ods" => return Ok(Kind::Sheet),
+        "vcf" | "vcard" => return Ok(Kind::Vcard),
+        _ => {}
+    }
+    let mut head = [0u8; 64];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read(&mut file, &mut head))
+        .with_context(|| format!("reading {}", path.display()))?;
+    let head = &head[..read];
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Ok(Kind::Sheet);
+    }
+    let text =
+        String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)).to_ascii_uppercase();
+    if text.trim_start().starts_with("BEGIN:VCARD") {
+        return Ok(Kind::Vcard);
+    }
+    Ok(Kind::Text)
 }

@@ -47,6 +47,19 @@ fn phone_german_spellings_are_one_number() {
     }
 }
 
+/// A spreadsheet that stored `+4915123456789` as a number shows `4915123456789`.
+#[test]
+fn phone_whose_plus_a_spreadsheet_dropped() {
+    assert_eq!(normalize_phone("4915123456789", None).as_deref(), Ok("+4915123456789"));
+    assert_eq!(normalize_phone("4915123456789", de()).as_deref(), Ok("+4915123456789"));
+    // Without a region any such digits are international; with one, only those that start
+    // with its own country code (others may be national numbers of the region).
+    assert_eq!(normalize_phone("447911123456", None).as_deref(), Ok("+447911123456"));
+    // Too short to be international, and a national number stays national.
+    assert!(normalize_phone("1234567", None).is_err());
+    assert_eq!(normalize_phone("015123456789", de()).as_deref(), Ok("+4915123456789"));
+}
+
 #[test]
 fn phone_international_without_region() {
     assert_eq!(normalize_phone("+49 151 23456789", None).as_deref(), Ok("+4915123456789"));

@@ -7,3 +7,5 @@
 
 pub mod csv;
 pub mod export;
+pub mod sheet;
+pub mod vcard;

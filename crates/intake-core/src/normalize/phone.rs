@@ -30,12 +30,35 @@ pub fn parse_region(code: &str) -> Option<Region> {
 ///
 /// Numbers without an international prefix are read in `default_region`: with `DE`,
 /// `+49 151 23456789`, `0049151 23456789`, `0151 23456789` and `151 23456789` (a leading zero
-/// a spreadsheet dropped) are the same number.
+/// a spreadsheet dropped) are the same number; so is `4915123456789` (a `+` it dropped): digits
+/// that start with the region's country code, or are no valid number of the region, are tried
+/// as an international number.
 pub fn normalize_phone(text: &str, default_region: Option<Region>) -> Result<String, PhoneError> {
     let text = text.trim();
     if text.is_empty() || text.len() > 64 {
         return Err(PhoneError::Unparseable("too long or empty".into()));
     }
+    // Digits that start with the region's own country code (`49…` in Germany) are far more
+    // often an international number that lost its `+` than a national one.
+    let own_code = default_region
+        .and_then(|r| rlibphonenumber::PHONE_NUMBER_UTIL.get_country_code_for_region(r))
+        .is_some_and(|code| text.starts_with(&code.to_string()));
+    if own_code
+        && looks_like_lost_plus(text)
+        && let Ok(e164) = parse_valid(&format!("+{text}"), None)
+    {
+        return Ok(e164);
+    }
+    match parse_valid(text, default_region) {
+        Ok(e164) => Ok(e164),
+        // A spreadsheet that stored `+4915123456789` as a number lost the `+`: digits that are
+        // no valid number where the file is from are tried as an international number.
+        Err(first) if looks_like_lost_plus(text) => parse_valid(&format!("+{text}"), None).map_err(|_| first),
+        Err(first) => Err(first),
+    }
+}
+
+fn parse_valid(text: &str, default_region: Option<Region>) -> Result<String, PhoneError> {
     let number = match PhoneNumber::parse(text, default_region) {
         Ok(number) => number,
         Err(rlibphonenumber::ParseError::InvalidCountryCode) if default_region.is_none() => {
@@ -47,4 +70,9 @@ pub fn normalize_phone(text: &str, default_region: Option<Region>) -> Result<Str
         return Err(PhoneError::Invalid);
     }
     Ok(number.format_as(PhoneNumberFormat::E164).into_owned())
+}
+
+/// Only digits, as many as an international number has, and not starting with 0.
+fn looks_like_lost_plus(text: &str) -> bool {
+    (8..=15).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0')
 }

@@ -1,0 +1,384 @@
+//! One card's values, collected property by property and written as one row of the fixed
+//! columns in [`COLUMNS`]: the preferred (or first) e-mail and phone as the primary values,
+//! a mobile phone by TYPE or label, and every other e-mail, phone and address kept in an
+//! `Other …` column, `|`-separated, so that no value of the card is lost.
+
+use intake_core::read::Record;
+
+use super::property::{Params, Property, split_unescaped, unescape};
+
+/// The columns of every vCard row, in order. Names the engine maps by itself:
+/// First Name, Last Name, Company, Job Title, Email, Phone, City, Country, Birthday, Notes,
+/// External ID (from UID) and Tags (from CATEGORIES).
+pub const COLUMNS: [&str; 26] = [
+    "Full Name",
+    "Prefix",
+    "First Name",
+    "Middle Name",
+    "Last Name",
+    "Suffix",
+    "Nickname",
+    "Company",
+    "Department",
+    "Job Title",
+    "Email",
+    "Other Emails",
+    "Phone",
+    "Mobile Phone",
+    "Other Phones",
+    "Street",
+    "City",
+    "Region",
+    "Postal Code",
+    "Country",
+    "Other Addresses",
+    "Birthday",
+    "Notes",
+    "Website",
+    "External ID",
+    "Tags",
+];
+
+/// The properties [`Card::apply`] uses.
+const KEPT: [&[u8]; 15] = [
+    b"FN",
+    b"N",
+    b"NICKNAME",
+    b"ORG",
+    b"X-DEPARTMENT",
+    b"TITLE",
+    b"EMAIL",
+    b"TEL",
+    b"ADR",
+    b"BDAY",
+    b"NOTE",
+    b"URL",
+    b"UID",
+    b"CATEGORIES",
+    b"X-ABLABEL",
+];
+
+/// Bytes counted for each kept value on top of its text (its place in a list).
+const VALUE_OVERHEAD: usize = 32;
+
+/// An e-mail or phone with what decides where it goes.
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    value: String,
+    group: Option<String>,
+    mobile: bool,
+    pref: u32,
+}
+
+/// An address: PO box, extended, street, locality, region, postal code, country.
+#[derive(Debug, Clone, Default)]
+struct Address {
+    parts: [String; 7],
+    pref: u32,
+}
+
+/// The values of the card being read.
+#[derive(Debug, Default)]
+pub(crate) struct Card {
+    full_name: String,
+    /// Family, given, additional, prefix, suffix.
+    name: Option<[String; 5]>,
+    nicknames: Vec<String>,
+    company: String,
+    department: String,
+    title: String,
+    emails: Vec<Entry>,
+    phones: Vec<Entry>,
+    addresses: Vec<Address>,
+    birthday: String,
+    notes: Vec<String>,
+    urls: Vec<String>,
+    uid: String,
+    categories: Vec<String>,
+    /// `(group, label)` from `itemN.X-ABLabel`.
+    labels: Vec<(String, String)>,
+    kept: usize,
+}
+
+impl Card {
+    /// Empties the card for reuse.
+    pub fn clear(&mut self) {
+        *self = Card::default();
+    }
+
+    /// Counts `bytes` of kept text; `false` once the card holds more than `max`.
+    pub fn keep(&mut self, bytes: usize, max: usize) -> bool {
+        self.kept = self.kept.saturating_add(bytes + VALUE_OVERHEAD);
+        self.kept <= max
+    }
+
+    /// Whether a property with this name is kept (the others are ignored).
+    pub fn keeps(name: &[u8]) -> bool {
+        KEPT.iter().any(|kept| kept.eq_ignore_ascii_case(name))
+    }
+
+    /// Takes the decoded `text` of `property` into the card.
+    pub fn apply(&mut self, property: &Property<'_>, text: &str) {
+        let name = property.name.to_ascii_uppercase();
+        let params = &property.params;
+        match name.as_slice() {
+            b"FN" => set_once(&mut self.full_name, clean(&unescape(text))),
+            b"N" => self.set_name(text),
+            b"NICKNAME" => self.nicknames.extend(list(text)),
+            b"ORG" => self.set_org(text),
+            b"X-DEPARTMENT" => set_once(&mut self.department, clean(&unescape(text))),
+            b"TITLE" => set_once(&mut self.title, clean(&unescape(text))),
+            b"EMAIL" => push_entry(&mut self.emails, property, strip_scheme(text, "mailto:")),
+            b"TEL" => push_entry(&mut self.phones, property, strip_scheme(text, "tel:")),
+            b"ADR" => self.push_address(text, params),
+            b"BDAY" => set_once(&mut self.birthday, birthday(&clean(&unescape(text)), params)),
+            b"NOTE" => push_nonempty(&mut self.notes, unescape(text).trim().to_string()),
+            b"URL" => push_nonempty(&mut self.urls, clean(&unescape(text))),
+            b"UID" => set_once(&mut self.uid, clean(&unescape(text))),
+            b"CATEGORIES" => self.add_categories(text),
+            b"X-ABLABEL" => self.add_label(property.group, text),
+            _ => {}
+        }
+    }
+
+    fn set_name(&mut self, text: &str) {
+        if self.name.is_some() {
+            return;
+        }
+        let mut parts = split_unescaped(text, ';').into_iter().map(|p| clean(&p));
+        self.name = Some(std::array::from_fn(|_| parts.next().unwrap_or_default()));
+    }
+
+    fn set_org(&mut self, text: &str) {
+        if !self.company.is_empty() {
+            return;
+        }
+        let parts: Vec<String> = split_unescaped(text, ';').iter().map(|p| clean(p)).collect();
+        let mut parts = parts.into_iter();
+        self.company = parts.next().unwrap_or_default();
+        let units: Vec<String> = parts.filter(|p| !p.is_empty()).collect();
+        if !units.is_empty() {
+            self.department = units.join(", ");
+        }
+    }
+
+    fn push_address(&mut self, text: &str, params: &Params) {
+        let mut parts = split_unescaped(text, ';').into_iter().map(|p| clean(&p));
+        let parts: [String; 7] = std::array::from_fn(|_| parts.next().unwrap_or_default());
+        if parts.iter().any(|p| !p.is_empty()) {
+            self.addresses.push(Address { parts, pref: params.pref.unwrap_or(u32::MAX) });
+        }
+    }
+
+    fn add_categories(&mut self, text: &str) {
+        for category in list(text) {
+            if !self.categories.contains(&category) {
+                self.categories.push(category);
+            }
+        }
+    }
+
+    fn add_label(&mut self, group: Option<&[u8]>, text: &str) {
+        if let Some(group) = group {
+            let group = String::from_utf8_lossy(group).to_ascii_lowercase();
+            self.labels.push((group, clean(&unescape(text))));
+        }
+    }
+
+    /// Writes the card as one row of [`COLUMNS`].
+    pub fn write(&self, record: &mut Record) {
+        record.push(&self.full_name);
+        let empty: [String; 5] = Default::default();
+        let [family, given, middle, prefix, suffix] = self.name.as_ref().unwrap_or(&empty);
+        for part in [prefix, given, middle, family, suffix] {
+            record.push(part);
+        }
+        record.push(&self.nicknames.join(", "));
+        record.push(&self.company);
+        record.push(&self.department);
+        record.push(&self.title);
+        let (email, other_emails) = primary_and_rest(self.emails.iter().collect());
+        record.push(email);
+        record.push(&other_emails);
+        self.write_phones(record);
+        self.write_addresses(record);
+        record.push(&self.birthday);
+        record.push(&self.notes.join("\n"));
+        record.push(&self.urls.join("|"));
+        record.push(&self.uid);
+        record.push(&self.categories.join("|"));
+    }
+
+    fn write_phones(&self, record: &mut Record) {
+        let mobile = self.phones.iter().position(|p| p.mobile || self.label_says_mobile(p));
+        let rest: Vec<&Entry> =
+            self.phones.iter().enumerate().filter(|(i, _)| Some(*i) != mobile).map(|(_, p)| p).collect();
+        let (phone, others) = primary_and_rest(rest);
+        record.push(phone);
+        record.push(mobile.map_or("", |i| self.phones[i].value.as_str()));
+        record.push(&others);
+    }
+
+    fn label_says_mobile(&self, entry: &Entry) -> bool {
+        let Some(group) = &entry.group else { return false };
+        self.labels.iter().any(|(g, label)| g == group && is_mobile_label(label))
+    }
+
+    fn write_addresses(&self, record: &mut Record) {
+        let primary = self.addresses.iter().enumerate().min_by_key(|(i, a)| (a.pref, *i)).map(|(i, _)| i);
+        match primary.map(|i| &self.addresses[i]) {
+            Some(address) => {
+                let [po_box, extended, street, city, region, postal, country] = &address.parts;
+                let street_line: Vec<&str> = [street, extended, po_box]
+                    .into_iter()
+                    .map(String::as_str)
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                record.push(&street_line.join(", "));
+                for part in [city, region, postal, country] {
+                    record.push(part);
+                }
+            }
+            None => (0..5).for_each(|_| record.push("")),
+        }
+        let others: Vec<String> = self
+            .addresses
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != primary)
+            .map(|(_, a)| one_line_address(a))
+            .collect();
+        record.push(&others.join("|"));
+    }
+}
+
+/// The preferred entry (lowest PREF, first among equals) and the rest, `|`-joined in order.
+fn primary_and_rest(entries: Vec<&Entry>) -> (&str, String) {
+    let Some(best) = entries.iter().enumerate().min_by_key(|(i, e)| (e.pref, *i)).map(|(i, _)| i) else {
+        return ("", String::new());
+    };
+    let rest: Vec<&str> =
+        entries.iter().enumerate().filter(|(i, _)| *i != best).map(|(_, e)| e.value.as_str()).collect();
+    (entries[best].value.as_str(), rest.join("|"))
+}
+
+fn one_line_address(address: &Address) -> String {
+    let [po_box, extended, street, city, region, postal, country] = &address.parts;
+    let city_line =
+        [postal.as_str(), city.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>();
+    let city_line = city_line.join(" ");
+    [street.as_str(), extended, po_box, &city_line, region, country]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn push_entry(list: &mut Vec<Entry>, property: &Property<'_>, text: &str) {
+    let value = clean(&unescape(text));
+    if value.is_empty() {
+        return;
+    }
+    let group = property.group.map(|g| String::from_utf8_lossy(g).to_ascii_lowercase());
+    let params = &property.params;
+    list.push(Entry { value, group, mobile: params.mobile, pref: params.pref.unwrap_or(u32::MAX) });
+}
+
+fn push_nonempty(list: &mut Vec<String>, value: String) {
+    if !value.is_empty() {
+        list.push(value);
+    }
+}
+
+fn set_once(slot: &mut String, value: String) {
+    if slot.is_empty() {
+        *slot = value;
+    }
+}
+
+/// A comma-separated list (NICKNAME, CATEGORIES), unescaped, without empty items.
+fn list(text: &str) -> impl Iterator<Item = String> {
+    split_unescaped(text, ',').into_iter().map(|item| clean(&item)).filter(|item| !item.is_empty())
+}
+
+/// Trims and turns line breaks into spaces (single-line values).
+fn clean(text: &str) -> String {
+    let text = text.trim();
+    if text.contains('\n') {
+        text.split('\n').map(str::trim).collect::<Vec<_>>().join(" ")
+    } else {
+        text.to_string()
+    }
+}
+
+fn strip_scheme<'t>(text: &'t str, scheme: &str) -> &'t str {
+    let trimmed = text.trim_start();
+    match trimmed.get(..scheme.len()) {
+        Some(start) if start.eq_ignore_ascii_case(scheme) => &trimmed[scheme.len()..],
+        _ => text,
+    }
+}
+
+/// Whether an `X-ABLabel` names a mobile phone (`Mobil`, `Handy`, `_$!<Mobile>!$_` …).
+fn is_mobile_label(label: &str) -> bool {
+    let label = label.to_lowercase();
+    ["mobil", "móvil", "handy", "cell", "iphone", "portable", "celular"].iter().any(|w| label.contains(w))
+}
+
+/// `yyyy-mm-dd` for a full date, `--mm-dd` without a year; anything else as written.
+fn birthday(text: &str, params: &Params) -> String {
+    let date = text.split(['T', 't']).next().unwrap_or_default();
+    let (no_year, digits) = match date.strip_prefix("--") {
+        Some(rest) => (true, rest.replace('-', "")),
+        None => (false, date.replace('-', "")),
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return text.to_string();
+    }
+    let (year, month_day) = match (no_year, digits.len()) {
+        (true, 4) => (None, digits.as_str()),
+        (false, 8) => (Some(&digits[..4]), &digits[4..]),
+        _ => return text.to_string(),
+    };
+    let (month, day) = month_day.split_at(2);
+    let valid_month = matches!(month.parse::<u32>(), Ok(1..=12));
+    let valid_day = matches!(day.parse::<u32>(), Ok(1..=31));
+    if !valid_month || !valid_day {
+        return text.to_string();
+    }
+    // Apple and Thunderbird write year 1604 for "no year" (Apple also says so in X-APPLE-OMIT-YEAR).
+    let omitted =
+        year.and_then(|y| y.parse::<u32>().ok()).is_some_and(|y| y == 1604 || Some(y) == params.omit_year);
+    match year {
+        Some(year) if !omitted => format!("{year}-{month}-{day}"),
+        _ => format!("--{month}-{day}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn birthdays_with_and_without_year() {
+        let none = Params::default();
+        assert_eq!(birthday("1985-04-15", &none), "1985-04-15");
+        assert_eq!(birthday("19850415", &none), "1985-04-15");
+        assert_eq!(birthday("19850415T000000Z", &none), "1985-04-15");
+        assert_eq!(birthday("--0415", &none), "--04-15");
+        assert_eq!(birthday("--04-15", &none), "--04-15");
+        assert_eq!(birthday("circa 1800", &none), "circa 1800");
+        assert_eq!(birthday("1985-13-15", &none), "1985-13-15");
+        assert_eq!(birthday("1604-04-15", &none), "--04-15");
+        let apple = Params { omit_year: Some(1900), ..Params::default() };
+        assert_eq!(birthday("1900-04-15", &apple), "--04-15");
+    }
+
+    #[test]
+    fn mobile_labels() {
+        assert!(is_mobile_label("_$!<Mobile>!$_"));
+        assert!(is_mobile_label("Mobil"));
+        assert!(is_mobile_label("Handy"));
+        assert!(!is_mobile_label("_$!<Home>!$_"));
+    }
+}

@@ -1,0 +1,204 @@
+//! The card-by-card state machine: finds each card's BEGIN and END, feeds its lines to a
+//! [`Card`], and turns what is wrong with a card (missing BEGIN or END, a line that is not a
+//! property, bad bytes, a line or card over the caps) into that row's problem, naming the card
+//! and the line.
+
+use std::io::BufRead;
+
+use intake_core::read::{Record, RecordStream, SourceError};
+
+use super::VcardOptions;
+use super::card::Card;
+use super::lines::{self, LineKind, LineReader, LogicalLine};
+use super::property;
+
+/// Rows of a vCard file, one per card.
+pub(crate) struct CardStream<'a, R> {
+    lines: LineReader<R>,
+    name: &'a str,
+    options: VcardOptions,
+    fallback: &'static encoding_rs::Encoding,
+    card: Card,
+    card_no: u64,
+    /// A `BEGIN:VCARD` line that ended the previous (unterminated) card and starts the next.
+    pending_begin: Option<u64>,
+    problems: Problems,
+    /// The card went over its byte cap: its later values are not kept.
+    full: bool,
+}
+
+/// The first problem of a card and how many more there were.
+#[derive(Default)]
+struct Problems {
+    first: Option<String>,
+    more: usize,
+}
+
+impl Problems {
+    fn add(&mut self, message: String) {
+        if self.first.is_none() {
+            self.first = Some(message);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn take(&mut self) -> Option<String> {
+        let more = std::mem::take(&mut self.more);
+        self.first.take().map(|first| match more {
+            0 => first,
+            n => format!("{first} (and {n} more problem{} in this card)", if n == 1 { "" } else { "s" }),
+        })
+    }
+}
+
+/// How a card starts.
+enum Start {
+    Begin(u64),
+    /// A line that should have been inside a card (no `BEGIN:VCARD` before it).
+    Orphan(LogicalLine),
+}
+
+impl<'a, R: BufRead> CardStream<'a, R> {
+    pub fn new(
+        lines: LineReader<R>,
+        name: &'a str,
+        options: VcardOptions,
+        fallback: &'static encoding_rs::Encoding,
+    ) -> Self {
+        CardStream {
+            lines,
+            name,
+            options,
+            fallback,
+            card: Card::default(),
+            card_no: 0,
+            pending_begin: None,
+            problems: Problems::default(),
+            full: false,
+        }
+    }
+
+    fn next_line(&mut self) -> Result<Option<LogicalLine>, SourceError> {
+        self.lines.next_logical().map_err(|e| SourceError { message: format!("{}: {e}", self.name) })
+    }
+
+    /// The first line of the next card, skipping blank lines.
+    fn find_start(&mut self) -> Result<Option<Start>, SourceError> {
+        if let Some(line) = self.pending_begin.take() {
+            return Ok(Some(Start::Begin(line)));
+        }
+        while let Some(line) = self.next_line()? {
+            match line.kind {
+                LineKind::Blank => continue,
+                LineKind::Content if lines::is_begin(self.lines.text()) => {
+                    return Ok(Some(Start::Begin(line.line)));
+                }
+                _ => return Ok(Some(Start::Orphan(line))),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads the card that begins with `start`.
+    fn read_card(&mut self, start: Start) -> Result<(), SourceError> {
+        let first = match start {
+            Start::Begin(line) => line,
+            Start::Orphan(line) => {
+                let n = self.card_no;
+                self.problems.add(format!("card {n}, line {}: no BEGIN:VCARD before this line", line.line));
+                if line.kind == LineKind::Content && lines::is_end(self.lines.text()) {
+                    return Ok(());
+                }
+                self.take_line(line);
+                line.line
+            }
+        };
+        while let Some(line) = self.next_line()? {
+            if line.kind != LineKind::Content {
+                continue;
+            }
+            let text = self.lines.text();
+            if lines::is_end(text) {
+                return Ok(());
+            }
+            if lines::is_begin(text) {
+                self.problems.add(format!(
+                    "card {} (from line {first}): no END:VCARD before the BEGIN:VCARD on line {}",
+                    self.card_no, line.line
+                ));
+                self.pending_begin = Some(line.line);
+                return Ok(());
+            }
+            self.take_line(line);
+        }
+        self.problems
+            .add(format!("card {} (from line {first}): the file ends before END:VCARD", self.card_no));
+        Ok(())
+    }
+
+    /// Takes one content line of the current card.
+    fn take_line(&mut self, line: LogicalLine) {
+        if line.kind != LineKind::Content {
+            return;
+        }
+        let n = self.card_no;
+        let at = line.line;
+        if line.too_long {
+            let max = self.options.max_line_bytes;
+            self.problems
+                .add(format!("card {n}, line {at}: the line is longer than {max} bytes; it was not read"));
+            return;
+        }
+        let text = self.lines.text();
+        let Some(property) = property::parse(text) else {
+            let found = snippet(text);
+            self.problems.add(format!("card {n}, line {at}: {found:?} is not a vCard property (NAME:value)"));
+            return;
+        };
+        if self.full || !Card::keeps(property.name) {
+            return;
+        }
+        let (value, bad) = property::decode_value(&property, self.fallback);
+        if bad {
+            let name = String::from_utf8_lossy(property.name);
+            self.problems.add(format!(
+                "card {n}, line {at}: the {name} value holds bytes that are not valid in its character set (shown as \u{FFFD})"
+            ));
+        }
+        if !self.card.keep(value.len(), self.options.max_card_bytes) {
+            self.full = true;
+            let max = self.options.max_card_bytes;
+            self.problems.add(format!(
+                "card {n}, line {at}: the card holds more than {max} bytes of text; it was not read past this line"
+            ));
+            return;
+        }
+        self.card.apply(&property, &value);
+    }
+}
+
+/// The start of a line for a message: at most 40 characters.
+pub(crate) fn snippet(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&line[..line.len().min(160)]);
+    let mut out: String = text.chars().take(40).collect();
+    if text.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+impl<R: BufRead> RecordStream for CardStream<'_, R> {
+    fn next_record(&mut self, record: &mut Record) -> Result<bool, SourceError> {
+        let Some(start) = self.find_start()? else { return Ok(false) };
+        self.card_no += 1;
+        self.card.clear();
+        self.full = false;
+        self.read_card(start)?;
+        record.clear();
+        record.row = self.card_no + 1;
+        self.card.write(record);
+        record.problem = self.problems.take();
+        Ok(true)
+    }
+}
