@@ -122,12 +122,13 @@ fn an_outlook_export_maps_without_help_and_its_title_is_not_a_job() {
 }
 
 #[test]
-fn a_linkedin_export_maps_without_help() {
+fn a_linkedin_export_with_its_notes_above_the_header_maps_without_help() {
     let ws = Workspace::new();
     let (counts, rows) = ws.import(&example("linkedin-connections.csv"), &["--no-import-tag"]);
     // LinkedIn leaves out the e-mail of people who hide it: such a row cannot be matched.
     assert_eq!(counts.tuple(), (1, 0, 0, 1), "{rows:?}");
-    assert!(rows[1]["Errors"].contains("identifier email is empty"), "{rows:?}");
+    // The export's rows of notes above the header are skipped; rows keep their numbers.
+    assert!(rows[1]["Errors"].contains("row 5: the identifier email is empty"), "{rows:?}");
     let priya = ws.contact_by("email", "priya.nair@example.com");
     assert_eq!(priya["company"], "Globex");
     assert_eq!(priya["job_title"], "Head of Growth");

@@ -29,7 +29,7 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
     if !args.json {
         eprintln!("reading {}: {}", args.read.file.display(), input.describe());
     }
-    let mapping = mapping_for(store, &input, &mut options, args.json)?;
+    let mapping = checked_mapping_for(store, &input, &mut options, args.json)?;
     let file = &args.read.file;
     let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let source_path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
@@ -74,7 +74,7 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool) -> anyhow::Result<Ex
     // read and mapped the same way.
     let input = input::open(path, &record.options.reader)?;
     let mut options = record.options.clone();
-    let mapping = mapping_for(store, &input, &mut options, true)?;
+    let mapping = checked_mapping_for(store, &input, &mut options, true)?;
     store.reopen_import(id)?;
     let checkpoint = record.checkpoint.clone();
     let counts = execute(store, &record, &input, &mapping, Some(&checkpoint), json)?;
@@ -203,6 +203,17 @@ pub fn mapping_for(
         options.date_format =
             date_format_from_values(headers, &mapping, &sample, store.schema(), &normalizer, quiet);
     }
+    Ok(mapping)
+}
+
+/// [`mapping_for`], checked against the import's options (the identifier must be mapped …).
+fn checked_mapping_for(
+    store: &SqliteStore,
+    input: &Input,
+    options: &mut ImportOptions,
+    quiet: bool,
+) -> anyhow::Result<Mapping> {
+    let mapping = mapping_for(store, input, options, quiet)?;
     check_setup(store.schema(), options, &mapping).map_err(|e| anyhow!(e))?;
     Ok(mapping)
 }

@@ -128,6 +128,7 @@ impl CsvSource {
 
     fn read_headers(&self) -> Result<Vec<String>, SourceError> {
         let mut stream = self.stream()?;
+        stream.skip_preamble(self.dialect.preamble)?;
         let mut first = csv::ByteRecord::new();
         let line = stream.reader.position().line();
         let found = stream.reader.read_byte_record(&mut first).map_err(|e| stream.error(&e, line))?;
@@ -208,7 +209,12 @@ impl CsvSource {
             EncodingSource::AsciiSoFar => "ASCII so far (decided at the first other byte)".to_string(),
             source => format!("{} ({})", self.encoding.encoding, source.describe()),
         };
-        let header = if self.dialect.has_header {
+        let header = if self.dialect.preamble > 0 {
+            format!(
+                "row {} is the header (the rows of notes above it are skipped)",
+                self.dialect.preamble + 1
+            )
+        } else if self.dialect.has_header {
             "first row is the header".to_string()
         } else {
             format!("no header row (columns Column 1 … Column {})", self.headers.len())
@@ -233,10 +239,11 @@ impl Source for CsvSource {
 
     fn records(&self) -> Result<Box<dyn RecordStream + Send + '_>, SourceError> {
         let mut stream = self.stream()?;
+        stream.skip_preamble(self.dialect.preamble)?;
         if self.dialect.has_header {
             let line = stream.reader.position().line();
             stream.reader.read_byte_record(&mut stream.raw).map_err(|e| stream.error(&e, line))?;
-            stream.row = 1;
+            stream.row += 1;
         }
         Ok(Box::new(stream))
     }
@@ -251,6 +258,16 @@ struct CsvRecords<'a> {
 }
 
 impl CsvRecords<'_> {
+    /// Reads past `rows` rows of notes above the header; rows keep their numbers in the file.
+    fn skip_preamble(&mut self, rows: usize) -> Result<(), SourceError> {
+        for _ in 0..rows {
+            let line = self.reader.position().line();
+            self.reader.read_byte_record(&mut self.raw).map_err(|e| self.error(&e, line))?;
+            self.row += 1;
+        }
+        Ok(())
+    }
+
     /// A read error, naming the row and the line it began on.
     fn error(&self, error: &csv::Error, line: u64) -> SourceError {
         let row = self.row + 1;

@@ -41,11 +41,18 @@ pub struct Dialect {
     pub has_header: bool,
     /// The most common number of cells per row in the sample (0 when it had no whole row).
     pub columns: usize,
+    /// Rows of notes above the header that are not part of the table (LinkedIn's export
+    /// starts with `Notes:` and a paragraph): fewer cells than the table has, at most
+    /// [`MAX_PREAMBLE`] of them, and only before a header.
+    pub preamble: usize,
 }
+
+/// Most rows of notes above a header that are skipped.
+pub const MAX_PREAMBLE: usize = 5;
 
 impl Default for Dialect {
     fn default() -> Self {
-        Dialect { delimiter: b',', quote: Some(b'"'), has_header: true, columns: 0 }
+        Dialect { delimiter: b',', quote: Some(b'"'), has_header: true, columns: 0, preamble: 0 }
     }
 }
 
@@ -104,11 +111,24 @@ pub fn sniff_dialect(sample: &[u8], at_eof: bool, hints: DialectHints) -> Dialec
         // One column: the default dialect.
         None => Candidate::parse(&mut scanner, b',', Some(b'"'), None),
     };
-    let has_header = hints.has_header.unwrap_or_else(|| {
-        let rows = scanner.rows(best.delimiter, best.quote, HEADER_RECORDS);
-        looks_like_header(&rows)
-    });
-    Dialect { delimiter: best.delimiter, quote: best.quote, has_header, columns: best.columns }
+    let rows = scanner.rows(best.delimiter, best.quote, HEADER_RECORDS + MAX_PREAMBLE);
+    let preamble = if hints.has_header == Some(false) { 0 } else { preamble_of(&rows, best.columns) };
+    let has_header = hints.has_header.unwrap_or_else(|| looks_like_header(&rows[preamble..]));
+    let preamble = if has_header { preamble } else { 0 };
+    Dialect { delimiter: best.delimiter, quote: best.quote, has_header, columns: best.columns, preamble }
+}
+
+/// Leading rows with fewer cells than the table (and one cell at most) followed by a row of
+/// the table's width: notes above the header.
+fn preamble_of(rows: &[Vec<String>], columns: usize) -> usize {
+    if columns < 2 {
+        return 0;
+    }
+    let notes = rows.iter().take(MAX_PREAMBLE).take_while(|row| row.len() <= 1).count();
+    match rows.get(notes) {
+        Some(header) if notes > 0 && header.len() == columns => notes,
+        _ => 0,
+    }
 }
 
 /// Fields wrapped in `"…"` and in `'…'` when quotes are read as ordinary characters, and
