@@ -15,8 +15,15 @@ use super::options::SheetOptions;
 use super::row::RowBuf;
 use super::value::Value;
 
-/// Rows handed over at once between the reading thread and the stream.
-const CHANNEL_ROWS: usize = 256;
+/// Rows handed over at once between the reading thread and the stream: one row per message
+/// made the two threads wake each other for every row (the reader benchmark showed them
+/// mostly waiting on the channel).
+const BATCH_ROWS: usize = 256;
+/// Batches that may wait in the channel.
+const CHANNEL_BATCHES: usize = 2;
+
+/// What the reading thread sends: a batch of rows, or the error that ended the sheet.
+type Batch = Result<Vec<Record>, SheetError>;
 
 /// Opens the workbook (the zip has been checked by the caller).
 pub(crate) fn open(input: &Input) -> Result<Xlsx<InputReader>, SheetError> {
@@ -79,7 +86,7 @@ impl<'a> Rows<'a> {
 
 /// Starts the thread that reads `sheet` and returns its rows after the header row.
 pub(crate) fn stream(input: Input, sheet: String, header_len: usize, options: SheetOptions) -> XlsxRecords {
-    let (sender, receiver) = sync_channel(CHANNEL_ROWS);
+    let (sender, receiver) = sync_channel(CHANNEL_BATCHES);
     std::thread::spawn(move || {
         // calamine may panic on a malformed file; the panic is caught here, at our boundary,
         // and handed to the reader as that file's error.
@@ -92,7 +99,7 @@ pub(crate) fn stream(input: Input, sheet: String, header_len: usize, options: Sh
         };
         let _ = sender.send(Err(error));
     });
-    XlsxRecords { receiver }
+    XlsxRecords { receiver, batch: Vec::new().into_iter() }
 }
 
 fn send_rows(
@@ -100,7 +107,7 @@ fn send_rows(
     sheet: &str,
     header_len: usize,
     options: &SheetOptions,
-    sender: &SyncSender<Result<Record, SheetError>>,
+    sender: &SyncSender<Batch>,
 ) -> Result<(), SheetError> {
     let mut book = open(input)?;
     let mut rows = Rows::new(&mut book, sheet, &input.name())?;
@@ -108,30 +115,47 @@ fn send_rows(
     if !rows.next_row(&mut buf)? {
         return Ok(());
     }
-    while rows.next_row(&mut buf)? {
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    // A row that fails to read ends the sheet; the rows before it are delivered first.
+    let read = loop {
+        match rows.next_row(&mut buf) {
+            Ok(true) => {}
+            Ok(false) => break Ok(()),
+            Err(error) => break Err(error),
+        }
         let mut record = Record::default();
         buf.fill(&mut record, header_len);
-        if sender.send(Ok(record)).is_err() {
+        batch.push(record);
+        if batch.len() == BATCH_ROWS
+            && sender.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)))).is_err()
+        {
             return Ok(()); // the stream was dropped
         }
+    };
+    if !batch.is_empty() && sender.send(Ok(batch)).is_err() {
+        return Ok(());
     }
-    Ok(())
+    read
 }
 
 /// The records of an XLSX sheet, as its reading thread sends them.
 pub(crate) struct XlsxRecords {
-    receiver: Receiver<Result<Record, SheetError>>,
+    receiver: Receiver<Batch>,
+    batch: std::vec::IntoIter<Record>,
 }
 
 impl RecordStream for XlsxRecords {
     fn next_record(&mut self, record: &mut Record) -> Result<bool, SourceError> {
-        match self.receiver.recv() {
-            Ok(Ok(next)) => {
+        loop {
+            if let Some(next) = self.batch.next() {
                 *record = next;
-                Ok(true)
+                return Ok(true);
             }
-            Ok(Err(error)) => Err(error.into()),
-            Err(_) => Ok(false),
+            match self.receiver.recv() {
+                Ok(Ok(batch)) => self.batch = batch.into_iter(),
+                Ok(Err(error)) => return Err(error.into()),
+                Err(_) => return Ok(false),
+            }
         }
     }
 }
