@@ -87,16 +87,6 @@ pub enum MappingError {
     },
 }
 
-/// Reduces a header to the form headers are compared in: lower case, without spaces,
-/// `_`, `-` or `.`.
-pub fn header_key(header: &str) -> String {
-    header
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.') && !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 /// Builds the mapping of `headers` onto `schema` from the headers alone.
 pub fn build_mapping(
     headers: &[String],

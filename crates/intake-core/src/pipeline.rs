@@ -483,7 +483,6 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
                 })
                 .collect();
             if !collided.is_empty() {
-                collided.iter().for_each(|&i| matches[i] = StoreMatch::None);
                 self.find_exact(kind, rows, &collided, &mut matches)?;
                 contacts.extend(self.load_matched(&matches)?);
             }

@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use crate::{SqliteStore, SqliteWriter, StoreError, now};
 
 /// `first_name, last_name, …` in schema order.
-fn builtin_columns() -> String {
+pub(crate) fn builtin_columns() -> String {
     BUILTIN_FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
 }
 

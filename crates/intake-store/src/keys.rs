@@ -4,6 +4,7 @@
 use intake_core::identify::{IdentifierKind, key_hash_sql};
 use intake_core::model::ContactId;
 use intake_core::normalize::email_match_key;
+use intake_core::plan::match_key;
 use rusqlite::{Connection, params};
 
 /// The hash column kept beside a built-in field, for the fields that have one.
@@ -20,14 +21,6 @@ pub(crate) fn stored_hash(field: &str, value: &str) -> i64 {
     match field {
         "email" => key_hash_sql(&email_match_key(value)),
         _ => key_hash_sql(value),
-    }
-}
-
-/// The match key of a stored identifier value.
-pub(crate) fn stored_key(kind: IdentifierKind, value: &str) -> String {
-    match kind {
-        IdentifierKind::Email => email_match_key(value),
-        _ => value.to_string(),
     }
 }
 
@@ -61,7 +54,7 @@ pub(crate) fn find_exact(
     let mut ids = Vec::new();
     while let Some(row) = rows.next()? {
         let value: Option<String> = row.get(1)?;
-        if value.is_some_and(|v| stored_key(kind, &v) == key) {
+        if value.is_some_and(|v| match_key(kind, &v) == key) {
             ids.push(row.get(0)?);
         }
     }

@@ -126,7 +126,7 @@ impl SqliteWriter {
         wide: &ImportWide,
     ) -> SqliteWriter {
         let builtins = BUILTIN_FIELDS.len();
-        let columns = BUILTIN_FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ");
+        let columns = crate::contacts::builtin_columns();
         let placeholders = (1..=builtins + 10).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
         let insert_contact = format!(
             "INSERT INTO contacts (workspace_id, {columns}, email_hash, phone_hash, custom, email_subscription, \

@@ -191,17 +191,16 @@ pub fn mapping_request(
 pub fn mapping_for(
     store: &SqliteStore,
     input: &Input,
+    sample: &[Vec<String>],
     options: &mut ImportOptions,
     quiet: bool,
 ) -> anyhow::Result<Mapping> {
     let normalizer = normalizer_for(options).map_err(|e| anyhow!(e))?;
-    let sample = input.sample()?;
     let headers = input.source().headers();
-    let mapping =
-        build_mapping_with_samples(headers, &sample, store.schema(), &options.mapping, &normalizer)?;
+    let mapping = build_mapping_with_samples(headers, sample, store.schema(), &options.mapping, &normalizer)?;
     if options.date_format.is_none() {
         options.date_format =
-            date_format_from_values(headers, &mapping, &sample, store.schema(), &normalizer, quiet);
+            date_format_from_values(headers, &mapping, sample, store.schema(), &normalizer, quiet);
     }
     Ok(mapping)
 }
@@ -213,7 +212,7 @@ fn checked_mapping_for(
     options: &mut ImportOptions,
     quiet: bool,
 ) -> anyhow::Result<Mapping> {
-    let mapping = mapping_for(store, input, options, quiet)?;
+    let mapping = mapping_for(store, input, &input.sample()?, options, quiet)?;
     check_setup(store.schema(), options, &mapping).map_err(|e| anyhow!(e))?;
     Ok(mapping)
 }

@@ -38,8 +38,8 @@ struct MappingFile {
 pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<ExitCode> {
     match command {
         MappingCommand::Suggest { read, default_region, json } => {
-            let (input, mapping) = map_file(store, &read, default_region, MappingRequest::default())?;
-            let columns = describe_columns(&input, &mapping, store.schema())?;
+            let (input, sample, mapping) = map_file(store, &read, default_region, MappingRequest::default())?;
+            let columns = describe_columns(&input, &sample, &mapping, store.schema());
             if json {
                 println!("{}", serde_json::to_string_pretty(&columns)?);
             } else {
@@ -48,7 +48,7 @@ pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<E
         }
         MappingCommand::Save { read, default_region, maps, skips, output } => {
             let request = mapping_request(None, &maps, &skips, IdentifierKind::Email)?;
-            let (input, mapping) = map_file(store, &read, default_region, request)?;
+            let (input, _, mapping) = map_file(store, &read, default_region, request)?;
             let saved = to_file(input.source().headers(), &mapping, store.schema());
             let text = format!(
                 "# intake mapping for files like {}\n# use: intake import FILE --mapping {}\n{}",
@@ -79,7 +79,7 @@ fn map_file(
     read: &ReadArgs,
     default_region: Option<String>,
     request: MappingRequest,
-) -> anyhow::Result<(Input, Mapping)> {
+) -> anyhow::Result<(Input, Vec<Vec<String>>, Mapping)> {
     let mut options = ImportOptions {
         default_region,
         mapping: request,
@@ -87,8 +87,9 @@ fn map_file(
         ..Default::default()
     };
     let input = input::open(&read.file, &options.reader)?;
-    let mapping = mapping_for(store, &input, &mut options, true)?;
-    Ok((input, mapping))
+    let sample = input.sample()?;
+    let mapping = mapping_for(store, &input, &sample, &mut options, true)?;
+    Ok((input, sample, mapping))
 }
 
 /// What `mapping suggest` shows of one column.
@@ -103,9 +104,13 @@ struct ColumnView {
     note: Option<String>,
 }
 
-fn describe_columns(input: &Input, mapping: &Mapping, schema: &Schema) -> anyhow::Result<Vec<ColumnView>> {
-    let sample = input.sample()?;
-    let views = input
+fn describe_columns(
+    input: &Input,
+    sample: &[Vec<String>],
+    mapping: &Mapping,
+    schema: &Schema,
+) -> Vec<ColumnView> {
+    input
         .source()
         .headers()
         .iter()
@@ -139,8 +144,7 @@ fn describe_columns(input: &Input, mapping: &Mapping, schema: &Schema) -> anyhow
                 },
             }
         })
-        .collect();
-    Ok(views)
+        .collect()
 }
 
 fn kind_name(kind: &ValueKind) -> String {

@@ -100,13 +100,13 @@ impl Workspace {
     pub fn contacts(&self) -> Vec<Row> {
         let out = self.path("export.csv");
         self.ok(&["contacts", "export", "--format", "csv", "--output", path_str(&out)]);
-        let unguard = |cell: String| match cell.strip_prefix('\'') {
-            Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
-            _ => cell,
-        };
         read_csv(&out)
             .into_iter()
-            .map(|row| row.into_iter().map(|(k, v)| (k, unguard(v))).collect())
+            .map(|row| {
+                row.into_iter()
+                    .map(|(k, v)| (k, intake_core::normalize::strip_formula_guard(&v).to_string()))
+                    .collect()
+            })
             .collect()
     }
 
