@@ -22,7 +22,7 @@ use crate::plan::{
 };
 use crate::read::{Record, Source, SourceError};
 use crate::report::{Checkpoint, Counts, ResultSink};
-use crate::store::{ImportStore, StoreWriter};
+use crate::store::{ImportStore, Memberships, StoreWriter};
 
 /// Why an import stopped (row problems never stop it; they become row outcomes).
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +88,7 @@ pub fn check_setup(schema: &Schema, options: &ImportOptions, mapping: &Mapping) 
 }
 
 /// How existing contacts are found for this run.
+#[derive(Debug)]
 enum MatchMode {
     /// `add-all`: nothing is matched.
     Off,
@@ -122,7 +123,9 @@ pub fn run_import<S: ImportStore>(
         count_identifiers(source, &preparer, &mut index)?;
         tracing::info!(keys = index.distinct_keys(), seconds = secs(started), "pass 1: identifiers counted");
     }
+    let started = Instant::now();
     let mode = choose_match_mode(store, identifier, &mut index)?;
+    tracing::info!(?mode, seconds = secs(started), "store keys matched");
     let decider = Decider::new(setup.schema, setup.options);
     let writer = match setup.dry_run {
         true => None,
@@ -356,6 +359,34 @@ fn read_chunks(
     Ok(())
 }
 
+/// The contacts loaded for a chunk of rows, by id.
+#[derive(Default)]
+struct Loaded {
+    ids: Vec<ContactId>,
+    contacts: Vec<Option<StoredContact>>,
+}
+
+impl Loaded {
+    fn new(mut contacts: Vec<StoredContact>) -> Loaded {
+        // Stores give them sorted; a sorted vector is cheaper than hashing a million ids.
+        contacts.sort_unstable_by_key(|c| c.id);
+        Loaded {
+            ids: contacts.iter().map(|c| c.id).collect(),
+            contacts: contacts.into_iter().map(Some).collect(),
+        }
+    }
+
+    fn get(&self, id: ContactId) -> Option<&StoredContact> {
+        let at = self.ids.binary_search(&id).ok()?;
+        self.contacts[at].as_ref()
+    }
+
+    fn take(&mut self, id: ContactId) -> Option<StoredContact> {
+        let at = self.ids.binary_search(&id).ok()?;
+        self.contacts[at].take()
+    }
+}
+
 struct BatchRunner<'r, 's, S: ImportStore> {
     store: &'r mut S,
     sink: &'r mut dyn ResultSink,
@@ -412,7 +443,8 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
             .iter()
             .map(|r| r.key.as_deref().map_or_else(Slot::default, |k| self.index.slot(k)))
             .collect();
-        let found = self.find_existing(&rows, &slots)?;
+        let asked = decider.memberships(&rows);
+        let found = self.find_existing(&rows, &slots, &asked)?;
         let suppressed = self.find_suppressed(&rows, &found)?;
         let mut writes = Vec::with_capacity(rows.len());
         self.checkpoint.rows_done += rows.len() as u64;
@@ -447,6 +479,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         &mut self,
         rows: &[PreparedRow],
         slots: &[Slot],
+        asked: &Memberships,
     ) -> Result<Vec<Found>, PipelineError<S::Error>> {
         let mut matches = vec![StoreMatch::None; rows.len()];
         let unique: Vec<usize> =
@@ -473,18 +506,18 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
             }
             _ => {}
         }
-        let mut contacts = self.load_matched(&matches)?;
+        let mut contacts = self.load_matched(&matches, asked)?;
         if let (MatchMode::Indexed, Some(kind)) = (&self.mode, self.identifier) {
             // A match by hash counts only when the contact's own key is the row's key.
             let collided: Vec<usize> = (0..rows.len())
                 .filter(|&i| match matches[i] {
-                    StoreMatch::One(id) => contacts.get(&id).is_some_and(|c| !self.has_key(c, &rows[i])),
+                    StoreMatch::One(id) => contacts.get(id).is_some_and(|c| !self.has_key(c, &rows[i])),
                     _ => false,
                 })
                 .collect();
             if !collided.is_empty() {
                 self.find_exact(kind, rows, &collided, &mut matches)?;
-                contacts.extend(self.load_matched(&matches)?);
+                contacts = self.load_matched(&matches, asked)?;
             }
         }
         Ok(matches
@@ -492,9 +525,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
             .map(|matched| match matched {
                 StoreMatch::None => Found::Nobody,
                 StoreMatch::Many(n) => Found::Many(n),
-                StoreMatch::One(id) => {
-                    contacts.remove(&id).map_or(Found::Nobody, |c| Found::One(Box::new(c)))
-                }
+                StoreMatch::One(id) => contacts.take(id).map_or(Found::Nobody, |c| Found::One(Box::new(c))),
             })
             .collect())
     }
@@ -530,18 +561,19 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn load_matched(
         &mut self,
         matches: &[StoreMatch],
-    ) -> Result<HashMap<ContactId, StoredContact>, PipelineError<S::Error>> {
+        asked: &Memberships,
+    ) -> Result<Loaded, PipelineError<S::Error>> {
         let mut ids: Vec<ContactId> = matches
             .iter()
             .filter_map(|m| if let StoreMatch::One(id) = m { Some(*id) } else { None })
             .collect();
         if ids.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Loaded::default());
         }
         ids.sort_unstable();
         ids.dedup();
-        let loaded = self.store.load_contacts(&ids).map_err(PipelineError::Store)?;
-        Ok(loaded.into_iter().map(|c| (c.id, c)).collect())
+        let loaded = self.store.load_contacts(&ids, asked).map_err(PipelineError::Store)?;
+        Ok(Loaded::new(loaded))
     }
 
     /// Whether `contact`'s identifier has the row's match key.

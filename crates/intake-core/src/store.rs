@@ -20,6 +20,18 @@ pub struct ImportWide {
     pub tags: Vec<String>,
     /// Lists every created contact joins.
     pub lists: Vec<String>,
+    /// How the import matches contacts (`None` for add-all): the lookup a store should be
+    /// ready for after the import.
+    pub identifier: Option<IdentifierKind>,
+}
+
+/// The tags and lists an import may add to the contacts of a chunk of rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memberships {
+    /// Tag names.
+    pub tags: Vec<String>,
+    /// List names.
+    pub lists: Vec<String>,
 }
 
 /// What an import needs to look up in a store. Every call is scoped to the store's workspace.
@@ -50,8 +62,14 @@ pub trait ImportStore {
         found: &mut dyn FnMut(&str, ContactId),
     ) -> Result<(), Self::Error>;
 
-    /// The contacts with these ids (missing ids are left out).
-    fn load_contacts(&mut self, ids: &[ContactId]) -> Result<Vec<StoredContact>, Self::Error>;
+    /// The contacts with these ids (missing ids are left out), sorted by id. Of their tags
+    /// and lists, only those in `asked` are given: what an import may add is all it needs
+    /// to know, and a contact gathers a tag with every import.
+    fn load_contacts(
+        &mut self,
+        ids: &[ContactId],
+        asked: &Memberships,
+    ) -> Result<Vec<StoredContact>, Self::Error>;
 
     /// Whether the workspace has any suppression record (most have none, and then no row
     /// needs its suppression keys built).

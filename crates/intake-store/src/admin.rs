@@ -71,6 +71,7 @@ impl SqliteStore {
             DeleteTarget::EmailKey(key) => (IdentifierKind::Email, key.clone()),
             DeleteTarget::Phone(phone) => (IdentifierKind::Phone, phone.clone()),
         };
+        crate::indexes::ensure(&self.conn, kind)?;
         Ok(crate::keys::find_exact(&self.conn, self.workspace_id, kind, &key)?)
     }
 

@@ -3,8 +3,8 @@
 
 use intake_core::identify::{IdentifierKind, KeyHash, key_hash};
 use intake_core::model::{BUILTIN_FIELDS, Channel, ContactId, StoredContact, SubscriptionStatus};
-use intake_core::store::{ImportStore, ImportWide};
-use rusqlite::{Connection, params};
+use intake_core::store::{ImportStore, ImportWide, Memberships};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{SqliteStore, SqliteWriter, StoreError, now};
 
@@ -29,8 +29,8 @@ impl SqliteStore {
         }
         let mut subscriptions = [SubscriptionStatus::None; 3];
         for (i, slot) in subscriptions.iter_mut().enumerate() {
-            let text: String = row.get(2 + builtins + i)?;
-            *slot = SubscriptionStatus::parse(&text).unwrap_or_default();
+            let text = row.get_ref(2 + builtins + i)?.as_str().map_err(rusqlite::Error::from)?;
+            *slot = SubscriptionStatus::parse(text).unwrap_or_default();
         }
         Ok(StoredContact { id: row.get(0)?, values, subscriptions, tags: Vec::new(), lists: Vec::new() })
     }
@@ -61,13 +61,14 @@ impl SqliteStore {
         names.collect()
     }
 
-    /// The contacts with `ids` (sorted), read with one range scan per table over
-    /// `first..=last`.
+    /// The contacts with `ids` (sorted), read with one range scan over `first..=last`,
+    /// and one more per tag and list in `asked` that exists.
     fn load_contact_range(
         &self,
         ids: &[ContactId],
         first: ContactId,
         last: ContactId,
+        asked: &Memberships,
     ) -> Result<Vec<StoredContact>, StoreError> {
         let wanted = |id: ContactId| ids.binary_search(&id).is_ok();
         let sql = format!(
@@ -88,27 +89,40 @@ impl SqliteStore {
         let position =
             |contacts: &[StoredContact], id: ContactId| contacts.binary_search_by_key(&id, |c| c.id).ok();
         type Names = fn(&mut StoredContact) -> &mut Vec<String>;
-        let memberships: [(&str, Names); 2] = [
+        let memberships: [(&str, &str, &[String], Names); 2] = [
             (
-                "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
-                 WHERE ct.workspace_id = ?1 AND ct.contact_id BETWEEN ?2 AND ?3",
+                "tags",
+                "SELECT contact_id FROM contact_tags \
+                 WHERE workspace_id = ?1 AND tag_id = ?2 AND contact_id BETWEEN ?3 AND ?4",
+                &asked.tags,
                 |c| &mut c.tags,
             ),
             (
-                "SELECT m.contact_id, l.name FROM list_members m JOIN lists l ON l.id = m.list_id \
-                 WHERE m.workspace_id = ?1 AND m.contact_id BETWEEN ?2 AND ?3",
+                "lists",
+                "SELECT contact_id FROM list_members \
+                 WHERE workspace_id = ?1 AND list_id = ?2 AND contact_id BETWEEN ?3 AND ?4",
+                &asked.lists,
                 |c| &mut c.lists,
             ),
         ];
-        for (sql, names_of) in memberships {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let mut rows = stmt.query(params![self.workspace_id, first, last])?;
-            while let Some(row) = rows.next()? {
-                let Some(at) = position(&contacts, row.get(0)?) else { continue };
-                names_of(&mut contacts[at]).push(row.get(1)?);
+        for (table, sql, names, names_of) in memberships {
+            for name in names {
+                let Some(named) = self.named_id(table, name)? else { continue };
+                let mut stmt = self.conn.prepare_cached(sql)?;
+                let mut rows = stmt.query(params![self.workspace_id, named, first, last])?;
+                while let Some(row) = rows.next()? {
+                    let Some(at) = position(&contacts, row.get(0)?) else { continue };
+                    names_of(&mut contacts[at]).push(name.clone());
+                }
             }
         }
         Ok(contacts)
+    }
+
+    /// The id of the tag or list (`table` is `tags` or `lists`) called `name`, if it exists.
+    fn named_id(&self, table: &str, name: &str) -> rusqlite::Result<Option<i64>> {
+        let sql = format!("SELECT id FROM {table} WHERE workspace_id = ?1 AND name = ?2");
+        self.conn.prepare_cached(&sql)?.query_row(params![self.workspace_id, name], |r| r.get(0)).optional()
     }
 
     /// A contact with its tags and lists.
@@ -167,6 +181,7 @@ impl ImportStore for SqliteStore {
         kind: IdentifierKind,
         found: &mut dyn FnMut(KeyHash, ContactId),
     ) -> Result<(), StoreError> {
+        crate::indexes::ensure(&self.conn, kind)?;
         let (sql, hashed) = match kind {
             IdentifierKind::Email => (
                 "SELECT email_hash, id FROM contacts WHERE workspace_id = ?1 AND email_hash IS NOT NULL",
@@ -202,6 +217,7 @@ impl ImportStore for SqliteStore {
         keys: &[&str],
         found: &mut dyn FnMut(&str, ContactId),
     ) -> Result<(), StoreError> {
+        crate::indexes::ensure(&self.conn, kind)?;
         for key in keys {
             for id in crate::keys::find_exact(&self.conn, self.workspace_id, kind, key)? {
                 found(key, id);
@@ -210,7 +226,11 @@ impl ImportStore for SqliteStore {
         Ok(())
     }
 
-    fn load_contacts(&mut self, ids: &[ContactId]) -> Result<Vec<StoredContact>, StoreError> {
+    fn load_contacts(
+        &mut self,
+        ids: &[ContactId],
+        asked: &Memberships,
+    ) -> Result<Vec<StoredContact>, StoreError> {
         let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
         // Ids of a batch come sorted; when they are dense (re-importing a file), three range
         // scans beat three point queries per contact by far. Sparse ids get point queries.
@@ -218,11 +238,14 @@ impl ImportStore for SqliteStore {
         if !dense {
             let mut contacts = Vec::with_capacity(ids.len());
             for id in ids {
-                contacts.extend(self.load_contact(*id)?);
+                let Some(mut contact) = self.load_contact(*id)? else { continue };
+                contact.tags.retain(|tag| asked.tags.contains(tag));
+                contact.lists.retain(|list| asked.lists.contains(list));
+                contacts.push(contact);
             }
             return Ok(contacts);
         }
-        self.load_contact_range(ids, *first, *last)
+        self.load_contact_range(ids, *first, *last, asked)
     }
 
     fn has_suppressions(&mut self) -> Result<bool, StoreError> {
@@ -258,9 +281,11 @@ impl ImportStore for SqliteStore {
     }
 
     fn writer(&mut self, import: &ImportWide) -> Result<SqliteWriter, StoreError> {
+        // Built now, while no batch holds the write lock, for the lookups of this import.
+        if let Some(kind) = import.identifier {
+            crate::indexes::ensure(&self.conn, kind)?;
+        }
         let conn = crate::connect(&self.path)?;
-        // Index builds after a bulk load sort on worker threads; nothing else runs then.
-        conn.pragma_update(None, "threads", 2)?;
         // Two connections must share the memory budget: the writer's cache holds the pages
         // it is changing, this one's only the contacts being matched, read in id order.
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;

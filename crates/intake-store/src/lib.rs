@@ -13,6 +13,7 @@ mod contacts;
 mod error;
 mod export;
 mod imports;
+mod indexes;
 mod keys;
 mod undo;
 mod writer;
@@ -60,8 +61,6 @@ impl SqliteStore {
         let mut conn = connect(path)?;
         let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
         migrations.to_latest(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
-        // A bulk load killed before it rebuilt the lookup indexes left them missing.
-        conn.execute_batch(&writer::CONTACT_INDEXES.join(";\n"))?;
         let workspace_id = ensure_workspace(&conn, workspace)?;
         let mut store = SqliteStore {
             conn,
@@ -130,6 +129,8 @@ fn tune(conn: &Connection) -> Result<(), StoreError> {
     // files, not memory: in memory it alone pushed a million-row import past 300 MB.
     conn.pragma_update(None, "temp_store", "FILE")?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
+    // Index builds sort on two helper threads (see `indexes`).
+    conn.pragma_update(None, "threads", 2)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(())
 }

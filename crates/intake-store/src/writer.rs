@@ -17,17 +17,9 @@ use intake_core::report::Checkpoint;
 use intake_core::store::{ImportWide, StoreWriter};
 use rusqlite::{Connection, params, params_from_iter, types::Value};
 
+use crate::indexes;
 use crate::keys::{hash_column, stored_hash};
 use crate::{StoreError, now};
-
-/// The lookup indexes of `contacts` (as in migration 0001). A bulk load into an empty store
-/// drops them and builds them once at the end, which is several times cheaper than keeping
-/// them up to date with a million random inserts.
-pub(crate) const CONTACT_INDEXES: [&str; 3] = [
-    "CREATE INDEX IF NOT EXISTS contacts_email ON contacts (email_hash, workspace_id) WHERE email_hash IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS contacts_phone ON contacts (phone_hash, workspace_id) WHERE phone_hash IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS contacts_external_id ON contacts (workspace_id, external_id) WHERE external_id IS NOT NULL",
-];
 
 /// Positions of the `email` and `phone` columns among the built-in fields.
 const EMAIL: usize = 2;
@@ -116,6 +108,8 @@ struct OpenBatch {
     at: i64,
     /// Ids of the contacts it created (they are consecutive: one writer appends them).
     created: Option<(ContactId, ContactId)>,
+    /// Ids of the contacts it updated, in the order of their rows.
+    updated: Vec<ContactId>,
 }
 
 impl SqliteWriter {
@@ -153,7 +147,7 @@ impl SqliteWriter {
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let at = now();
-        self.batch = Some(OpenBatch { at, created: None });
+        self.batch = Some(OpenBatch { at, created: None, updated: Vec::new() });
         Ok(at)
     }
 
@@ -277,7 +271,10 @@ impl SqliteWriter {
             );
             self.conn.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         }
-        self.add_tags_and_lists(update.id, &update.add_tags, &update.add_lists)
+        if let Some(batch) = &mut self.batch {
+            batch.updated.push(update.id);
+        }
+        self.add_tags_and_lists(update.id, &update.add_tags, &[])
     }
 
     /// Records an overwritten value, so undo can restore it.
@@ -371,6 +368,44 @@ impl SqliteWriter {
         Ok(())
     }
 
+    /// Gives the updated contacts `ids` the import-wide tags and lists they lack, one
+    /// statement per tag and list over the ids as a JSON array: a statement per contact
+    /// measured twice as slow (1M re-imported rows: 1.7 s against 0.8 s).
+    fn add_wide_to_updated(&mut self, ids: &[ContactId]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut json = String::with_capacity(ids.len() * 8 + 2);
+        json.push('[');
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&id.to_string());
+        }
+        json.push(']');
+        let (workspace, import) = (self.workspace_id, self.wide.import_id);
+        for tag in self.wide.tags.clone() {
+            let tag_id = self.tag_id(&tag)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO contact_tags (workspace_id, contact_id, tag_id, import_id) \
+                     SELECT ?1, value, ?2, ?3 FROM json_each(?4)",
+                )?
+                .execute(params![workspace, tag_id, import, json])?;
+        }
+        for list in self.wide.lists.clone() {
+            let list_id = self.list_id(&list)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO list_members (workspace_id, list_id, contact_id, import_id) \
+                     SELECT ?1, ?2, value, ?3 FROM json_each(?4)",
+                )?
+                .execute(params![workspace, list_id, import, json])?;
+        }
+        Ok(())
+    }
+
     fn tag_id(&mut self, name: &str) -> Result<i64, StoreError> {
         if let Some(id) = self.tag_ids.get(name) {
             return Ok(*id);
@@ -391,11 +426,15 @@ impl SqliteWriter {
 
     fn commit_batch(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         self.open_batch()?;
+        let started = Instant::now();
         if let Some((first, last)) = self.batch.as_ref().and_then(|b| b.created) {
-            let started = Instant::now();
             self.add_wide_tags_and_lists(first, last)?;
-            self.spent.tags += started.elapsed();
         }
+        let mut updated = self.batch.as_mut().map(|b| std::mem::take(&mut b.updated)).unwrap_or_default();
+        // In key order the inserts walk each index's pages once instead of at random.
+        updated.sort_unstable();
+        self.add_wide_to_updated(&updated)?;
+        self.spent.tags += started.elapsed();
         let started = Instant::now();
         let checkpoint = serde_json::to_string(checkpoint).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.conn.execute(
@@ -430,10 +469,7 @@ impl StoreWriter for SqliteWriter {
         let empty: bool =
             self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM contacts)", [], |r| r.get(0))?;
         if empty {
-            self.conn.execute_batch(
-                "DROP INDEX IF EXISTS contacts_email; DROP INDEX IF EXISTS contacts_phone; \
-                 DROP INDEX IF EXISTS contacts_external_id;",
-            )?;
+            indexes::drop_all(&self.conn)?;
         }
         Ok(())
     }
@@ -441,7 +477,10 @@ impl StoreWriter for SqliteWriter {
     fn end_bulk_load(&mut self) -> Result<(), StoreError> {
         self.discard()?;
         let started = Instant::now();
-        self.conn.execute_batch(&CONTACT_INDEXES.join(";\n"))?;
+        // The other kinds' indexes are built when a lookup first needs them.
+        if let Some(kind) = self.wide.identifier {
+            indexes::ensure(&self.conn, kind)?;
+        }
         self.spent.indexes += started.elapsed();
         Ok(())
     }

@@ -2,11 +2,11 @@
 //! rules of purpose, identity, overwrite policy, tags, lists and subscription protection.
 
 use crate::model::{Channel, FieldId, Schema, StoredContact, SubscriptionStatus};
-use crate::plan::ImportOptions;
 use crate::plan::outcome::{
     ContactUpdate, FieldChange, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange, Write,
 };
 use crate::plan::prepare::PreparedRow;
+use crate::plan::{ImportOptions, Purpose};
 
 /// What matching found for a row.
 #[derive(Debug, Clone, Copy)]
@@ -139,10 +139,9 @@ impl<'a> Decider<'a> {
     fn update(&self, row: &PreparedRow, contact: &StoredContact, outcome: &mut RowOutcome) -> Option<Write> {
         let fields = self.field_changes(row, contact);
         let subscriptions = self.subscription_changes(row, contact, outcome);
-        let add_tags = self.tags_for(row, &contact.tags);
-        let add_lists: Vec<String> =
-            self.options.lists.iter().filter(|l| !contact.lists.contains(l)).cloned().collect();
-        if fields.is_empty() && subscriptions.is_empty() && add_tags.is_empty() && add_lists.is_empty() {
+        let add_tags: Vec<String> =
+            self.row_only_tags(row).into_iter().filter(|tag| !contact.tags.contains(tag)).collect();
+        if fields.is_empty() && subscriptions.is_empty() && add_tags.is_empty() && !self.lacks_wide(contact) {
             skip(outcome, SkipReason::Unchanged, format!("no changes to contact {}", contact.id));
             return None;
         }
@@ -153,7 +152,6 @@ impl<'a> Decider<'a> {
             fields,
             subscriptions,
             add_tags,
-            add_lists,
         }))
     }
 
@@ -206,31 +204,46 @@ impl<'a> Decider<'a> {
         changes
     }
 
-    /// Tags the row gives (its column, `--tag`, the import tag) that `have` lacks.
-    fn tags_for(&self, row: &PreparedRow, have: &[String]) -> Vec<String> {
-        let mut tags: Vec<String> = Vec::new();
-        let all = row.tags.iter().chain(&self.options.tags).chain(self.options.import_tag.iter());
-        for tag in all {
-            if !have.contains(tag) && !tags.contains(tag) {
-                tags.push(tag.clone());
-            }
-        }
-        tags
+    /// Whether `contact` lacks one of the import-wide tags or lists.
+    fn lacks_wide(&self, contact: &StoredContact) -> bool {
+        let mut wide_tags = self.options.tags.iter().chain(self.options.import_tag.iter());
+        wide_tags.any(|tag| !contact.tags.contains(tag))
+            || self.options.lists.iter().any(|list| !contact.lists.contains(list))
     }
 
     /// The row's own tags (from its tags column) that are not import-wide already: a
-    /// created contact gets the import-wide ones from the store writer, once per batch.
+    /// contact gets the import-wide ones from the store writer, once per batch.
     fn row_only_tags(&self, row: &PreparedRow) -> Vec<String> {
         let wide =
             |tag: &String| self.options.tags.contains(tag) || self.options.import_tag.as_ref() == Some(tag);
-        row.tags.iter().filter(|tag| !wide(tag)).cloned().collect()
+        let mut own: Vec<String> = Vec::new();
+        for tag in row.tags.iter().filter(|tag| !wide(tag)) {
+            if !own.contains(tag) {
+                own.push(tag.clone());
+            }
+        }
+        own
+    }
+
+    /// The tags and lists that deciding `rows` needs to know a contact has: the import-wide
+    /// ones and those of the rows' own tags columns.
+    pub fn memberships(&self, rows: &[PreparedRow]) -> crate::store::Memberships {
+        let mut tags: Vec<String> = self.options.tags.clone();
+        let own = rows.iter().flat_map(|row| &row.tags);
+        for tag in self.options.import_tag.iter().chain(own) {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        crate::store::Memberships { tags, lists: self.options.lists.clone() }
     }
 
     /// What every contact this import creates gets: its tags and lists.
     pub fn import_wide(&self, import_id: crate::model::ImportId) -> crate::store::ImportWide {
         let mut tags = self.options.tags.clone();
         tags.extend(self.options.import_tag.iter().filter(|t| !self.options.tags.contains(t)).cloned());
-        crate::store::ImportWide { import_id, tags, lists: self.options.lists.clone() }
+        let identifier = (self.options.purpose != Purpose::AddAll).then_some(self.options.identifier);
+        crate::store::ImportWide { import_id, tags, lists: self.options.lists.clone(), identifier }
     }
 
     /// The schema decisions are made against.

@@ -134,7 +134,8 @@ pub struct FieldChange {
     pub new: String,
 }
 
-/// The changes to one existing contact.
+/// The changes to one existing contact. Besides what it lists here it gets the import-wide
+/// tags and lists, like a [`NewContact`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactUpdate {
     /// The row it comes from.
@@ -145,10 +146,10 @@ pub struct ContactUpdate {
     pub fields: Vec<FieldChange>,
     /// Subscription changes.
     pub subscriptions: Vec<SubscriptionChange>,
-    /// Tags the contact does not have yet.
+    /// Tags of its own row (from a tags column) that are not import-wide and the contact
+    /// does not have yet. The import-wide tags and lists it lacks
+    /// ([`crate::store::ImportWide`]) the store writer gives to a whole batch at once.
     pub add_tags: Vec<String>,
-    /// Lists the contact is not in yet.
-    pub add_lists: Vec<String>,
 }
 
 /// What a row asks the store to write.
