@@ -159,7 +159,7 @@ pub(crate) fn ensure_named(
 }
 
 /// Page cache of the import writer's connection, in KiB (SQLite's negative `cache_size`).
-const WRITER_CACHE_KIB: i64 = -49152;
+const WRITER_CACHE_KIB: i64 = -16384;
 /// Page cache of the lookup connection while an import runs.
 const LOOKUP_CACHE_KIB: i64 = -16384;
 

@@ -2,7 +2,7 @@
 //! fastest and most faithful port we measured; see `docs/benchmarks.md`).
 
 pub use rlibphonenumber::Region;
-use rlibphonenumber::{PhoneNumberFormat, PhoneNumberUtil};
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat};
 
 /// Why a phone number was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,36 +58,18 @@ pub fn normalize_phone(text: &str, default_region: Option<Region>) -> Result<Str
     }
 }
 
-thread_local! {
-    /// Each thread parses with a util of its own. With the shared `PHONE_NUMBER_UTIL`, every
-    /// regex search by a thread other than the first took its cache from a locked pool;
-    /// that cost two normalizing threads about a tenth of their time.
-    static UTIL: Option<PhoneNumberUtil> = PhoneNumberUtil::new().ok();
-}
-
 fn parse_valid(text: &str, default_region: Option<Region>) -> Result<String, PhoneError> {
-    UTIL.with(|util| match util {
-        Some(util) => parse_valid_with(util, text, default_region),
-        None => parse_valid_with(&rlibphonenumber::PHONE_NUMBER_UTIL, text, default_region),
-    })
-}
-
-fn parse_valid_with(
-    util: &PhoneNumberUtil,
-    text: &str,
-    default_region: Option<Region>,
-) -> Result<String, PhoneError> {
-    let number = match util.parse(text, default_region) {
+    let number = match PhoneNumber::parse(text, default_region) {
         Ok(number) => number,
         Err(rlibphonenumber::ParseError::InvalidCountryCode) if default_region.is_none() => {
             return Err(PhoneError::NoRegion);
         }
         Err(e) => return Err(PhoneError::Unparseable(e.to_string().to_lowercase())),
     };
-    if !util.is_valid_number(&number) {
+    if !number.is_valid() {
         return Err(PhoneError::Invalid);
     }
-    Ok(util.format(&number, PhoneNumberFormat::E164).into_owned())
+    Ok(number.format_as(PhoneNumberFormat::E164).into_owned())
 }
 
 /// Only digits, as many as an international number has, and not starting with 0.
