@@ -5,8 +5,8 @@
 use intake_core::model::{FieldDef, FieldKind, FieldType};
 use intake_core::normalize::{
     Cell, Normalizer, Region, email_match_key, normalize_boolean, normalize_choice, normalize_date,
-    normalize_decimal, normalize_email, normalize_integer, normalize_multi_choice, normalize_phone,
-    normalize_url, parse_region,
+    normalize_decimal, normalize_email, normalize_email_fully, normalize_integer, normalize_multi_choice,
+    normalize_phone, normalize_url, parse_region,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -82,6 +82,15 @@ fn phone_like() -> impl Strategy<Value = String> {
         "\\+?[0-9]{1,3} [0-9]{2,4} [0-9]{4,8}( (ext\\.?|x) ?[0-9]{1,4})?",
         "[0-9a-zA-Z+ ]{1,16}",
     ]
+}
+
+/// Addresses in and just outside the plain ASCII shape: odd dots, hyphens at label ends,
+/// digit TLDs, over-long parts, punycode-looking labels.
+fn plain_email_like() -> impl Strategy<Value = String> {
+    let local = prop_oneof!["[a-zA-Z0-9._%+-]{1,20}", "[a-z.]{0,4}", "[a-z0-9]{62,66}"];
+    let label = prop_oneof!["[a-zA-Z0-9-]{1,12}", "[0-9]{1,3}", "[xX][nN]--[a-z0-9-]{0,8}", "[a-z]{62,64}"];
+    (local, prop::collection::vec(label, 0..5), prop_oneof![Just(""), Just(" "), Just(".")])
+        .prop_map(|(local, labels, end)| format!("{local}@{}{end}", labels.join(".")))
 }
 
 fn email_like() -> impl Strategy<Value = String> {
@@ -275,6 +284,15 @@ proptest! {
     #[test]
     fn email_total_and_idempotent_on_email_like(text in email_like()) {
         check_email(&text)?;
+    }
+
+    /// The fast path for plain ASCII addresses answers exactly as the full syntax check and
+    /// `idna` do, on addresses, near-addresses and anything at all.
+    #[test]
+    fn email_fast_path_agrees_with_the_full_path(
+        text in prop_oneof![email_like(), plain_email_like(), any::<String>()]
+    ) {
+        prop_assert_eq!(normalize_email(&text), normalize_email_fully(&text), "input {:?}", text);
     }
 
     /// Upper-casing ASCII letters anywhere never changes the normalized address.

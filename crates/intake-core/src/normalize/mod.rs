@@ -9,7 +9,7 @@ mod number;
 mod phone;
 mod text;
 
-pub use email::{EmailError, email_match_key, normalize_email};
+pub use email::{EmailError, email_match_key, normalize_email, normalize_email_fully};
 pub use number::{
     BooleanError, DateError, NumberError, normalize_boolean, normalize_date, normalize_decimal,
     normalize_integer,
