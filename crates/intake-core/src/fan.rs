@@ -39,15 +39,33 @@ where
     I: Send + 'scope,
     O: Send + 'scope,
 {
-    let workers = workers.max(1);
-    let mut inputs = Vec::with_capacity(workers);
-    let mut outputs = Vec::with_capacity(workers);
-    for _ in 0..workers {
+    let states = (0..workers.max(1)).map(|_| ()).collect();
+    fan_out_with(scope, states, produce, move |(), input| work(input))
+}
+
+/// [`fan_out`] with one worker per element of `states`, each of which owns its state (a
+/// store connection, say) and hands it to every call of its copy of `work`.
+pub(crate) fn fan_out_with<'scope, 'env, W, I, O, F>(
+    scope: &'scope Scope<'scope, 'env>,
+    states: Vec<W>,
+    produce: impl FnOnce(&mut dyn FnMut(I) -> bool) + Send + 'scope,
+    work: F,
+) -> Fan<O>
+where
+    F: Fn(&mut W, I) -> O + Clone + Send + 'scope,
+    W: Send + 'scope,
+    I: Send + 'scope,
+    O: Send + 'scope,
+{
+    let mut inputs = Vec::with_capacity(states.len());
+    let mut outputs = Vec::with_capacity(states.len());
+    for mut state in states {
         let (to_worker, inbox) = sync_channel::<I>(QUEUE);
         let (to_consumer, output) = sync_channel::<O>(QUEUE);
+        let work = work.clone();
         scope.spawn(move || {
             for input in inbox {
-                if to_consumer.send(work(input)).is_err() {
+                if to_consumer.send(work(&mut state, input)).is_err() {
                     return;
                 }
             }

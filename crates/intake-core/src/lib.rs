@@ -13,6 +13,7 @@ mod fan;
 pub mod identify;
 pub mod known;
 pub mod map;
+mod matching;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;

@@ -2,27 +2,30 @@
 //!
 //! Two passes over the source. The first computes only the identifier of each row, to find
 //! identifiers that several rows share across the whole file (those rows are all Errors, so
-//! no row can be applied before the whole file is known). The second pass is three stages on
-//! three threads, joined by small bounded channels: one reads and prepares rows, the calling
-//! thread matches, decides and writes the results files, and one applies the writes to the
-//! store batch after batch. A dry run is the same flow without the store writer.
+//! no row can be applied before the whole file is known). The second pass is four stages,
+//! joined by small bounded channels: a thread reads the rows; one worker per core prepares
+//! them and finds, through a store reader of its own, the stored contacts they refer to
+//! ([`crate::matching`]); the calling thread decides and writes the results files; and a
+//! thread applies the writes to the store batch after batch. A dry run is the same flow
+//! without the store writer.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use crate::fan;
-use crate::identify::{IdentifierKind, IdentityIndex, KeyHash, Slot, StoreMatch, key_hash};
+use crate::identify::{IdentifierKind, IdentityIndex, KeyHash, Slot, key_hash};
 use crate::map::Mapping;
-use crate::model::{Channel, ContactId, ImportId, Schema, StoredContact, Target};
+use crate::matching::{Found, MatchMode, Matcher};
+use crate::model::{Channel, ImportId, Schema, Target};
 use crate::normalize::Normalizer;
 use crate::plan::{
-    Decider, ImportOptions, MatchState, PreparedRow, Preparer, Purpose, Write, identifier_target, match_key,
+    Decider, ImportOptions, MatchState, PreparedRow, Preparer, Purpose, Write, identifier_target,
     suppression_keys,
 };
 use crate::read::{Record, Source, SourceError};
 use crate::report::{Checkpoint, Counts, ResultSink};
-use crate::store::{ImportStore, Memberships, StoreWriter};
+use crate::store::{ImportStore, StoreWriter};
 
 /// Why an import stopped (row problems never stop it; they become row outcomes).
 #[derive(Debug, thiserror::Error)]
@@ -87,21 +90,6 @@ pub fn check_setup(schema: &Schema, options: &ImportOptions, mapping: &Mapping) 
     Ok(())
 }
 
-/// How existing contacts are found for this run.
-#[derive(Debug)]
-enum MatchMode {
-    /// `add-all`: nothing is matched.
-    Off,
-    /// The store is empty: nothing can match.
-    EmptyStore,
-    /// All of the store's keys that the file also has were loaded into the index.
-    Indexed,
-    /// The store is much larger than the file: each batch looks its keys up.
-    PerBatch,
-    /// The identifier is the contact id: each batch loads its ids.
-    ById,
-}
-
 /// Runs (or resumes, from `resume`) one import and returns its final checkpoint (counts,
 /// rows read, where the results files end).
 pub fn run_import<S: ImportStore>(
@@ -132,15 +120,20 @@ pub fn run_import<S: ImportStore>(
         false => Some(store.writer(&decider.import_wide(setup.import_id)).map_err(PipelineError::Store)?),
     };
     let bulk_load = writer.is_some() && is_empty_store(store, &mode)?;
+    let readers = (0..fan::workers()).map(|_| store.reader()).collect::<Result<Vec<_>, _>>();
+    let readers = readers.map_err(PipelineError::Store)?;
+    let matcher = Matcher {
+        index: &index,
+        mode,
+        identifier,
+        identifier_target: identifier.and_then(|kind| identifier_target(setup.schema, kind)),
+    };
     let mut checkpoint = resume.cloned().unwrap_or_default();
     let mut runner = BatchRunner {
         store,
         sink,
         setup,
-        index,
-        mode,
         identifier,
-        identifier_target: identifier.and_then(|kind| identifier_target(setup.schema, kind)),
         checkpoint: &mut checkpoint,
         has_suppressions: false,
         writes: None,
@@ -149,8 +142,12 @@ pub fn run_import<S: ImportStore>(
     // Rows cross threads in small chunks so that only a few thousand prepared rows are
     // alive at once; transactions stay `batch_size` rows large.
     let chunk_size = setup.options.batch_size.min(CHUNK_ROWS);
-    let prepare = |chunk: Result<Vec<Record>, SourceError>| -> Prepared {
-        Ok(chunk?.into_iter().map(|record| preparer.prepare(record)).collect())
+    let (preparer, matcher, decider_ref) = (&preparer, &matcher, &decider);
+    let prepare_and_match = move |reader: &mut S::Reader, chunk: Result<Vec<Record>, SourceError>| {
+        let rows: Vec<PreparedRow> = chunk?.into_iter().map(|record| preparer.prepare(record)).collect();
+        let slots = matcher.slots(&rows);
+        let found = matcher.find_existing(reader, &rows, &slots, &decider_ref.memberships(&rows));
+        Ok(Matched { rows, slots, found: found.map_err(PipelineError::Store)? })
     };
     std::thread::scope(|scope| {
         let read = move |deliver: &mut dyn FnMut(Result<Vec<Record>, SourceError>) -> bool| {
@@ -158,7 +155,7 @@ pub fn run_import<S: ImportStore>(
                 deliver(Err(e));
             }
         };
-        let prepared = fan::fan_out(scope, fan::workers(), read, &prepare);
+        let prepared = fan::fan_out_with(scope, readers, read, prepare_and_match);
         let writer_thread = writer.map(|writer| {
             let (to_writer, inbox) = sync_channel(WRITER_QUEUE);
             runner.writes = Some(to_writer);
@@ -359,63 +356,39 @@ fn read_chunks(
     Ok(())
 }
 
-/// The contacts loaded for a chunk of rows, by id.
-#[derive(Default)]
-struct Loaded {
-    ids: Vec<ContactId>,
-    contacts: Vec<Option<StoredContact>>,
-}
-
-impl Loaded {
-    fn new(mut contacts: Vec<StoredContact>) -> Loaded {
-        // Stores give them sorted; a sorted vector is cheaper than hashing a million ids.
-        contacts.sort_unstable_by_key(|c| c.id);
-        Loaded {
-            ids: contacts.iter().map(|c| c.id).collect(),
-            contacts: contacts.into_iter().map(Some).collect(),
-        }
-    }
-
-    fn get(&self, id: ContactId) -> Option<&StoredContact> {
-        let at = self.ids.binary_search(&id).ok()?;
-        self.contacts[at].as_ref()
-    }
-
-    fn take(&mut self, id: ContactId) -> Option<StoredContact> {
-        let at = self.ids.binary_search(&id).ok()?;
-        self.contacts[at].take()
-    }
+/// A chunk of prepared rows with what the identity index knows of each row's key and the
+/// stored contact each refers to.
+struct Matched {
+    rows: Vec<PreparedRow>,
+    slots: Vec<Slot>,
+    found: Vec<Found>,
 }
 
 struct BatchRunner<'r, 's, S: ImportStore> {
     store: &'r mut S,
     sink: &'r mut dyn ResultSink,
     setup: &'r ImportSetup<'s>,
-    index: IdentityIndex,
-    mode: MatchMode,
     identifier: Option<IdentifierKind>,
-    /// Where the identifier's value sits in a stored contact.
-    identifier_target: Option<Target>,
     checkpoint: &'r mut Checkpoint,
     has_suppressions: bool,
     /// The store writer's inbox (none in a dry run).
     writes: Option<SyncSender<ToWriter>>,
 }
 
-type Prepared = Result<Vec<PreparedRow>, SourceError>;
+type Prepared<E> = Result<Matched, PipelineError<E>>;
 
 impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn run(
         &mut self,
         decider: &Decider<'_>,
-        batches: impl Iterator<Item = Prepared>,
+        batches: impl Iterator<Item = Prepared<S::Error>>,
         progress: &mut dyn FnMut(&Counts),
     ) -> Result<(), PipelineError<S::Error>> {
         self.has_suppressions = self.store.has_suppressions().map_err(PipelineError::Store)?;
         let mut pending_rows = 0;
         for chunk in batches {
             let chunk = chunk?;
-            pending_rows += chunk.len();
+            pending_rows += chunk.rows.len();
             let writes = self.run_chunk(decider, chunk)?;
             if !writes.is_empty() {
                 self.send(ToWriter::Writes(writes))?;
@@ -437,14 +410,9 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn run_chunk(
         &mut self,
         decider: &Decider<'_>,
-        rows: Vec<PreparedRow>,
+        chunk: Matched,
     ) -> Result<Vec<Write>, PipelineError<S::Error>> {
-        let slots: Vec<Slot> = rows
-            .iter()
-            .map(|r| r.key.as_deref().map_or_else(Slot::default, |k| self.index.slot(k)))
-            .collect();
-        let asked = decider.memberships(&rows);
-        let found = self.find_existing(&rows, &slots, &asked)?;
+        let Matched { rows, slots, found } = chunk;
         let suppressed = self.find_suppressed(&rows, &found)?;
         let mut writes = Vec::with_capacity(rows.len());
         self.checkpoint.rows_done += rows.len() as u64;
@@ -472,117 +440,6 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
             None => Ok(()),
             Some(writes) => writes.send(message).map_err(|_| PipelineError::WriterStopped),
         }
-    }
-
-    /// The existing contact each row refers to (by position in `rows`).
-    fn find_existing(
-        &mut self,
-        rows: &[PreparedRow],
-        slots: &[Slot],
-        asked: &Memberships,
-    ) -> Result<Vec<Found>, PipelineError<S::Error>> {
-        let mut matches = vec![StoreMatch::None; rows.len()];
-        let unique: Vec<usize> =
-            (0..rows.len()).filter(|&i| rows[i].key.is_some() && slots[i].rows_in_file == 1).collect();
-        match (&self.mode, self.identifier) {
-            (MatchMode::Indexed, Some(kind)) => {
-                // Several contacts under one hash may be a collision: count them exactly.
-                let mut exact = Vec::new();
-                for &i in &unique {
-                    match slots[i].store {
-                        StoreMatch::Many(_) => exact.push(i),
-                        found => matches[i] = found,
-                    }
-                }
-                self.find_exact(kind, rows, &exact, &mut matches)?;
-            }
-            (MatchMode::PerBatch, Some(kind)) => self.find_exact(kind, rows, &unique, &mut matches)?,
-            (MatchMode::ById, _) => {
-                for &i in &unique {
-                    if let Some(Ok(id)) = rows[i].key.as_deref().map(str::parse::<ContactId>) {
-                        matches[i] = StoreMatch::One(id);
-                    }
-                }
-            }
-            _ => {}
-        }
-        let mut contacts = self.load_matched(&matches, asked)?;
-        if let (MatchMode::Indexed, Some(kind)) = (&self.mode, self.identifier) {
-            // A match by hash counts only when the contact's own key is the row's key.
-            let collided: Vec<usize> = (0..rows.len())
-                .filter(|&i| match matches[i] {
-                    StoreMatch::One(id) => contacts.get(id).is_some_and(|c| !self.has_key(c, &rows[i])),
-                    _ => false,
-                })
-                .collect();
-            if !collided.is_empty() {
-                self.find_exact(kind, rows, &collided, &mut matches)?;
-                contacts = self.load_matched(&matches, asked)?;
-            }
-        }
-        Ok(matches
-            .into_iter()
-            .map(|matched| match matched {
-                StoreMatch::None => Found::Nobody,
-                StoreMatch::Many(n) => Found::Many(n),
-                StoreMatch::One(id) => contacts.take(id).map_or(Found::Nobody, |c| Found::One(Box::new(c))),
-            })
-            .collect())
-    }
-
-    /// Looks the keys of `rows[which]` up in the store, exactly, into `matches`.
-    fn find_exact(
-        &mut self,
-        kind: IdentifierKind,
-        rows: &[PreparedRow],
-        which: &[usize],
-        matches: &mut [StoreMatch],
-    ) -> Result<(), PipelineError<S::Error>> {
-        if which.is_empty() {
-            return Ok(());
-        }
-        let at: HashMap<&str, usize> =
-            which.iter().filter_map(|&i| rows[i].key.as_deref().map(|key| (key, i))).collect();
-        let mut keys: Vec<&str> = at.keys().copied().collect();
-        keys.sort_unstable();
-        for &i in which {
-            matches[i] = StoreMatch::None;
-        }
-        self.store
-            .find_identifiers(kind, &keys, &mut |key, id| {
-                if let Some(&i) = at.get(key) {
-                    matches[i].add(id);
-                }
-            })
-            .map_err(PipelineError::Store)
-    }
-
-    /// The contacts that `matches` found one of.
-    fn load_matched(
-        &mut self,
-        matches: &[StoreMatch],
-        asked: &Memberships,
-    ) -> Result<Loaded, PipelineError<S::Error>> {
-        let mut ids: Vec<ContactId> = matches
-            .iter()
-            .filter_map(|m| if let StoreMatch::One(id) = m { Some(*id) } else { None })
-            .collect();
-        if ids.is_empty() {
-            return Ok(Loaded::default());
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        let loaded = self.store.load_contacts(&ids, asked).map_err(PipelineError::Store)?;
-        Ok(Loaded::new(loaded))
-    }
-
-    /// Whether `contact`'s identifier has the row's match key.
-    fn has_key(&self, contact: &StoredContact, row: &PreparedRow) -> bool {
-        let (Some(kind), Some(Target::Field(field))) = (self.identifier, self.identifier_target) else {
-            return true;
-        };
-        let stored = contact.values.get(field).and_then(Option::as_deref);
-        stored.map(|value| match_key(kind, value)).as_deref() == row.key.as_deref()
     }
 
     fn match_state<'f>(&self, row: &PreparedRow, slot: Slot, found: &'f Found) -> MatchState<'f> {
@@ -631,12 +488,6 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         }
         Ok(out)
     }
-}
-
-enum Found {
-    Nobody,
-    One(Box<StoredContact>),
-    Many(u32),
 }
 
 fn suppressed_channels(

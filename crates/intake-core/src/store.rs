@@ -40,6 +40,8 @@ pub trait ImportStore {
     type Error: std::error::Error + Send + Sync + 'static;
     /// The writing half, see [`ImportStore::writer`].
     type Writer: StoreWriter<Error = Self::Error>;
+    /// A reading half, see [`ImportStore::reader`].
+    type Reader: ContactReader<Error = Self::Error>;
 
     /// Number of contacts in the workspace.
     fn contact_count(&mut self) -> Result<u64, Self::Error>;
@@ -52,6 +54,32 @@ pub trait ImportStore {
         kind: IdentifierKind,
         found: &mut dyn FnMut(KeyHash, ContactId),
     ) -> Result<(), Self::Error>;
+
+    /// A reader of contacts for one of the import's worker threads, independent of this
+    /// store (a connection of its own, say), so that matching and loading the contacts a
+    /// chunk of rows refers to runs on the workers, beside the other chunks.
+    fn reader(&mut self) -> Result<Self::Reader, Self::Error>;
+
+    /// Whether the workspace has any suppression record (most have none, and then no row
+    /// needs its suppression keys built).
+    fn has_suppressions(&mut self) -> Result<bool, Self::Error>;
+
+    /// The channels remembered as unsubscribed for any of these suppression keys.
+    fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, Self::Error>;
+
+    /// A writer for one import, independent of this store so that it can run on another
+    /// thread while this store keeps answering lookups. Lookups need not see the writer's
+    /// uncommitted batches: within one import no two rows can reach the same contact (rows
+    /// that share an identifier are all Errors), so what a row matches never depends on
+    /// what an earlier row of the same import wrote.
+    fn writer(&mut self, import: &ImportWide) -> Result<Self::Writer, Self::Error>;
+}
+
+/// Finds and loads stored contacts for an import, on a thread of its own. Every call is
+/// scoped to the store's workspace.
+pub trait ContactReader: Send {
+    /// The store's error.
+    type Error: std::error::Error + Send + Sync + 'static;
 
     /// Calls `found(key, id)` for every contact whose identifier of `kind` is exactly one of
     /// `keys` (match keys, as the normalizers make them).
@@ -70,20 +98,6 @@ pub trait ImportStore {
         ids: &[ContactId],
         asked: &Memberships,
     ) -> Result<Vec<StoredContact>, Self::Error>;
-
-    /// Whether the workspace has any suppression record (most have none, and then no row
-    /// needs its suppression keys built).
-    fn has_suppressions(&mut self) -> Result<bool, Self::Error>;
-
-    /// The channels remembered as unsubscribed for any of these suppression keys.
-    fn suppressed(&mut self, keys: &[String]) -> Result<Vec<(String, Channel)>, Self::Error>;
-
-    /// A writer for one import, independent of this store so that it can run on another
-    /// thread while this store keeps answering lookups. Lookups need not see the writer's
-    /// uncommitted batches: within one import no two rows can reach the same contact (rows
-    /// that share an identifier are all Errors), so what a row matches never depends on
-    /// what an earlier row of the same import wrote.
-    fn writer(&mut self, import: &ImportWide) -> Result<Self::Writer, Self::Error>;
 }
 
 /// Applies an import's writes in batches: everything written between two commits, with the
@@ -94,7 +108,7 @@ pub trait StoreWriter: Send {
 
     /// Called before the first write when the workspace has no contact: the store may drop
     /// its lookup indexes and build them once in [`StoreWriter::end_bulk_load`]. Whatever a
-    /// crash leaves behind, the store must repair on open.
+    /// crash leaves behind, the store must repair before a lookup needs it.
     fn begin_bulk_load(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use intake_core::identify::{IdentifierKind, KeyHash, key_hash};
 use intake_core::model::{BUILTIN_FIELDS, Channel, ContactId, StoredContact, SubscriptionStatus};
-use intake_core::store::{ImportStore, ImportWide, Memberships};
+use intake_core::store::{ContactReader, ImportStore, ImportWide, Memberships};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{SqliteStore, SqliteWriter, StoreError, now};
@@ -160,12 +160,17 @@ pub(crate) fn ensure_named(
 
 /// Page cache of the import writer's connection, in KiB (SQLite's negative `cache_size`).
 const WRITER_CACHE_KIB: i64 = -16384;
-/// Page cache of the lookup connection while an import runs.
-const LOOKUP_CACHE_KIB: i64 = -16384;
+/// Page cache of the lookup connection while an import runs: the workers' readers do the
+/// loading, so it only scans keys and reads suppressions.
+const LOOKUP_CACHE_KIB: i64 = -4096;
+/// Page cache of each worker's reader: the contacts of the chunks in flight, read in id
+/// order.
+const READER_CACHE_KIB: i64 = -8192;
 
 impl ImportStore for SqliteStore {
     type Error = StoreError;
     type Writer = SqliteWriter;
+    type Reader = SqliteStore;
 
     fn contact_count(&mut self) -> Result<u64, StoreError> {
         let count: i64 = self.conn.query_row(
@@ -211,41 +216,17 @@ impl ImportStore for SqliteStore {
         Ok(())
     }
 
-    fn find_identifiers(
-        &mut self,
-        kind: IdentifierKind,
-        keys: &[&str],
-        found: &mut dyn FnMut(&str, ContactId),
-    ) -> Result<(), StoreError> {
-        crate::indexes::ensure(&self.conn, kind)?;
-        for key in keys {
-            for id in crate::keys::find_exact(&self.conn, self.workspace_id, kind, key)? {
-                found(key, id);
-            }
-        }
-        Ok(())
-    }
-
-    fn load_contacts(
-        &mut self,
-        ids: &[ContactId],
-        asked: &Memberships,
-    ) -> Result<Vec<StoredContact>, StoreError> {
-        let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
-        // Ids of a batch come sorted; when they are dense (re-importing a file), three range
-        // scans beat three point queries per contact by far. Sparse ids get point queries.
-        let dense = (last - first) < 4 * ids.len() as i64;
-        if !dense {
-            let mut contacts = Vec::with_capacity(ids.len());
-            for id in ids {
-                let Some(mut contact) = self.load_contact(*id)? else { continue };
-                contact.tags.retain(|tag| asked.tags.contains(tag));
-                contact.lists.retain(|list| asked.lists.contains(list));
-                contacts.push(contact);
-            }
-            return Ok(contacts);
-        }
-        self.load_contact_range(ids, *first, *last, asked)
+    fn reader(&mut self) -> Result<SqliteStore, StoreError> {
+        let conn = crate::connect(&self.path)?;
+        conn.pragma_update(None, "cache_size", READER_CACHE_KIB)?;
+        self.conn.pragma_update(None, "cache_size", LOOKUP_CACHE_KIB)?;
+        Ok(SqliteStore {
+            conn,
+            path: self.path.clone(),
+            workspace_id: self.workspace_id,
+            schema: self.schema.clone(),
+            has_suppressions: self.has_suppressions,
+        })
     }
 
     fn has_suppressions(&mut self) -> Result<bool, StoreError> {
@@ -291,5 +272,48 @@ impl ImportStore for SqliteStore {
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         self.conn.pragma_update(None, "cache_size", LOOKUP_CACHE_KIB)?;
         Ok(SqliteWriter::new(conn, self.workspace_id, self.schema.clone(), import))
+    }
+}
+
+/// An import's worker reads the contacts its rows refer to through a store of its own: the
+/// same database and workspace on another connection.
+impl ContactReader for SqliteStore {
+    type Error = StoreError;
+
+    fn find_identifiers(
+        &mut self,
+        kind: IdentifierKind,
+        keys: &[&str],
+        found: &mut dyn FnMut(&str, ContactId),
+    ) -> Result<(), StoreError> {
+        crate::indexes::ensure(&self.conn, kind)?;
+        for key in keys {
+            for id in crate::keys::find_exact(&self.conn, self.workspace_id, kind, key)? {
+                found(key, id);
+            }
+        }
+        Ok(())
+    }
+
+    fn load_contacts(
+        &mut self,
+        ids: &[ContactId],
+        asked: &Memberships,
+    ) -> Result<Vec<StoredContact>, StoreError> {
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
+        // Ids of a batch come sorted; when they are dense (re-importing a file), three range
+        // scans beat three point queries per contact by far. Sparse ids get point queries.
+        let dense = (last - first) < 4 * ids.len() as i64;
+        if !dense {
+            let mut contacts = Vec::with_capacity(ids.len());
+            for id in ids {
+                let Some(mut contact) = self.load_contact(*id)? else { continue };
+                contact.tags.retain(|tag| asked.tags.contains(tag));
+                contact.lists.retain(|list| asked.lists.contains(list));
+                contacts.push(contact);
+            }
+            return Ok(contacts);
+        }
+        self.load_contact_range(ids, *first, *last, asked)
     }
 }

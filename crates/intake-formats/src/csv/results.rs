@@ -86,11 +86,18 @@ fn open_one(
         }
         None => File::create(path).map_err(error)?,
     };
+    const RESULTS_BUFFER: usize = 256 * 1024;
     let at_start = file.stream_position().map_err(error)? == 0;
     if at_start && format.byte_order_mark {
         file.write_all(b"\xEF\xBB\xBF").map_err(error)?;
     }
-    let mut writer = csv::WriterBuilder::new().delimiter(format.delimiter).flexible(true).from_writer(file);
+    // A results file is as large as the input: with the default 8 KiB buffer, writing it was
+    // one system call per 8 KiB and a tenth of the deciding thread's time.
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(format.delimiter)
+        .flexible(true)
+        .buffer_capacity(RESULTS_BUFFER)
+        .from_writer(file);
     if at_start {
         let header: Vec<&str> = headers.iter().map(String::as_str).chain(extra.iter().copied()).collect();
         writer.write_record(&header).map_err(|e| error(e.into()))?;
