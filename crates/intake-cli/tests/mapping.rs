@@ -102,8 +102,36 @@ fn a_google_contacts_export_maps_without_help() {
     assert_eq!(lena["job_title"], "Einkauf");
     assert_eq!(lena["city"], "Hamburg");
     assert_eq!(lena["tags"], "Kunden|myContacts");
+    // The second address and number columns are kept, not dropped.
+    assert_eq!(lena["other_emails"], "lena@vogel.example");
+    assert_eq!(lena["other_phones"], "+49405550456");
     assert_eq!(ws.contact_by("email", "marco@rossi.example")["birthday"], "--07-21");
-    assert_eq!(ws.contact_by("email", "sofia.garcia@correo.example")["first_name"], "Sofía");
+    // Google writes several values of one label into one cell, ` ::: `-separated: the first
+    // is the contact's address or number, the others are kept beside it.
+    let sofia = ws.contact_by("email", "sofia.garcia@correo.example");
+    assert_eq!(sofia["first_name"], "Sofía");
+    assert_eq!(sofia["other_emails"], "sofia@familia.example");
+    assert_eq!(sofia["phone"], "+34612550177");
+    assert_eq!(sofia["other_phones"], "+34915550123");
+}
+
+#[test]
+fn a_bad_address_among_several_is_the_rows_error_naming_it() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "several.csv",
+        "First Name,Email,Other Emails\n\
+         Ann,ann@example.com ::: ann@work.example,\n\
+         Bob,bob@example.com,bob@home.example; BOB@EXAMPLE.COM | bob@home.example\n\
+         Cem,cem@example.com,cem@home.example ::: not-an-address\n",
+    );
+    let (counts, rows) = ws.import(&file, &["--no-import-tag"]);
+    assert_eq!(counts.tuple(), (2, 0, 0, 1), "{rows:?}");
+    assert_eq!(ws.contact_by("email", "ann@example.com")["other_emails"], "ann@work.example");
+    // Repeats, and the primary address itself, are kept once, in the primary field.
+    assert_eq!(ws.contact_by("email", "bob@example.com")["other_emails"], "bob@home.example");
+    assert!(rows[2]["Errors"].contains("\"not-an-address\""), "{rows:?}");
+    assert!(rows[2]["Errors"].contains("Other Emails"), "{rows:?}");
 }
 
 #[test]
@@ -118,6 +146,9 @@ fn an_outlook_export_maps_without_help_and_its_title_is_not_a_job() {
     assert_eq!(juergen["city"], "München");
     assert_eq!(juergen["birthday"], "1971-11-02");
     assert_eq!(juergen["tags"], "Kunden|VIP");
+    assert_eq!(juergen["other_phones"], "+49895550199");
+    let claire = ws.contact_by("email", "claire.dubois@atelier.example");
+    assert_eq!(claire["other_emails"], "c.dubois@perso.example");
     assert_eq!(ws.contact_by("email", "claire.dubois@atelier.example")["company"], "Atelier Dubois");
 }
 

@@ -171,7 +171,9 @@ fn apply_known_export(
             skipped[column] = true;
             continue;
         }
-        let Some(target) = schema.target_by_name(name).filter(|t| !columns.contains(&Some(*t))) else {
+        let is_list = |t: &Target| matches!(t, Target::Field(f) if schema.field(*f).field_type.is_list());
+        let free = |t: &Target| is_list(t) || !columns.contains(&Some(*t));
+        let Some(target) = schema.target_by_name(name).filter(free) else {
             continue;
         };
         columns[column] = Some(target);
@@ -264,6 +266,12 @@ fn check_mapped_once(
 ) -> Result<(), MappingError> {
     for (i, target) in columns.iter().enumerate() {
         let Some(target) = target else { continue };
+        // The second, third … address columns of an export all fill one list field.
+        if let Target::Field(field) = target
+            && schema.field(*field).field_type.is_list()
+        {
+            continue;
+        }
         if let Some(j) = columns[i + 1..].iter().position(|t| t.as_ref() == Some(target)) {
             return Err(MappingError::MappedTwice {
                 field: schema.target_name(*target).to_string(),

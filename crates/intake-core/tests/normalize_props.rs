@@ -5,8 +5,8 @@
 use intake_core::model::{FieldDef, FieldKind, FieldType};
 use intake_core::normalize::{
     Cell, Normalizer, Region, email_match_key, normalize_boolean, normalize_choice, normalize_date,
-    normalize_decimal, normalize_email, normalize_email_fully, normalize_integer, normalize_multi_choice,
-    normalize_phone, normalize_url, parse_region,
+    normalize_decimal, normalize_email, normalize_email_fully, normalize_emails, normalize_integer,
+    normalize_multi_choice, normalize_phone, normalize_phones, normalize_url, parse_region,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -484,6 +484,45 @@ proptest! {
                 prop_assert_eq!(canonical.cell(&f, &value), Cell::Value(value.clone()), "{} {:?}", field_type, raw);
             }
             Cell::Invalid(reason) => prop_assert!(!reason.is_empty()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists of addresses and numbers
+
+fn list_of(item: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
+    let separator = prop_oneof![Just(" ::: "), Just("|"), Just("; "), Just(", "), Just(" , ")];
+    (prop::collection::vec(item, 0..5), separator).prop_map(|(items, sep)| items.join(sep))
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Never a panic; a list that normalizes normalizes to itself again, and holds no item
+    /// twice.
+    #[test]
+    fn email_lists_are_total_and_idempotent(
+        text in prop_oneof![list_of(email_like()), list_of(plain_email_like()), any::<String>()]
+    ) {
+        if let Ok(list) = normalize_emails(&text) {
+            prop_assert_eq!(normalize_emails(&list), Ok(list.clone()), "input {:?}", text);
+            let keys: Vec<String> = list.split('|').filter(|i| !i.is_empty()).map(email_match_key).collect();
+            let mut unique = keys.clone();
+            unique.sort();
+            unique.dedup();
+            prop_assert_eq!(keys.len(), unique.len(), "{:?}", list);
+        }
+    }
+
+    #[test]
+    fn phone_lists_are_total_and_idempotent(
+        text in prop_oneof![list_of(phone_like()), any::<String>()]
+    ) {
+        let de = Some(region("DE"));
+        if let Ok(list) = normalize_phones(&text, de) {
+            prop_assert_eq!(normalize_phones(&list, de), Ok(list.clone()), "input {:?}", text);
+            prop_assert!(list.split('|').all(|p| p.is_empty() || p.starts_with('+')), "{:?}", list);
         }
     }
 }

@@ -31,11 +31,15 @@ pub enum FieldType {
     MultiChoice,
     /// An http(s) URL.
     Url,
+    /// Several e-mail addresses, `|`-separated, each checked and lower-cased.
+    Emails,
+    /// Several phone numbers, `|`-separated, each in E.164.
+    Phones,
 }
 
 impl FieldType {
     /// Every type, for help texts.
-    pub const ALL: [FieldType; 10] = [
+    pub const ALL: [FieldType; 12] = [
         FieldType::Text,
         FieldType::Email,
         FieldType::Phone,
@@ -46,6 +50,8 @@ impl FieldType {
         FieldType::Choice,
         FieldType::MultiChoice,
         FieldType::Url,
+        FieldType::Emails,
+        FieldType::Phones,
     ];
 
     /// The type's name as written on the command line and in the store.
@@ -61,7 +67,15 @@ impl FieldType {
             FieldType::Choice => "choice",
             FieldType::MultiChoice => "multi_choice",
             FieldType::Url => "url",
+            FieldType::Emails => "emails",
+            FieldType::Phones => "phones",
         }
+    }
+
+    /// Whether a value holds several items, so that several columns may fill it (the
+    /// second, third … e-mail columns of an export).
+    pub fn is_list(self) -> bool {
+        matches!(self, FieldType::Emails | FieldType::Phones)
     }
 
     /// The type called `name`.
@@ -118,8 +132,8 @@ pub const BUILTIN_FIELDS: &[(&str, &str, FieldType, &[&str])] = &[
     ("notes", "Notes", FieldType::Text, &["note", "comments"]),
     ("external_id", "External ID", FieldType::Text, &[]),
     // Further addresses and numbers, `|`-separated: nothing of a card with several is lost.
-    ("other_emails", "Other Emails", FieldType::Text, &["additional emails", "more emails"]),
-    ("other_phones", "Other Phones", FieldType::Text, &["additional phones", "more phones"]),
+    ("other_emails", "Other Emails", FieldType::Emails, &["additional emails", "more emails"]),
+    ("other_phones", "Other Phones", FieldType::Phones, &["additional phones", "more phones"]),
 ];
 
 /// Why a custom field cannot be declared.

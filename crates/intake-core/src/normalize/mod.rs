@@ -5,11 +5,15 @@
 //! the property tests in `tests/normalize_props.rs` hold them to both.
 
 mod email;
+mod list;
 mod number;
 mod phone;
 mod text;
 
 pub use email::{EmailError, email_match_key, normalize_email, normalize_email_fully};
+pub use list::{
+    LIST_SEPARATOR, ListError, first_email, first_phone, merge_items, normalize_emails, normalize_phones,
+};
 pub use number::{
     BooleanError, DateError, NumberError, normalize_boolean, normalize_date, normalize_decimal,
     normalize_integer,
@@ -42,7 +46,7 @@ pub struct Normalizer {
 }
 
 /// Placeholders users type for "no value". `none` is one only where it is not a declared choice.
-const PLACEHOLDERS: [&str; 4] = ["-", "n/a", "null", "none"];
+pub(crate) const PLACEHOLDERS: [&str; 4] = ["-", "n/a", "null", "none"];
 
 impl Normalizer {
     /// Normalizes one cell for `field`.
@@ -73,6 +77,8 @@ impl Normalizer {
             FieldType::Choice => normalize_choice(text, &field.choices).map_err(|e| reason(&e)),
             FieldType::MultiChoice => normalize_multi_choice(text, &field.choices).map_err(|e| reason(&e)),
             FieldType::Url => normalize_url(text).map_err(|e| reason(&e)),
+            FieldType::Emails => normalize_emails(text).map_err(|e| reason(&e)),
+            FieldType::Phones => normalize_phones(text, self.default_region).map_err(|e| reason(&e)),
         }
     }
 }

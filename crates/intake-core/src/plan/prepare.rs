@@ -4,7 +4,9 @@
 use crate::identify::IdentifierKind;
 use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, Schema, SubscriptionStatus, Target};
-use crate::normalize::{Cell, Normalizer, email_match_key, normalize_integer};
+use crate::normalize::{
+    Cell, Normalizer, email_match_key, first_email, first_phone, merge_items, normalize_integer,
+};
 use crate::plan::outcome::FieldError;
 use crate::read::Record;
 
@@ -69,10 +71,22 @@ impl<'a> Preparer<'a> {
         let (kind, column) = (self.identifier?, self.identifier_column?);
         match self.mapping.columns[column]? {
             Target::ContactId => normalize_integer(cell).ok(),
-            Target::Field(field) => match self.normalizer.cell(self.schema.field(field), cell) {
-                Cell::Value(value) => Some(match_key(kind, &value)),
-                _ => None,
-            },
+            Target::Field(field) => {
+                let def = self.schema.field(field);
+                match self.normalizer.cell(def, first_item(def.field_type, cell).0) {
+                    Cell::Value(value) => Some(match_key(kind, &value)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The list field that keeps the further items of a cell of `field_type`.
+    fn overflow_field(&self, field_type: FieldType) -> Option<FieldId> {
+        match field_type {
+            FieldType::Email => self.schema.field_id("other_emails"),
+            FieldType::Phone => self.schema.field_id("other_phones"),
             _ => None,
         }
     }
@@ -88,8 +102,49 @@ impl<'a> Preparer<'a> {
             };
             self.prepare_cell(&record, column, *target, cell, &mut row);
         }
+        self.drop_primary_from_lists(&mut row);
         row.record = record;
         row
+    }
+
+    /// Leaves out of `other_emails` and `other_phones` what the row has as its e-mail, phone
+    /// or WhatsApp number already (an export often repeats the first address among the
+    /// others).
+    fn drop_primary_from_lists(&self, row: &mut PreparedRow) {
+        let lists = [("other_emails", &["email"][..]), ("other_phones", &["phone", "whatsapp"][..])];
+        for (list, primaries) in lists {
+            let Some(list_field) = self.schema.field_id(list) else { continue };
+            let Some(at) = row.values.iter().position(|(f, _)| *f == list_field) else { continue };
+            let list_type = self.schema.field(list_field).field_type;
+            let drop: Vec<String> = primaries
+                .iter()
+                .filter_map(|name| self.schema.field_id(name))
+                .filter_map(|field| row.value(field))
+                .map(|value| list_item_key(list_type, value))
+                .collect();
+            if drop.is_empty() {
+                continue;
+            }
+            let kept = merge_items(&row.values[at].1, "", &drop, |item| list_item_key(list_type, item));
+            match kept.is_empty() {
+                true => {
+                    row.values.remove(at);
+                }
+                false => row.values[at].1 = kept,
+            }
+        }
+    }
+
+    /// Adds `value` of `field` to the row; a list field that several columns fill gathers
+    /// their items.
+    fn push_value(&self, row: &mut PreparedRow, field: FieldId, value: String) {
+        match row.values.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, have)) => {
+                let list_type = self.schema.field(field).field_type;
+                *have = merge_items(have, &value, &[], |item| list_item_key(list_type, item));
+            }
+            None => row.values.push((field, value)),
+        }
     }
 
     fn check_shape(&self, record: &Record, row: &mut PreparedRow) {
@@ -135,7 +190,11 @@ impl<'a> Preparer<'a> {
         match target {
             Target::Field(field) => {
                 let def = self.schema.field(field);
-                match self.normalizer.cell(def, cell) {
+                // A single address or number column may hold several (Google writes
+                // `a@x.com ::: b@y.com`): the first is the value, the others are kept in
+                // `other_emails` or `other_phones`.
+                let (first, rest) = first_item(def.field_type, cell);
+                match self.normalizer.cell(def, first) {
                     Cell::Empty => {}
                     Cell::Placeholder(p) => {
                         row.notes.push(format!("column {header:?}: {p:?} read as empty"));
@@ -144,9 +203,17 @@ impl<'a> Preparer<'a> {
                         if self.identifier_column == Some(column) {
                             row.key = self.identifier.map(|kind| match_key(kind, &value));
                         }
-                        row.values.push((field, value));
+                        self.push_value(row, field, value);
                     }
                     Cell::Invalid(reason) => row.errors.push(error(reason)),
+                }
+                let overflow = rest.and_then(|rest| Some((self.overflow_field(def.field_type)?, rest)));
+                if let Some((list, rest)) = overflow {
+                    match self.normalizer.cell(self.schema.field(list), rest) {
+                        Cell::Value(value) => self.push_value(row, list, value),
+                        Cell::Invalid(reason) => row.errors.push(error(reason)),
+                        Cell::Empty | Cell::Placeholder(_) => {}
+                    }
                 }
             }
             Target::ContactId => {
@@ -182,6 +249,24 @@ impl<'a> Preparer<'a> {
                 }
             }
         }
+    }
+}
+
+/// The first item of a cell of an e-mail or phone field that may hold several, and the rest
+/// (other types are never split).
+fn first_item(field_type: FieldType, cell: &str) -> (&str, Option<&str>) {
+    match field_type {
+        FieldType::Email => first_email(cell),
+        FieldType::Phone => first_phone(cell),
+        _ => (cell, None),
+    }
+}
+
+/// The key under which two items of a list of `list_type` are the same.
+fn list_item_key(list_type: FieldType, item: &str) -> String {
+    match list_type {
+        FieldType::Emails => email_match_key(item),
+        _ => item.to_string(),
     }
 }
 

@@ -1,0 +1,154 @@
+//! Fields that hold several e-mail addresses or phone numbers (`other_emails`,
+//! `other_phones`, and custom fields of type `emails` or `phones`): every item is checked
+//! and normalized like a single address or number, duplicates are dropped, and the items
+//! are stored `|`-separated.
+
+use super::{EmailError, PhoneError, Region, email_match_key, normalize_email, normalize_phone};
+
+/// Separators between several addresses in one cell: intake's `|`, Google Contacts'
+/// ` ::: `, and the `;` and `,` that people and other tools write. None can be part of an
+/// address of the plain kind; a quoted local part with one of them is not split correctly,
+/// and then fails the syntax check with the pieces named.
+const EMAIL_SEPARATORS: [&str; 4] = [":::", "|", ";", ","];
+
+/// Separators between several phone numbers in one cell. Not `,`: dialling strings use it
+/// as a pause (`+1 555 0100,,12`).
+const PHONE_SEPARATORS: [&str; 3] = [":::", "|", ";"];
+
+/// The separator intake stores lists with.
+pub const LIST_SEPARATOR: &str = "|";
+
+/// Splits `cell` at every one of `separators`, trimming the items and leaving out empty ones.
+fn items<'c>(cell: &'c str, separators: &[&str]) -> Vec<&'c str> {
+    let mut items = vec![cell];
+    for separator in separators {
+        items = items.iter().flat_map(|item| item.split(separator)).collect();
+    }
+    items.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
+}
+
+/// The first address of a cell that may hold several, and the rest of the cell, if any.
+pub fn first_email(cell: &str) -> (&str, Option<&str>) {
+    split_first(cell, &EMAIL_SEPARATORS)
+}
+
+/// The first number of a cell that may hold several, and the rest of the cell, if any.
+pub fn first_phone(cell: &str) -> (&str, Option<&str>) {
+    split_first(cell, &PHONE_SEPARATORS)
+}
+
+fn split_first<'c>(cell: &'c str, separators: &[&str]) -> (&'c str, Option<&'c str>) {
+    let first_cut = separators.iter().filter_map(|s| cell.find(s).map(|at| (at, s.len()))).min();
+    match first_cut {
+        None => (cell, None),
+        Some((at, len)) => {
+            let rest = cell[at + len..].trim();
+            (cell[..at].trim(), (!rest.is_empty()).then_some(rest))
+        }
+    }
+}
+
+/// Why a list of addresses or numbers was rejected: the first bad item and its reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{item:?}: {reason}")]
+pub struct ListError {
+    /// The item as written.
+    pub item: String,
+    /// Why it does not validate.
+    pub reason: String,
+}
+
+/// Normalizes every address of `cell`; duplicates (compared as e-mail match keys) go.
+pub fn normalize_emails(cell: &str) -> Result<String, ListError> {
+    normalize_items(
+        items(cell, &EMAIL_SEPARATORS),
+        |item| normalize_email(item).map_err(|e: EmailError| e.to_string()),
+        email_match_key,
+    )
+}
+
+/// Normalizes every number of `cell` to E.164; duplicates go.
+pub fn normalize_phones(cell: &str, default_region: Option<Region>) -> Result<String, ListError> {
+    normalize_items(
+        items(cell, &PHONE_SEPARATORS),
+        |item| normalize_phone(item, default_region).map_err(|e: PhoneError| e.to_string()),
+        |normalized| normalized.to_string(),
+    )
+}
+
+fn normalize_items(
+    items: Vec<&str>,
+    normalize: impl Fn(&str) -> Result<String, String>,
+    key: impl Fn(&str) -> String,
+) -> Result<String, ListError> {
+    let mut normalized: Vec<String> = Vec::with_capacity(items.len());
+    let mut keys: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let unguarded = super::strip_formula_guard(item);
+        if super::PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(unguarded)) {
+            continue;
+        }
+        let value = normalize(unguarded).map_err(|reason| ListError { item: item.to_string(), reason })?;
+        let item_key = key(&value);
+        if !keys.contains(&item_key) {
+            keys.push(item_key);
+            normalized.push(value);
+        }
+    }
+    Ok(normalized.join(LIST_SEPARATOR))
+}
+
+/// `list` (normalized, `|`-separated) without the items whose key is one of `drop` and with
+/// the items of `more` added after its own, each once.
+pub fn merge_items(list: &str, more: &str, drop: &[String], key: impl Fn(&str) -> String) -> String {
+    let mut keys: Vec<String> = drop.to_vec();
+    let mut kept: Vec<&str> = Vec::new();
+    for item in list.split(LIST_SEPARATOR).chain(more.split(LIST_SEPARATOR)).filter(|i| !i.is_empty()) {
+        let item_key = key(item);
+        if !keys.contains(&item_key) {
+            keys.push(item_key);
+            kept.push(item);
+        }
+    }
+    kept.join(LIST_SEPARATOR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_address_is_checked_normalized_and_kept_once() {
+        assert_eq!(
+            normalize_emails("Ann@X.com ::: b@y.org; ann@x.com, C@Z.de | -").as_deref(),
+            Ok("ann@x.com|b@y.org|c@z.de")
+        );
+        let error = normalize_emails("a@x.com ::: not-an-address").unwrap_err();
+        assert_eq!(error.item, "not-an-address");
+    }
+
+    #[test]
+    fn every_number_goes_to_e164_once() {
+        let de = crate::normalize::parse_region("DE");
+        assert_eq!(
+            normalize_phones("0151 23456789 ::: +49 151 23456789 | 030 1234567", de).as_deref(),
+            Ok("+4915123456789|+49301234567")
+        );
+        assert!(normalize_phones("0151 23456789; 12", de).is_err());
+    }
+
+    #[test]
+    fn the_first_item_is_split_from_the_rest() {
+        assert_eq!(first_email("a@x.com ::: b@y.org"), ("a@x.com", Some("b@y.org")));
+        assert_eq!(first_email(" a@x.com "), (" a@x.com ", None));
+        assert_eq!(first_phone("+49 30 123, 4"), ("+49 30 123, 4", None));
+        assert_eq!(first_phone("0151 1 | 0151 2 ; 0151 3"), ("0151 1", Some("0151 2 ; 0151 3")));
+        assert_eq!(first_email("a@x.com,"), ("a@x.com", None));
+    }
+
+    #[test]
+    fn merging_keeps_order_and_drops_the_primary_and_repeats() {
+        let key = |s: &str| s.to_string();
+        assert_eq!(merge_items("a|b", "b|c", &["a".to_string()], key), "b|c");
+    }
+}
