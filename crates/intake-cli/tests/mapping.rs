@@ -37,6 +37,35 @@ fn german_headers_map_by_themselves_and_dates_are_read_day_first() {
 }
 
 #[test]
+fn each_date_and_decimal_column_is_read_in_its_own_format() {
+    let ws = Workspace::new();
+    ws.ok(&["fields", "add", "signup", "--type", "date"]);
+    ws.ok(&["fields", "add", "revenue", "--type", "decimal"]);
+    // Birthdays day first with dots, sign-ups month first with slashes (each column shows
+    // its order by one day past the 12th), revenue with a decimal comma.
+    let file = ws.file(
+        "mixed.csv",
+        "First Name;Email;Birthday;Signup;Revenue\n\
+         Ann;ann@example.com;24.12.1971;03/25/2024;1.234,50\n\
+         Bob;bob@example.com;01.02.1985;11/02/2023;12,5\n\
+         Cem;cem@example.com;05.06.1990;01/04/2022;3\n",
+    );
+    let output = ws.run(&["import", path_str(&file)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("column \"Birthday\": dates read as %d.%m.%Y"), "{stderr}");
+    assert!(stderr.contains("column \"Signup\": dates read as %m/%d/%Y"), "{stderr}");
+    assert!(stderr.contains("column \"Revenue\": numbers read with a decimal comma"), "{stderr}");
+    let ann = ws.contact_by("email", "ann@example.com");
+    assert_eq!((ann["birthday"].as_str(), ann["signup"].as_str()), ("1971-12-24", "2024-03-25"));
+    assert_eq!(ann["revenue"], "1234.50");
+    let bob = ws.contact_by("email", "bob@example.com");
+    assert_eq!((bob["birthday"].as_str(), bob["signup"].as_str()), ("1985-02-01", "2023-11-02"));
+    assert_eq!(bob["revenue"], "12.5");
+    assert_eq!(ws.contact_by("email", "cem@example.com")["revenue"], "3");
+}
+
+#[test]
 fn an_ambiguous_day_month_order_is_reported_not_guessed() {
     let ws = Workspace::new();
     let file = ws.file(

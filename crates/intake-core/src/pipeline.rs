@@ -104,7 +104,8 @@ pub fn run_import<S: ImportStore>(
     let normalizer = normalizer_for(setup.options).map_err(PipelineError::Setup)?;
     let identifier = (setup.options.purpose != Purpose::AddAll).then_some(setup.options.identifier);
     let headers = source.headers();
-    let preparer = Preparer::new(setup.schema, headers, setup.mapping, &normalizer, identifier);
+    let preparer = Preparer::new(setup.schema, headers, setup.mapping, &normalizer, identifier)
+        .with_column_formats(&setup.options.column_formats);
     let mut index = IdentityIndex::default();
     if identifier.is_some() {
         let started = Instant::now();
@@ -242,7 +243,7 @@ pub fn normalizer_for(options: &ImportOptions) -> Result<Normalizer, String> {
                 .ok_or_else(|| format!("unknown region {code:?}; use a two-letter code such as DE"))?,
         ),
     };
-    Ok(Normalizer { default_region, date_format: options.date_format.clone() })
+    Ok(Normalizer { default_region, date_format: options.date_format.clone(), decimal_mark: None })
 }
 
 /// Pass 1: counts the rows of each identifier. One thread reads the file and hands the

@@ -205,7 +205,7 @@ fn date_with_format() {
     assert_eq!(normalize_date("03/04/2025", Some("%Y-%m-%d")), Err(DateError::Format("%Y-%m-%d".into())));
     assert_eq!(normalize_date("2025-04-03", Some("%Y-%m-%d")).as_deref(), Ok("2025-04-03"));
 
-    let normalizer = Normalizer { default_region: None, date_format: Some("%d/%m/%Y".into()) };
+    let normalizer = Normalizer { date_format: Some("%d/%m/%Y".into()), ..Normalizer::default() };
     let birthday = field(FieldType::Date, &[]);
     assert_eq!(normalizer.cell(&birthday, "03/04/2025"), Cell::Value("2025-04-03".into()));
 }
@@ -307,7 +307,7 @@ fn multi_choice_dedupes_in_declared_spelling() {
 
 #[test]
 fn placeholders_count_as_empty() {
-    let normalizer = Normalizer { default_region: de(), date_format: None };
+    let normalizer = Normalizer { default_region: de(), ..Normalizer::default() };
     for field_type in FieldType::ALL {
         let choices: &[&str] = match field_type {
             FieldType::Choice | FieldType::MultiChoice => &["a", "b"],

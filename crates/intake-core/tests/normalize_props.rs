@@ -5,8 +5,9 @@
 use intake_core::model::{FieldDef, FieldKind, FieldType};
 use intake_core::normalize::{
     Cell, Normalizer, Region, email_match_key, normalize_boolean, normalize_choice, normalize_date,
-    normalize_decimal, normalize_email, normalize_email_fully, normalize_emails, normalize_integer,
-    normalize_multi_choice, normalize_phone, normalize_phones, normalize_url, parse_region,
+    normalize_decimal, normalize_decimal_with_mark, normalize_email, normalize_email_fully, normalize_emails,
+    normalize_integer, normalize_multi_choice, normalize_phone, normalize_phones, normalize_url,
+    parse_region,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -457,6 +458,7 @@ proptest! {
         use_choice_text in any::<bool>(),
         code in prop::option::of(select(REGIONS.to_vec())),
         format in select(DATE_FORMATS.to_vec()),
+        decimal_mark in select(vec![None, Some(','), Some('.')]),
     ) {
         let field_type = FieldType::ALL[type_index];
         let wants_choices = matches!(field_type, FieldType::Choice | FieldType::MultiChoice);
@@ -469,9 +471,11 @@ proptest! {
         let normalizer = Normalizer {
             default_region: code.map(region),
             date_format: format.map(str::to_string),
+            decimal_mark,
         };
-        // The canonical value is ISO whatever the import's date format; read it back as such.
-        let canonical = Normalizer { date_format: None, ..normalizer.clone() };
+        // The canonical value is ISO dates and plain decimals whatever the column's formats;
+        // read it back as such.
+        let canonical = Normalizer { date_format: None, decimal_mark: None, ..normalizer.clone() };
         match normalizer.cell(&f, &raw) {
             Cell::Empty => prop_assert!(raw.trim().is_empty()),
             Cell::Placeholder(p) => {
@@ -485,6 +489,45 @@ proptest! {
             }
             Cell::Invalid(reason) => prop_assert!(!reason.is_empty()),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decimals with a column's own decimal mark
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any number written with grouped thousands and either decimal mark reads as the plain
+    /// number; never a panic on anything else.
+    #[test]
+    fn decimals_with_a_mark_read_as_the_plain_number(
+        whole in 0u64..10_000_000_000,
+        fraction in prop::option::of("[0-9]{1,4}"),
+        comma in any::<bool>(),
+        negative in any::<bool>(),
+        junk in any::<String>(),
+    ) {
+        let (mark, grouping) = if comma { (',', '.') } else { ('.', ',') };
+        let digits = whole.to_string();
+        let mut grouped = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(grouping);
+            }
+            grouped.push(digit);
+        }
+        let sign = if negative { "-" } else { "" };
+        let written = match &fraction {
+            Some(f) => format!("{sign}{grouped}{mark}{f}"),
+            None => format!("{sign}{grouped}"),
+        };
+        let plain = match &fraction {
+            Some(f) => format!("{sign}{whole}.{f}"),
+            None => format!("{sign}{whole}"),
+        };
+        prop_assert_eq!(normalize_decimal_with_mark(&written, mark), normalize_decimal(&plain), "{:?}", written);
+        let _ = normalize_decimal_with_mark(&junk, mark);
     }
 }
 

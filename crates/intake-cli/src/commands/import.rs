@@ -1,6 +1,7 @@
 //! `intake import` and `intake imports resume`: set up an import, run the pipeline with a
 //! progress bar, record the outcome.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -8,11 +9,10 @@ use anyhow::{Context, anyhow, bail};
 use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
 use intake_core::model::{FieldType, Schema, Target};
-use intake_core::normalize::Normalizer;
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
-use intake_core::plan::{ImportOptions, Purpose};
+use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
-use intake_core::suggest::{DateLayout, ValueKind, profile};
+use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, profile};
 use intake_formats::csv::ResultsWriter;
 use intake_store::{ImportRecord, ImportState, NewImport, SqliteStore};
 
@@ -150,6 +150,7 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         require_first_name,
         default_region: args.default_region.clone(),
         date_format: args.date_format.clone(),
+        column_formats: BTreeMap::new(),
         batch_size: args.batch_size,
         mapping,
         reader,
@@ -186,8 +187,8 @@ pub fn mapping_request(
 
 /// The mapping for `input`: the user's maps and skips (from the flags and `--mapping`
 /// file), a recognized export's, and confident suggestions from headers and sample values.
-/// Date columns whose values show one day/month order set the date format when the user
-/// gave none.
+/// Date and decimal columns whose values show how they are written get their own formats
+/// (see [`column_formats_from_values`]).
 pub fn mapping_for(
     store: &SqliteStore,
     input: &Input,
@@ -198,9 +199,9 @@ pub fn mapping_for(
     let normalizer = normalizer_for(options).map_err(|e| anyhow!(e))?;
     let headers = input.source().headers();
     let mapping = build_mapping_with_samples(headers, sample, store.schema(), &options.mapping, &normalizer)?;
-    if options.date_format.is_none() {
-        options.date_format =
-            date_format_from_values(headers, &mapping, sample, store.schema(), &normalizer, quiet);
+    if options.column_formats.is_empty() {
+        options.column_formats =
+            column_formats_from_values(headers, &mapping, sample, store.schema(), options, quiet)?;
     }
     Ok(mapping)
 }
@@ -217,43 +218,67 @@ fn checked_mapping_for(
     Ok(mapping)
 }
 
-/// The date format every mapped date column agrees on, from its values (`None` for ISO or
-/// when they disagree or are ambiguous; an ambiguous column is reported).
-fn date_format_from_values(
+/// How each mapped date and decimal column writes its values, from the sample: a date
+/// column whose values fit one day/month order only gets that order (unless the user gave
+/// `--date-format` for all), a decimal column its decimal mark. Certain findings are said
+/// on stderr; ambiguous columns are reported and left as they are, never guessed.
+fn column_formats_from_values(
     headers: &[String],
     mapping: &Mapping,
     sample: &[Vec<String>],
     schema: &Schema,
-    normalizer: &Normalizer,
+    options: &ImportOptions,
     quiet: bool,
-) -> Option<String> {
-    let mut formats: Vec<String> = Vec::new();
+) -> anyhow::Result<BTreeMap<String, ColumnFormat>> {
+    let normalizer = normalizer_for(options).map_err(|e| anyhow!(e))?;
+    let say = |message: String| {
+        if !quiet {
+            eprintln!("{message}");
+        }
+    };
+    let mut formats = BTreeMap::new();
     for (column, target) in mapping.columns.iter().enumerate() {
         let Some(Target::Field(field)) = target else { continue };
-        if schema.field(*field).field_type != FieldType::Date {
-            continue;
-        }
+        let field_type = schema.field(*field).field_type;
+        let header = &headers[column];
         let values: Vec<&str> = sample.iter().filter_map(|row| row.get(column).map(String::as_str)).collect();
-        let ValueKind::Date(layout) = profile(&values, normalizer) else { continue };
-        match layout {
-            DateLayout::Ambiguous { day_first, month_first } if !quiet => eprintln!(
-                "column {:?}: its dates read both as {day_first} and as {month_first}; \
-                 say which with --date-format",
-                headers[column]
-            ),
-            layout => formats.extend(layout.format().map(str::to_string)),
-        }
+        let format = match (field_type, profile(&values, &normalizer)) {
+            (FieldType::Date, ValueKind::Date(layout)) if options.date_format.is_none() => match layout {
+                DateLayout::Ambiguous { day_first, month_first } => {
+                    say(format!(
+                        "column {header:?}: its dates read both as {day_first} and as {month_first}; \
+                         say which with --date-format"
+                    ));
+                    continue;
+                }
+                layout => {
+                    let Some(date_format) = layout.format() else { continue };
+                    say(format!(
+                        "column {header:?}: dates read as {date_format} (every value fits only that order)"
+                    ));
+                    ColumnFormat { date_format: Some(date_format.to_string()), decimal_mark: None }
+                }
+            },
+            (FieldType::Decimal, ValueKind::Number(mark)) => match mark {
+                DecimalMark::Comma => {
+                    say(format!("column {header:?}: numbers read with a decimal comma (1.234,50)"));
+                    ColumnFormat { date_format: None, decimal_mark: Some(',') }
+                }
+                DecimalMark::Point => ColumnFormat { date_format: None, decimal_mark: Some('.') },
+                DecimalMark::Ambiguous => {
+                    say(format!(
+                        "column {header:?}: a value such as 1,234 reads as a thousand or as a decimal; \
+                         the column's values are read with a decimal point"
+                    ));
+                    continue;
+                }
+                DecimalMark::None => continue,
+            },
+            _ => continue,
+        };
+        formats.insert(header.clone(), format);
     }
-    formats.dedup();
-    match formats.as_slice() {
-        [one] => {
-            if !quiet {
-                eprintln!("dates read as {one} (every value of the date columns fits only that order)");
-            }
-            Some(one.clone())
-        }
-        _ => None,
-    }
+    Ok(formats)
 }
 
 fn path_text(path: &Path) -> String {

@@ -16,7 +16,7 @@ pub use list::{
 };
 pub use number::{
     BooleanError, DateError, NumberError, normalize_boolean, normalize_date, normalize_decimal,
-    normalize_integer,
+    normalize_decimal_with_mark, normalize_integer,
 };
 pub use phone::{PhoneError, Region, normalize_phone, parse_region};
 pub use text::{ChoiceError, UrlError, normalize_choice, normalize_multi_choice, normalize_url};
@@ -43,6 +43,9 @@ pub struct Normalizer {
     pub default_region: Option<Region>,
     /// A strftime-style format (`%d/%m/%Y`) for date cells; ISO 8601 when `None`.
     pub date_format: Option<String>,
+    /// The decimal mark of decimal cells (`,` or `.`) when they group thousands with the
+    /// other one; `None` for plain `-1234.56`.
+    pub decimal_mark: Option<char>,
 }
 
 /// Placeholders users type for "no value". `none` is one only where it is not a declared choice.
@@ -72,7 +75,10 @@ impl Normalizer {
             FieldType::Phone => normalize_phone(text, self.default_region).map_err(|e| reason(&e)),
             FieldType::Date => normalize_date(text, self.date_format.as_deref()).map_err(|e| reason(&e)),
             FieldType::Integer => normalize_integer(text).map_err(|e| reason(&e)),
-            FieldType::Decimal => normalize_decimal(text).map_err(|e| reason(&e)),
+            FieldType::Decimal => match self.decimal_mark {
+                Some(mark) => normalize_decimal_with_mark(text, mark).map_err(|e| reason(&e)),
+                None => normalize_decimal(text).map_err(|e| reason(&e)),
+            },
             FieldType::Boolean => normalize_boolean(text).map_err(|e| reason(&e)),
             FieldType::Choice => normalize_choice(text, &field.choices).map_err(|e| reason(&e)),
             FieldType::MultiChoice => normalize_multi_choice(text, &field.choices).map_err(|e| reason(&e)),

@@ -95,6 +95,34 @@ pub fn normalize_integer(text: &str) -> Result<String, NumberError> {
     Ok(value.to_string())
 }
 
+/// Normalizes a decimal number written with `mark` as its decimal mark and the other of `,`
+/// and `.` (or a space) grouping thousands, as a whole column of a file does: with `,`,
+/// `1.234,50` becomes `1234.50`. Groups must be whole thousands (`1.2,5` is rejected).
+pub fn normalize_decimal_with_mark(text: &str, mark: char) -> Result<String, NumberError> {
+    let text = text.trim();
+    let grouping = if mark == ',' { '.' } else { ',' };
+    let (whole, fraction) = match text.rsplit_once(mark) {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let (sign, digits) = match whole.strip_prefix(['+', '-']) {
+        Some(rest) => (&whole[..1], rest),
+        None => ("", whole),
+    };
+    let separators = [grouping, ' ', '\u{a0}', '\u{202f}'];
+    let groups: Vec<&str> = digits.split(separators).collect();
+    let grouped_right = groups.len() == 1
+        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped_right {
+        return Err(NumberError::NotDecimal);
+    }
+    let plain = match fraction {
+        Some(fraction) => format!("{sign}{}.{fraction}", groups.concat()),
+        None => format!("{sign}{}", groups.concat()),
+    };
+    normalize_decimal(&plain)
+}
+
 /// Normalizes a decimal number, keeping every digit the user wrote after the point (no
 /// binary floating point in between): `+012.50` becomes `12.50`.
 pub fn normalize_decimal(text: &str) -> Result<String, NumberError> {

@@ -1,6 +1,8 @@
 //! The settings of one import, as the user chose them. Serializable, because an import is
 //! recorded with its options so that `intake imports resume` can finish it the same way.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::identify::IdentifierKind;
@@ -47,6 +49,15 @@ impl Purpose {
     }
 }
 
+/// How one column writes its dates and numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnFormat {
+    /// strftime format of its dates (`%d.%m.%Y`).
+    pub date_format: Option<String>,
+    /// Its decimal mark (`,` in `1.234,50`), when it groups thousands with the other one.
+    pub decimal_mark: Option<char>,
+}
+
 /// Everything that decides how a file is imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportOptions {
@@ -72,6 +83,10 @@ pub struct ImportOptions {
     pub default_region: Option<String>,
     /// strftime format of date cells; ISO 8601 when `None`.
     pub date_format: Option<String>,
+    /// Per column header, how that column writes dates and numbers when it differs from the
+    /// import's (decided from the column's values).
+    #[serde(default)]
+    pub column_formats: BTreeMap<String, ColumnFormat>,
     /// Rows per batch (one transaction each).
     pub batch_size: usize,
     /// The user's mapping instructions.
@@ -113,6 +128,7 @@ impl Default for ImportOptions {
             require_first_name: true,
             default_region: None,
             date_format: None,
+            column_formats: BTreeMap::new(),
             batch_size: 50_000,
             mapping: MappingRequest::default(),
             reader: ReaderSettings::default(),

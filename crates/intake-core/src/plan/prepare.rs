@@ -1,12 +1,15 @@
 //! Turning a [`Record`] into a [`PreparedRow`]: every mapped cell normalized, every bad cell
 //! reported (not only the first), the identifier's match key computed. Per row, no store.
 
+use std::collections::BTreeMap;
+
 use crate::identify::IdentifierKind;
 use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
     Cell, Normalizer, email_match_key, first_email, first_phone, merge_items, normalize_integer,
 };
+use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
 use crate::read::Record;
 
@@ -44,6 +47,8 @@ pub struct Preparer<'a> {
     normalizer: &'a Normalizer,
     identifier: Option<IdentifierKind>,
     identifier_column: Option<usize>,
+    /// Per column, its own normalizer when its dates or numbers are written its own way.
+    column_normalizers: Vec<Option<Normalizer>>,
 }
 
 impl<'a> Preparer<'a> {
@@ -57,7 +62,37 @@ impl<'a> Preparer<'a> {
     ) -> Preparer<'a> {
         let identifier_column =
             identifier.and_then(|kind| identifier_target(schema, kind)).and_then(|t| mapping.column_of(t));
-        Preparer { schema, headers, mapping, normalizer, identifier, identifier_column }
+        Preparer {
+            schema,
+            headers,
+            mapping,
+            normalizer,
+            identifier,
+            identifier_column,
+            column_normalizers: Vec::new(),
+        }
+    }
+
+    /// Reads the columns named in `formats` with their own date format and decimal mark.
+    pub fn with_column_formats(mut self, formats: &BTreeMap<String, ColumnFormat>) -> Self {
+        self.column_normalizers = self
+            .headers
+            .iter()
+            .map(|header| {
+                let format = formats.get(header)?;
+                Some(Normalizer {
+                    date_format: format.date_format.clone().or_else(|| self.normalizer.date_format.clone()),
+                    decimal_mark: format.decimal_mark.or(self.normalizer.decimal_mark),
+                    ..self.normalizer.clone()
+                })
+            })
+            .collect();
+        self
+    }
+
+    /// The normalizer of `column`.
+    fn normalizer_of(&self, column: usize) -> &Normalizer {
+        self.column_normalizers.get(column).and_then(Option::as_ref).unwrap_or(self.normalizer)
     }
 
     /// The column the identifier is read from, if the import matches by one.
@@ -73,7 +108,7 @@ impl<'a> Preparer<'a> {
             Target::ContactId => normalize_integer(cell).ok(),
             Target::Field(field) => {
                 let def = self.schema.field(field);
-                match self.normalizer.cell(def, first_item(def.field_type, cell).0) {
+                match self.normalizer_of(column).cell(def, first_item(def.field_type, cell).0) {
                     Cell::Value(value) => Some(match_key(kind, &value)),
                     _ => None,
                 }
@@ -194,7 +229,7 @@ impl<'a> Preparer<'a> {
                 // `a@x.com ::: b@y.com`): the first is the value, the others are kept in
                 // `other_emails` or `other_phones`.
                 let (first, rest) = first_item(def.field_type, cell);
-                match self.normalizer.cell(def, first) {
+                match self.normalizer_of(column).cell(def, first) {
                     Cell::Empty => {}
                     Cell::Placeholder(p) => {
                         row.notes.push(format!("column {header:?}: {p:?} read as empty"));

@@ -69,7 +69,7 @@ fn unrelated_headers_suggest_nothing_confident() {
 }
 
 fn de() -> Normalizer {
-    Normalizer { default_region: crate::normalize::parse_region("DE"), date_format: None }
+    Normalizer { default_region: crate::normalize::parse_region("DE"), ..Normalizer::default() }
 }
 
 #[test]
