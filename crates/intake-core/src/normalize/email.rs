@@ -67,7 +67,7 @@ fn plain_ascii(text: &str) -> Option<String> {
         && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..");
+        && !local.as_bytes().windows(2).any(|pair| pair == b"..");
     if !local_ok || domain.len() > 253 {
         return None;
     }
