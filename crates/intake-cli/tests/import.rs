@@ -458,3 +458,29 @@ fn subscription_statuses_of_new_contacts_are_recorded_as_events() {
     };
     assert_eq!(events, vec![event("Anna", "email", "subscribed"), event("Ben", "sms", "unsubscribed")]);
 }
+
+#[test]
+fn a_new_contact_never_gets_a_value_of_the_row_before() {
+    // The store writer keeps bindings from one contact to the next; a cell left empty must
+    // still be empty in the store, whatever the row before had.
+    let ws = Workspace::new();
+    let file = ws.file(
+        "alternate.csv",
+        "First Name,Email,Phone,Company,Email Subscription\n\
+         Ann,ann@example.com,+49 151 23456789,Acme,subscribed\n\
+         Bob,bob@example.com,,,\n\
+         Cem,cem@example.com,,Initech,unsubscribed\n\
+         Dan,dan@example.com,+49 151 23456780,,\n",
+    );
+    let (counts, rows) = ws.import(&file, &["--no-import-tag"]);
+    assert_eq!(counts.tuple(), (4, 0, 0, 0), "{rows:?}");
+    let bob = ws.contact_by("email", "bob@example.com");
+    assert_eq!((bob["phone"].as_str(), bob["company"].as_str()), ("", ""));
+    assert_eq!(bob["email_subscription"], "none");
+    let cem = ws.contact_by("email", "cem@example.com");
+    assert_eq!((cem["phone"].as_str(), cem["company"].as_str()), ("", "Initech"));
+    assert_eq!(cem["email_subscription"], "unsubscribed");
+    let dan = ws.contact_by("email", "dan@example.com");
+    assert_eq!((dan["phone"].as_str(), dan["company"].as_str()), ("+4915123456780", ""));
+    assert_eq!(ws.contact_by("email", "ann@example.com")["company"], "Acme");
+}

@@ -30,45 +30,79 @@ const EVENT_INSERT: &str = "INSERT INTO subscription_events \
      (workspace_id, contact_id, channel, old_status, new_status, source, forced, at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-/// Binds every parameter of the contact `INSERT` (see `SqliteWriter::new`) for `contact`.
-fn bind_contact(
-    insert: &mut rusqlite::Statement<'_>,
-    schema: &Schema,
-    workspace_id: i64,
-    import_id: i64,
-    contact: &NewContact,
-    at: i64,
-) -> rusqlite::Result<()> {
-    let builtins = BUILTIN_FIELDS.len();
-    insert.raw_bind_parameter(1, workspace_id)?;
-    for i in 0..builtins {
-        insert.raw_bind_parameter(2 + i, rusqlite::types::Null)?;
-    }
-    let (mut email_hash, mut phone_hash) = (None, None);
-    let mut custom = serde_json::Map::new();
-    for (field, value) in &contact.values {
-        if *field < builtins {
-            insert.raw_bind_parameter(2 + field, value.as_str())?;
-            match *field {
-                EMAIL => email_hash = Some(stored_hash("email", value)),
-                PHONE => phone_hash = Some(stored_hash("phone", value)),
-                _ => {}
-            }
-        } else {
-            custom.insert(schema.field(*field).name.clone(), serde_json::Value::String(value.clone()));
+/// Binds the contact `INSERT` (see `SqliteWriter::new`) contact after contact. SQLite keeps
+/// a statement's bindings from one execution to the next, so what is the same for every
+/// contact of a run is bound once, and of the built-in fields only those whose value differs
+/// from the last contact's being set or unset: a third of the binding calls, which were a
+/// sixth of the writer's time.
+struct ContactBinder {
+    /// Which built-in field parameters hold a value now (the others are NULL).
+    bound: [bool; BUILTINS],
+}
+
+/// Number of built-in fields (columns of `contacts`).
+const BUILTINS: usize = BUILTIN_FIELDS.len();
+
+impl ContactBinder {
+    /// Binds the parameters every contact of the run shares, and NULL to every field.
+    fn start(
+        insert: &mut rusqlite::Statement<'_>,
+        workspace_id: i64,
+        import_id: i64,
+        at: i64,
+    ) -> rusqlite::Result<ContactBinder> {
+        let builtins = BUILTIN_FIELDS.len();
+        insert.raw_bind_parameter(1, workspace_id)?;
+        for i in 0..builtins {
+            insert.raw_bind_parameter(2 + i, rusqlite::types::Null)?;
         }
+        let next = 2 + builtins;
+        insert.raw_bind_parameter(next + 6, import_id)?;
+        insert.raw_bind_parameter(next + 7, at)?;
+        insert.raw_bind_parameter(next + 8, at)?;
+        Ok(ContactBinder { bound: [false; BUILTINS] })
     }
-    let next = 2 + builtins;
-    insert.raw_bind_parameter(next, email_hash)?;
-    insert.raw_bind_parameter(next + 1, phone_hash)?;
-    let custom = (!custom.is_empty()).then(|| serde_json::Value::Object(custom).to_string());
-    insert.raw_bind_parameter(next + 2, custom)?;
-    for (i, status) in contact.subscriptions.iter().enumerate() {
-        insert.raw_bind_parameter(next + 3 + i, status.as_str())?;
+
+    /// Binds what is `contact`'s own.
+    fn bind(
+        &mut self,
+        insert: &mut rusqlite::Statement<'_>,
+        schema: &Schema,
+        contact: &NewContact,
+    ) -> rusqlite::Result<()> {
+        let builtins = BUILTINS;
+        let mut has = [false; BUILTINS];
+        let (mut email_hash, mut phone_hash) = (None, None);
+        let mut custom = serde_json::Map::new();
+        for (field, value) in &contact.values {
+            if *field < builtins {
+                insert.raw_bind_parameter(2 + field, value.as_str())?;
+                has[*field] = true;
+                match *field {
+                    EMAIL => email_hash = Some(stored_hash("email", value)),
+                    PHONE => phone_hash = Some(stored_hash("phone", value)),
+                    _ => {}
+                }
+            } else {
+                custom.insert(schema.field(*field).name.clone(), serde_json::Value::String(value.clone()));
+            }
+        }
+        for (field, (was, is)) in self.bound.iter().zip(&has).enumerate() {
+            if *was && !*is {
+                insert.raw_bind_parameter(2 + field, rusqlite::types::Null)?;
+            }
+        }
+        self.bound = has;
+        let next = 2 + builtins;
+        insert.raw_bind_parameter(next, email_hash)?;
+        insert.raw_bind_parameter(next + 1, phone_hash)?;
+        let custom = (!custom.is_empty()).then(|| serde_json::Value::Object(custom).to_string());
+        insert.raw_bind_parameter(next + 2, custom)?;
+        for (i, status) in contact.subscriptions.iter().enumerate() {
+            insert.raw_bind_parameter(next + 3 + i, status.as_str())?;
+        }
+        Ok(())
     }
-    insert.raw_bind_parameter(next + 6, import_id)?;
-    insert.raw_bind_parameter(next + 7, at)?;
-    insert.raw_bind_parameter(next + 8, at)
 }
 
 /// Writes one import into one workspace.
@@ -186,27 +220,26 @@ impl SqliteWriter {
         let mut own_tags: Vec<(ContactId, &[String])> = Vec::new();
         {
             let mut insert = self.conn.prepare_cached(&self.insert_contact)?;
+            let mut binder = ContactBinder::start(&mut insert, self.workspace_id, self.wide.import_id, at)?;
+            // Parameters 1, 4 … 8 are the same for every new contact's events.
             let mut event = self.conn.prepare_cached(EVENT_INSERT)?;
+            event.raw_bind_parameter(1, self.workspace_id)?;
+            event.raw_bind_parameter(4, SubscriptionStatus::None.as_str())?;
+            event.raw_bind_parameter(6, self.source.as_str())?;
+            event.raw_bind_parameter(7, false)?;
+            event.raw_bind_parameter(8, at)?;
             for write in creates {
                 let Write::Create(contact) = write else { continue };
-                bind_contact(&mut insert, &self.schema, self.workspace_id, self.wide.import_id, contact, at)?;
+                binder.bind(&mut insert, &self.schema, contact)?;
                 insert.raw_execute()?;
                 let id = self.conn.last_insert_rowid();
                 for channel in Channel::ALL {
                     let status = contact.subscriptions[channel.index()];
                     if status != SubscriptionStatus::None {
-                        let (none, new) = (SubscriptionStatus::None.as_str(), status.as_str());
-                        let source = self.source.as_str();
-                        event.execute(params![
-                            self.workspace_id,
-                            id,
-                            channel.name(),
-                            none,
-                            new,
-                            source,
-                            false,
-                            at
-                        ])?;
+                        event.raw_bind_parameter(2, id)?;
+                        event.raw_bind_parameter(3, channel.name())?;
+                        event.raw_bind_parameter(5, status.as_str())?;
+                        event.raw_execute()?;
                     }
                 }
                 if !contact.tags.is_empty() {
