@@ -66,6 +66,35 @@ fn each_date_and_decimal_column_is_read_in_its_own_format() {
 }
 
 #[test]
+fn an_order_the_first_rows_leave_open_is_settled_by_the_whole_column() {
+    let ws = Workspace::new();
+    ws.ok(&["fields", "add", "revenue", "--type", "decimal"]);
+    // 300 rows whose dates all fit both orders and whose amounts are all like 1,234, but for
+    // row 280 (a day past the 12th) and row 290 (a decimal comma).
+    let mut text = String::from("First Name,Email,Birthday,Revenue\n");
+    for i in 1..=300 {
+        let date = match i {
+            280 => "25/03/1990".to_string(),
+            _ => format!("{:02}/{:02}/1990", 1 + i % 12, 1 + i % 11),
+        };
+        let revenue = if i == 290 { "\"12,5\"".to_string() } else { format!("\"{},{:03}\"", i % 9 + 1, i) };
+        text.push_str(&format!("P{i},p{i}@example.com,{date},{revenue}\n"));
+    }
+    let file = ws.file("late.csv", &text);
+    let output = ws.run(&["import", path_str(&file)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("column \"Birthday\": dates read as %d/%m/%Y (the first rows"), "{stderr}");
+    assert!(stderr.contains("column \"Revenue\": numbers read with a decimal comma"), "{stderr}");
+    let p280 = ws.contact_by("email", "p280@example.com");
+    assert_eq!(p280["birthday"], "1990-03-25");
+    // Row 13: 02/03/1990 is the 2nd of March, day first.
+    assert_eq!(ws.contact_by("email", "p13@example.com")["birthday"], "1990-03-02");
+    assert_eq!(ws.contact_by("email", "p290@example.com")["revenue"], "12.5");
+    assert_eq!(ws.contact_by("email", "p13@example.com")["revenue"], "5.013");
+}
+
+#[test]
 fn an_ambiguous_day_month_order_is_reported_not_guessed() {
     let ws = Workspace::new();
     let file = ws.file(

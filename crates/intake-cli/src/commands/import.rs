@@ -9,10 +9,11 @@ use anyhow::{Context, anyhow, bail};
 use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
 use intake_core::model::{FieldType, Schema, Target};
+use intake_core::normalize::normalize_date;
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
 use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
-use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, profile};
+use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, decimal_mark_of, profile};
 use intake_formats::csv::ResultsWriter;
 use intake_store::{ImportRecord, ImportState, NewImport, SqliteStore};
 
@@ -201,7 +202,7 @@ pub fn mapping_for(
     let mapping = build_mapping_with_samples(headers, sample, store.schema(), &options.mapping, &normalizer)?;
     if options.column_formats.is_empty() {
         options.column_formats =
-            column_formats_from_values(headers, &mapping, sample, store.schema(), options, quiet)?;
+            column_formats_from_values(input, headers, &mapping, sample, store.schema(), options, quiet)?;
     }
     Ok(mapping)
 }
@@ -223,6 +224,7 @@ fn checked_mapping_for(
 /// `--date-format` for all), a decimal column its decimal mark. Certain findings are said
 /// on stderr; ambiguous columns are reported and left as they are, never guessed.
 fn column_formats_from_values(
+    input: &Input,
     headers: &[String],
     mapping: &Mapping,
     sample: &[Vec<String>],
@@ -245,11 +247,22 @@ fn column_formats_from_values(
         let format = match (field_type, profile(&values, &normalizer)) {
             (FieldType::Date, ValueKind::Date(layout)) if options.date_format.is_none() => match layout {
                 DateLayout::Ambiguous { day_first, month_first } => {
-                    say(format!(
-                        "column {header:?}: its dates read both as {day_first} and as {month_first}; \
-                         say which with --date-format"
-                    ));
-                    continue;
+                    match whole_column_date_order(input, column, &day_first, &month_first)? {
+                        Some(date_format) => {
+                            say(format!(
+                                "column {header:?}: dates read as {date_format} (the first rows fit both \
+                                 orders; the whole column fits only this one)"
+                            ));
+                            ColumnFormat { date_format: Some(date_format), decimal_mark: None }
+                        }
+                        None => {
+                            say(format!(
+                                "column {header:?}: its dates read both as {day_first} and as {month_first}; \
+                                 say which with --date-format"
+                            ));
+                            continue;
+                        }
+                    }
                 }
                 layout => {
                     let Some(date_format) = layout.format() else { continue };
@@ -265,13 +278,22 @@ fn column_formats_from_values(
                     ColumnFormat { date_format: None, decimal_mark: Some(',') }
                 }
                 DecimalMark::Point => ColumnFormat { date_format: None, decimal_mark: Some('.') },
-                DecimalMark::Ambiguous => {
-                    say(format!(
-                        "column {header:?}: a value such as 1,234 reads as a thousand or as a decimal; \
-                         the column's values are read with a decimal point"
-                    ));
-                    continue;
-                }
+                DecimalMark::Ambiguous => match whole_column_decimal_mark(input, column)? {
+                    Some(mark) => {
+                        say(format!(
+                            "column {header:?}: numbers read with a decimal {} (the whole column shows it)",
+                            if mark == ',' { "comma" } else { "point" }
+                        ));
+                        ColumnFormat { date_format: None, decimal_mark: Some(mark) }
+                    }
+                    None => {
+                        say(format!(
+                            "column {header:?}: a value such as 1,234 reads as a thousand or as a decimal; \
+                             the column's values are read with a decimal point"
+                        ));
+                        continue;
+                    }
+                },
                 DecimalMark::None => continue,
             },
             _ => continue,
@@ -279,6 +301,63 @@ fn column_formats_from_values(
         formats.insert(header.clone(), format);
     }
     Ok(formats)
+}
+
+/// Calls `settled` with every non-empty value of `column`, in file order, until it returns
+/// true: a whole-column decision that the sample left open reads the column to the end.
+fn scan_column(input: &Input, column: usize, mut settled: impl FnMut(&str) -> bool) -> anyhow::Result<()> {
+    let mut records = input.source().records()?;
+    let mut record = intake_core::read::Record::default();
+    while records.next_record(&mut record)? {
+        let value = record.get(column).unwrap_or("").trim();
+        if !value.is_empty() && settled(value) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The one of two day/month orders that every date of `column` fits (values that fit
+/// neither are bad cells, not evidence), or `None` when both still do, or neither.
+fn whole_column_date_order(
+    input: &Input,
+    column: usize,
+    day_first: &str,
+    month_first: &str,
+) -> anyhow::Result<Option<String>> {
+    let (mut day, mut month) = (true, true);
+    scan_column(input, column, |value| {
+        let fits = |format: &str| normalize_date(value, Some(format)).is_ok();
+        let (fits_day, fits_month) = (fits(day_first), fits(month_first));
+        if fits_day || fits_month {
+            day &= fits_day;
+            month &= fits_month;
+        }
+        !day && !month
+    })?;
+    Ok(match (day, month) {
+        (true, false) => Some(day_first.to_string()),
+        (false, true) => Some(month_first.to_string()),
+        _ => None,
+    })
+}
+
+/// The decimal mark the numbers of `column` show, when they show one and only one.
+fn whole_column_decimal_mark(input: &Input, column: usize) -> anyhow::Result<Option<char>> {
+    let (mut point, mut comma) = (false, false);
+    scan_column(input, column, |value| {
+        match decimal_mark_of(value) {
+            DecimalMark::Point => point = true,
+            DecimalMark::Comma => comma = true,
+            DecimalMark::Ambiguous | DecimalMark::None => {}
+        }
+        point && comma
+    })?;
+    Ok(match (point, comma) {
+        (true, false) => Some('.'),
+        (false, true) => Some(','),
+        _ => None,
+    })
 }
 
 fn path_text(path: &Path) -> String {

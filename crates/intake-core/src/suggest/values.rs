@@ -171,7 +171,7 @@ fn decimal_mark(values: &[&str]) -> Option<DecimalMark> {
     }
     let (mut point, mut comma, mut ambiguous) = (false, false, false);
     for value in values {
-        match mark_of(value) {
+        match decimal_mark_of(value) {
             DecimalMark::Point => point = true,
             DecimalMark::Comma => comma = true,
             DecimalMark::Ambiguous => ambiguous = true,
@@ -189,7 +189,7 @@ fn decimal_mark(values: &[&str]) -> Option<DecimalMark> {
 
 /// The decimal mark one number shows: the last separator is the decimal mark unless it is
 /// followed by exactly three digits and is the only separator (then it may group thousands).
-fn mark_of(value: &str) -> DecimalMark {
+pub fn decimal_mark_of(value: &str) -> DecimalMark {
     let Some(at) = value.rfind(['.', ',']) else { return DecimalMark::None };
     let mark = if value.as_bytes()[at] == b'.' { DecimalMark::Point } else { DecimalMark::Comma };
     let separators = value.matches(['.', ',']).count();
