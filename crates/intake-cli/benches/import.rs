@@ -30,6 +30,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
+use intake_benchdata::{Contacts, HEADERS, Rng, Spelling, Words, ascii_fold};
 use serde::Deserialize;
 
 /// The release `intake` binary that cargo built for this bench.
@@ -369,66 +370,19 @@ fn thousands(n: u64) -> String {
 // The benchmark file
 // ---------------------------------------------------------------------------------------
 
-const HEADERS: [&str; 11] = [
-    "First Name",
-    "Last Name",
-    "Email",
-    "Phone",
-    "Company",
-    "Job Title",
-    "City",
-    "Country",
-    "Birthday",
-    "Notes",
-    "Email Subscription",
-];
-
 /// Writes the benchmark file and returns its size in bytes.
 fn generate_csv(path: &Path, rows: u64) -> anyhow::Result<u64> {
     let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
     writer.write_record(HEADERS)?;
-    let mut generator = RowGenerator::new(SEED);
-    for i in 0..rows {
-        generator.fill(i);
-        writer.write_record(&generator.fields).with_context(|| format!("writing {}", path.display()))?;
+    let mut contacts = Contacts::new(SEED, WORDS, Messy { recent: Vec::with_capacity(RECENT) });
+    for _ in 0..rows {
+        writer
+            .write_record(contacts.next_contact())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     writer.flush()?;
     Ok(std::fs::metadata(path)?.len())
-}
-
-/// xorshift64*: small, fast and deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n` (the modulo bias is irrelevant here).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// True `per_mille` times in a thousand.
-    fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// Appends `count` random digits, the first of them not 0.
-    fn digits(&mut self, out: &mut String, count: usize) {
-        for i in 0..count {
-            let digit = if i == 0 { 1 + self.below(9) } else { self.below(10) };
-            out.push(char::from(b'0' + digit as u8));
-        }
-    }
 }
 
 const FIRST_NAMES: &[&str] = &[
@@ -581,8 +535,6 @@ const CITIES: &[&str] = &[
     "Wien",
     "Zürich",
 ];
-const COUNTRIES: &[&str] =
-    &["Germany", "Germany", "Germany", "Deutschland", "DE", "Austria", "Switzerland", ""];
 const NOTES: &[&str] = &[
     "Met at the fair",
     "Prefers e-mail",
@@ -631,112 +583,59 @@ const IMPOSSIBLE_DATES: &[&str] =
 /// How many recent addresses a repeated e-mail is taken from.
 const RECENT: usize = 4096;
 
-/// Makes the rows of the benchmark file, one at a time, into `fields`.
-struct RowGenerator {
-    rng: Rng,
-    fields: [String; 11],
+const WORDS: Words = Words {
+    first_names: FIRST_NAMES,
+    last_names: LAST_NAMES,
+    companies: COMPANIES,
+    job_titles: JOB_TITLES,
+    cities: CITIES,
+    notes: NOTES,
+    subscriptions: SUBSCRIPTIONS,
+    garbage_phones: GARBAGE_PHONES,
+    impossible_dates: IMPOSSIBLE_DATES,
+};
+
+/// This bench's addresses and numbers: every spelling of German numbers, a few invalid
+/// addresses, and some addresses repeated in another case (to be found as duplicates).
+struct Messy {
+    /// Addresses a later row may repeat.
     recent: Vec<String>,
 }
 
-impl RowGenerator {
-    fn new(seed: u64) -> RowGenerator {
-        RowGenerator { rng: Rng(seed), fields: Default::default(), recent: Vec::with_capacity(RECENT) }
-    }
-
-    /// Fills `fields` with row `i` (0-based).
-    fn fill(&mut self, i: u64) {
-        self.fields.iter_mut().for_each(String::clear);
-        let first = self.rng.pick(FIRST_NAMES);
-        let last = self.rng.pick(LAST_NAMES);
-        if !self.rng.chance(5) {
-            self.fields[0].push_str(first);
-        }
-        self.fields[1].push_str(last);
-        self.email(i, first, last);
-        self.phone();
-        self.optional(4, COMPANIES, 800);
-        self.optional(5, JOB_TITLES, 700);
-        self.optional(6, CITIES, 850);
-        self.optional(7, COUNTRIES, 900);
-        self.birthday();
-        self.optional(9, NOTES, 200);
-        self.optional(10, SUBSCRIPTIONS, 1000);
-    }
-
-    /// Puts a value of `items` into field `index` in `per_mille` of rows.
-    fn optional(&mut self, index: usize, items: &[&str], per_mille: u64) {
-        if self.rng.chance(per_mille) {
-            let value = self.rng.pick(items);
-            self.fields[index].push_str(value);
-        }
-    }
-
+impl Spelling for Messy {
     /// A distinct address (the row number makes it unique), or in a few rows an empty, invalid
     /// or repeated (in another case) one.
-    fn email(&mut self, i: u64, first: &str, last: &str) {
-        let roll = self.rng.below(1000);
+    fn email(&mut self, rng: &mut Rng, out: &mut String, i: u64, first: &str, last: &str) {
+        let roll = rng.below(1000);
         if roll < 5 && !self.recent.is_empty() {
-            let earlier = &self.recent[self.rng.below(self.recent.len() as u64) as usize];
-            let variant = change_case(earlier, self.rng.chance(500));
-            self.fields[2] = if variant == *earlier { earlier.to_uppercase() } else { variant };
+            let earlier = &self.recent[rng.below(self.recent.len() as u64) as usize];
+            let variant = change_case(earlier, rng.chance(500));
+            *out = if variant == *earlier { earlier.to_uppercase() } else { variant };
             return;
         }
         if roll < 8 {
             return;
         }
-        let local = self.local_part(i, first, last);
-        let domain = self.rng.pick(DOMAINS);
+        let local = local_part(rng, i, first, last);
+        let domain = rng.pick(DOMAINS);
         if roll < 18 {
-            self.fields[2] = self.rng.pick(BAD_EMAILS).replacen("{}", &local, 1).replacen("{}", domain, 1);
+            *out = rng.pick(BAD_EMAILS).replacen("{}", &local, 1).replacen("{}", domain, 1);
             return;
         }
-        self.fields[2] = format!("{local}@{domain}");
-        if self.rng.chance(150) {
-            self.fields[2] = change_case(&self.fields[2], false);
+        *out = format!("{local}@{domain}");
+        if rng.chance(150) {
+            *out = change_case(out, false);
         }
-        self.remember(self.fields[2].clone());
+        self.remember(rng, out.clone());
     }
 
-    /// `anna.mueller42`, `amueller42`, `anna_mueller42` or `mueller.anna42`: the row number
-    /// at the end keeps every address distinct (the names hold no digits).
-    fn local_part(&mut self, i: u64, first: &str, last: &str) -> String {
-        let (first, last) = (ascii_fold(first), ascii_fold(last));
-        match self.rng.below(4) {
-            0 => format!("{first}.{last}{i}"),
-            1 => format!("{}{last}{i}", &first[..1]),
-            2 => format!("{first}_{last}{i}"),
-            _ => format!("{last}.{first}{i}"),
-        }
-    }
-
-    fn remember(&mut self, email: String) {
-        if self.recent.len() < RECENT {
-            self.recent.push(email);
-        } else {
-            let slot = self.rng.below(RECENT as u64) as usize;
-            self.recent[slot] = email;
-        }
-    }
-
-    /// Empty in 15% of rows, garbage in 1%, otherwise a valid German number spelled one of
-    /// the ways people and spreadsheets spell them.
-    fn phone(&mut self) {
-        let roll = self.rng.below(1000);
-        if roll < 150 {
-            return;
-        }
-        if roll < 160 {
-            let garbage = self.rng.pick(GARBAGE_PHONES);
-            self.fields[3].push_str(garbage);
-            return;
-        }
-        let table = if self.rng.chance(700) { MOBILE } else { LANDLINE };
-        let (prefix, length) = table[self.rng.below(table.len() as u64) as usize];
-        let mut subscriber = String::with_capacity(length);
-        self.rng.digits(&mut subscriber, length);
+    /// A mobile (70 %) or landline number, spelled one of the ways people and spreadsheets
+    /// spell them.
+    fn phone(&mut self, rng: &mut Rng, out: &mut String) {
+        let plan = if rng.chance(700) { MOBILE } else { LANDLINE };
+        let (prefix, subscriber) = rng.phone_number(plan);
         let (head, tail) = subscriber.split_at(3);
-        let out = &mut self.fields[3];
-        let _ = match self.rng.below(9) {
+        let _ = match rng.below(9) {
             0 => write!(out, "+49 {prefix} {subscriber}"),
             1 => write!(out, "0049{prefix}{subscriber}"),
             2 => write!(out, "0{prefix} {subscriber}"),
@@ -748,50 +647,29 @@ impl RowGenerator {
             _ => write!(out, "+49{prefix}{subscriber}"),
         };
     }
+}
 
-    /// Empty in 25% of rows, impossible in 0.5%, otherwise a real date from 1945 to 2006.
-    fn birthday(&mut self) {
-        let roll = self.rng.below(1000);
-        if roll < 250 {
-            return;
+impl Messy {
+    fn remember(&mut self, rng: &mut Rng, email: String) {
+        if self.recent.len() < RECENT {
+            self.recent.push(email);
+        } else {
+            let slot = rng.below(RECENT as u64) as usize;
+            self.recent[slot] = email;
         }
-        if roll < 255 {
-            let date = self.rng.pick(IMPOSSIBLE_DATES);
-            self.fields[8].push_str(date);
-            return;
-        }
-        let year = 1945 + self.rng.below(62);
-        let month = 1 + self.rng.below(12);
-        let day = 1 + self.rng.below(days_in_month(year, month));
-        let _ = write!(self.fields[8], "{year:04}-{month:02}-{day:02}");
     }
 }
 
-fn days_in_month(year: u64, month: u64) -> u64 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+/// `anna.mueller42`, `amueller42`, `anna_mueller42` or `mueller.anna42`: the row number
+/// at the end keeps every address distinct (the names hold no digits).
+fn local_part(rng: &mut Rng, i: u64, first: &str, last: &str) -> String {
+    let (first, last) = (ascii_fold(first), ascii_fold(last));
+    match rng.below(4) {
+        0 => format!("{first}.{last}{i}"),
+        1 => format!("{}{last}{i}", &first[..1]),
+        2 => format!("{first}_{last}{i}"),
+        _ => format!("{last}.{first}{i}"),
     }
-}
-
-/// A name as it appears in an address: lower case ASCII, umlauts spelled out.
-fn ascii_fold(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    for c in name.to_lowercase().chars() {
-        match c {
-            'ä' => out.push_str("ae"),
-            'ö' => out.push_str("oe"),
-            'ü' => out.push_str("ue"),
-            'ß' => out.push_str("ss"),
-            'é' | 'ë' => out.push('e'),
-            'í' | 'ı' => out.push('i'),
-            'a'..='z' => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The same address in another case: all upper case, or each word capitalized.

@@ -40,8 +40,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use base64::Engine as _;
+use intake_benchdata::{Contacts, HEADERS, Rng, Spelling, Words, ascii_fold, days_in_month};
 use intake_core::read::{Record, Source};
 use intake_formats::csv::{CsvOptions, CsvSource};
+use intake_formats::export::vcard_text::{escape, push_line, push_line_if};
 use intake_formats::sheet::{SheetOptions, SheetSource};
 use intake_formats::vcard::{VcardOptions, VcardSource};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
@@ -320,20 +322,6 @@ fn thousands(n: u64) -> String {
 // The benchmark files
 // ---------------------------------------------------------------------------------------
 
-const HEADERS: [&str; 11] = [
-    "First Name",
-    "Last Name",
-    "Email",
-    "Phone",
-    "Company",
-    "Job Title",
-    "City",
-    "Country",
-    "Birthday",
-    "Notes",
-    "Email Subscription",
-];
-
 /// Writes all the files from one pass over the generated contacts.
 fn generate(paths: &Paths, rows: u64) -> anyhow::Result<()> {
     let create = |path: &Path| -> anyhow::Result<BufWriter<File>> {
@@ -354,11 +342,10 @@ fn generate(paths: &Paths, rows: u64) -> anyhow::Result<()> {
         sheet.write_string(0, col, header)?;
     }
     let photo = photo_base64();
-    let mut generator = RowGenerator::new(SEED);
+    let mut contacts = Contacts::new(SEED, WORDS, Tidy);
     let mut card = String::new();
     for i in 0..rows {
-        generator.fill();
-        let fields = &generator.fields;
+        let fields = contacts.next_contact();
         utf8.write_record(fields)?;
         ansi.write(fields)?;
         write_xlsx_row(sheet, u32::try_from(i + 1)?, fields, &date)?;
@@ -472,97 +459,27 @@ fn vcard_30(card: &mut String, f: &[String; 11], photo: Option<&str>) {
     let full = if first.is_empty() { escape(last) } else { format!("{} {}", escape(first), escape(last)) };
     push_line(card, "FN", &full);
     push_line(card, "N", &format!("{};{};;;", escape(last), escape(first)));
-    push_if(card, "EMAIL;TYPE=INTERNET", &f[2]);
-    push_if(card, "TEL;TYPE=CELL", &f[3]);
-    push_if(card, "ORG", &escape(&f[4]));
-    push_if(card, "TITLE", &escape(&f[5]));
+    push_line_if(card, "EMAIL;TYPE=INTERNET", &f[2]);
+    push_line_if(card, "TEL;TYPE=CELL", &f[3]);
+    push_line_if(card, "ORG", &escape(&f[4]));
+    push_line_if(card, "TITLE", &escape(&f[5]));
     if !f[6].is_empty() || !f[7].is_empty() {
         push_line(card, "ADR;TYPE=WORK", &format!(";;;{};;;{}", escape(&f[6]), escape(&f[7])));
     }
-    push_if(card, "BDAY", &f[8]);
-    push_if(card, "NOTE", &escape(&f[9]));
-    push_if(card, "X-EMAIL-SUBSCRIPTION", &f[10]);
+    push_line_if(card, "BDAY", &f[8]);
+    push_line_if(card, "NOTE", &escape(&f[9]));
+    push_line_if(card, "X-EMAIL-SUBSCRIPTION", &f[10]);
     if let Some(photo) = photo {
         push_line(card, "PHOTO;ENCODING=b;TYPE=JPEG", photo);
     }
     card.push_str("END:VCARD\r\n");
 }
 
-/// Text escaping of vCard 3.0: backslash, comma, semicolon and line breaks.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ',' => out.push_str("\\,"),
-            ';' => out.push_str("\\;"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn push_if(card: &mut String, name: &str, value: &str) {
-    if !value.is_empty() {
-        push_line(card, name, value);
-    }
-}
-
-/// Appends `name:value`, folded so that no line is longer than 75 octets.
-fn push_line(card: &mut String, name: &str, value: &str) {
-    let mut width = 0;
-    for c in name.chars().chain([':']).chain(value.chars()) {
-        if width + c.len_utf8() > 75 {
-            card.push_str("\r\n ");
-            width = 1;
-        }
-        card.push(c);
-        width += c.len_utf8();
-    }
-    card.push_str("\r\n");
-}
-
 /// The base64 text of a deterministic pseudo-random "photo" of `PHOTO_BASE64_BYTES`.
 fn photo_base64() -> String {
-    let mut rng = Rng(SEED ^ 0x9e37_79b9_7f4a_7c15);
-    let bytes: Vec<u8> = (0..PHOTO_BASE64_BYTES / 4 * 3).map(|_| rng.next() as u8).collect();
+    let mut rng = Rng::new(SEED ^ 0x9e37_79b9_7f4a_7c15);
+    let bytes: Vec<u8> = (0..PHOTO_BASE64_BYTES / 4 * 3).map(|_| rng.next_u64() as u8).collect();
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// xorshift64*: small, fast and deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n` (the modulo bias is irrelevant here).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// True `per_mille` times in a thousand.
-    fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// Appends `count` random digits, the first of them not 0.
-    fn digits(&mut self, out: &mut String, count: usize) {
-        for i in 0..count {
-            let digit = if i == 0 { 1 + self.below(9) } else { self.below(10) };
-            out.push(char::from(b'0' + digit as u8));
-        }
-    }
 }
 
 const FIRST_NAMES: &[&str] = &[
@@ -677,8 +594,6 @@ const CITIES: &[&str] = &[
     "Wien",
     "Zürich",
 ];
-const COUNTRIES: &[&str] =
-    &["Germany", "Germany", "Germany", "Deutschland", "DE", "Austria", "Switzerland", ""];
 const NOTES: &[&str] = &[
     "Met at the fair",
     "Prefers e-mail",
@@ -708,80 +623,42 @@ const PREFIXES: &[(&str, usize)] = &[
 const GARBAGE_PHONES: &[&str] = &["n/a", "-", "call me", "+49 123", "tel: unbekannt"];
 const IMPOSSIBLE_DATES: &[&str] = &["1990-02-31", "1985-04-31", "2001-13-01"];
 
-/// Makes the contacts, one at a time, into `fields`.
-struct RowGenerator {
-    rng: Rng,
-    row: u64,
-    fields: [String; 11],
-}
+const WORDS: Words = Words {
+    first_names: FIRST_NAMES,
+    last_names: LAST_NAMES,
+    companies: COMPANIES,
+    job_titles: JOB_TITLES,
+    cities: CITIES,
+    notes: NOTES,
+    subscriptions: SUBSCRIPTIONS,
+    garbage_phones: GARBAGE_PHONES,
+    impossible_dates: IMPOSSIBLE_DATES,
+};
 
-impl RowGenerator {
-    fn new(seed: u64) -> RowGenerator {
-        RowGenerator { rng: Rng(seed), row: 0, fields: Default::default() }
-    }
+/// This bench's addresses and numbers: distinct addresses, and German numbers in the
+/// spellings the readers meet.
+struct Tidy;
 
-    /// Fills `fields` with the next contact.
-    fn fill(&mut self) {
-        self.row += 1;
-        self.fields.iter_mut().for_each(String::clear);
-        let first = self.rng.pick(FIRST_NAMES);
-        let last = self.rng.pick(LAST_NAMES);
-        if !self.rng.chance(5) {
-            self.fields[0].push_str(first);
-        }
-        self.fields[1].push_str(last);
-        self.email(first, last);
-        self.phone();
-        self.optional(4, COMPANIES, 800);
-        self.optional(5, JOB_TITLES, 700);
-        self.optional(6, CITIES, 850);
-        self.optional(7, COUNTRIES, 900);
-        self.birthday();
-        self.optional(9, NOTES, 200);
-        self.optional(10, SUBSCRIPTIONS, 1000);
-    }
-
-    /// Puts a value of `items` into field `index` in `per_mille` of rows.
-    fn optional(&mut self, index: usize, items: &[&str], per_mille: u64) {
-        if self.rng.chance(per_mille) {
-            let value = self.rng.pick(items);
-            self.fields[index].push_str(value);
-        }
-    }
-
-    /// A distinct address (the row number makes it unique), empty in 1% of rows.
-    fn email(&mut self, first: &str, last: &str) {
-        if self.rng.chance(10) {
+impl Spelling for Tidy {
+    /// A distinct address (the contact's number, from 1, makes it unique), empty in 1% of rows.
+    fn email(&mut self, rng: &mut Rng, out: &mut String, index: u64, first: &str, last: &str) {
+        if rng.chance(10) {
             return;
         }
-        let (first, last, i) = (ascii_fold(first), ascii_fold(last), self.row);
-        let domain = self.rng.pick(DOMAINS);
-        let out = &mut self.fields[2];
-        let _ = match self.rng.below(3) {
+        let (first, last, i) = (ascii_fold(first), ascii_fold(last), index + 1);
+        let domain = rng.pick(DOMAINS);
+        let _ = match rng.below(3) {
             0 => write!(out, "{first}.{last}{i}@{domain}"),
             1 => write!(out, "{}{last}{i}@{domain}", &first[..1.min(first.len())]),
             _ => write!(out, "{last}_{first}{i}@{domain}"),
         };
     }
 
-    /// Empty in 15% of rows, garbage in 1%, otherwise a German number spelled one of the ways
-    /// people and spreadsheets spell them.
-    fn phone(&mut self) {
-        let roll = self.rng.below(1000);
-        if roll < 150 {
-            return;
-        }
-        if roll < 160 {
-            let garbage = self.rng.pick(GARBAGE_PHONES);
-            self.fields[3].push_str(garbage);
-            return;
-        }
-        let (prefix, length) = PREFIXES[self.rng.below(PREFIXES.len() as u64) as usize];
-        let mut subscriber = String::with_capacity(length);
-        self.rng.digits(&mut subscriber, length);
+    /// A mobile or landline number spelled one of the ways people and spreadsheets spell them.
+    fn phone(&mut self, rng: &mut Rng, out: &mut String) {
+        let (prefix, subscriber) = rng.phone_number(PREFIXES);
         let (head, tail) = subscriber.split_at(3);
-        let out = &mut self.fields[3];
-        let _ = match self.rng.below(8) {
+        let _ = match rng.below(8) {
             0 => write!(out, "+49 {prefix} {subscriber}"),
             1 => write!(out, "0049{prefix}{subscriber}"),
             2 => write!(out, "0{prefix} {subscriber}"),
@@ -792,48 +669,4 @@ impl RowGenerator {
             _ => write!(out, "+49{prefix}{subscriber}"),
         };
     }
-
-    /// Empty in 25% of rows, impossible in 0.5%, otherwise a real date from 1945 to 2006.
-    fn birthday(&mut self) {
-        let roll = self.rng.below(1000);
-        if roll < 250 {
-            return;
-        }
-        if roll < 255 {
-            let date = self.rng.pick(IMPOSSIBLE_DATES);
-            self.fields[8].push_str(date);
-            return;
-        }
-        let year = 1945 + self.rng.below(62);
-        let month = 1 + self.rng.below(12);
-        let day = 1 + self.rng.below(days_in_month(year, month));
-        let _ = write!(self.fields[8], "{year:04}-{month:02}-{day:02}");
-    }
-}
-
-fn days_in_month(year: u64, month: u64) -> u64 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// A name as it appears in an address: lower case ASCII, umlauts spelled out.
-fn ascii_fold(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    for c in name.to_lowercase().chars() {
-        match c {
-            'ä' => out.push_str("ae"),
-            'ö' => out.push_str("oe"),
-            'ü' => out.push_str("ue"),
-            'ß' => out.push_str("ss"),
-            'é' | 'ë' => out.push('e'),
-            'í' | 'ı' => out.push('i'),
-            'a'..='z' => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }

@@ -7,8 +7,11 @@
 //! ([`intake_core::normalize::strip_formula_guard`]), so exported phones (`+49…`) stay phones
 //! and a file exported and imported again changes nothing.
 
+pub mod vcard_text;
+
 use std::borrow::Cow;
-use std::fmt::Write as _;
+
+use vcard_text::{escape, push_line, push_line_if};
 
 /// The cell as it is safe to write to a CSV a spreadsheet will open.
 pub fn guard_formula(cell: &str) -> Cow<'_, str> {
@@ -73,25 +76,25 @@ impl VcardWriter {
         let mut card = String::from("BEGIN:VCARD\r\nVERSION:4.0\r\n");
         let full = [first, last].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
         let full = if full.is_empty() { get(c.email).to_string() } else { full };
-        push(&mut card, "FN", &escape(&full));
-        push(&mut card, "N", &format!("{};{};;;", escape(last), escape(first)));
-        push_if(&mut card, "EMAIL", get(c.email));
-        push_if(&mut card, "TEL;VALUE=uri;TYPE=voice", &tel_uri(get(c.phone)));
-        push_if(&mut card, "TEL;VALUE=uri;TYPE=cell;X-WHATSAPP=true", &tel_uri(get(c.whatsapp)));
-        push_if(&mut card, "ORG", &escape(get(c.company)));
-        push_if(&mut card, "TITLE", &escape(get(c.job_title)));
-        push_if(&mut card, "BDAY", &bday(get(c.birthday)));
+        push_line(&mut card, "FN", &escape(&full));
+        push_line(&mut card, "N", &format!("{};{};;;", escape(last), escape(first)));
+        push_line_if(&mut card, "EMAIL", get(c.email));
+        push_line_if(&mut card, "TEL;VALUE=uri;TYPE=voice", &tel_uri(get(c.phone)));
+        push_line_if(&mut card, "TEL;VALUE=uri;TYPE=cell;X-WHATSAPP=true", &tel_uri(get(c.whatsapp)));
+        push_line_if(&mut card, "ORG", &escape(get(c.company)));
+        push_line_if(&mut card, "TITLE", &escape(get(c.job_title)));
+        push_line_if(&mut card, "BDAY", &bday(get(c.birthday)));
         if !get(c.city).is_empty() || !get(c.country).is_empty() {
-            push(&mut card, "ADR", &format!(";;;{};;;{}", escape(get(c.city)), escape(get(c.country))));
+            push_line(&mut card, "ADR", &format!(";;;{};;;{}", escape(get(c.city)), escape(get(c.country))));
         }
-        push_if(&mut card, "NOTE", &escape(get(c.notes)));
+        push_line_if(&mut card, "NOTE", &escape(get(c.notes)));
         let tags: Vec<String> = get(c.tags).split('|').filter(|t| !t.is_empty()).map(escape).collect();
-        push_if(&mut card, "CATEGORIES", &tags.join(","));
+        push_line_if(&mut card, "CATEGORIES", &tags.join(","));
         let uid = match get(c.external_id) {
             "" => get(c.id).to_string(),
             external => external.to_string(),
         };
-        push_if(&mut card, "UID", &escape(&uid));
+        push_line_if(&mut card, "UID", &escape(&uid));
         card.push_str("END:VCARD\r\n");
         card
     }
@@ -108,44 +111,6 @@ fn bday(date: &str) -> String {
         Some(month_day) => format!("--{}", month_day.replace('-', "")),
         None => date.replace('-', ""),
     }
-}
-
-/// RFC 6350 text escaping: backslash, comma, semicolon and line breaks.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ',' => out.push_str("\\,"),
-            ';' => out.push_str("\\;"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn push_if(card: &mut String, name: &str, value: &str) {
-    if !value.is_empty() {
-        push(card, name, value);
-    }
-}
-
-/// Appends `name:value`, folded so that no line is longer than 75 octets and no UTF-8
-/// character is split.
-fn push(card: &mut String, name: &str, value: &str) {
-    let line = format!("{name}:{value}");
-    let mut width = 0;
-    for c in line.chars() {
-        if width + c.len_utf8() > 75 {
-            card.push_str("\r\n ");
-            width = 1;
-        }
-        card.push(c);
-        width += c.len_utf8();
-    }
-    let _ = write!(card, "\r\n");
 }
 
 #[cfg(test)]
