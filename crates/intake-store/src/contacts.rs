@@ -6,6 +6,7 @@ use intake_core::model::{BUILTIN_FIELDS, Channel, ContactId, StoredContact, Subs
 use intake_core::store::{ContactReader, ImportStore, ImportWide, Memberships};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::checkpointer::Checkpointer;
 use crate::{SqliteStore, SqliteWriter, StoreError, now};
 
 /// `first_name, last_name, …` in schema order.
@@ -267,11 +268,14 @@ impl ImportStore for SqliteStore {
             crate::indexes::ensure(&self.conn, kind)?;
         }
         let conn = crate::connect(&self.path)?;
-        // Two connections must share the memory budget: the writer's cache holds the pages
-        // it is changing, this one's only the contacts being matched, read in id order.
+        // The connections share the memory budget: the writer's cache holds the pages it is
+        // changing, this one's only what the import scans before it starts.
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         self.conn.pragma_update(None, "cache_size", LOOKUP_CACHE_KIB)?;
-        Ok(SqliteWriter::new(conn, self.workspace_id, self.schema.clone(), import))
+        // Its commits are copied into the database file by the checkpointer's thread.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = Checkpointer::start(&self.path)?;
+        Ok(SqliteWriter::new(conn, checkpointer, self.workspace_id, self.schema.clone(), import))
     }
 }
 

@@ -16,4 +16,7 @@ pub enum StoreError {
     /// The request cannot be carried out (unknown import, wrong state, bad field …).
     #[error("{0}")]
     Invalid(String),
+    /// The system refused a thread or a file the store needed.
+    #[error("{0}")]
+    System(#[from] std::io::Error),
 }

@@ -9,6 +9,7 @@
 //! Every statement is scoped by `workspace_id`.
 
 mod admin;
+mod checkpointer;
 mod contacts;
 mod error;
 mod export;

@@ -17,6 +17,7 @@ use intake_core::report::Checkpoint;
 use intake_core::store::{ImportWide, StoreWriter};
 use rusqlite::{Connection, params, params_from_iter, types::Value};
 
+use crate::checkpointer::Checkpointer;
 use crate::indexes;
 use crate::keys::{hash_column, stored_hash};
 use crate::{StoreError, now};
@@ -117,6 +118,8 @@ pub struct SqliteWriter {
     tag_ids: HashMap<String, i64>,
     list_ids: HashMap<String, i64>,
     batch: Option<OpenBatch>,
+    /// Copies committed pages into the database file, off this thread.
+    checkpointer: Checkpointer,
     /// Time spent per step, logged when the writer is dropped (`INTAKE_LOG=debug`).
     spent: Spent,
 }
@@ -149,6 +152,7 @@ struct OpenBatch {
 impl SqliteWriter {
     pub(crate) fn new(
         conn: Connection,
+        checkpointer: Checkpointer,
         workspace_id: i64,
         schema: Schema,
         wide: &ImportWide,
@@ -171,6 +175,7 @@ impl SqliteWriter {
             tag_ids: HashMap::new(),
             list_ids: HashMap::new(),
             batch: None,
+            checkpointer,
             spent: Spent::default(),
         }
     }
@@ -475,6 +480,7 @@ impl SqliteWriter {
             params![checkpoint, self.workspace_id, self.wide.import_id],
         )?;
         self.conn.execute_batch("COMMIT")?;
+        self.checkpointer.nudge();
         self.batch = None;
         self.spent.commits += started.elapsed();
         Ok(())
