@@ -17,7 +17,7 @@ use crate::fan;
 use crate::identify::{IdentifierKind, IdentityIndex, KeyHash, Slot, key_hash};
 use crate::map::Mapping;
 use crate::matching::{Found, MatchMode, Matcher};
-use crate::model::{Channel, ImportId, Schema, Target};
+use crate::model::{Channel, ContactId, ImportId, Schema, Target};
 use crate::normalize::Normalizer;
 use crate::plan::{
     Decider, ImportOptions, MatchState, PreparedRow, Preparer, Purpose, Write, identifier_target,
@@ -25,7 +25,7 @@ use crate::plan::{
 };
 use crate::read::{Record, Source, SourceError};
 use crate::report::{Checkpoint, Counts, ResultSink};
-use crate::store::{ImportStore, StoreWriter};
+use crate::store::{ContactReader, ImportStore, StoreWriter};
 
 /// Why an import stopped (row problems never stop it; they become row outcomes).
 #[derive(Debug, thiserror::Error)]
@@ -107,13 +107,19 @@ pub fn run_import<S: ImportStore>(
     let preparer = Preparer::new(setup.schema, headers, setup.mapping, &normalizer, identifier)
         .with_column_formats(&setup.options.column_formats);
     let mut index = IdentityIndex::default();
+    let contacts = match identifier {
+        Some(_) => store.contact_count().map_err(PipelineError::Store)?,
+        None => 0,
+    };
+    let mut prefetched = None;
     if identifier.is_some() {
         let started = Instant::now();
-        count_identifiers(source, &preparer, &mut index)?;
+        prefetched =
+            count_identifiers_and_prefetch(source, &preparer, &mut index, store, identifier, contacts)?;
         tracing::info!(keys = index.distinct_keys(), seconds = secs(started), "pass 1: identifiers counted");
     }
     let started = Instant::now();
-    let mode = choose_match_mode(store, identifier, &mut index)?;
+    let mode = choose_match_mode(store, identifier, contacts, &mut index, prefetched)?;
     tracing::info!(?mode, seconds = secs(started), "store keys matched");
     let decider = Decider::new(setup.schema, setup.options);
     let writer = match setup.dry_run {
@@ -298,10 +304,55 @@ fn read_column(
     Ok(())
 }
 
+/// The store's identifier keys as `(hash, id)`, read while pass 1 reads the file.
+type StoreKeys = Vec<(KeyHash, ContactId)>;
+
+/// Stores up to this many contacts have their keys read beside pass 1 (16 bytes each, 32 MB
+/// at most, freed before pass 2); larger ones are scanned after it, straight into the index,
+/// or looked up per batch.
+const PREFETCH_CONTACTS: u64 = 2_000_000;
+
+/// Pass 1, and beside it on another thread and connection, when the store will probably be
+/// scanned (it is small enough to be read whole), the read of the store's keys: the scan took
+/// as long as pass 1 itself and ran alone after it.
+fn count_identifiers_and_prefetch<S: ImportStore>(
+    source: &dyn Source,
+    preparer: &Preparer<'_>,
+    index: &mut IdentityIndex,
+    store: &mut S,
+    identifier: Option<IdentifierKind>,
+    contacts: u64,
+) -> Result<Option<StoreKeys>, PipelineError<S::Error>> {
+    let scannable = matches!(
+        identifier,
+        Some(IdentifierKind::Email | IdentifierKind::Phone | IdentifierKind::ExternalId)
+    );
+    let (Some(kind), true) = (identifier, scannable && (1..=PREFETCH_CONTACTS).contains(&contacts)) else {
+        count_identifiers(source, preparer, index)?;
+        return Ok(None);
+    };
+    let mut reader = store.reader().map_err(PipelineError::Store)?;
+    std::thread::scope(|scope| {
+        let scan = scope.spawn(move || {
+            let mut keys: StoreKeys = Vec::with_capacity(contacts as usize);
+            reader.scan_identifiers(kind, &mut |hash, id| keys.push((hash, id))).map(|()| keys)
+        });
+        let counted = count_identifiers(source, preparer, index);
+        let scanned = match scan.join() {
+            Ok(scanned) => scanned.map_err(PipelineError::Store),
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        counted?;
+        scanned.map(Some)
+    })
+}
+
 fn choose_match_mode<S: ImportStore>(
     store: &mut S,
     identifier: Option<IdentifierKind>,
+    contacts: u64,
     index: &mut IdentityIndex,
+    prefetched: Option<StoreKeys>,
 ) -> Result<MatchMode, PipelineError<S::Error>> {
     let Some(kind) = identifier else {
         return Ok(MatchMode::Off);
@@ -309,7 +360,6 @@ fn choose_match_mode<S: ImportStore>(
     if kind == IdentifierKind::Id {
         return Ok(MatchMode::ById);
     }
-    let contacts = store.contact_count().map_err(PipelineError::Store)?;
     if contacts == 0 {
         return Ok(MatchMode::EmptyStore);
     }
@@ -318,9 +368,15 @@ fn choose_match_mode<S: ImportStore>(
     if (index.distinct_keys() as u64).saturating_mul(16) < contacts {
         return Ok(MatchMode::PerBatch);
     }
-    store
-        .scan_identifiers(kind, &mut |hash, id| index.add_store_match(hash, id))
-        .map_err(PipelineError::Store)?;
+    match prefetched {
+        Some(keys) => keys.into_iter().for_each(|(hash, id)| index.add_store_match(hash, id)),
+        None => store
+            .reader()
+            .and_then(|mut reader| {
+                reader.scan_identifiers(kind, &mut |hash, id| index.add_store_match(hash, id))
+            })
+            .map_err(PipelineError::Store)?,
+    }
     Ok(MatchMode::Indexed)
 }
 

@@ -46,15 +46,6 @@ pub trait ImportStore {
     /// Number of contacts in the workspace.
     fn contact_count(&mut self) -> Result<u64, Self::Error>;
 
-    /// Calls `found(hash, id)` for every contact that has an identifier of `kind`, where
-    /// `hash` is [`crate::identify::key_hash`] of its match key. Callers check a match
-    /// against the contact's actual key before using it.
-    fn scan_identifiers(
-        &mut self,
-        kind: IdentifierKind,
-        found: &mut dyn FnMut(KeyHash, ContactId),
-    ) -> Result<(), Self::Error>;
-
     /// A reader of contacts for one of the import's worker threads, independent of this
     /// store (a connection of its own, say), so that matching and loading the contacts a
     /// chunk of rows refers to runs on the workers, beside the other chunks.
@@ -80,6 +71,15 @@ pub trait ImportStore {
 pub trait ContactReader: Send {
     /// The store's error.
     type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Calls `found(hash, id)` for every contact that has an identifier of `kind`, where
+    /// `hash` is [`crate::identify::key_hash`] of its match key. Callers check a match
+    /// against the contact's actual key before using it.
+    fn scan_identifiers(
+        &mut self,
+        kind: IdentifierKind,
+        found: &mut dyn FnMut(KeyHash, ContactId),
+    ) -> Result<(), Self::Error>;
 
     /// Calls `found(key, id)` for every contact whose identifier of `kind` is exactly one of
     /// `keys` (match keys, as the normalizers make them).

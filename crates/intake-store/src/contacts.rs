@@ -182,41 +182,6 @@ impl ImportStore for SqliteStore {
         Ok(count as u64)
     }
 
-    fn scan_identifiers(
-        &mut self,
-        kind: IdentifierKind,
-        found: &mut dyn FnMut(KeyHash, ContactId),
-    ) -> Result<(), StoreError> {
-        crate::indexes::ensure(&self.conn, kind)?;
-        let (sql, hashed) = match kind {
-            IdentifierKind::Email => (
-                "SELECT email_hash, id FROM contacts WHERE workspace_id = ?1 AND email_hash IS NOT NULL",
-                true,
-            ),
-            IdentifierKind::Phone => (
-                "SELECT phone_hash, id FROM contacts WHERE workspace_id = ?1 AND phone_hash IS NOT NULL",
-                true,
-            ),
-            IdentifierKind::ExternalId => (
-                "SELECT external_id, id FROM contacts WHERE workspace_id = ?1 AND external_id IS NOT NULL",
-                false,
-            ),
-            IdentifierKind::Id => {
-                ("SELECT CAST(id AS TEXT), id FROM contacts WHERE workspace_id = ?1", false)
-            }
-        };
-        let mut stmt = self.conn.prepare(sql)?;
-        let mut rows = stmt.query(params![self.workspace_id])?;
-        while let Some(row) = rows.next()? {
-            let hash = match hashed {
-                true => row.get::<_, i64>(0)? as KeyHash,
-                false => key_hash(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?),
-            };
-            found(hash, row.get(1)?);
-        }
-        Ok(())
-    }
-
     fn reader(&mut self) -> Result<SqliteStore, StoreError> {
         let conn = crate::connect(&self.path)?;
         conn.pragma_update(None, "cache_size", READER_CACHE_KIB)?;
@@ -283,6 +248,41 @@ impl ImportStore for SqliteStore {
 /// same database and workspace on another connection.
 impl ContactReader for SqliteStore {
     type Error = StoreError;
+
+    fn scan_identifiers(
+        &mut self,
+        kind: IdentifierKind,
+        found: &mut dyn FnMut(KeyHash, ContactId),
+    ) -> Result<(), StoreError> {
+        crate::indexes::ensure(&self.conn, kind)?;
+        let (sql, hashed) = match kind {
+            IdentifierKind::Email => (
+                "SELECT email_hash, id FROM contacts WHERE workspace_id = ?1 AND email_hash IS NOT NULL",
+                true,
+            ),
+            IdentifierKind::Phone => (
+                "SELECT phone_hash, id FROM contacts WHERE workspace_id = ?1 AND phone_hash IS NOT NULL",
+                true,
+            ),
+            IdentifierKind::ExternalId => (
+                "SELECT external_id, id FROM contacts WHERE workspace_id = ?1 AND external_id IS NOT NULL",
+                false,
+            ),
+            IdentifierKind::Id => {
+                ("SELECT CAST(id AS TEXT), id FROM contacts WHERE workspace_id = ?1", false)
+            }
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let mut rows = stmt.query(params![self.workspace_id])?;
+        while let Some(row) = rows.next()? {
+            let hash = match hashed {
+                true => row.get::<_, i64>(0)? as KeyHash,
+                false => key_hash(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?),
+            };
+            found(hash, row.get(1)?);
+        }
+        Ok(())
+    }
 
     fn find_identifiers(
         &mut self,
