@@ -27,8 +27,11 @@ pub(crate) enum MatchMode {
 
 /// The stored contact a row refers to.
 pub(crate) enum Found {
+    /// No stored contact has the row's key (or the row has none).
     Nobody,
+    /// Exactly this one, loaded.
     One(Box<StoredContact>),
+    /// This many stored contacts share the key: the row is an Error.
     Many(u32),
 }
 
@@ -64,7 +67,9 @@ impl Loaded {
 pub(crate) struct Matcher<'a> {
     /// Per key hash, how many rows of the file have it and which stored contacts.
     pub(crate) index: &'a IdentityIndex,
+    /// How the run finds existing contacts.
     pub(crate) mode: MatchMode,
+    /// What rows are matched by (`None` for add-all).
     pub(crate) identifier: Option<IdentifierKind>,
     /// Where the identifier's value sits in a stored contact.
     pub(crate) identifier_target: Option<Target>,
