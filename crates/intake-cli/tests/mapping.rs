@@ -222,3 +222,19 @@ fn a_linkedin_export_with_its_notes_above_the_header_maps_without_help() {
     assert_eq!(priya["company"], "Globex");
     assert_eq!(priya["job_title"], "Head of Growth");
 }
+
+#[test]
+fn several_columns_may_fill_a_list_field_but_not_another_field() {
+    let ws = Workspace::new();
+    let file = ws.file("mails.csv", "Name,Mail,Mail 2,Mail 3\nAnn,ann@x.com,a2@x.com,A3@x.com\n");
+    let maps = ["--map", "Name=first_name", "--map", "Mail=email"];
+    let lists = ["--map", "Mail 2=other_emails", "--map", "Mail 3=other_emails"];
+    let args: Vec<&str> = maps.iter().chain(&lists).copied().chain(["--no-import-tag"]).collect();
+    let (counts, rows) = ws.import(&file, &args);
+    assert_eq!(counts.tuple(), (1, 0, 0, 0), "{rows:?}");
+    assert_eq!(ws.contact_by("email", "ann@x.com")["other_emails"], "a2@x.com|a3@x.com");
+    let twice = ws.run(&["import", path_str(&file), "--map", "Mail=email", "--map", "Mail 2=email"]);
+    assert!(!twice.status.success());
+    let stderr = String::from_utf8_lossy(&twice.stderr);
+    assert!(stderr.contains("Mail") && stderr.contains("Mail 2"), "{stderr}");
+}
