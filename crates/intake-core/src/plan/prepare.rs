@@ -49,6 +49,32 @@ pub struct Preparer<'a> {
     identifier_column: Option<usize>,
     /// Per column, its own normalizer when its dates or numbers are written its own way.
     column_normalizers: Vec<Option<Normalizer>>,
+    /// The list fields that keep a row's further addresses and numbers.
+    lists: ListFields,
+}
+
+/// `other_emails` and `other_phones` with the fields whose values they must not repeat,
+/// looked up by name once per import instead of for every row.
+struct ListFields {
+    emails: Option<FieldId>,
+    phones: Option<FieldId>,
+    /// `(list, its primaries)`: `other_emails` with `email`, `other_phones` with `phone`
+    /// and `whatsapp`.
+    primaries: Vec<(FieldId, Vec<FieldId>)>,
+}
+
+impl ListFields {
+    fn of(schema: &Schema) -> ListFields {
+        let lists = [("other_emails", &["email"][..]), ("other_phones", &["phone", "whatsapp"][..])];
+        let primaries = lists
+            .iter()
+            .filter_map(|(list, primaries)| {
+                let fields = primaries.iter().filter_map(|name| schema.field_id(name)).collect();
+                Some((schema.field_id(list)?, fields))
+            })
+            .collect();
+        ListFields { emails: schema.field_id("other_emails"), phones: schema.field_id("other_phones"), primaries }
+    }
 }
 
 impl<'a> Preparer<'a> {
@@ -70,6 +96,7 @@ impl<'a> Preparer<'a> {
             identifier,
             identifier_column,
             column_normalizers: Vec::new(),
+            lists: ListFields::of(schema),
         }
     }
 
@@ -120,8 +147,8 @@ impl<'a> Preparer<'a> {
     /// The list field that keeps the further items of a cell of `field_type`.
     fn overflow_field(&self, field_type: FieldType) -> Option<FieldId> {
         match field_type {
-            FieldType::Email => self.schema.field_id("other_emails"),
-            FieldType::Phone => self.schema.field_id("other_phones"),
+            FieldType::Email => self.lists.emails,
+            FieldType::Phone => self.lists.phones,
             _ => None,
         }
     }
@@ -146,15 +173,12 @@ impl<'a> Preparer<'a> {
     /// or WhatsApp number already (an export often repeats the first address among the
     /// others).
     fn drop_primary_from_lists(&self, row: &mut PreparedRow) {
-        let lists = [("other_emails", &["email"][..]), ("other_phones", &["phone", "whatsapp"][..])];
-        for (list, primaries) in lists {
-            let Some(list_field) = self.schema.field_id(list) else { continue };
-            let Some(at) = row.values.iter().position(|(f, _)| *f == list_field) else { continue };
-            let list_type = self.schema.field(list_field).field_type;
+        for (list_field, primaries) in &self.lists.primaries {
+            let Some(at) = row.values.iter().position(|(f, _)| f == list_field) else { continue };
+            let list_type = self.schema.field(*list_field).field_type;
             let drop: Vec<String> = primaries
                 .iter()
-                .filter_map(|name| self.schema.field_id(name))
-                .filter_map(|field| row.value(field))
+                .filter_map(|field| row.value(*field))
                 .map(|value| list_item_key(list_type, value))
                 .collect();
             if drop.is_empty() {
