@@ -54,12 +54,11 @@ impl ContactBinder {
         import_id: i64,
         at: i64,
     ) -> rusqlite::Result<ContactBinder> {
-        let builtins = BUILTIN_FIELDS.len();
         insert.raw_bind_parameter(1, workspace_id)?;
-        for i in 0..builtins {
+        for i in 0..BUILTINS {
             insert.raw_bind_parameter(2 + i, rusqlite::types::Null)?;
         }
-        let next = 2 + builtins;
+        let next = 2 + BUILTINS;
         insert.raw_bind_parameter(next + 6, import_id)?;
         insert.raw_bind_parameter(next + 7, at)?;
         insert.raw_bind_parameter(next + 8, at)?;
@@ -73,12 +72,11 @@ impl ContactBinder {
         schema: &Schema,
         contact: &NewContact,
     ) -> rusqlite::Result<()> {
-        let builtins = BUILTINS;
         let mut has = [false; BUILTINS];
         let (mut email_hash, mut phone_hash) = (None, None);
         let mut custom = serde_json::Map::new();
         for (field, value) in &contact.values {
-            if *field < builtins {
+            if *field < BUILTINS {
                 insert.raw_bind_parameter(2 + field, value.as_str())?;
                 has[*field] = true;
                 match *field {
@@ -96,7 +94,7 @@ impl ContactBinder {
             }
         }
         self.bound = has;
-        let next = 2 + builtins;
+        let next = 2 + BUILTINS;
         insert.raw_bind_parameter(next, email_hash)?;
         insert.raw_bind_parameter(next + 1, phone_hash)?;
         let custom = (!custom.is_empty()).then(|| serde_json::Value::Object(custom).to_string());

@@ -9,7 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
 use intake_core::model::{FieldType, Schema, Target};
-use intake_core::normalize::normalize_date;
+use intake_core::normalize::{Normalizer, normalize_date};
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
 use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
@@ -202,7 +202,7 @@ pub fn mapping_for(
     let mapping = build_mapping_with_samples(headers, sample, store.schema(), &options.mapping, &normalizer)?;
     if options.column_formats.is_empty() {
         options.column_formats =
-            column_formats_from_values(input, headers, &mapping, sample, store.schema(), options, quiet)?;
+            column_formats_from_values(input, &mapping, sample, store.schema(), options, &normalizer, quiet)?;
     }
     Ok(mapping)
 }
@@ -225,14 +225,14 @@ fn checked_mapping_for(
 /// on stderr; ambiguous columns are reported and left as they are, never guessed.
 fn column_formats_from_values(
     input: &Input,
-    headers: &[String],
     mapping: &Mapping,
     sample: &[Vec<String>],
     schema: &Schema,
     options: &ImportOptions,
+    normalizer: &Normalizer,
     quiet: bool,
 ) -> anyhow::Result<BTreeMap<String, ColumnFormat>> {
-    let normalizer = normalizer_for(options).map_err(|e| anyhow!(e))?;
+    let headers = input.source().headers();
     let say = |message: String| {
         if !quiet {
             eprintln!("{message}");
@@ -244,7 +244,7 @@ fn column_formats_from_values(
         let field_type = schema.field(*field).field_type;
         let header = &headers[column];
         let values: Vec<&str> = sample.iter().filter_map(|row| row.get(column).map(String::as_str)).collect();
-        let format = match (field_type, profile(&values, &normalizer)) {
+        let format = match (field_type, profile(&values, normalizer)) {
             (FieldType::Date, ValueKind::Date(layout)) if options.date_format.is_none() => match layout {
                 DateLayout::Ambiguous { day_first, month_first } => {
                     match whole_column_date_order(input, column, &day_first, &month_first)? {

@@ -73,7 +73,11 @@ impl ListFields {
                 Some((schema.field_id(list)?, fields))
             })
             .collect();
-        ListFields { emails: schema.field_id("other_emails"), phones: schema.field_id("other_phones"), primaries }
+        ListFields {
+            emails: schema.field_id("other_emails"),
+            phones: schema.field_id("other_phones"),
+            primaries,
+        }
     }
 }
 
