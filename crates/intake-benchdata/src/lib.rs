@@ -188,6 +188,38 @@ impl<S: Spelling> Contacts<S> {
     }
 }
 
+/// The positive count in the environment variable `name` (`1_000_000` may be written with
+/// `_`), or `default` when it is not set.
+pub fn count_from_env(name: &str, default: u64) -> Result<u64, String> {
+    match std::env::var(name) {
+        Ok(text) => match text.replace('_', "").trim().parse::<u64>() {
+            Ok(0) => Err(format!("{name} must be at least 1")),
+            Ok(count) => Ok(count),
+            Err(_) => Err(format!("{name}={text:?} is not a number")),
+        },
+        Err(std::env::VarError::NotPresent) => Ok(default),
+        Err(e) => Err(format!("{name}: {e}")),
+    }
+}
+
+/// Bytes in MiB.
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Days of `month` (1 to 12) in `year` of the Gregorian calendar.
 pub fn days_in_month(year: u64, month: u64) -> u64 {
     match month {

@@ -34,14 +34,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
-use intake_benchdata::{Contacts, HEADERS, Rng, Spelling, Words, ascii_fold};
+use anyhow::{Context, ensure};
+use intake_benchdata::{Contacts, HEADERS, Rng, Spelling, Words, ascii_fold, count_from_env, mib, thousands};
 use serde::Deserialize;
 
 /// The release `intake` binary that cargo built for this bench.
 const INTAKE: &str = env!("CARGO_BIN_EXE_intake");
 const DEFAULT_ROWS: u64 = 1_000_000;
-const DEFAULT_ROUNDS: u32 = 3;
+const DEFAULT_ROUNDS: u64 = 3;
 const SEED: u64 = 0x1a7a_ce5e_ed20_2611;
 /// The spec's memory ceiling, in bytes (200 MB).
 const MEMORY_LIMIT: u64 = 200_000_000;
@@ -49,7 +49,7 @@ const EMPTY_STORE_TARGET: f64 = 1.5;
 const FULL_STORE_TARGET: f64 = 2.0;
 
 fn main() -> anyhow::Result<()> {
-    let rows = rows_from_env()?;
+    let rows = count_from_env("INTAKE_BENCH_ROWS", DEFAULT_ROWS).map_err(anyhow::Error::msg)?;
     let dir = tempfile::Builder::new()
         .prefix("intake-bench-")
         .tempdir()
@@ -66,7 +66,9 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let rounds = rounds_from_env()?;
+    // This VM's speed drifts by a fifth from minute to minute, so one round can flatter or
+    // wrong any case: the table shows each case's fastest round.
+    let rounds = count_from_env("INTAKE_BENCH_ROUNDS", DEFAULT_ROUNDS).map_err(anyhow::Error::msg)?;
     let mut reference: Option<Case> = None;
     let mut cases: Vec<Case> = Vec::new();
     for round in 1..=rounds {
@@ -101,24 +103,6 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `INTAKE_BENCH_ROUNDS`: how many times every case runs (3 by default). This VM's speed
-/// drifts by a fifth from minute to minute, so one round can flatter or wrong any case;
-/// the table shows each case's fastest round.
-fn rounds_from_env() -> anyhow::Result<u32> {
-    match std::env::var("INTAKE_BENCH_ROUNDS") {
-        Ok(text) => {
-            let rounds: u32 = text
-                .trim()
-                .parse()
-                .with_context(|| format!("INTAKE_BENCH_ROUNDS={text:?} is not a number"))?;
-            ensure!(rounds > 0, "INTAKE_BENCH_ROUNDS must be at least 1");
-            Ok(rounds)
-        }
-        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_ROUNDS),
-        Err(e) => bail!("INTAKE_BENCH_ROUNDS: {e}"),
-    }
-}
-
 /// The faster of two runs of a case, with the higher of their peaks.
 fn best_of(a: Option<Case>, b: Option<Case>) -> Option<Case> {
     match (a, b) {
@@ -139,23 +123,6 @@ fn print_round_ratios(reference: Option<&Case>, cases: &[Case]) {
         .map(|c| format!("{} {:.2}×", c.label, c.elapsed.as_secs_f64() / reference.elapsed.as_secs_f64()))
         .collect();
     println!("  this round: sqlite3 {:.2} s; {}", reference.elapsed.as_secs_f64(), ratios.join(", "));
-}
-
-/// `INTAKE_BENCH_ROWS`, which may be written with `_` separators.
-fn rows_from_env() -> anyhow::Result<u64> {
-    match std::env::var("INTAKE_BENCH_ROWS") {
-        Ok(text) => {
-            let rows: u64 = text
-                .replace('_', "")
-                .trim()
-                .parse()
-                .with_context(|| format!("INTAKE_BENCH_ROWS={text:?} is not a number"))?;
-            ensure!(rows > 0, "INTAKE_BENCH_ROWS must be at least 1");
-            Ok(rows)
-        }
-        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_ROWS),
-        Err(e) => bail!("INTAKE_BENCH_ROWS: {e}"),
-    }
 }
 
 /// The files of one run, all inside the temporary directory.
@@ -428,23 +395,6 @@ fn print_targets(reference: Option<&Case>, cases: &[Case]) {
 
 fn verdict(pass: bool) -> &'static str {
     if pass { "PASS" } else { "MISS" }
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------

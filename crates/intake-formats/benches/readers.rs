@@ -40,7 +40,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use base64::Engine as _;
-use intake_benchdata::{Contacts, HEADERS, Rng, Spelling, Words, ascii_fold, days_in_month};
+use intake_benchdata::{
+    Contacts, HEADERS, Rng, Spelling, Words, ascii_fold, count_from_env, days_in_month, mib, thousands,
+};
 use intake_core::read::{Record, Source};
 use intake_formats::csv::{CsvOptions, CsvSource};
 use intake_formats::export::vcard_text::{escape, push_line, push_line_if};
@@ -137,7 +139,7 @@ static ALLOCATOR: Counting = Counting;
 // ---------------------------------------------------------------------------------------
 
 fn main() -> anyhow::Result<()> {
-    let rows = rows_from_env()?;
+    let rows = count_from_env("INTAKE_BENCH_ROWS", DEFAULT_ROWS).map_err(anyhow::Error::msg)?;
     ensure!(
         rows <= MAX_XLSX_ROWS,
         "INTAKE_BENCH_ROWS={rows} does not fit one XLSX sheet (at most {MAX_XLSX_ROWS} data rows)"
@@ -179,23 +181,6 @@ fn main() -> anyhow::Result<()> {
 fn vcard_open(path: &Path) -> anyhow::Result<(Box<dyn Source>, String)> {
     let source = VcardSource::open(path, VcardOptions::default())?;
     Ok((Box::new(source), "vCard".to_string()))
-}
-
-/// `INTAKE_BENCH_ROWS`, which may be written with `_` separators.
-fn rows_from_env() -> anyhow::Result<u64> {
-    match std::env::var("INTAKE_BENCH_ROWS") {
-        Ok(text) => {
-            let rows: u64 = text
-                .replace('_', "")
-                .trim()
-                .parse()
-                .with_context(|| format!("INTAKE_BENCH_ROWS={text:?} is not a number"))?;
-            ensure!(rows > 0, "INTAKE_BENCH_ROWS must be at least 1");
-            Ok(rows)
-        }
-        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_ROWS),
-        Err(e) => bail!("INTAKE_BENCH_ROWS: {e}"),
-    }
 }
 
 /// The files of one run, all inside the temporary directory.
@@ -287,35 +272,18 @@ fn print_table(results: &[Measured]) {
         println!(
             "{:<20} {:>9.1} {:>8.3} {:>14} {:>14} {:>8.1} {:>7.2}× {:>10.1}",
             m.label,
-            mib(m.file_bytes as usize),
+            mib(m.file_bytes),
             m.open.as_secs_f64(),
             per_pass(m.passes[0]),
             per_pass(m.passes[1]),
             2.0 * m.file_bytes as f64 / both / 1e6,
             rate(m) / reference,
-            mib(m.peak_heap),
+            mib(m.peak_heap as u64),
         );
     }
     println!();
     println!("vs CSV: rows/s over both passes relative to CSV UTF-8 (below 1 is slower).");
     println!("peak MiB: heap from the open to the end of the second pass, above what was in use before.");
-}
-
-fn mib(bytes: usize) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------
