@@ -107,10 +107,7 @@ pub fn run_import<S: ImportStore>(
     let preparer = Preparer::new(setup.schema, headers, setup.mapping, &normalizer, identifier)
         .with_column_formats(&setup.options.column_formats);
     let mut index = IdentityIndex::default();
-    let contacts = match identifier {
-        Some(_) => store.contact_count().map_err(PipelineError::Store)?,
-        None => 0,
-    };
+    let contacts = store.contact_count().map_err(PipelineError::Store)?;
     let mut prefetched = None;
     if identifier.is_some() {
         let started = Instant::now();
@@ -126,7 +123,7 @@ pub fn run_import<S: ImportStore>(
         true => None,
         false => Some(store.writer(&decider.import_wide(setup.import_id)).map_err(PipelineError::Store)?),
     };
-    let bulk_load = writer.is_some() && is_empty_store(store, &mode)?;
+    let bulk_load = writer.is_some() && is_empty_store(contacts, mode);
     let readers = (0..fan::workers()).map(|_| store.reader()).collect::<Result<Vec<_>, _>>();
     let readers = readers.map_err(PipelineError::Store)?;
     let matcher = Matcher {
@@ -229,11 +226,11 @@ fn secs(since: Instant) -> f64 {
 
 /// Whether the workspace holds no contact at all (then nothing can match, and the store may
 /// load in bulk).
-fn is_empty_store<S: ImportStore>(store: &mut S, mode: &MatchMode) -> Result<bool, PipelineError<S::Error>> {
+fn is_empty_store(contacts: u64, mode: MatchMode) -> bool {
     match mode {
-        MatchMode::EmptyStore => Ok(true),
-        MatchMode::Off => Ok(store.contact_count().map_err(PipelineError::Store)? == 0),
-        _ => Ok(false),
+        MatchMode::EmptyStore => true,
+        MatchMode::Off => contacts == 0,
+        _ => false,
     }
 }
 
