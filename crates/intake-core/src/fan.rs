@@ -9,7 +9,7 @@ use std::thread::Scope;
 /// Chunks in flight per worker, on each side of it.
 const QUEUE: usize = 1;
 
-/// The results of [`fan_out`], in the order the producer made the chunks. Dropping it
+/// The results of [`fan_out_with`], in the order the producer made the chunks. Dropping it
 /// stops the workers and then the producer.
 pub(crate) struct Fan<O> {
     outputs: Vec<Receiver<O>>,
@@ -26,25 +26,11 @@ impl<O> Iterator for Fan<O> {
     }
 }
 
-/// Runs `produce` on a thread of its own; every chunk it hands over goes to the next of
-/// `workers` threads, which apply `work`. `produce` should stop when its callback returns
+/// Runs `produce` on a thread of its own; every chunk it hands over goes to the next worker
+/// thread, which applies `work`. There is one worker per element of `states`; each owns its
+/// state (a store connection, say), hands it to every call of its copy of `work`, and drops
+/// it on its own thread when the chunks end. `produce` should stop when its callback returns
 /// false (the consumer has gone).
-pub(crate) fn fan_out<'scope, 'env, I, O>(
-    scope: &'scope Scope<'scope, 'env>,
-    workers: usize,
-    produce: impl FnOnce(&mut dyn FnMut(I) -> bool) + Send + 'scope,
-    work: &'env (dyn Fn(I) -> O + Sync),
-) -> Fan<O>
-where
-    I: Send + 'scope,
-    O: Send + 'scope,
-{
-    let states = (0..workers.max(1)).map(|_| ()).collect();
-    fan_out_with(scope, states, produce, move |(), input| work(input))
-}
-
-/// [`fan_out`] with one worker per element of `states`, each of which owns its state (a
-/// store connection, say) and hands it to every call of its copy of `work`.
 pub(crate) fn fan_out_with<'scope, 'env, W, I, O, F>(
     scope: &'scope Scope<'scope, 'env>,
     states: Vec<W>,
@@ -105,7 +91,7 @@ mod tests {
                         }
                     }
                 };
-                fan_out(scope, workers, produce, &square).collect()
+                fan_out_with(scope, vec![(); workers], produce, |_, n| square(n)).collect()
             });
             assert_eq!(got, (0..1000).map(|n| n * n).collect::<Vec<_>>(), "{workers} workers");
         }
@@ -121,7 +107,7 @@ mod tests {
                     n += 1;
                 }
             };
-            fan_out(scope, 3, produce, &identity).take(10).collect()
+            fan_out_with(scope, vec![(); 3], produce, |_, n| identity(n)).take(10).collect()
         });
         assert_eq!(first, (0..10).collect::<Vec<_>>());
     }

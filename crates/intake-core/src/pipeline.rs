@@ -18,7 +18,7 @@ use crate::identify::{IdentifierKind, IdentityIndex, KeyHash, Slot, key_hash};
 use crate::map::Mapping;
 use crate::matching::{Found, MatchMode, Matcher};
 use crate::model::{Channel, ContactId, ImportId, Schema, Target};
-use crate::normalize::Normalizer;
+use crate::normalize::{Normalizer, phone_util};
 use crate::plan::{
     Decider, ImportOptions, MatchState, PreparedRow, Preparer, Purpose, Write, identifier_target,
     suppression_keys,
@@ -124,8 +124,8 @@ pub fn run_import<S: ImportStore>(
         false => Some(store.writer(&decider.import_wide(setup.import_id)).map_err(PipelineError::Store)?),
     };
     let bulk_load = writer.is_some() && is_empty_store(contacts, mode);
-    let readers = (0..fan::workers()).map(|_| store.reader()).collect::<Result<Vec<_>, _>>();
-    let readers = readers.map_err(PipelineError::Store)?;
+    let workers = (0..fan::workers()).map(|_| store.reader().map(|reader| Worker { reader, phones: None }));
+    let workers = workers.collect::<Result<Vec<_>, _>>().map_err(PipelineError::Store)?;
     let matcher = Matcher {
         index: &index,
         mode,
@@ -147,7 +147,9 @@ pub fn run_import<S: ImportStore>(
     // alive at once; transactions stay `batch_size` rows large.
     let chunk_size = setup.options.batch_size.min(CHUNK_ROWS);
     let (preparer, matcher, decider_ref) = (&preparer, &matcher, &decider);
-    let prepare_and_match = move |reader: &mut S::Reader, chunk: Result<Vec<Record>, SourceError>| {
+    let prepare_and_match = move |worker: &mut Worker<S::Reader>, chunk: Result<Vec<Record>, SourceError>| {
+        worker.phones.get_or_insert_with(phone_util::hold);
+        let reader = &mut worker.reader;
         let rows: Vec<PreparedRow> = chunk?.into_iter().map(|record| preparer.prepare(record)).collect();
         let slots = matcher.slots(&rows);
         let found = matcher.find_existing(reader, &rows, &slots, &decider_ref.memberships(&rows));
@@ -159,7 +161,7 @@ pub fn run_import<S: ImportStore>(
                 deliver(Err(e));
             }
         };
-        let prepared = fan::fan_out_with(scope, readers, read, prepare_and_match);
+        let prepared = fan::fan_out_with(scope, workers, read, prepare_and_match);
         let writer_thread = writer.map(|writer| {
             let (to_writer, inbox) = sync_channel(WRITER_QUEUE);
             runner.writes = Some(to_writer);
@@ -179,6 +181,15 @@ pub fn run_import<S: ImportStore>(
         wrote.and(ran)
     })?;
     Ok(checkpoint)
+}
+
+/// What a pass 2 worker keeps from chunk to chunk.
+struct Worker<R> {
+    /// Its own connection, to match and load stored contacts.
+    reader: R,
+    /// Its own phone util, taken on the worker's thread at its first chunk and given back
+    /// when the worker ends (see [`phone_util`]).
+    phones: Option<phone_util::Hold>,
 }
 
 /// Messages from the deciding thread to the store writer.
@@ -258,8 +269,12 @@ fn count_identifiers<E: std::error::Error>(
     index: &mut IdentityIndex,
 ) -> Result<(), PipelineError<E>> {
     let Some(column) = preparer.identifier_column() else { return Ok(()) };
-    let hash_keys = |cells: Result<Record, SourceError>| -> Result<Vec<KeyHash>, SourceError> {
-        Ok(cells?.iter().filter_map(|cell| preparer.key_of_cell(cell)).map(|key| key_hash(&key)).collect())
+    // Each worker holds a phone util of its own (see [`phone_util`]), for imports by phone.
+    let hash_keys = |phones: &mut Option<phone_util::Hold>, cells: Result<Record, SourceError>| {
+        phones.get_or_insert_with(phone_util::hold);
+        let cells = cells?;
+        let keys = cells.iter().filter_map(|cell| preparer.key_of_cell(cell)).map(|key| key_hash(&key));
+        Ok::<Vec<KeyHash>, SourceError>(keys.collect())
     };
     std::thread::scope(|scope| {
         let read = move |deliver: &mut dyn FnMut(Result<Record, SourceError>) -> bool| {
@@ -267,7 +282,8 @@ fn count_identifiers<E: std::error::Error>(
                 deliver(Err(e));
             }
         };
-        for hashes in fan::fan_out(scope, fan::workers(), read, &hash_keys) {
+        let holds = (0..fan::workers()).map(|_| None).collect();
+        for hashes in fan::fan_out_with(scope, holds, read, hash_keys) {
             for hash in hashes? {
                 index.count_hash(hash);
             }

@@ -166,7 +166,7 @@ const WRITER_CACHE_KIB: i64 = -16384;
 const LOOKUP_CACHE_KIB: i64 = -4096;
 /// Page cache of each worker's reader: the contacts of the chunks in flight, read in id
 /// order.
-const READER_CACHE_KIB: i64 = -8192;
+const READER_CACHE_KIB: i64 = -2048;
 
 impl ImportStore for SqliteStore {
     type Error = StoreError;

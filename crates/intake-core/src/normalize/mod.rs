@@ -8,6 +8,7 @@ mod email;
 mod list;
 mod number;
 mod phone;
+pub mod phone_util;
 mod text;
 
 pub use email::{EmailError, email_match_key, normalize_email, normalize_email_fully};

@@ -2,7 +2,9 @@
 //! fastest and most faithful port we measured; see `docs/benchmarks.md`).
 
 pub use rlibphonenumber::Region;
-use rlibphonenumber::{PhoneNumber, PhoneNumberFormat};
+use rlibphonenumber::{PhoneNumberFormat, PhoneNumberUtil};
+
+use super::phone_util::with_util;
 
 /// Why a phone number was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,7 +25,7 @@ pub enum PhoneError {
 /// national number can be read.
 pub fn parse_region(code: &str) -> Option<Region> {
     let region = Region::from_code(&code.trim().to_ascii_uppercase()).ok()?;
-    rlibphonenumber::PHONE_NUMBER_UTIL.get_country_code_for_region(region).map(|_| region)
+    with_util(|util| util.get_country_code_for_region(region)).map(|_| region)
 }
 
 /// Normalizes `text` to E.164 (`+4915123456789`).
@@ -34,6 +36,14 @@ pub fn parse_region(code: &str) -> Option<Region> {
 /// that start with the region's country code, or are no valid number of the region, are tried
 /// as an international number.
 pub fn normalize_phone(text: &str, default_region: Option<Region>) -> Result<String, PhoneError> {
+    with_util(|util| normalize_with(util, text, default_region))
+}
+
+fn normalize_with(
+    util: &PhoneNumberUtil,
+    text: &str,
+    default_region: Option<Region>,
+) -> Result<String, PhoneError> {
     let text = text.trim();
     if text.is_empty() || text.len() > 64 {
         return Err(PhoneError::Unparseable("too long or empty".into()));
@@ -41,35 +51,41 @@ pub fn normalize_phone(text: &str, default_region: Option<Region>) -> Result<Str
     // Digits that start with the region's own country code (`49…` in Germany) are far more
     // often an international number that lost its `+` than a national one.
     let own_code = default_region
-        .and_then(|r| rlibphonenumber::PHONE_NUMBER_UTIL.get_country_code_for_region(r))
+        .and_then(|r| util.get_country_code_for_region(r))
         .is_some_and(|code| text.starts_with(&code.to_string()));
     if own_code
         && looks_like_lost_plus(text)
-        && let Ok(e164) = parse_valid(&format!("+{text}"), None)
+        && let Ok(e164) = parse_valid(util, &format!("+{text}"), None)
     {
         return Ok(e164);
     }
-    match parse_valid(text, default_region) {
+    match parse_valid(util, text, default_region) {
         Ok(e164) => Ok(e164),
         // A spreadsheet that stored `+4915123456789` as a number lost the `+`: digits that are
         // no valid number where the file is from are tried as an international number.
-        Err(first) if looks_like_lost_plus(text) => parse_valid(&format!("+{text}"), None).map_err(|_| first),
+        Err(first) if looks_like_lost_plus(text) => {
+            parse_valid(util, &format!("+{text}"), None).map_err(|_| first)
+        }
         Err(first) => Err(first),
     }
 }
 
-fn parse_valid(text: &str, default_region: Option<Region>) -> Result<String, PhoneError> {
-    let number = match PhoneNumber::parse(text, default_region) {
+fn parse_valid(
+    util: &PhoneNumberUtil,
+    text: &str,
+    default_region: Option<Region>,
+) -> Result<String, PhoneError> {
+    let number = match util.parse(text, default_region) {
         Ok(number) => number,
         Err(rlibphonenumber::ParseError::InvalidCountryCode) if default_region.is_none() => {
             return Err(PhoneError::NoRegion);
         }
         Err(e) => return Err(PhoneError::Unparseable(e.to_string().to_lowercase())),
     };
-    if !number.is_valid() {
+    if !util.is_valid_number(&number) {
         return Err(PhoneError::Invalid);
     }
-    Ok(number.format_as(PhoneNumberFormat::E164).into_owned())
+    Ok(util.format(&number, PhoneNumberFormat::E164).into_owned())
 }
 
 /// Only digits, as many as an international number has, and not starting with 0.
