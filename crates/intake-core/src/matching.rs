@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use crate::identify::{IdentifierKind, IdentityIndex, Slot, StoreMatch};
 use crate::model::{ContactId, StoredContact, Target};
 use crate::plan::{PreparedRow, match_key};
-use crate::store::{ContactReader, Memberships};
+use crate::store::{Asked, ContactReader};
 
 /// How existing contacts are found for this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl Matcher<'_> {
         reader: &mut R,
         rows: &[PreparedRow],
         slots: &[Slot],
-        asked: &Memberships,
+        asked: &Asked,
     ) -> Result<Vec<Found>, R::Error> {
         let mut matches = vec![StoreMatch::None; rows.len()];
         let unique: Vec<usize> =
@@ -171,7 +171,7 @@ impl Matcher<'_> {
         &self,
         reader: &mut R,
         matches: &[StoreMatch],
-        asked: &Memberships,
+        asked: &Asked,
     ) -> Result<Loaded, R::Error> {
         let mut ids: Vec<ContactId> = matches
             .iter()
@@ -191,7 +191,7 @@ impl Matcher<'_> {
         let (Some(kind), Some(Target::Field(field))) = (self.identifier, self.identifier_target) else {
             return true;
         };
-        let stored = contact.values.get(field).and_then(Option::as_deref);
+        let stored = contact.values.get(field);
         stored.map(|value| match_key(kind, value)).as_deref() == row.key.as_deref()
     }
 }

@@ -152,7 +152,7 @@ pub fn run_import<S: ImportStore>(
         let reader = &mut worker.reader;
         let rows: Vec<PreparedRow> = chunk?.into_iter().map(|record| preparer.prepare(record)).collect();
         let slots = matcher.slots(&rows);
-        let found = matcher.find_existing(reader, &rows, &slots, &decider_ref.memberships(&rows));
+        let found = matcher.find_existing(reader, &rows, &slots, &decider_ref.asked(&rows));
         Ok(Matched { rows, slots, found: found.map_err(PipelineError::Store)? })
     };
     std::thread::scope(|scope| {

@@ -5,7 +5,7 @@
 //! sees SQL.
 
 use crate::identify::{IdentifierKind, KeyHash};
-use crate::model::{Channel, ContactId, ImportId, StoredContact};
+use crate::model::{Channel, ContactId, FieldId, ImportId, StoredContact};
 use crate::plan::Write;
 use crate::report::Checkpoint;
 
@@ -25,9 +25,13 @@ pub struct ImportWide {
     pub identifier: Option<IdentifierKind>,
 }
 
-/// The tags and lists an import may add to the contacts of a chunk of rows.
+/// What deciding a chunk of rows needs to know of the stored contacts they refer to: the
+/// values of the fields the rows set or match by, and whether they have the tags and lists
+/// the import may add.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Memberships {
+pub struct Asked {
+    /// Fields whose values to load.
+    pub fields: Vec<FieldId>,
     /// Tag names.
     pub tags: Vec<String>,
     /// List names.
@@ -90,14 +94,11 @@ pub trait ContactReader: Send {
         found: &mut dyn FnMut(&str, ContactId),
     ) -> Result<(), Self::Error>;
 
-    /// The contacts with these ids (missing ids are left out), sorted by id. Of their tags
-    /// and lists, only those in `asked` are given: what an import may add is all it needs
-    /// to know, and a contact gathers a tag with every import.
-    fn load_contacts(
-        &mut self,
-        ids: &[ContactId],
-        asked: &Memberships,
-    ) -> Result<Vec<StoredContact>, Self::Error>;
+    /// The contacts with these ids (missing ids are left out), sorted by id, with the
+    /// values of the fields in `asked` (the others are left empty) and, of their tags and
+    /// lists, only those in `asked`: what an import may change is all it needs to know, and
+    /// a contact gathers a tag with every import.
+    fn load_contacts(&mut self, ids: &[ContactId], asked: &Asked) -> Result<Vec<StoredContact>, Self::Error>;
 }
 
 /// Applies an import's writes in batches: everything written between two commits, with the

@@ -2,8 +2,10 @@
 //! with its checkpoint in one transaction.
 
 use intake_core::identify::{IdentifierKind, KeyHash, key_hash};
-use intake_core::model::{BUILTIN_FIELDS, Channel, ContactId, StoredContact, SubscriptionStatus};
-use intake_core::store::{ContactReader, ImportStore, ImportWide, Memberships};
+use intake_core::model::{
+    BUILTIN_FIELDS, Channel, ContactId, FieldId, FieldValues, Schema, StoredContact, SubscriptionStatus,
+};
+use intake_core::store::{Asked, ContactReader, ImportStore, ImportWide};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::checkpointer::Checkpointer;
@@ -14,36 +16,76 @@ pub(crate) fn builtin_columns() -> String {
     BUILTIN_FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
 }
 
-impl SqliteStore {
-    /// Reads one contact row (columns as in [`Self::contact_select`]) into a `StoredContact`.
-    pub(crate) fn contact_from_row(&self, row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredContact> {
-        let builtins = BUILTIN_FIELDS.len();
-        let mut values: Vec<Option<String>> = Vec::with_capacity(self.schema.len());
-        for i in 0..builtins {
-            values.push(row.get(1 + i)?);
+/// The columns a load of contacts reads: `id`, the wanted fields' (built-in fields are
+/// columns, custom ones live in the `custom` JSON object), then the three subscriptions.
+pub(crate) struct ContactColumns {
+    /// `SELECT … FROM contacts`.
+    select: String,
+    /// The built-in fields read, in column order after `id`.
+    builtins: Vec<FieldId>,
+    /// The custom fields read, from the `custom` column after the built-in ones.
+    customs: Vec<(FieldId, String)>,
+}
+
+impl ContactColumns {
+    /// Every field of `schema`.
+    pub(crate) fn all(schema: &Schema) -> ContactColumns {
+        ContactColumns::of(schema, &(0..schema.len()).collect::<Vec<_>>())
+    }
+
+    /// The fields `wanted` of `schema`.
+    pub(crate) fn of(schema: &Schema, wanted: &[FieldId]) -> ContactColumns {
+        let builtins: Vec<FieldId> = wanted.iter().copied().filter(|&f| f < BUILTIN_FIELDS.len()).collect();
+        let customs: Vec<(FieldId, String)> = wanted
+            .iter()
+            .filter(|&&f| f >= BUILTIN_FIELDS.len())
+            .filter_map(|&f| schema.fields().get(f).map(|def| (f, def.name.clone())))
+            .collect();
+        let mut columns: Vec<&str> = vec!["id"];
+        columns.extend(builtins.iter().map(|&f| BUILTIN_FIELDS[f].0));
+        if !customs.is_empty() {
+            columns.push("custom");
         }
-        let custom: Option<String> = row.get(1 + builtins)?;
-        let custom: serde_json::Map<String, serde_json::Value> =
-            custom.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
-        for field in &self.schema.fields()[builtins..] {
-            values.push(custom.get(&field.name).and_then(|v| v.as_str()).map(str::to_string));
+        columns.extend(["email_subscription", "sms_subscription", "whatsapp_subscription"]);
+        ContactColumns { select: format!("SELECT {} FROM contacts", columns.join(", ")), builtins, customs }
+    }
+
+    /// `SELECT … FROM contacts` of these columns, for a `WHERE` to follow.
+    pub(crate) fn select(&self) -> &str {
+        &self.select
+    }
+
+    /// Reads one row of [`ContactColumns::select`] into a `StoredContact` of `fields` fields.
+    pub(crate) fn read(&self, row: &rusqlite::Row<'_>, fields: usize) -> rusqlite::Result<StoredContact> {
+        let mut values = FieldValues::new(fields);
+        for (at, &field) in self.builtins.iter().enumerate() {
+            if let Some(text) = row.get_ref(1 + at)?.as_str_or_null()? {
+                values.set(field, text);
+            }
+        }
+        let mut next = 1 + self.builtins.len();
+        if !self.customs.is_empty() {
+            if let Some(json) = row.get_ref(next)?.as_str_or_null()? {
+                let custom: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(json).unwrap_or_default();
+                for (field, name) in &self.customs {
+                    if let Some(text) = custom.get(name).and_then(|v| v.as_str()) {
+                        values.set(*field, text);
+                    }
+                }
+            }
+            next += 1;
         }
         let mut subscriptions = [SubscriptionStatus::None; 3];
         for (i, slot) in subscriptions.iter_mut().enumerate() {
-            let text = row.get_ref(2 + builtins + i)?.as_str().map_err(rusqlite::Error::from)?;
+            let text = row.get_ref(next + i)?.as_str()?;
             *slot = SubscriptionStatus::parse(text).unwrap_or_default();
         }
         Ok(StoredContact { id: row.get(0)?, values, subscriptions, tags: Vec::new(), lists: Vec::new() })
     }
+}
 
-    /// `SELECT` of every column `contact_from_row` reads.
-    pub(crate) fn contact_select() -> String {
-        format!(
-            "SELECT id, {}, custom, email_subscription, sms_subscription, whatsapp_subscription FROM contacts",
-            builtin_columns()
-        )
-    }
-
+impl SqliteStore {
     pub(crate) fn tag_names(&self, id: ContactId) -> rusqlite::Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
@@ -69,13 +111,12 @@ impl SqliteStore {
         ids: &[ContactId],
         first: ContactId,
         last: ContactId,
-        asked: &Memberships,
+        asked: &Asked,
     ) -> Result<Vec<StoredContact>, StoreError> {
         let wanted = |id: ContactId| ids.binary_search(&id).is_ok();
-        let sql = format!(
-            "{} WHERE workspace_id = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id",
-            Self::contact_select()
-        );
+        let columns = ContactColumns::of(&self.schema, &asked.fields);
+        let sql =
+            format!("{} WHERE workspace_id = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id", columns.select());
         let mut contacts = Vec::with_capacity(ids.len());
         {
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -83,7 +124,7 @@ impl SqliteStore {
             while let Some(row) = rows.next()? {
                 let id: ContactId = row.get(0)?;
                 if wanted(id) {
-                    contacts.push(self.contact_from_row(row)?);
+                    contacts.push(columns.read(row, self.schema.len())?);
                 }
             }
         }
@@ -126,13 +167,17 @@ impl SqliteStore {
         self.conn.prepare_cached(&sql)?.query_row(params![self.workspace_id, name], |r| r.get(0)).optional()
     }
 
-    /// A contact with its tags and lists.
-    pub(crate) fn load_contact(&self, id: ContactId) -> Result<Option<StoredContact>, StoreError> {
-        let sql = format!("{} WHERE workspace_id = ?1 AND id = ?2", Self::contact_select());
+    /// A contact with the values of `columns`, its tags and its lists.
+    pub(crate) fn load_contact(
+        &self,
+        id: ContactId,
+        columns: &ContactColumns,
+    ) -> Result<Option<StoredContact>, StoreError> {
+        let sql = format!("{} WHERE workspace_id = ?1 AND id = ?2", columns.select());
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![self.workspace_id, id])?;
         let Some(row) = rows.next()? else { return Ok(None) };
-        let mut contact = self.contact_from_row(row)?;
+        let mut contact = columns.read(row, self.schema.len())?;
         contact.tags = self.tag_names(id)?;
         contact.lists = self.list_names(id)?;
         Ok(Some(contact))
@@ -299,19 +344,16 @@ impl ContactReader for SqliteStore {
         Ok(())
     }
 
-    fn load_contacts(
-        &mut self,
-        ids: &[ContactId],
-        asked: &Memberships,
-    ) -> Result<Vec<StoredContact>, StoreError> {
+    fn load_contacts(&mut self, ids: &[ContactId], asked: &Asked) -> Result<Vec<StoredContact>, StoreError> {
         let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
         // Ids of a batch come sorted; when they are dense (re-importing a file), three range
         // scans beat three point queries per contact by far. Sparse ids get point queries.
         let dense = (last - first) < 4 * ids.len() as i64;
         if !dense {
+            let columns = ContactColumns::of(&self.schema, &asked.fields);
             let mut contacts = Vec::with_capacity(ids.len());
             for id in ids {
-                let Some(mut contact) = self.load_contact(*id)? else { continue };
+                let Some(mut contact) = self.load_contact(*id, &columns)? else { continue };
                 contact.tags.retain(|tag| asked.tags.contains(tag));
                 contact.lists.retain(|list| asked.lists.contains(list));
                 contacts.push(contact);

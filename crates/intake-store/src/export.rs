@@ -3,6 +3,7 @@
 use intake_core::model::{Channel, ContactId};
 use rusqlite::params;
 
+use crate::contacts::ContactColumns;
 use crate::{SqliteStore, StoreError};
 
 /// One exported contact: its header-aligned cells.
@@ -23,14 +24,15 @@ impl SqliteStore {
         &self,
         row: &mut dyn FnMut(ExportRow) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let sql = format!("{} WHERE workspace_id = ?1 ORDER BY id", Self::contact_select());
+        let columns = ContactColumns::all(&self.schema);
+        let sql = format!("{} WHERE workspace_id = ?1 ORDER BY id", columns.select());
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params![self.workspace_id])?;
         while let Some(r) = rows.next()? {
-            let contact = self.contact_from_row(r)?;
+            let contact = columns.read(r, self.schema.len())?;
             let id: ContactId = contact.id;
             let mut cells = vec![id.to_string()];
-            cells.extend(contact.values.into_iter().map(Option::unwrap_or_default));
+            cells.extend(contact.values.iter().map(|value| value.unwrap_or_default().to_string()));
             cells.extend(contact.subscriptions.iter().map(|s| s.as_str().to_string()));
             cells.push(self.tag_names(id)?.join("|"));
             cells.push(self.list_names(id)?.join("|"));

@@ -1,11 +1,11 @@
 //! Deciding a row's outcome from what the file says and what the store holds: the import
 //! rules of purpose, identity, overwrite policy, tags, lists and subscription protection.
 
-use crate::model::{Channel, FieldId, Schema, StoredContact, SubscriptionStatus};
+use crate::model::{Channel, FieldId, Schema, StoredContact, SubscriptionStatus, Target};
 use crate::plan::outcome::{
     ContactUpdate, FieldChange, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange, Write,
 };
-use crate::plan::prepare::PreparedRow;
+use crate::plan::prepare::{PreparedRow, identifier_target};
 use crate::plan::{ImportOptions, Purpose};
 
 /// What matching found for a row.
@@ -30,12 +30,19 @@ pub struct Decider<'a> {
     schema: &'a Schema,
     options: &'a ImportOptions,
     first_name: Option<FieldId>,
+    /// The field the import matches by, when it matches by a field.
+    identifier_field: Option<FieldId>,
 }
 
 impl<'a> Decider<'a> {
     /// A decider for one import.
     pub fn new(schema: &'a Schema, options: &'a ImportOptions) -> Decider<'a> {
-        Decider { schema, options, first_name: schema.field_id("first_name") }
+        let identifier = (options.purpose != Purpose::AddAll).then_some(options.identifier);
+        let identifier_field = match identifier.and_then(|kind| identifier_target(schema, kind)) {
+            Some(Target::Field(field)) => Some(field),
+            _ => None,
+        };
+        Decider { schema, options, first_name: schema.field_id("first_name"), identifier_field }
     }
 
     /// The outcome of `row` and what it writes. `suppressed` lists the channels a deleted
@@ -158,7 +165,7 @@ impl<'a> Decider<'a> {
     fn field_changes(&self, row: &PreparedRow, contact: &StoredContact) -> Vec<FieldChange> {
         let mut changes = Vec::new();
         for (field, new) in &row.values {
-            let old = contact.values.get(*field).cloned().flatten();
+            let old = contact.values.get(*field).map(str::to_string);
             let keep = match &old {
                 Some(old) => old == new || !self.options.overwrite,
                 None => false,
@@ -225,9 +232,19 @@ impl<'a> Decider<'a> {
         own
     }
 
-    /// The tags and lists that deciding `rows` needs to know a contact has: the import-wide
-    /// ones and those of the rows' own tags columns.
-    pub fn memberships(&self, rows: &[PreparedRow]) -> crate::store::Memberships {
+    /// What deciding `rows` needs to know of their stored contacts: the values of the
+    /// fields the rows set and of the identifier (a match by hash is checked against it),
+    /// and whether they have the import-wide tags and lists and those of the rows' own tags
+    /// columns.
+    pub fn asked(&self, rows: &[PreparedRow]) -> crate::store::Asked {
+        let mut wanted = vec![false; self.schema.len()];
+        let fields = rows.iter().flat_map(|row| row.values.iter().map(|(field, _)| *field));
+        for field in self.identifier_field.into_iter().chain(fields) {
+            if let Some(wanted) = wanted.get_mut(field) {
+                *wanted = true;
+            }
+        }
+        let fields = (0..wanted.len()).filter(|&field| wanted[field]).collect();
         let mut tags: Vec<String> = self.options.tags.clone();
         let own = rows.iter().flat_map(|row| &row.tags);
         for tag in self.options.import_tag.iter().chain(own) {
@@ -235,7 +252,7 @@ impl<'a> Decider<'a> {
                 tags.push(tag.clone());
             }
         }
-        crate::store::Memberships { tags, lists: self.options.lists.clone() }
+        crate::store::Asked { fields, tags, lists: self.options.lists.clone() }
     }
 
     /// What every contact this import creates gets: its tags and lists.
