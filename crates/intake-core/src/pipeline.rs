@@ -541,10 +541,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         let mut keys: Vec<String> = Vec::new();
         for (row, found) in rows.iter().zip(found).filter(|(r, _)| r.errors.is_empty()) {
             if !matches!(found, Found::One(_)) {
-                keys.extend(suppression_keys(
-                    self.setup.schema,
-                    row.values.iter().map(|(f, v)| (*f, v.as_str())),
-                ));
+                keys.extend(suppression_keys(self.setup.schema, row.values.iter()));
             }
         }
         if keys.is_empty() {
@@ -569,7 +566,7 @@ fn suppressed_channels(
         return Vec::new();
     }
     let mut channels = Vec::new();
-    for key in suppression_keys(schema, row.values.iter().map(|(f, v)| (*f, v.as_str()))) {
+    for key in suppression_keys(schema, row.values.iter()) {
         for channel in suppressed.get(&key).into_iter().flatten() {
             if !channels.contains(channel) {
                 channels.push(*channel);

@@ -38,6 +38,11 @@ impl Record {
         record
     }
 
+    /// Bytes of all its cells together.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// Number of cells.
     pub fn len(&self) -> usize {
         self.ends.len()

@@ -27,6 +27,9 @@ pub(crate) struct ContactColumns {
     customs: Vec<(FieldId, String)>,
 }
 
+/// Room made for a loaded contact's values, in bytes: about what ten fields take.
+const VALUE_BYTES: usize = 192;
+
 impl ContactColumns {
     /// Every field of `schema`.
     pub(crate) fn all(schema: &Schema) -> ContactColumns {
@@ -55,9 +58,9 @@ impl ContactColumns {
         &self.select
     }
 
-    /// Reads one row of [`ContactColumns::select`] into a `StoredContact` of `fields` fields.
-    pub(crate) fn read(&self, row: &rusqlite::Row<'_>, fields: usize) -> rusqlite::Result<StoredContact> {
-        let mut values = FieldValues::new(fields);
+    /// Reads one row of [`ContactColumns::select`] into a `StoredContact`.
+    pub(crate) fn read(&self, row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredContact> {
+        let mut values = FieldValues::with_capacity(self.builtins.len() + self.customs.len(), VALUE_BYTES);
         for (at, &field) in self.builtins.iter().enumerate() {
             if let Some(text) = row.get_ref(1 + at)?.as_str_or_null()? {
                 values.set(field, text);
@@ -124,7 +127,7 @@ impl SqliteStore {
             while let Some(row) = rows.next()? {
                 let id: ContactId = row.get(0)?;
                 if wanted(id) {
-                    contacts.push(columns.read(row, self.schema.len())?);
+                    contacts.push(columns.read(row)?);
                 }
             }
         }
@@ -177,7 +180,7 @@ impl SqliteStore {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![self.workspace_id, id])?;
         let Some(row) = rows.next()? else { return Ok(None) };
-        let mut contact = columns.read(row, self.schema.len())?;
+        let mut contact = columns.read(row)?;
         contact.tags = self.tag_names(id)?;
         contact.lists = self.list_names(id)?;
         Ok(Some(contact))

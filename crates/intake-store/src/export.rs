@@ -29,10 +29,11 @@ impl SqliteStore {
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params![self.workspace_id])?;
         while let Some(r) = rows.next()? {
-            let contact = columns.read(r, self.schema.len())?;
+            let contact = columns.read(r)?;
             let id: ContactId = contact.id;
             let mut cells = vec![id.to_string()];
-            cells.extend(contact.values.iter().map(|value| value.unwrap_or_default().to_string()));
+            let fields = 0..self.schema.len();
+            cells.extend(fields.map(|field| contact.values.get(field).unwrap_or_default().to_string()));
             cells.extend(contact.subscriptions.iter().map(|s| s.as_str().to_string()));
             cells.push(self.tag_names(id)?.join("|"));
             cells.push(self.list_names(id)?.join("|"));

@@ -75,17 +75,17 @@ impl ContactBinder {
         let mut has = [false; BUILTINS];
         let (mut email_hash, mut phone_hash) = (None, None);
         let mut custom = serde_json::Map::new();
-        for (field, value) in &contact.values {
-            if *field < BUILTINS {
-                insert.raw_bind_parameter(2 + field, value.as_str())?;
-                has[*field] = true;
-                match *field {
+        for (field, value) in contact.values.iter() {
+            if field < BUILTINS {
+                insert.raw_bind_parameter(2 + field, value)?;
+                has[field] = true;
+                match field {
                     EMAIL => email_hash = Some(stored_hash("email", value)),
                     PHONE => phone_hash = Some(stored_hash("phone", value)),
                     _ => {}
                 }
             } else {
-                custom.insert(schema.field(*field).name.clone(), serde_json::Value::String(value.clone()));
+                custom.insert(schema.field(field).name.clone(), serde_json::Value::String(value.to_string()));
             }
         }
         for (field, (was, is)) in self.bound.iter().zip(&has).enumerate() {

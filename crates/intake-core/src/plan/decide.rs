@@ -164,14 +164,14 @@ impl<'a> Decider<'a> {
 
     fn field_changes(&self, row: &PreparedRow, contact: &StoredContact) -> Vec<FieldChange> {
         let mut changes = Vec::new();
-        for (field, new) in &row.values {
-            let old = contact.values.get(*field).map(str::to_string);
-            let keep = match &old {
+        for (field, new) in row.values.iter() {
+            let old = contact.values.get(field);
+            let keep = match old {
                 Some(old) => old == new || !self.options.overwrite,
                 None => false,
             };
             if !keep {
-                changes.push(FieldChange { field: *field, old, new: new.clone() });
+                changes.push(FieldChange { field, old: old.map(str::to_string), new: new.to_string() });
             }
         }
         changes
@@ -238,7 +238,7 @@ impl<'a> Decider<'a> {
     /// columns.
     pub fn asked(&self, rows: &[PreparedRow]) -> crate::store::Asked {
         let mut wanted = vec![false; self.schema.len()];
-        let fields = rows.iter().flat_map(|row| row.values.iter().map(|(field, _)| *field));
+        let fields = rows.iter().flat_map(|row| row.values.iter().map(|(field, _)| field));
         for field in self.identifier_field.into_iter().chain(fields) {
             if let Some(wanted) = wanted.get_mut(field) {
                 *wanted = true;

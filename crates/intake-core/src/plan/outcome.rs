@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::model::{Channel, ContactId, FieldId, SubscriptionStatus};
+use crate::model::{Channel, ContactId, FieldId, FieldValues, SubscriptionStatus};
 
 /// The status column of the results file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,8 +115,8 @@ pub struct SubscriptionChange {
 pub struct NewContact {
     /// The row it comes from.
     pub row: u64,
-    /// `(field, value)` of every non-empty field.
-    pub values: Vec<(FieldId, String)>,
+    /// The value of every non-empty field.
+    pub values: FieldValues,
     /// Subscription status per channel (`None` everywhere unless the file says otherwise).
     pub subscriptions: [SubscriptionStatus; 3],
     /// Tags of its own row (from a tags column) that are not import-wide.

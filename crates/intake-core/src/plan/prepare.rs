@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::identify::IdentifierKind;
 use crate::map::Mapping;
-use crate::model::{Channel, FieldId, FieldType, Schema, SubscriptionStatus, Target};
+use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
     Cell, Normalizer, email_match_key, first_email, first_phone, merge_items, normalize_integer,
 };
@@ -18,8 +18,8 @@ use crate::read::Record;
 pub struct PreparedRow {
     /// The original row, for the results file.
     pub record: Record,
-    /// `(field, canonical value)` of every non-empty valid cell.
-    pub values: Vec<(FieldId, String)>,
+    /// The canonical value of every non-empty valid cell, by field.
+    pub values: FieldValues,
     /// Tags from a `tags` column.
     pub tags: Vec<String>,
     /// Subscription statuses from `<channel>_subscription` columns.
@@ -35,7 +35,7 @@ pub struct PreparedRow {
 impl PreparedRow {
     /// The value of `field`, if the row has one.
     pub fn value(&self, field: FieldId) -> Option<&str> {
-        self.values.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str())
+        self.values.get(field)
     }
 }
 
@@ -159,8 +159,8 @@ impl<'a> Preparer<'a> {
 
     /// Normalizes every mapped cell of `record`.
     pub fn prepare(&self, record: Record) -> PreparedRow {
-        let mut row =
-            PreparedRow { values: Vec::with_capacity(self.mapping.columns.len()), ..PreparedRow::default() };
+        let values = FieldValues::with_capacity(self.mapping.columns.len(), record.text_len());
+        let mut row = PreparedRow { values, ..PreparedRow::default() };
         self.check_shape(&record, &mut row);
         for (column, target) in self.mapping.columns.iter().enumerate() {
             let (Some(target), Some(cell)) = (target, record.get(column)) else {
@@ -178,7 +178,7 @@ impl<'a> Preparer<'a> {
     /// others).
     fn drop_primary_from_lists(&self, row: &mut PreparedRow) {
         for (list_field, primaries) in &self.lists.primaries {
-            let Some(at) = row.values.iter().position(|(f, _)| f == list_field) else { continue };
+            let Some(items) = row.values.get(*list_field) else { continue };
             let list_type = self.schema.field(*list_field).field_type;
             let drop: Vec<String> = primaries
                 .iter()
@@ -188,25 +188,24 @@ impl<'a> Preparer<'a> {
             if drop.is_empty() {
                 continue;
             }
-            let kept = merge_items(&row.values[at].1, "", &drop, |item| list_item_key(list_type, item));
+            let kept = merge_items(items, "", &drop, |item| list_item_key(list_type, item));
             match kept.is_empty() {
-                true => {
-                    row.values.remove(at);
-                }
-                false => row.values[at].1 = kept,
+                true => row.values.remove(*list_field),
+                false => row.values.set(*list_field, &kept),
             }
         }
     }
 
     /// Adds `value` of `field` to the row; a list field that several columns fill gathers
     /// their items.
-    fn push_value(&self, row: &mut PreparedRow, field: FieldId, value: String) {
-        match row.values.iter_mut().find(|(f, _)| *f == field) {
-            Some((_, have)) => {
+    fn push_value(&self, row: &mut PreparedRow, field: FieldId, value: &str) {
+        match row.values.get(field) {
+            Some(have) => {
                 let list_type = self.schema.field(field).field_type;
-                *have = merge_items(have, &value, &[], |item| list_item_key(list_type, item));
+                let merged = merge_items(have, value, &[], |item| list_item_key(list_type, item));
+                row.values.set(field, &merged);
             }
-            None => row.values.push((field, value)),
+            None => row.values.set(field, value),
         }
     }
 
@@ -266,14 +265,14 @@ impl<'a> Preparer<'a> {
                         if self.identifier_column == Some(column) {
                             row.key = self.identifier.map(|kind| match_key(kind, &value));
                         }
-                        self.push_value(row, field, value);
+                        self.push_value(row, field, &value);
                     }
                     Cell::Invalid(reason) => row.errors.push(error(reason)),
                 }
                 let overflow = rest.and_then(|rest| Some((self.overflow_field(def.field_type)?, rest)));
                 if let Some((list, rest)) = overflow {
                     match self.normalizer.cell(self.schema.field(list), rest) {
-                        Cell::Value(value) => self.push_value(row, list, value),
+                        Cell::Value(value) => self.push_value(row, list, &value),
                         Cell::Invalid(reason) => row.errors.push(error(reason)),
                         Cell::Empty | Cell::Placeholder(_) => {}
                     }
