@@ -303,10 +303,9 @@ fn read_column(
     deliver: &mut dyn FnMut(Record) -> bool,
 ) -> Result<(), SourceError> {
     let mut records = source.records()?;
-    let mut record = Record::default();
+    let mut scratch = Record::default();
     let mut chunk = Record::default();
-    while records.next_record(&mut record)? {
-        chunk.push(record.get(column).unwrap_or(""));
+    while records.next_cell(column, &mut scratch, &mut chunk)? {
         if chunk.len() == KEY_CHUNK && !deliver(std::mem::take(&mut chunk)) {
             return Ok(());
         }

@@ -92,4 +92,21 @@ pub trait Source: Sync {
 pub trait RecordStream {
     /// Reads the next row into `record`; `false` at the end.
     fn next_record(&mut self, record: &mut Record) -> Result<bool, SourceError>;
+
+    /// Reads the next row and appends its cell `column` (empty when the row is shorter) to
+    /// `cells`, exactly as [`RecordStream::next_record`] would have read it; `false` at the
+    /// end. `scratch` is room for a whole row. For a pass over one column: a source that can
+    /// skip making the other cells overrides it.
+    fn next_cell(
+        &mut self,
+        column: usize,
+        scratch: &mut Record,
+        cells: &mut Record,
+    ) -> Result<bool, SourceError> {
+        if !self.next_record(scratch)? {
+            return Ok(false);
+        }
+        cells.push(scratch.get(column).unwrap_or(""));
+        Ok(true)
+    }
 }
