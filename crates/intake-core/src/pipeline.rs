@@ -403,11 +403,14 @@ fn read_chunks(
     let mut records = source.records()?;
     let mut seen = 0u64;
     let mut chunk = Vec::with_capacity(chunk_size);
+    // Each record is made the size of the last one, so that reading it grows it at most once.
+    let (mut cells, mut bytes) = (0, 0);
     loop {
-        let mut record = Record::default();
+        let mut record = Record::with_capacity(cells, bytes);
         if !records.next_record(&mut record)? {
             break;
         }
+        (cells, bytes) = (record.len(), record.text_len());
         seen += 1;
         if seen <= skip {
             continue;

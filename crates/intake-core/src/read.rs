@@ -29,6 +29,11 @@ impl Record {
         self.ends.push(self.text.len());
     }
 
+    /// An empty record with room for `cells` cells of `bytes` bytes in all.
+    pub fn with_capacity(cells: usize, bytes: usize) -> Record {
+        Record { text: String::with_capacity(bytes), ends: Vec::with_capacity(cells), ..Record::default() }
+    }
+
     /// Builds a record from cells.
     pub fn from_cells<'a>(row: u64, cells: impl IntoIterator<Item = &'a str>) -> Record {
         let mut record = Record { row, ..Record::default() };
