@@ -339,6 +339,30 @@ fn custom_fields_are_validated_by_type() {
     );
 }
 
+/// A re-import compares custom values with the stored ones (they live in a JSON column,
+/// loaded only for the fields a file sets) under the same overwrite rules as built-in ones.
+#[test]
+fn custom_values_are_compared_and_overwritten_like_builtin_ones() {
+    let ws = Workspace::new();
+    ws.ok(&["fields", "add", "plan", "--type", "choice", "--choices", "free,pro"]);
+    ws.ok(&["fields", "add", "seats", "--type", "integer"]);
+    let first = ws.file("a.csv", "First Name,Email,plan\nAnna,anna@example.com,pro\n");
+    assert_eq!(ws.import(&first, &["--no-import-tag"]).0.tuple(), (1, 0, 0, 0));
+    let (same, rows) = ws.import(&first, &["--no-import-tag"]);
+    assert_eq!(same.tuple(), (0, 0, 1, 0), "{rows:?}");
+    let changed = ws.file("b.csv", "First Name,Email,plan,seats\nAnna,anna@example.com,free,3\n");
+    assert_eq!(ws.import(&changed, &["--no-import-tag", "--no-overwrite"]).0.tuple(), (0, 1, 0, 0));
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!(
+        (anna["plan"].as_str(), anna["seats"].as_str()),
+        ("pro", "3"),
+        "only the empty field is filled"
+    );
+    assert_eq!(ws.import(&changed, &["--no-import-tag"]).0.tuple(), (0, 1, 0, 0));
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!((anna["plan"].as_str(), anna["seats"].as_str()), ("free", "3"));
+}
+
 #[test]
 fn mapping_overrides_skips_and_reports() {
     let ws = Workspace::new();
