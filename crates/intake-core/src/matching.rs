@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::identify::{IdentifierKind, IdentityIndex, Slot, StoreMatch};
 use crate::model::{ContactId, StoredContact, Target};
-use crate::plan::{PreparedRow, match_key};
+use crate::plan::{PreparedRow, has_match_key};
 use crate::store::{Asked, ContactReader};
 
 /// How existing contacts are found for this run.
@@ -191,7 +191,9 @@ impl Matcher<'_> {
         let (Some(kind), Some(Target::Field(field))) = (self.identifier, self.identifier_target) else {
             return true;
         };
-        let stored = contact.values.get(field);
-        stored.map(|value| match_key(kind, value)).as_deref() == row.key.as_deref()
+        match (contact.values.get(field), row.key.as_deref()) {
+            (Some(stored), Some(key)) => has_match_key(kind, stored, key),
+            (stored, key) => stored.is_none() && key.is_none(),
+        }
     }
 }

@@ -270,6 +270,12 @@ fn check_email(text: &str) -> Result<(), TestCaseError> {
         prop_assert!(key.rsplit_once('@').is_some_and(|(_, domain)| domain.is_ascii()), "{key:?}");
         prop_assert_eq!(normalize_email(&key), Ok(normalized.clone()), "input {:?}", text);
         prop_assert_eq!(email_match_key(&key), key.clone());
+        // Matching's allocation-free check agrees with comparing the keys.
+        let email = intake_core::identify::IdentifierKind::Email;
+        prop_assert!(intake_core::plan::has_match_key(email, &normalized, &key));
+        prop_assert!(intake_core::plan::has_match_key(email, &key, &key));
+        let other = ["x", key.as_str()].concat();
+        prop_assert!(!intake_core::plan::has_match_key(email, &normalized, &other));
     }
     Ok(())
 }

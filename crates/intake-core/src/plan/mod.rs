@@ -13,4 +13,4 @@ pub use outcome::{
     ContactUpdate, FieldChange, FieldError, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange,
     Write,
 };
-pub use prepare::{PreparedRow, Preparer, identifier_target, match_key, suppression_keys};
+pub use prepare::{PreparedRow, Preparer, has_match_key, identifier_target, match_key, suppression_keys};

@@ -350,6 +350,16 @@ pub fn match_key(kind: IdentifierKind, normalized: &str) -> String {
     }
 }
 
+/// Whether `match_key(kind, normalized)` is `key`, without making the key where it is the
+/// value itself (every value but an e-mail address with a non-ASCII domain): matching checks
+/// it for every loaded contact.
+pub fn has_match_key(kind: IdentifierKind, normalized: &str, key: &str) -> bool {
+    match kind {
+        IdentifierKind::Email if !normalized.is_ascii() => email_match_key(normalized) == key,
+        _ => normalized == key,
+    }
+}
+
 /// Keys under which a deleted contact's unsubscribes are remembered: `email:<key>` and
 /// `phone:<E.164>` for each e-mail and phone-typed value.
 pub fn suppression_keys<'v>(
