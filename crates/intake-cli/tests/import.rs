@@ -363,6 +363,29 @@ fn custom_values_are_compared_and_overwritten_like_builtin_ones() {
     assert_eq!((anna["plan"].as_str(), anna["seats"].as_str()), ("free", "3"));
 }
 
+/// The store writer binds only what changes from one new contact to the next: what one
+/// contact had must not leak into the next one that lacks it.
+#[test]
+fn new_contacts_take_nothing_from_the_one_before() {
+    let ws = Workspace::new();
+    ws.ok(&["fields", "add", "plan", "--type", "choice", "--choices", "free,pro"]);
+    let file = ws.file(
+        "c.csv",
+        "First Name,Email,plan,Email Subscription,SMS Subscription\n\
+         Anna,anna@example.com,pro,subscribed,unsubscribed\n\
+         Ben,ben@example.com,,,\n\
+         Cleo,cleo@example.com,free,unsubscribed,\n",
+    );
+    assert_eq!(ws.import(&file, &[]).0.tuple(), (3, 0, 0, 0));
+    let got = |email: &str| {
+        let c = ws.contact_by("email", email);
+        [c["plan"].clone(), c["email_subscription"].clone(), c["sms_subscription"].clone()]
+    };
+    assert_eq!(got("anna@example.com"), ["pro", "subscribed", "unsubscribed"]);
+    assert_eq!(got("ben@example.com"), ["", "none", "none"]);
+    assert_eq!(got("cleo@example.com"), ["free", "unsubscribed", "none"]);
+}
+
 #[test]
 fn mapping_overrides_skips_and_reports() {
     let ws = Workspace::new();

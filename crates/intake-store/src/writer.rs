@@ -35,12 +35,16 @@ const EVENT_INSERT: &str = "INSERT INTO subscription_events \
 
 /// Binds the contact `INSERT` (see `SqliteWriter::new`) contact after contact. SQLite keeps
 /// a statement's bindings from one execution to the next, so what is the same for every
-/// contact of a run is bound once, and of the built-in fields only those whose value differs
-/// from the last contact's being set or unset: a third of the binding calls, which were a
-/// sixth of the writer's time.
+/// contact of a run is bound once, and of the rest only what differs from the last contact's:
+/// a field it had and this one has not becomes NULL, a subscription status or the custom
+/// values are bound only when they change. Binding was a fifth of the writer's time.
 struct ContactBinder {
     /// Which built-in field parameters hold a value now (the others are NULL).
     bound: [bool; BUILTINS],
+    /// The subscription statuses bound now.
+    subscriptions: [SubscriptionStatus; 3],
+    /// Whether the `custom` parameter holds a value now.
+    custom: bool,
 }
 
 /// Number of built-in fields (columns of `contacts`).
@@ -59,10 +63,15 @@ impl ContactBinder {
             insert.raw_bind_parameter(2 + i, rusqlite::types::Null)?;
         }
         let next = 2 + BUILTINS;
+        insert.raw_bind_parameter(next + 2, rusqlite::types::Null)?;
+        let subscriptions = [SubscriptionStatus::None; 3];
+        for (i, status) in subscriptions.iter().enumerate() {
+            insert.raw_bind_parameter(next + 3 + i, status.as_str())?;
+        }
         insert.raw_bind_parameter(next + 6, import_id)?;
         insert.raw_bind_parameter(next + 7, at)?;
         insert.raw_bind_parameter(next + 8, at)?;
-        Ok(ContactBinder { bound: [false; BUILTINS] })
+        Ok(ContactBinder { bound: [false; BUILTINS], subscriptions, custom: false })
     }
 
     /// Binds what is `contact`'s own.
@@ -97,10 +106,16 @@ impl ContactBinder {
         let next = 2 + BUILTINS;
         insert.raw_bind_parameter(next, email_hash)?;
         insert.raw_bind_parameter(next + 1, phone_hash)?;
-        let custom = (!custom.is_empty()).then(|| serde_json::Value::Object(custom).to_string());
-        insert.raw_bind_parameter(next + 2, custom)?;
+        if !custom.is_empty() || self.custom {
+            let custom = (!custom.is_empty()).then(|| serde_json::Value::Object(custom).to_string());
+            self.custom = custom.is_some();
+            insert.raw_bind_parameter(next + 2, custom)?;
+        }
         for (i, status) in contact.subscriptions.iter().enumerate() {
-            insert.raw_bind_parameter(next + 3 + i, status.as_str())?;
+            if *status != self.subscriptions[i] {
+                insert.raw_bind_parameter(next + 3 + i, status.as_str())?;
+                self.subscriptions[i] = *status;
+            }
         }
         Ok(())
     }
