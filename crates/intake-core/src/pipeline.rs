@@ -25,7 +25,7 @@ use crate::plan::{
 };
 use crate::read::{Record, Source, SourceError};
 use crate::report::{Checkpoint, Counts, ResultSink};
-use crate::store::{ContactReader, ImportStore, StoreWriter};
+use crate::store::{Asked, ContactReader, ImportStore, StoreWriter};
 
 /// Why an import stopped (row problems never stop it; they become row outcomes).
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +152,12 @@ pub fn run_import<S: ImportStore>(
         let reader = &mut worker.reader;
         let rows: Vec<PreparedRow> = chunk?.into_iter().map(|record| preparer.prepare(record)).collect();
         let slots = matcher.slots(&rows);
-        let found = matcher.find_existing(reader, &rows, &slots, &decider_ref.asked(&rows));
+        // Nothing is loaded when nothing can match: no need to work out what to load.
+        let asked = match matcher.mode {
+            MatchMode::Off | MatchMode::EmptyStore => Asked::default(),
+            _ => decider_ref.asked(&rows),
+        };
+        let found = matcher.find_existing(reader, &rows, &slots, &asked);
         Ok(Matched { rows, slots, found: found.map_err(PipelineError::Store)? })
     };
     std::thread::scope(|scope| {
