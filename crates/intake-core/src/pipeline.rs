@@ -192,8 +192,8 @@ pub fn run_import<S: ImportStore>(
 struct Worker<R> {
     /// Its own connection, to match and load stored contacts.
     reader: R,
-    /// Its own phone util, taken on the worker's thread at its first chunk and given back
-    /// when the worker ends (see [`phone_util`]).
+    /// Held from its first chunk on, so that the worker parses phones with a util of its own
+    /// (made at its first number, dropped with the worker; see [`phone_util`]).
     phones: Option<phone_util::Hold>,
 }
 
