@@ -5,7 +5,7 @@
 //! no row can be applied before the whole file is known). The second pass is four stages,
 //! joined by small bounded channels: a thread reads the rows; one worker per core prepares
 //! them and finds, through a store reader of its own, the stored contacts they refer to
-//! ([`crate::matching`]); the calling thread decides and writes the results files; and a
+//! (`matching.rs`); the calling thread decides and writes the results files; and a
 //! thread applies the writes to the store batch after batch. A dry run is the same flow
 //! without the store writer.
 

@@ -24,7 +24,7 @@ pub struct StoredContact {
     /// Subscription status per [`Channel`], in [`Channel::ALL`] order.
     pub subscriptions: [SubscriptionStatus; 3],
     /// Tag names the contact has (loaded for an import: only those it asked about, see
-    /// [`crate::store::ImportStore::load_contacts`]).
+    /// [`crate::store::ContactReader::load_contacts`]).
     pub tags: Vec<String>,
     /// Names of the static lists the contact belongs to (as with `tags`).
     pub lists: Vec<String>,

@@ -43,7 +43,7 @@ pub struct Dialect {
     pub columns: usize,
     /// Rows of notes above the header that are not part of the table (LinkedIn's export
     /// starts with `Notes:` and a paragraph): fewer cells than the table has, at most
-    /// [`MAX_PREAMBLE`] of them, and only before a header.
+    /// `MAX_PREAMBLE` of them, and only before a header.
     pub preamble: usize,
 }
 
