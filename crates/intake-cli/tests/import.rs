@@ -291,6 +291,25 @@ fn tags_lists_and_the_import_tag_are_added() {
     assert_eq!(ws.contact_by("email", "ben@example.com")["lists"], "Newsletter");
 }
 
+/// In one batch the writer gives updated contacts the import-wide tags and lists by their
+/// ids and created ones by their id range: both must get them.
+#[test]
+fn updated_and_created_contacts_of_one_batch_both_get_the_import_wide_tags_and_lists() {
+    let ws = Workspace::new();
+    ws.import(&ws.file("a.csv", "First Name,Email\nAnna,anna@example.com\n"), &["--no-import-tag"]);
+    let file = ws.file("b.csv", "First Name,Email,Company\nAnna,anna@example.com,Acme\nBen,ben@example.com,\nCleo,cleo@example.com,\n");
+    let (counts, _) = ws.import(&file, &["--tag", "fair", "--list", "Leads"]);
+    assert_eq!(counts.tuple(), (2, 1, 0, 0));
+    let import_tag = format!("import-{}-{}", today(), counts.import_id);
+    for email in ["anna@example.com", "ben@example.com", "cleo@example.com"] {
+        let contact = ws.contact_by("email", email);
+        let mut tags: Vec<&str> = contact["tags"].split('|').collect();
+        tags.sort();
+        assert_eq!(tags, ["fair", import_tag.as_str()], "{email}");
+        assert_eq!(contact["lists"], "Leads", "{email}");
+    }
+}
+
 #[test]
 fn importing_the_same_file_again_changes_nothing_and_with_the_tag_only_adds_it() {
     let ws = Workspace::new();
