@@ -3,8 +3,8 @@
 
 use intake_core::identify::{IdentifierKind, key_hash_sql};
 use intake_core::model::ContactId;
-use intake_core::normalize::email_match_key;
-use intake_core::plan::match_key;
+use intake_core::normalize::email_match_key_of;
+use intake_core::plan::has_match_key;
 use rusqlite::{Connection, params};
 
 /// The hash column kept beside a built-in field, for the fields that have one.
@@ -19,7 +19,7 @@ pub(crate) fn hash_column(field: &str) -> Option<&'static str> {
 /// The hash stored beside `value` of the built-in `field` (see [`hash_column`]).
 pub(crate) fn stored_hash(field: &str, value: &str) -> i64 {
     match field {
-        "email" => key_hash_sql(&email_match_key(value)),
+        "email" => key_hash_sql(&email_match_key_of(value)),
         _ => key_hash_sql(value),
     }
 }
@@ -53,8 +53,8 @@ pub(crate) fn find_exact(
     let mut rows = stmt.query(params![workspace_id, lookup])?;
     let mut ids = Vec::new();
     while let Some(row) = rows.next()? {
-        let value: Option<String> = row.get(1)?;
-        if value.is_some_and(|v| match_key(kind, &v) == key) {
+        let value = row.get_ref(1)?.as_str_or_null()?;
+        if value.is_some_and(|v| has_match_key(kind, v, key)) {
             ids.push(row.get(0)?);
         }
     }

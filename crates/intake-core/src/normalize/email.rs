@@ -2,6 +2,8 @@
 //! text, no IP literals, a TLD required), IDN domains accepted, and lower-cased so that
 //! `John.Smith@x.com` and `john.smith@x.com` are one address.
 
+use std::borrow::Cow;
+
 use email_address::{EmailAddress, Options};
 
 /// Why an e-mail address was rejected.
@@ -90,12 +92,18 @@ fn plain_ascii(text: &str) -> Option<String> {
 /// The key under which two addresses are the same: the normalized address with the domain
 /// in ASCII (punycode), so `müller@bücher.de` and `müller@xn--bcher-kva.de` match.
 pub fn email_match_key(normalized: &str) -> String {
+    email_match_key_of(normalized).into_owned()
+}
+
+/// [`email_match_key`], borrowing the address itself where it is its own key (every address
+/// with an ASCII domain): the store writer and matching need it for every contact.
+pub fn email_match_key_of(normalized: &str) -> Cow<'_, str> {
     match normalized.rsplit_once('@') {
         Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
-            Ok(ascii) => format!("{local}@{ascii}"),
-            Err(_) => normalized.to_string(),
+            Ok(ascii) => Cow::Owned(format!("{local}@{ascii}")),
+            Err(_) => Cow::Borrowed(normalized),
         },
-        _ => normalized.to_string(),
+        _ => Cow::Borrowed(normalized),
     }
 }
 

@@ -11,7 +11,7 @@ mod phone;
 pub mod phone_util;
 mod text;
 
-pub use email::{EmailError, email_match_key, normalize_email, normalize_email_fully};
+pub use email::{EmailError, email_match_key, email_match_key_of, normalize_email, normalize_email_fully};
 pub use list::{
     LIST_SEPARATOR, ListError, first_email, first_phone, merge_items, normalize_emails, normalize_phones,
 };

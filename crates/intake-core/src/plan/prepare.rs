@@ -7,7 +7,8 @@ use crate::identify::IdentifierKind;
 use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
-    Cell, Normalizer, email_match_key, first_email, first_phone, merge_items, normalize_integer,
+    Cell, Normalizer, email_match_key, email_match_key_of, first_email, first_phone, merge_items,
+    normalize_integer,
 };
 use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
@@ -355,7 +356,7 @@ pub fn match_key(kind: IdentifierKind, normalized: &str) -> String {
 /// it for every loaded contact.
 pub fn has_match_key(kind: IdentifierKind, normalized: &str, key: &str) -> bool {
     match kind {
-        IdentifierKind::Email if !normalized.is_ascii() => email_match_key(normalized) == key,
+        IdentifierKind::Email => email_match_key_of(normalized) == key,
         _ => normalized == key,
     }
 }
