@@ -102,7 +102,7 @@ pub fn run_import<S: ImportStore>(
 ) -> Result<Checkpoint, PipelineError<S::Error>> {
     check_setup(setup.schema, setup.options, setup.mapping).map_err(PipelineError::Setup)?;
     let normalizer = normalizer_for(setup.options).map_err(PipelineError::Setup)?;
-    let identifier = (setup.options.purpose != Purpose::AddAll).then_some(setup.options.identifier);
+    let identifier = setup.options.matched_by();
     let headers = source.headers();
     let preparer = Preparer::new(setup.schema, headers, setup.mapping, &normalizer, identifier)
         .with_column_formats(&setup.options.column_formats);

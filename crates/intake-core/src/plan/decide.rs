@@ -2,11 +2,11 @@
 //! rules of purpose, identity, overwrite policy, tags, lists and subscription protection.
 
 use crate::model::{Channel, FieldId, Schema, StoredContact, SubscriptionStatus, Target};
+use crate::plan::ImportOptions;
 use crate::plan::outcome::{
     ContactUpdate, FieldChange, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange, Write,
 };
 use crate::plan::prepare::{PreparedRow, identifier_target};
-use crate::plan::{ImportOptions, Purpose};
 
 /// What matching found for a row.
 #[derive(Debug, Clone, Copy)]
@@ -37,8 +37,7 @@ pub struct Decider<'a> {
 impl<'a> Decider<'a> {
     /// A decider for one import.
     pub fn new(schema: &'a Schema, options: &'a ImportOptions) -> Decider<'a> {
-        let identifier = (options.purpose != Purpose::AddAll).then_some(options.identifier);
-        let identifier_field = match identifier.and_then(|kind| identifier_target(schema, kind)) {
+        let identifier_field = match options.matched_by().and_then(|kind| identifier_target(schema, kind)) {
             Some(Target::Field(field)) => Some(field),
             _ => None,
         };
@@ -259,7 +258,7 @@ impl<'a> Decider<'a> {
     pub fn import_wide(&self, import_id: crate::model::ImportId) -> crate::store::ImportWide {
         let mut tags = self.options.tags.clone();
         tags.extend(self.options.import_tag.iter().filter(|t| !self.options.tags.contains(t)).cloned());
-        let identifier = (self.options.purpose != Purpose::AddAll).then_some(self.options.identifier);
+        let identifier = self.options.matched_by();
         crate::store::ImportWide { import_id, tags, lists: self.options.lists.clone(), identifier }
     }
 

@@ -114,6 +114,13 @@ pub struct ReaderSettings {
     pub file_size: Option<u64>,
 }
 
+impl ImportOptions {
+    /// What rows are matched by: the identifier, except for `add-all`, which matches nothing.
+    pub fn matched_by(&self) -> Option<IdentifierKind> {
+        (self.purpose != Purpose::AddAll).then_some(self.identifier)
+    }
+}
+
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
