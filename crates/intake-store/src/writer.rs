@@ -431,18 +431,14 @@ impl SqliteWriter {
     ) -> Result<(), StoreError> {
         let json = (!updated.is_empty()).then(|| json_array(updated));
         let (workspace, import) = (self.workspace_id, self.wide.import_id);
-        let wide: Vec<(&str, String)> = self
-            .wide
-            .tags
-            .iter()
-            .map(|t| ("tags", t.clone()))
-            .chain(self.wide.lists.iter().map(|l| ("lists", l.clone())))
-            .collect();
-        for (table, name) in wide {
-            let (id, [from_json, from_range]) = match table {
-                "tags" => (self.tag_id(&name)?, [TAGS_FROM_JSON, TAGS_FROM_RANGE]),
-                _ => (self.list_id(&name)?, [LISTS_FROM_JSON, LISTS_FROM_RANGE]),
-            };
+        let mut targets = Vec::new();
+        for tag in self.wide.tags.clone() {
+            targets.push((self.tag_id(&tag)?, [TAGS_FROM_JSON, TAGS_FROM_RANGE]));
+        }
+        for list in self.wide.lists.clone() {
+            targets.push((self.list_id(&list)?, [LISTS_FROM_JSON, LISTS_FROM_RANGE]));
+        }
+        for (id, [from_json, from_range]) in targets {
             if let Some(json) = &json {
                 self.conn.prepare_cached(from_json)?.execute(params![workspace, id, import, json])?;
             }
