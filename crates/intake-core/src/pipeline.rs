@@ -205,9 +205,9 @@ enum ToWriter {
     Commit(Checkpoint),
 }
 
-/// Chunks of writes that may wait for the store writer: enough to ride out one slow
-/// statement, few enough to keep memory flat.
-const WRITER_QUEUE: usize = 4;
+/// Chunks of writes that may wait for the store writer: enough to ride out a commit or a
+/// slow statement, few enough to keep memory flat (a chunk's writes are about 1 MB).
+const WRITER_QUEUE: usize = 8;
 
 /// The store writer's thread: applies what arrives until the channel closes, then (for a
 /// bulk load, also after a failure) builds the store's indexes.
