@@ -14,7 +14,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use crate::fan;
-use crate::identify::{IdentifierKind, IdentityIndex, KeyHash, Slot, key_hash};
+use crate::identify::{IdentifierKind, IdentityIndex, KeyHash, Slot};
 use crate::map::Mapping;
 use crate::matching::{Found, MatchMode, Matcher};
 use crate::model::{Channel, ContactId, ImportId, Schema, Target};
@@ -278,7 +278,7 @@ fn count_identifiers<E: std::error::Error>(
     let hash_keys = |phones: &mut Option<phone_util::Hold>, cells: Result<Record, SourceError>| {
         phones.get_or_insert_with(phone_util::hold);
         let cells = cells?;
-        let keys = cells.iter().filter_map(|cell| preparer.key_of_cell(cell)).map(|key| key_hash(&key));
+        let keys = cells.iter().filter_map(|cell| preparer.key_hash_of_cell(cell));
         Ok::<Vec<KeyHash>, SourceError>(keys.collect())
     };
     std::thread::scope(|scope| {

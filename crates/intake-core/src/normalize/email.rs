@@ -23,11 +23,20 @@ fn options() -> Options {
 
 /// Normalizes an address: lower case, Unicode domain in NFC (as `idna` maps it).
 pub fn normalize_email(text: &str) -> Result<String, EmailError> {
+    normalize_email_of(text).map(Cow::into_owned)
+}
+
+/// [`normalize_email`], borrowing the address where it is in normal form already (a plain
+/// address in lower case, as most are).
+pub(crate) fn normalize_email_of(text: &str) -> Result<Cow<'_, str>, EmailError> {
     let text = text.trim();
-    if let Some(normalized) = plain_ascii(text) {
-        return Ok(normalized);
+    if is_plain_ascii(text) {
+        return Ok(match text.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => Cow::Owned(text.to_ascii_lowercase()),
+            false => Cow::Borrowed(text),
+        });
     }
-    normalize_email_fully(text)
+    normalize_email_fully(text).map(Cow::Owned)
 }
 
 /// [`normalize_email`] through the syntax checker and `idna`, for every address. Public so
@@ -57,21 +66,20 @@ pub fn normalize_email_fully(text: &str) -> Result<String, EmailError> {
     Ok(normalized)
 }
 
-/// The normalized form of an address in the plain shape nearly every real address has, or
-/// `None` for anything else (which takes the full path). Plain: ASCII letters, digits and
-/// `. _ % + -` before the `@`, dot-separated labels of letters, digits and inner hyphens
-/// after it, a TLD that is not all digits, no punycode label. For those the full path's
-/// answer is the address lower-cased; this finds it without the syntax crate's parser and
-/// `idna`'s mapping, which were a quarter of all the time spent preparing rows.
-fn plain_ascii(text: &str) -> Option<String> {
-    let (local, domain) = text.split_once('@')?;
+/// Whether an address has the plain shape nearly every real address has: ASCII letters,
+/// digits and `. _ % + -` before the `@`, dot-separated labels of letters, digits and inner
+/// hyphens after it, a TLD that is not all digits, no punycode label. For those the full
+/// path's answer is the address lower-cased; this finds it without the syntax crate's
+/// parser and `idna`'s mapping, which were a quarter of all the time spent preparing rows.
+fn is_plain_ascii(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
     let local_ok = (1..=64).contains(&local.len())
         && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.as_bytes().windows(2).any(|pair| pair == b"..");
     if !local_ok || domain.len() > 253 {
-        return None;
+        return false;
     }
     let mut labels = 0;
     for label in domain.split('.') {
@@ -81,12 +89,12 @@ fn plain_ascii(text: &str) -> Option<String> {
             && !label.ends_with('-')
             && !label.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("xn--"));
         if !plain {
-            return None;
+            return false;
         }
         labels += 1;
     }
     let tld_ok = domain.rsplit('.').next().is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()));
-    (labels >= 2 && tld_ok).then(|| text.to_ascii_lowercase())
+    labels >= 2 && tld_ok
 }
 
 /// The key under which two addresses are the same: the normalized address with the domain

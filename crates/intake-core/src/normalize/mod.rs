@@ -22,17 +22,20 @@ pub use number::{
 pub use phone::{PhoneError, Region, normalize_phone, parse_region};
 pub use text::{ChoiceError, UrlError, normalize_choice, normalize_multi_choice, normalize_url};
 
+use std::borrow::Cow;
+
 use crate::model::{FieldDef, FieldType};
 
 /// What a cell turned into.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cell {
+pub enum Cell<'a> {
     /// The cell was empty or only spaces.
     Empty,
     /// The cell held only a placeholder such as `n/a`; it counts as empty. Holds the placeholder.
     Placeholder(String),
-    /// A valid value in canonical form.
-    Value(String),
+    /// A valid value in canonical form: the cell's own text where that is canonical already
+    /// (most text), so that a row's cells are not each copied on their way to the row.
+    Value(Cow<'a, str>),
     /// The value does not validate; the reason says why.
     Invalid(String),
 }
@@ -54,7 +57,7 @@ pub(crate) const PLACEHOLDERS: [&str; 4] = ["-", "n/a", "null", "none"];
 
 impl Normalizer {
     /// Normalizes one cell for `field`.
-    pub fn cell(&self, field: &FieldDef, raw: &str) -> Cell {
+    pub fn cell<'a>(&self, field: &FieldDef, raw: &'a str) -> Cell<'a> {
         let trimmed = strip_formula_guard(raw.trim());
         if trimmed.is_empty() {
             return Cell::Empty;
@@ -68,11 +71,21 @@ impl Normalizer {
         }
     }
 
-    fn value(&self, field: &FieldDef, text: &str) -> Result<String, String> {
+    /// `text` is trimmed already.
+    fn value<'a>(&self, field: &FieldDef, text: &'a str) -> Result<Cow<'a, str>, String> {
         let reason = |e: &dyn std::fmt::Display| e.to_string();
         match field.field_type {
-            FieldType::Text => Ok(text::normalize_text(text)),
-            FieldType::Email => normalize_email(text).map_err(|e| reason(&e)),
+            FieldType::Text => Ok(Cow::Borrowed(text)),
+            FieldType::Email => email::normalize_email_of(text).map_err(|e| reason(&e)),
+            _ => self.owned_value(field, text).map(Cow::Owned),
+        }
+    }
+
+    /// The value of a type whose canonical form is always text of its own.
+    fn owned_value(&self, field: &FieldDef, text: &str) -> Result<String, String> {
+        let reason = |e: &dyn std::fmt::Display| e.to_string();
+        match field.field_type {
+            FieldType::Text | FieldType::Email => self.value(field, text).map(Cow::into_owned),
             FieldType::Phone => normalize_phone(text, self.default_region).map_err(|e| reason(&e)),
             FieldType::Date => normalize_date(text, self.date_format.as_deref()).map_err(|e| reason(&e)),
             FieldType::Integer => normalize_integer(text).map_err(|e| reason(&e)),

@@ -1,10 +1,5 @@
 //! Text, choices and URLs.
 
-/// Normalizes free text: surrounding whitespace removed.
-pub fn normalize_text(text: &str) -> String {
-    text.trim().to_string()
-}
-
 /// Why a choice was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value:?} is not one of the choices ({choices})")]

@@ -1,9 +1,10 @@
 //! Turning a [`Record`] into a [`PreparedRow`]: every mapped cell normalized, every bad cell
 //! reported (not only the first), the identifier's match key computed. Per row, no store.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::identify::IdentifierKind;
+use crate::identify::{IdentifierKind, KeyHash, key_hash};
 use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
@@ -132,16 +133,16 @@ impl<'a> Preparer<'a> {
         self.identifier.and(self.identifier_column)
     }
 
-    /// The match key of `cell` read as the identifier column (`None` when it has no valid
-    /// value).
-    pub fn key_of_cell(&self, cell: &str) -> Option<String> {
+    /// The hash of the match key of `cell` read as the identifier column (`None` when it has
+    /// no valid value).
+    pub fn key_hash_of_cell(&self, cell: &str) -> Option<KeyHash> {
         let (kind, column) = (self.identifier?, self.identifier_column?);
         match self.mapping.columns[column]? {
-            Target::ContactId => normalize_integer(cell).ok(),
+            Target::ContactId => normalize_integer(cell).ok().map(|id| key_hash(&id)),
             Target::Field(field) => {
                 let def = self.schema.field(field);
                 match self.normalizer_of(column).cell(def, first_item(def.field_type, cell).0) {
-                    Cell::Value(value) => Some(match_key(kind, &value)),
+                    Cell::Value(value) => Some(key_hash(&match_key_of(kind, &value))),
                     _ => None,
                 }
             }
@@ -345,9 +346,14 @@ pub fn identifier_target(schema: &Schema, kind: IdentifierKind) -> Option<Target
 
 /// The key a normalized identifier value is compared by.
 pub fn match_key(kind: IdentifierKind, normalized: &str) -> String {
+    match_key_of(kind, normalized).into_owned()
+}
+
+/// [`match_key`], borrowing the value where it is its own key (see [`has_match_key`]).
+pub fn match_key_of(kind: IdentifierKind, normalized: &str) -> Cow<'_, str> {
     match kind {
-        IdentifierKind::Email => email_match_key(normalized),
-        _ => normalized.to_string(),
+        IdentifierKind::Email => email_match_key_of(normalized),
+        _ => Cow::Borrowed(normalized),
     }
 }
 
