@@ -127,7 +127,7 @@ pub struct ImportArgs {
     /// Tag every imported or updated contact (repeatable).
     #[arg(long = "tag")]
     pub tags: Vec<String>,
-    /// Do not add the automatic import-<date>-<id> tag.
+    /// Do not add the automatic `import-DATE-ID` tag.
     #[arg(long)]
     pub no_import_tag: bool,
     /// Add every imported or updated contact to this static list (repeatable; created if missing).
