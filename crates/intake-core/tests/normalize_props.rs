@@ -302,6 +302,26 @@ proptest! {
         prop_assert_eq!(normalize_email(&text), normalize_email_fully(&text), "input {:?}", text);
     }
 
+    /// Addresses that share a domain are normalized as the full path does each of them, in
+    /// whatever order they come (the fast path remembers each domain's answer per thread).
+    #[test]
+    fn email_domain_cache_agrees_with_the_full_path(
+        locals in prop::collection::vec(prop_oneof!["[a-zA-Z0-9._%+-]{1,12}", "[a-z0-9äÖ\"]{1,6}"], 2..5),
+        domain in prop_oneof![
+            "[a-zA-Z0-9äöüÄÖÜéßあ.-]{1,16}",
+            "[a-zA-Z0-9äöü-]{1,10}\\.(de|xn--p1ai|[0-9]{1,2}|)",
+            Just("Müller-bau.De".to_string()),
+            Just("xn--mller-bau-4ob.de".to_string()),
+            Just("bücher.de.".to_string()),
+            any::<String>(),
+        ],
+    ) {
+        for local in &locals {
+            let text = format!("{local}@{domain}");
+            prop_assert_eq!(normalize_email(&text), normalize_email_fully(&text), "input {:?}", text);
+        }
+    }
+
     /// Upper-casing ASCII letters anywhere never changes the normalized address.
     #[test]
     fn email_ignores_ascii_case(text in email_like(), mask in prop::collection::vec(any::<bool>(), 1..16)) {

@@ -3,6 +3,8 @@
 //! `John.Smith@x.com` and `john.smith@x.com` are one address.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use email_address::{EmailAddress, Options};
 
@@ -36,7 +38,49 @@ pub(crate) fn normalize_email_of(text: &str) -> Result<Cow<'_, str>, EmailError>
             false => Cow::Borrowed(text),
         });
     }
-    normalize_email_fully(text).map(Cow::Owned)
+    match text.split_once('@') {
+        Some((local, domain)) if is_plain_local(local) && !domain.contains(['@', '<']) => {
+            let domain = normalized_domain(domain)?;
+            Ok(Cow::Owned(format!("{}@{domain}", local.to_ascii_lowercase())))
+        }
+        _ => normalize_email_fully(text).map(Cow::Owned),
+    }
+}
+
+/// Domains whose full-path normalization each thread has seen, at most this many.
+const DOMAIN_CACHE: usize = 4096;
+
+/// A domain as written, and its normalized form or why it is rejected.
+type DomainCache = HashMap<Box<str>, Result<Box<str>, EmailError>>;
+
+thread_local! {
+    static DOMAINS: RefCell<DomainCache> = RefCell::new(HashMap::new());
+}
+
+/// The normalized form of `domain` (as the full path gives it behind a plain local part),
+/// or why an address with it is rejected, from a cache per thread. The full path (syntax
+/// check and `idna` both ways, about 2.5 µs) was a tenth of the workers' time on a file
+/// where 9 % of the addresses have an internationalized domain; a contact file has far
+/// fewer domains than addresses.
+///
+/// Behind a plain local part (a valid dot-atom) the full path's answer depends on the
+/// domain alone: the syntax check takes the local part and the domain apart (this domain
+/// holds no `@` and no `<`, so they split where the local part ends) and checks each on its
+/// own, and the result is the local part lower-cased, an `@` and a function of the domain.
+/// So the domain's answer is taken from the address `x@domain`.
+fn normalized_domain(domain: &str) -> Result<Box<str>, EmailError> {
+    if let Some(known) = DOMAINS.with_borrow(|domains| domains.get(domain).cloned()) {
+        return known;
+    }
+    let normalized = normalize_email_fully(&format!("x@{domain}"))
+        .map(|address| address.split_once('@').map_or(address.as_str(), |(_, domain)| domain).into());
+    DOMAINS.with_borrow_mut(|domains| {
+        if domains.len() >= DOMAIN_CACHE {
+            domains.clear();
+        }
+        domains.insert(domain.into(), normalized.clone());
+    });
+    normalized
 }
 
 /// [`normalize_email`] through the syntax checker and `idna`, for every address. Public so
@@ -73,12 +117,7 @@ pub fn normalize_email_fully(text: &str) -> Result<String, EmailError> {
 /// parser and `idna`'s mapping, which were a quarter of all the time spent preparing rows.
 fn is_plain_ascii(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else { return false };
-    let local_ok = (1..=64).contains(&local.len())
-        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.as_bytes().windows(2).any(|pair| pair == b"..");
-    if !local_ok || domain.len() > 253 {
+    if !is_plain_local(local) || domain.len() > 253 {
         return false;
     }
     let mut labels = 0;
@@ -95,6 +134,16 @@ fn is_plain_ascii(text: &str) -> bool {
     }
     let tld_ok = domain.rsplit('.').next().is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()));
     labels >= 2 && tld_ok
+}
+
+/// Whether `local` is a plain local part: 1 to 64 of ASCII letters, digits and `. _ % + -`,
+/// no dot at either end or next to another.
+fn is_plain_local(local: &str) -> bool {
+    (1..=64).contains(&local.len())
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.as_bytes().windows(2).any(|pair| pair == b"..")
 }
 
 /// The key under which two addresses are the same: the normalized address with the domain
