@@ -69,7 +69,13 @@ proptest! {
     /// Pass 1 of an import reads only the identifier column; its cells must be the ones
     /// pass 2 reads in whole rows, or a row would be counted under another key.
     #[test]
-    fn one_column_reads_as_in_whole_rows(bytes in prop::collection::vec(any::<u8>(), 0..600), column in 0usize..4) {
+    fn one_column_reads_as_in_whole_rows(
+        bytes in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..600),
+            prop::collection::vec(prop::sample::select(b"ab,;\t\"\"\r\n\n \xC3\xA9\xEF\xBB\xBF".to_vec()), 0..600),
+        ],
+        column in 0usize..4,
+    ) {
         if let Ok(source) = CsvSource::from_bytes("any.csv", bytes, CsvOptions::default()) {
             let (mut rows, mut record) = (source.records().expect("records"), Record::default());
             let mut whole = Vec::new();

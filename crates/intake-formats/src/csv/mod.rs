@@ -18,6 +18,7 @@
 //! # Ok::<(), intake_core::read::SourceError>(())
 //! ```
 
+mod column;
 mod decode;
 mod encoding;
 mod reader;

@@ -1,6 +1,7 @@
 //! A CSV or text file as a [`Source`]: its encoding ([`super::encoding`]) and dialect
 //! ([`super::sniff`]) found from a sample of its first [`SAMPLE_BYTES`] unless the caller fixes
-//! them, then streamed with the `csv` crate, one reused byte record per row.
+//! them, then streamed with the `csv` crate, one reused byte record per row; a read of one
+//! column alone (pass 1 of an import) goes through [`super::column`] instead.
 //!
 //! Ragged rows are kept (the pipeline makes them Errors). Bytes that are not valid in the
 //! file's encoding make their row an Error instead of aborting the file. UTF-8 files are not
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use intake_core::read::{Record, RecordStream, Source, SourceError};
 
+use super::column::ColumnScanner;
 use super::decode::{RecordTooLong, TextReader};
 use super::encoding::{DetectedEncoding, EncodingSource, TextEncoding, detect_encoding};
 use super::results::ResultsFormat;
@@ -150,12 +152,17 @@ impl CsvSource {
         Ok(headers)
     }
 
+    /// The file's text from the start (after any byte-order mark), decoded as UTF-8.
+    fn text(&self) -> Result<Text, SourceError> {
+        let raw = self.input.open_at(&self.name, self.encoding.bom_len as u64)?;
+        Ok(TextReader::new(raw, self.encoding.encoding, self.encoding.source)
+            .with_budget(MAX_RECORD_BYTES + 2 * self.buffer as u64)
+            .with_chunk_size(self.buffer / 4))
+    }
+
     /// A reader from the start of the file (after any byte-order mark), header included.
     fn stream(&self) -> Result<CsvRecords<'_>, SourceError> {
-        let raw = self.input.open_at(&self.name, self.encoding.bom_len as u64)?;
-        let text = TextReader::new(raw, self.encoding.encoding, self.encoding.source)
-            .with_budget(MAX_RECORD_BYTES + 2 * self.buffer as u64)
-            .with_chunk_size(self.buffer / 4);
+        let text = self.text()?;
         let reader = csv::ReaderBuilder::new()
             .delimiter(self.dialect.delimiter)
             .quote(self.dialect.quote.unwrap_or(b'"'))
@@ -164,7 +171,14 @@ impl CsvSource {
             .flexible(true)
             .buffer_capacity(self.buffer)
             .from_reader(text);
-        Ok(CsvRecords { reader, name: &self.name, raw: csv::ByteRecord::new(), row: 0 })
+        Ok(CsvRecords {
+            reader,
+            source: self,
+            raw: csv::ByteRecord::new(),
+            row: 0,
+            column: None,
+            cell: Vec::new(),
+        })
     }
 
     /// The file's path (or the name given to [`CsvSource::from_bytes`]).
@@ -249,12 +263,19 @@ impl Source for CsvSource {
     }
 }
 
+/// The decoded text of a file.
+type Text = TextReader<Box<dyn Read + Send>>;
+
 struct CsvRecords<'a> {
-    reader: csv::Reader<TextReader<Box<dyn Read + Send>>>,
-    name: &'a Path,
+    reader: csv::Reader<Text>,
+    source: &'a CsvSource,
     raw: csv::ByteRecord,
     /// Row number of the last row read (the header is row 1 when there is one).
     row: u64,
+    /// Once [`RecordStream::next_cell`] is called, what reads on from where `reader` was.
+    column: Option<ColumnScanner<Text>>,
+    /// The last cell `column` read.
+    cell: Vec<u8>,
 }
 
 impl CsvRecords<'_> {
@@ -279,10 +300,40 @@ impl CsvRecords<'_> {
             Some(_) => format!(
                 "{}: row {row} (from line {line}) is longer than {} MiB; is a quote (\") left open? \
                  It then runs on to the end of the file",
-                self.name.display(),
+                self.source.name.display(),
                 MAX_RECORD_BYTES / (1024 * 1024)
             ),
-            None => format!("{}: row {row} (from line {line}): {error}", self.name.display()),
+            None => format!("{}: row {row} (from line {line}): {error}", self.source.name.display()),
+        };
+        SourceError { message }
+    }
+
+    /// A scanner of the text from where the `csv` reader stands (it reads ahead, so the
+    /// text is opened again and read up to there).
+    fn scanner(&self) -> Result<ColumnScanner<Text>, SourceError> {
+        let mut text = self.source.text()?;
+        let consumed = self.reader.position().byte();
+        let skipped = std::io::copy(&mut (&mut text).take(consumed), &mut std::io::sink())
+            .map_err(|e| self.scan_error(&e))?;
+        if skipped != consumed {
+            return Err(SourceError {
+                message: format!("{}: the file changed while it was read", self.source.name.display()),
+            });
+        }
+        Ok(ColumnScanner::new(text, self.source.dialect.delimiter, self.source.dialect.quote))
+    }
+
+    /// A read error of the column scanner, naming the row it was reading.
+    fn scan_error(&self, error: &std::io::Error) -> SourceError {
+        let row = self.row + 1;
+        let name = self.source.name.display();
+        let message = match error.get_ref().is_some_and(|e| e.is::<RecordTooLong>()) {
+            true => format!(
+                "{name}: row {row} is longer than {} MiB; is a quote (\") left open? It then runs on \
+                 to the end of the file",
+                MAX_RECORD_BYTES / (1024 * 1024)
+            ),
+            false => format!("{name}: row {row}: {error}"),
         };
         SourceError { message }
     }
@@ -362,21 +413,29 @@ impl RecordStream for CsvRecords<'_> {
     }
 
     /// Only the one cell is checked and copied: pass 1 of an import reads the identifier
-    /// column of every row, and making the whole record was a third of its reading thread.
+    /// column of every row, and parsing whole records was most of its reading thread. The
+    /// first call hands the stream over to a [`ColumnScanner`] that starts where the `csv`
+    /// reader stands; `next_record` must not be called after it.
     fn next_cell(
         &mut self,
         column: usize,
         _scratch: &mut Record,
         cells: &mut Record,
     ) -> Result<bool, SourceError> {
-        if !self.read_raw()? {
-            return Ok(false);
+        if self.column.is_none() {
+            self.column = Some(self.scanner()?);
+        }
+        let Some(scanner) = &mut self.column else { return Ok(false) };
+        scanner.input_mut().reset_budget();
+        match scanner.next_cell(column, &mut self.cell) {
+            Ok(true) => self.row += 1,
+            Ok(false) => return Ok(false),
+            Err(e) => return Err(self.scan_error(&e)),
         }
         // As `next_record` reads it: valid text as is, invalid bytes as U+FFFD.
-        let cell = self.raw.get(column).unwrap_or_default();
-        match std::str::from_utf8(cell) {
+        match std::str::from_utf8(&self.cell) {
             Ok(text) => cells.push(text),
-            Err(_) => cells.push(&String::from_utf8_lossy(cell)),
+            Err(_) => cells.push(&String::from_utf8_lossy(&self.cell)),
         }
         Ok(true)
     }
