@@ -166,14 +166,16 @@ pub fn run_import<S: ImportStore>(
                 deliver(Err(e));
             }
         };
-        let prepared = fan::fan_out_with(scope, workers, read, prepare_and_match);
+        let mut prepared = fan::fan_out_with(scope, workers, read, prepare_and_match);
         let writer_thread = writer.map(|writer| {
             let (to_writer, inbox) = sync_channel(WRITER_QUEUE);
             runner.writes = Some(to_writer);
             scope.spawn(move || apply_writes(writer, inbox, bulk_load))
         });
         let started = Instant::now();
-        let ran = runner.run(&decider, prepared, progress);
+        let ran = runner.run(&decider, &mut prepared, progress);
+        // Stops the workers and the reader if the run ended early.
+        drop(prepared);
         tracing::info!(seconds = secs(started), "pass 2: rows decided");
         // Closing the channel ends the writer; an uncommitted rest is discarded.
         runner.writes = None;
@@ -458,15 +460,17 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn run(
         &mut self,
         decider: &Decider<'_>,
-        batches: impl Iterator<Item = Prepared<S::Error>>,
+        batches: &mut fan::Fan<Prepared<S::Error>>,
         progress: &mut dyn FnMut(&Counts),
     ) -> Result<(), PipelineError<S::Error>> {
         self.has_suppressions = self.store.has_suppressions().map_err(PipelineError::Store)?;
         let mut pending_rows = 0;
-        for chunk in batches {
-            let chunk = chunk?;
+        while let Some(chunk) = batches.next() {
+            let mut chunk = chunk?;
             pending_rows += chunk.rows.len();
-            let writes = self.run_chunk(decider, chunk)?;
+            let writes = self.run_chunk(decider, &mut chunk)?;
+            // Its rows and loaded contacts are freed on the worker that made them.
+            batches.give_back(Ok(chunk));
             if !writes.is_empty() {
                 self.send(ToWriter::Writes(writes))?;
             }
@@ -487,16 +491,16 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     fn run_chunk(
         &mut self,
         decider: &Decider<'_>,
-        chunk: Matched,
+        chunk: &mut Matched,
     ) -> Result<Vec<Write>, PipelineError<S::Error>> {
         let Matched { rows, slots, found } = chunk;
-        let suppressed = self.find_suppressed(&rows, &found)?;
+        let suppressed = self.find_suppressed(rows, found)?;
         let mut writes = Vec::with_capacity(rows.len());
         self.checkpoint.rows_done += rows.len() as u64;
-        for ((mut row, slot), found) in rows.into_iter().zip(&slots).zip(&found) {
-            let matched = self.match_state(&row, *slot, found);
-            let channels = suppressed_channels(self.setup.schema, &row, &suppressed);
-            let (outcome, write) = decider.decide(&mut row, matched, &channels);
+        for ((row, slot), found) in rows.iter_mut().zip(slots.iter()).zip(found.iter()) {
+            let matched = self.match_state(row, *slot, found);
+            let channels = suppressed_channels(self.setup.schema, row, &suppressed);
+            let (outcome, write) = decider.decide(row, matched, &channels);
             self.sink.write(&row.record, &outcome)?;
             self.checkpoint.counts.add(&outcome);
             writes.extend(write);
