@@ -15,7 +15,7 @@
 //!
 //! It does all four `INTAKE_BENCH_ROUNDS` times (3 by default), from empty stores each round,
 //! prints each round's ratios, and tables each case's fastest round with the highest peak of
-//! any round.
+//! any round, then the median of each case's per-round ratios.
 //!
 //! It fails when a child exits non-zero or its counts do not add up; the spec's targets
 //! (≤ 1.5× and ≤ 2× `sqlite3 .import`, < 200 MB peak) are reported as PASS or MISS only.
@@ -71,6 +71,8 @@ fn main() -> anyhow::Result<()> {
     let rounds = count_from_env("INTAKE_BENCH_ROUNDS", DEFAULT_ROUNDS).map_err(anyhow::Error::msg)?;
     let mut reference: Option<Case> = None;
     let mut cases: Vec<Case> = Vec::new();
+    // Per case, each round's ratio to that round's own reference.
+    let mut round_ratios: Vec<Vec<f64>> = Vec::new();
     for round in 1..=rounds {
         println!("round {round} of {rounds}");
         paths.remove_databases()?;
@@ -82,6 +84,12 @@ fn main() -> anyhow::Result<()> {
         ];
         check_dry_run(&this_round[0], &this_round[1]);
         print_round_ratios(this_reference.as_ref(), &this_round);
+        if let Some(this_reference) = &this_reference {
+            round_ratios.resize(this_round.len(), Vec::new());
+            for (ratios, case) in round_ratios.iter_mut().zip(&this_round) {
+                ratios.push(case.elapsed.as_secs_f64() / this_reference.elapsed.as_secs_f64());
+            }
+        }
         reference = best_of(reference, this_reference);
         cases = match cases.is_empty() {
             true => this_round.into(),
@@ -95,6 +103,9 @@ fn main() -> anyhow::Result<()> {
     }
 
     print_table(rows, reference.as_ref(), &cases);
+    if rounds > 1 {
+        print_median_ratios(&cases, &round_ratios);
+    }
     print_counts(&cases);
     print_targets(reference.as_ref(), &cases);
     if std::env::var_os("INTAKE_BENCH_KEEP").is_some() {
@@ -123,6 +134,28 @@ fn print_round_ratios(reference: Option<&Case>, cases: &[Case]) {
         .map(|c| format!("{} {:.2}×", c.label, c.elapsed.as_secs_f64() / reference.elapsed.as_secs_f64()))
         .collect();
     println!("  this round: sqlite3 {:.2} s; {}", reference.elapsed.as_secs_f64(), ratios.join(", "));
+}
+
+/// The median of each case's per-round ratios: on a VM whose speed drifts between the
+/// reference's run and the case's, it is steadier than the ratio of the two fastest runs.
+fn print_median_ratios(cases: &[Case], round_ratios: &[Vec<f64>]) {
+    let medians: Vec<String> = cases
+        .iter()
+        .zip(round_ratios)
+        .map(|(case, ratios)| {
+            let mut sorted = ratios.clone();
+            sorted.sort_by(f64::total_cmp);
+            let median = match sorted.len() {
+                0 => f64::NAN,
+                n if n % 2 == 1 => sorted[n / 2],
+                n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+            };
+            format!("{} {median:.2}×", case.label)
+        })
+        .collect();
+    if !medians.is_empty() {
+        println!("median of the rounds' own ratios: {}", medians.join(", "));
+    }
 }
 
 /// The files of one run, all inside the temporary directory.
