@@ -361,10 +361,7 @@ pub fn match_key_of(kind: IdentifierKind, normalized: &str) -> Cow<'_, str> {
 /// value itself (every value but an e-mail address with a non-ASCII domain): matching checks
 /// it for every loaded contact.
 pub fn has_match_key(kind: IdentifierKind, normalized: &str, key: &str) -> bool {
-    match kind {
-        IdentifierKind::Email => email_match_key_of(normalized) == key,
-        _ => normalized == key,
-    }
+    match_key_of(kind, normalized) == key
 }
 
 /// Keys under which a deleted contact's unsubscribes are remembered: `email:<key>` and
