@@ -71,21 +71,13 @@ impl Normalizer {
         }
     }
 
-    /// `text` is trimmed already.
+    /// `text` is trimmed already. Free text and most e-mail addresses are canonical as they
+    /// stand and come back borrowed; every other type makes text of its own.
     fn value<'a>(&self, field: &FieldDef, text: &'a str) -> Result<Cow<'a, str>, String> {
         let reason = |e: &dyn std::fmt::Display| e.to_string();
-        match field.field_type {
-            FieldType::Text => Ok(Cow::Borrowed(text)),
-            FieldType::Email => email::normalize_email_of(text).map_err(|e| reason(&e)),
-            _ => self.owned_value(field, text).map(Cow::Owned),
-        }
-    }
-
-    /// The value of a type whose canonical form is always text of its own.
-    fn owned_value(&self, field: &FieldDef, text: &str) -> Result<String, String> {
-        let reason = |e: &dyn std::fmt::Display| e.to_string();
-        match field.field_type {
-            FieldType::Text | FieldType::Email => self.value(field, text).map(Cow::into_owned),
+        let owned = match field.field_type {
+            FieldType::Text => return Ok(Cow::Borrowed(text)),
+            FieldType::Email => return email::normalize_email_of(text).map_err(|e| reason(&e)),
             FieldType::Phone => normalize_phone(text, self.default_region).map_err(|e| reason(&e)),
             FieldType::Date => normalize_date(text, self.date_format.as_deref()).map_err(|e| reason(&e)),
             FieldType::Integer => normalize_integer(text).map_err(|e| reason(&e)),
@@ -99,7 +91,8 @@ impl Normalizer {
             FieldType::Url => normalize_url(text).map_err(|e| reason(&e)),
             FieldType::Emails => normalize_emails(text).map_err(|e| reason(&e)),
             FieldType::Phones => normalize_phones(text, self.default_region).map_err(|e| reason(&e)),
-        }
+        };
+        owned.map(Cow::Owned)
     }
 }
 
