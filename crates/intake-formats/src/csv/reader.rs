@@ -266,6 +266,11 @@ impl Source for CsvSource {
 /// The decoded text of a file.
 type Text = TextReader<Box<dyn Read + Send>>;
 
+/// Whether a read stopped at [`MAX_RECORD_BYTES`].
+fn is_too_long(error: &std::io::Error) -> bool {
+    error.get_ref().is_some_and(|e| e.is::<RecordTooLong>())
+}
+
 struct CsvRecords<'a> {
     reader: csv::Reader<Text>,
     source: &'a CsvSource,
@@ -291,19 +296,23 @@ impl CsvRecords<'_> {
 
     /// A read error, naming the row and the line it began on.
     fn error(&self, error: &csv::Error, line: u64) -> SourceError {
-        let row = self.row + 1;
         let too_long = match error.kind() {
-            csv::ErrorKind::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()),
-            _ => None,
+            csv::ErrorKind::Io(io) => is_too_long(io),
+            _ => false,
         };
+        self.read_error(&format!("row {} (from line {line})", self.row + 1), too_long, error)
+    }
+
+    /// A read error at `place` (the row, and the line it began on where that is known).
+    fn read_error(&self, place: &str, too_long: bool, error: &dyn std::fmt::Display) -> SourceError {
+        let name = self.source.name.display();
         let message = match too_long {
-            Some(_) => format!(
-                "{}: row {row} (from line {line}) is longer than {} MiB; is a quote (\") left open? \
-                 It then runs on to the end of the file",
-                self.source.name.display(),
+            true => format!(
+                "{name}: {place} is longer than {} MiB; is a quote (\") left open? It then runs on \
+                 to the end of the file",
                 MAX_RECORD_BYTES / (1024 * 1024)
             ),
-            None => format!("{}: row {row} (from line {line}): {error}", self.source.name.display()),
+            false => format!("{name}: {place}: {error}"),
         };
         SourceError { message }
     }
@@ -325,17 +334,7 @@ impl CsvRecords<'_> {
 
     /// A read error of the column scanner, naming the row it was reading.
     fn scan_error(&self, error: &std::io::Error) -> SourceError {
-        let row = self.row + 1;
-        let name = self.source.name.display();
-        let message = match error.get_ref().is_some_and(|e| e.is::<RecordTooLong>()) {
-            true => format!(
-                "{name}: row {row} is longer than {} MiB; is a quote (\") left open? It then runs on \
-                 to the end of the file",
-                MAX_RECORD_BYTES / (1024 * 1024)
-            ),
-            false => format!("{name}: row {row}: {error}"),
-        };
-        SourceError { message }
+        self.read_error(&format!("row {}", self.row + 1), is_too_long(error), error)
     }
 
     /// Reads the next row's bytes into `self.raw`; `false` at the end.
