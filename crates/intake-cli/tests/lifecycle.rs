@@ -99,6 +99,35 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
     assert!(again.contains("completed"), "{again}");
 }
 
+fn journal_mode(ws: &Workspace) -> String {
+    let conn = rusqlite::Connection::open(ws.db()).expect("open store");
+    conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("journal mode")
+}
+
+/// A load into an empty store goes through a rollback journal (each page written once), but
+/// the store must end on the write-ahead log, where readers do not block the next import;
+/// and a reader that holds the store open must not stop or stall the load.
+#[test]
+fn a_bulk_load_leaves_the_store_on_the_write_ahead_log_with_or_without_a_reader() {
+    let ws = Workspace::new();
+    let file = ws.file("big.csv", &big_file(20_000));
+    let (counts, _) = ws.import(&file, &["--default-region", "DE", "--batch-size", "2000"]);
+    assert_eq!(counts.imported, 19_600);
+    assert_eq!(journal_mode(&ws), "wal");
+
+    let other = Workspace::new();
+    other.ok(&["fields", "list"]);
+    let reader = rusqlite::Connection::open(other.db()).expect("open store");
+    let stored: i64 = reader.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0)).expect("count");
+    assert_eq!(stored, 0);
+    let (counts, _) = other.import(&file, &["--default-region", "DE", "--batch-size", "2000"]);
+    assert_eq!(counts.imported, 19_600);
+    let stored: i64 = reader.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0)).expect("count");
+    assert_eq!(stored, 19_600);
+    assert_eq!(journal_mode(&other), "wal");
+    assert_eq!(ws.contacts(), other.contacts(), "the same store either way");
+}
+
 const BASE: &str = "\
 First Name,Email,Company,Email Subscription
 Anna,anna@example.com,Acme,subscribed

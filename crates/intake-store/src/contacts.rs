@@ -9,6 +9,7 @@ use intake_core::store::{Asked, ContactReader, ImportStore, ImportWide};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::checkpointer::Checkpointer;
+use crate::writer::WriterJournal;
 use crate::{SqliteStore, SqliteWriter, StoreError, now};
 
 /// `first_name, last_name, …` in schema order.
@@ -280,15 +281,22 @@ impl ImportStore for SqliteStore {
         if let Some(kind) = import.identifier {
             crate::indexes::ensure(&self.conn, kind)?;
         }
+        // Now, while this is the only connection: the import opens its others next.
+        let rollback = crate::journal::use_rollback_for_bulk_load(&self.conn)?;
         let conn = crate::connect(&self.path)?;
         // The connections share the memory budget: the writer's cache holds the pages it is
         // changing, this one's only what the import scans before it starts.
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         self.conn.pragma_update(None, "cache_size", LOOKUP_CACHE_KIB)?;
-        // Its commits are copied into the database file by the checkpointer's thread.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let checkpointer = Checkpointer::start(&self.path)?;
-        Ok(SqliteWriter::new(conn, checkpointer, self.workspace_id, self.schema.clone(), import))
+        let journal = match rollback {
+            true => WriterJournal::Rollback,
+            false => {
+                // Its commits are copied into the database file by the checkpointer's thread.
+                conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+                WriterJournal::Log(Checkpointer::start(&self.path)?)
+            }
+        };
+        Ok(SqliteWriter::new(conn, journal, self.workspace_id, self.schema.clone(), import))
     }
 }
 

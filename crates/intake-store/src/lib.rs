@@ -15,6 +15,7 @@ mod error;
 mod export;
 mod imports;
 mod indexes;
+mod journal;
 mod keys;
 mod undo;
 mod writer;
@@ -60,6 +61,7 @@ impl SqliteStore {
     /// called `workspace` (created on first use).
     pub fn open(path: &Path, workspace: &str) -> Result<SqliteStore, StoreError> {
         let mut conn = connect(path)?;
+        journal::use_log(&conn)?;
         let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
         migrations.to_latest(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
         let workspace_id = ensure_workspace(&conn, workspace)?;
@@ -119,11 +121,13 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Settings for bulk work: WAL so readers are not blocked and a kill loses at most the open
-/// transaction; a 64 MiB page cache (big enough for the indexes' hot pages, small enough for
+/// How long a statement waits for another connection's lock before it fails.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Settings for bulk work (the journal is [`journal`]'s choice, made once per store or
+/// import, not per connection): a 64 MiB page cache (big enough for the indexes' hot pages, small enough for
 /// the 200 MB memory budget); temporary data on disk.
 fn tune(conn: &Connection) -> Result<(), StoreError> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -65536)?;
     // Temporary data (the sorter that builds an index after a bulk load) goes to temporary
@@ -132,7 +136,7 @@ fn tune(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     // Index builds sort on two helper threads (see `indexes`).
     conn.pragma_update(None, "threads", 2)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(())
 }
 

@@ -161,10 +161,23 @@ pub struct SqliteWriter {
     tag_ids: HashMap<String, i64>,
     list_ids: HashMap<String, i64>,
     batch: Option<OpenBatch>,
-    /// Copies committed pages into the database file, off this thread.
-    checkpointer: Checkpointer,
+    /// How its commits reach the database file.
+    journal: WriterJournal,
     /// Time spent per step, logged when the writer is dropped (`INTAKE_LOG=debug`).
     spent: Spent,
+}
+
+/// How a writer's commits reach the database file.
+pub(crate) enum WriterJournal {
+    /// Through the write-ahead log, which this checkpointer copies into the file, off the
+    /// writer's thread.
+    Log(Checkpointer),
+    /// Straight, through a rollback journal, for a bulk load into an empty store; back to
+    /// the log when the load ends.
+    Rollback,
+    /// The bulk load has ended: the store is back on the log (or will be when it is next
+    /// opened, if another connection held it), where SQLite checkpoints by itself.
+    RollbackEnded,
 }
 
 /// Where a writer's time went.
@@ -178,6 +191,9 @@ struct Spent {
 
 impl Drop for SqliteWriter {
     fn drop(&mut self) {
+        // Also when the pipeline never called `end_bulk_load`; a failure here is logged
+        // inside, and the next opening of the store tries again.
+        let _ = self.back_to_log();
         tracing::debug!(spent = ?self.spent, "store writer");
     }
 }
@@ -195,7 +211,7 @@ struct OpenBatch {
 impl SqliteWriter {
     pub(crate) fn new(
         conn: Connection,
-        checkpointer: Checkpointer,
+        journal: WriterJournal,
         workspace_id: i64,
         schema: Schema,
         wide: &ImportWide,
@@ -218,7 +234,7 @@ impl SqliteWriter {
             tag_ids: HashMap::new(),
             list_ids: HashMap::new(),
             batch: None,
-            checkpointer,
+            journal,
             spent: Spent::default(),
         }
     }
@@ -487,9 +503,24 @@ impl SqliteWriter {
             params![checkpoint, self.workspace_id, self.wide.import_id],
         )?;
         self.conn.execute_batch("COMMIT")?;
-        self.checkpointer.nudge();
+        if let WriterJournal::Log(checkpointer) = &self.journal {
+            checkpointer.nudge();
+        }
         self.batch = None;
         self.spent.commits += started.elapsed();
+        Ok(())
+    }
+
+    /// Puts the store back on the write-ahead log after a bulk load through a rollback
+    /// journal, once the last batch is in.
+    fn back_to_log(&mut self) -> Result<(), StoreError> {
+        if matches!(self.journal, WriterJournal::Rollback) {
+            self.discard()?;
+            if !crate::journal::use_log(&self.conn)? {
+                tracing::warn!("the store stays on a rollback journal until it is next opened");
+            }
+            self.journal = WriterJournal::RollbackEnded;
+        }
         Ok(())
     }
 
@@ -528,7 +559,7 @@ impl StoreWriter for SqliteWriter {
             indexes::ensure(&self.conn, kind)?;
         }
         self.spent.indexes += started.elapsed();
-        Ok(())
+        self.back_to_log()
     }
 
     fn write(&mut self, writes: &[Write]) -> Result<(), StoreError> {
