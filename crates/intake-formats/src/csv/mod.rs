@@ -24,6 +24,7 @@ mod encoding;
 mod reader;
 mod results;
 mod sniff;
+mod write;
 
 pub use decode::{LOOKAHEAD_BYTES, RecordTooLong, TextReader};
 pub use encoding::{

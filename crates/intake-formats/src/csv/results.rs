@@ -10,6 +10,8 @@ use intake_core::plan::{RowOutcome, Status};
 use intake_core::read::Record;
 use intake_core::report::{ResultSink, SinkOffsets};
 
+use super::write::CsvWriter;
+
 /// How results and error files are written: the input's delimiter, always UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResultsFormat {
@@ -36,8 +38,8 @@ pub struct ResultsWriterError {
 /// Writes the results and error files of one import.
 pub struct ResultsWriter {
     header_len: usize,
-    results: Option<csv::Writer<File>>,
-    errors: Option<csv::Writer<File>>,
+    results: Option<CsvWriter<File>>,
+    errors: Option<CsvWriter<File>>,
 }
 
 impl ResultsWriter {
@@ -74,7 +76,7 @@ fn open_one(
     headers: &[String],
     extra: &[&str],
     resume_at: Option<u64>,
-) -> Result<csv::Writer<File>, ResultsWriterError> {
+) -> Result<CsvWriter<File>, ResultsWriterError> {
     let error = |source| ResultsWriterError { path: path.display().to_string(), source };
     let mut file = match resume_at {
         Some(offset) => {
@@ -93,14 +95,10 @@ fn open_one(
     }
     // A results file is as large as the input: with the default 8 KiB buffer, writing it was
     // one system call per 8 KiB and a tenth of the deciding thread's time.
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(format.delimiter)
-        .flexible(true)
-        .buffer_capacity(RESULTS_BUFFER)
-        .from_writer(file);
+    let mut writer = CsvWriter::new(file, format.delimiter, RESULTS_BUFFER);
     if at_start {
-        let header: Vec<&str> = headers.iter().map(String::as_str).chain(extra.iter().copied()).collect();
-        writer.write_record(&header).map_err(|e| error(e.into()))?;
+        let header = headers.iter().map(String::as_str).chain(extra.iter().copied());
+        writer.write_record(header).map_err(error)?;
     }
     Ok(writer)
 }
@@ -123,7 +121,7 @@ impl ResultSink for ResultsWriter {
     }
 
     fn checkpoint(&mut self) -> std::io::Result<SinkOffsets> {
-        let offset = |writer: &mut Option<csv::Writer<File>>| -> std::io::Result<u64> {
+        let offset = |writer: &mut Option<CsvWriter<File>>| -> std::io::Result<u64> {
             match writer {
                 Some(w) => {
                     w.flush()?;
