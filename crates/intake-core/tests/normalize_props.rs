@@ -319,6 +319,13 @@ proptest! {
         for local in &locals {
             let text = format!("{local}@{domain}");
             prop_assert_eq!(normalize_email(&text), normalize_email_fully(&text), "input {:?}", text);
+            // The match key's cached ASCII domain is `idna`'s.
+            if let Ok(normalized) = normalize_email(&text)
+                && let Some((local, domain)) = normalized.rsplit_once('@')
+                && let Ok(ascii) = idna::domain_to_ascii(domain)
+            {
+                prop_assert_eq!(email_match_key(&normalized), format!("{local}@{ascii}"));
+            }
         }
     }
 

@@ -47,14 +47,37 @@ pub(crate) fn normalize_email_of(text: &str) -> Result<Cow<'_, str>, EmailError>
     }
 }
 
-/// Domains whose full-path normalization each thread has seen, at most this many.
+/// Domains each thread remembers an answer for, per cache, at most this many: a contact
+/// file has far fewer domains than addresses.
 const DOMAIN_CACHE: usize = 4096;
 
-/// A domain as written, and its normalized form or why it is rejected.
-type DomainCache = HashMap<Box<str>, Result<Box<str>, EmailError>>;
+/// A domain as written, and what a function of it gave.
+type DomainCache<V> = HashMap<Box<str>, V>;
 
 thread_local! {
-    static DOMAINS: RefCell<DomainCache> = RefCell::new(HashMap::new());
+    /// [`normalized_domain`]'s answers.
+    static DOMAINS: RefCell<DomainCache<Result<Box<str>, EmailError>>> = RefCell::new(HashMap::new());
+    /// [`ascii_domain`]'s answers.
+    static ASCII_DOMAINS: RefCell<DomainCache<Option<Box<str>>>> = RefCell::new(HashMap::new());
+}
+
+/// `compute(domain)`, remembered in this thread's `cache`.
+fn cached<V: Clone>(
+    cache: &'static std::thread::LocalKey<RefCell<DomainCache<V>>>,
+    domain: &str,
+    compute: impl FnOnce(&str) -> V,
+) -> V {
+    if let Some(known) = cache.with_borrow(|known| known.get(domain).cloned()) {
+        return known;
+    }
+    let answer = compute(domain);
+    cache.with_borrow_mut(|known| {
+        if known.len() >= DOMAIN_CACHE {
+            known.clear();
+        }
+        known.insert(domain.into(), answer.clone());
+    });
+    answer
 }
 
 /// The normalized form of `domain` (as the full path gives it behind a plain local part),
@@ -69,18 +92,10 @@ thread_local! {
 /// own, and the result is the local part lower-cased, an `@` and a function of the domain.
 /// So the domain's answer is taken from the address `x@domain`.
 fn normalized_domain(domain: &str) -> Result<Box<str>, EmailError> {
-    if let Some(known) = DOMAINS.with_borrow(|domains| domains.get(domain).cloned()) {
-        return known;
-    }
-    let normalized = normalize_email_fully(&format!("x@{domain}"))
-        .map(|address| address.split_once('@').map_or(address.as_str(), |(_, domain)| domain).into());
-    DOMAINS.with_borrow_mut(|domains| {
-        if domains.len() >= DOMAIN_CACHE {
-            domains.clear();
-        }
-        domains.insert(domain.into(), normalized.clone());
-    });
-    normalized
+    cached(&DOMAINS, domain, |domain| {
+        normalize_email_fully(&format!("x@{domain}"))
+            .map(|address| address.split_once('@').map_or(address.as_str(), |(_, domain)| domain).into())
+    })
 }
 
 /// [`normalize_email`] through the syntax checker and `idna`, for every address. Public so
@@ -156,12 +171,18 @@ pub fn email_match_key(normalized: &str) -> String {
 /// with an ASCII domain): the store writer and matching need it for every contact.
 pub fn email_match_key_of(normalized: &str) -> Cow<'_, str> {
     match normalized.rsplit_once('@') {
-        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
-            Ok(ascii) => Cow::Owned(format!("{local}@{ascii}")),
-            Err(_) => Cow::Borrowed(normalized),
+        Some((local, domain)) if !domain.is_ascii() => match ascii_domain(domain) {
+            Some(ascii) => Cow::Owned(format!("{local}@{ascii}")),
+            None => Cow::Borrowed(normalized),
         },
         _ => Cow::Borrowed(normalized),
     }
+}
+
+/// `idna`'s ASCII form of an internationalized domain, from a cache per thread: the store
+/// writer, which bounds a load into an empty store, keys every such contact by it.
+fn ascii_domain(domain: &str) -> Option<Box<str>> {
+    cached(&ASCII_DOMAINS, domain, |domain| idna::domain_to_ascii(domain).ok().map(String::into_boxed_str))
 }
 
 /// The domain in ASCII form, with every label checked: `idna` alone lets `-b.com`,
