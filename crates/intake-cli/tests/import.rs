@@ -335,6 +335,31 @@ fn importing_the_same_file_again_changes_nothing_and_with_the_tag_only_adds_it()
     }
 }
 
+/// Contacts far apart in the store are loaded one by one, not by a range scan: the tag their
+/// import gave them counts there too.
+#[test]
+fn a_tag_from_the_creating_import_counts_for_contacts_loaded_one_by_one() {
+    let ws = Workspace::new();
+    let mut all = String::from("First Name,Email\n");
+    for i in 0..100 {
+        all.push_str(&format!("P{i},p{i}@example.com\n"));
+    }
+    ws.import(&ws.file("all.csv", &all), &["--tag", "fair", "--list", "Leads"]);
+    let before = ws.contacts();
+    let ends = ws.file("ends.csv", "First Name,Email\nP0,p0@example.com\nP99,p99@example.com\n");
+    let args = ["--tag", "fair", "--list", "Leads", "--no-import-tag"];
+    let (again, rows) = ws.import(&ends, &args);
+    assert_eq!(again.tuple(), (0, 0, 2, 0));
+    assert!(rows.iter().all(|r| r["Errors"].contains("no changes")), "{rows:?}");
+    assert_eq!(ws.contacts(), before);
+    let (tagged, _) = ws.import(&ends, &["--tag", "vip", "--no-import-tag"]);
+    assert_eq!(tagged.tuple(), (0, 2, 0, 0));
+    let mut tags: Vec<String> =
+        ws.contact_by("email", "p99@example.com")["tags"].split('|').map(String::from).collect();
+    tags.sort();
+    assert_eq!(tags, ["fair", &format!("import-{}-1", today()), "vip"]);
+}
+
 #[test]
 fn custom_fields_are_validated_by_type() {
     let ws = Workspace::new();

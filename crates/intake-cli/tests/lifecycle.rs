@@ -149,6 +149,9 @@ fn undo_restores_the_store_to_what_it_was() {
         serde_json::from_str(&ws.ok(&["imports", "undo", &counts.import_id, "--json"])).expect("json");
     assert_eq!(undo["deleted"], 1);
     assert_eq!(undo["restored"], 2);
+    // Anna: new-tag, the import tag, Fair; Bruno: the import tag, Fair; Carla: x, base, the
+    // import tag, Fair. Anna and Bruno had `base` from the first import already.
+    assert_eq!(undo["memberships_removed"], 9);
     assert_eq!(ws.contacts(), before);
     let listed: serde_json::Value =
         serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");

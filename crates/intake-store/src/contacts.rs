@@ -89,21 +89,42 @@ impl ContactColumns {
     }
 }
 
+/// A contact's tags (`?1` workspace, `?2` contact): its own rows, and those of the import
+/// that created it (see `migrations/sqlite/0003_import_memberships.sql`).
+const TAG_NAMES: &str = "SELECT name FROM tags WHERE id IN ( \
+       SELECT tag_id FROM contact_tags WHERE workspace_id = ?1 AND contact_id = ?2 \
+       UNION SELECT i.tag_id FROM contacts c JOIN import_tags i \
+         ON i.workspace_id = c.workspace_id AND i.import_id = c.created_import_id \
+       WHERE c.workspace_id = ?1 AND c.id = ?2) \
+     ORDER BY name";
+/// [`TAG_NAMES`] for lists.
+const LIST_NAMES: &str = "SELECT name FROM lists WHERE id IN ( \
+       SELECT list_id FROM list_members WHERE workspace_id = ?1 AND contact_id = ?2 \
+       UNION SELECT i.list_id FROM contacts c JOIN import_lists i \
+         ON i.workspace_id = c.workspace_id AND i.import_id = c.created_import_id \
+       WHERE c.workspace_id = ?1 AND c.id = ?2) \
+     ORDER BY name";
+/// The contacts from `?3` to `?4` that have tag `?2` (workspace `?1`), by their own rows or
+/// by the import that created them.
+const HAVE_TAG: &str = "SELECT contact_id FROM contact_tags \
+       WHERE workspace_id = ?1 AND tag_id = ?2 AND contact_id BETWEEN ?3 AND ?4 \
+     UNION SELECT id FROM contacts WHERE workspace_id = ?1 AND id BETWEEN ?3 AND ?4 \
+       AND created_import_id IN (SELECT import_id FROM import_tags WHERE workspace_id = ?1 AND tag_id = ?2)";
+/// [`HAVE_TAG`] for lists.
+const IN_LIST: &str = "SELECT contact_id FROM list_members \
+       WHERE workspace_id = ?1 AND list_id = ?2 AND contact_id BETWEEN ?3 AND ?4 \
+     UNION SELECT id FROM contacts WHERE workspace_id = ?1 AND id BETWEEN ?3 AND ?4 \
+       AND created_import_id IN (SELECT import_id FROM import_lists WHERE workspace_id = ?1 AND list_id = ?2)";
+
 impl SqliteStore {
     pub(crate) fn tag_names(&self, id: ContactId) -> rusqlite::Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
-             WHERE ct.workspace_id = ?1 AND ct.contact_id = ?2 ORDER BY t.name",
-        )?;
+        let mut stmt = self.conn.prepare_cached(TAG_NAMES)?;
         let names = stmt.query_map(params![self.workspace_id, id], |r| r.get(0))?;
         names.collect()
     }
 
     pub(crate) fn list_names(&self, id: ContactId) -> rusqlite::Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT l.name FROM list_members m JOIN lists l ON l.id = m.list_id \
-             WHERE m.workspace_id = ?1 AND m.contact_id = ?2 ORDER BY l.name",
-        )?;
+        let mut stmt = self.conn.prepare_cached(LIST_NAMES)?;
         let names = stmt.query_map(params![self.workspace_id, id], |r| r.get(0))?;
         names.collect()
     }
@@ -136,20 +157,8 @@ impl SqliteStore {
             |contacts: &[StoredContact], id: ContactId| contacts.binary_search_by_key(&id, |c| c.id).ok();
         type Names = fn(&mut StoredContact) -> &mut Vec<String>;
         let memberships: [(&str, &str, &[String], Names); 2] = [
-            (
-                "tags",
-                "SELECT contact_id FROM contact_tags \
-                 WHERE workspace_id = ?1 AND tag_id = ?2 AND contact_id BETWEEN ?3 AND ?4",
-                &asked.tags,
-                |c| &mut c.tags,
-            ),
-            (
-                "lists",
-                "SELECT contact_id FROM list_members \
-                 WHERE workspace_id = ?1 AND list_id = ?2 AND contact_id BETWEEN ?3 AND ?4",
-                &asked.lists,
-                |c| &mut c.lists,
-            ),
+            ("tags", HAVE_TAG, &asked.tags, |c| &mut c.tags),
+            ("lists", IN_LIST, &asked.lists, |c| &mut c.lists),
         ];
         for (table, sql, names, names_of) in memberships {
             for name in names {

@@ -36,6 +36,7 @@ use rusqlite_migration::{M, Migrations};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_initial.sql"),
     include_str!("../migrations/sqlite/0002_other_emails_phones.sql"),
+    include_str!("../migrations/sqlite/0003_import_memberships.sql"),
 ];
 
 /// A workspace in an SQLite database file.

@@ -4,10 +4,11 @@
 //! committed pages into the database file.
 //!
 //! The hot path is creating contacts: one prepared `INSERT` whose shared parameters are
-//! bound once per run and whose own are bound in place (no SQL text or value vector per row);
-//! the import-wide tags and lists of a batch's new and updated contacts are written at commit
-//! by one `INSERT … SELECT … FROM json_each(ids)` each, which costs a fraction of a statement
-//! per contact. (Subscription events stay one statement per event: only some contacts have
+//! bound once per run and whose own are bound in place (no SQL text or value vector per row).
+//! The import-wide tags and lists of the contacts it creates are one row each in
+//! `import_tags` and `import_lists` (see the migration that made them); those of a batch's
+//! updated contacts are written at commit by one `INSERT … SELECT … FROM json_each(ids)` each,
+//! which costs a fraction of a statement per contact. (Subscription events stay one statement per event: only some contacts have
 //! one, and three filtered scans of the batch measured slower.)
 
 use std::collections::HashMap;
@@ -28,19 +29,52 @@ use crate::{StoreError, now};
 const EMAIL: usize = 2;
 const PHONE: usize = 3;
 
-/// The import-wide tag `?2` for the contacts in the JSON array `?4`, and for those from `?4`
-/// to `?5`; the same for list `?2`. The batch's writer made every contact of that range
-/// (ids are appended), so walking the table's rowids gives exactly those ids: measured a
-/// third cheaper than counting them out with a recursive CTE, which queues each id in a
-/// temporary table.
+/// The import-wide tag `?2` for the contacts in the JSON array `?4`, and for every contact
+/// import `?3` creates; the same for list `?2`. `…_UNLESS_CREATED_WITH` leaves out the
+/// contacts that have it from the import that created them; it costs a lookup per contact,
+/// so it is used only where another import gave that tag or list to what it created.
 const TAGS_FROM_JSON: &str = "INSERT OR IGNORE INTO contact_tags (workspace_id, contact_id, tag_id, import_id) \
      SELECT ?1, value, ?2, ?3 FROM json_each(?4)";
-const TAGS_FROM_RANGE: &str = "INSERT OR IGNORE INTO contact_tags (workspace_id, contact_id, tag_id, import_id) \
-     SELECT ?1, id, ?2, ?3 FROM contacts WHERE id BETWEEN ?4 AND ?5";
+const TAGS_FROM_JSON_UNLESS_CREATED_WITH: &str = "INSERT OR IGNORE INTO contact_tags (workspace_id, contact_id, tag_id, import_id) \
+     SELECT ?1, c.id, ?2, ?3 FROM json_each(?4) j JOIN contacts c ON c.id = j.value AND c.workspace_id = ?1 \
+     WHERE c.created_import_id IS NULL OR c.created_import_id NOT IN \
+       (SELECT import_id FROM import_tags WHERE workspace_id = ?1 AND tag_id = ?2)";
+const TAGS_OF_CREATED: &str =
+    "INSERT OR IGNORE INTO import_tags (workspace_id, tag_id, import_id) VALUES (?1, ?2, ?3)";
+const TAGS_OF_OTHER_IMPORTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM import_tags WHERE workspace_id = ?1 AND tag_id = ?2 AND import_id != ?3)";
 const LISTS_FROM_JSON: &str = "INSERT OR IGNORE INTO list_members (workspace_id, list_id, contact_id, import_id) \
      SELECT ?1, ?2, value, ?3 FROM json_each(?4)";
-const LISTS_FROM_RANGE: &str = "INSERT OR IGNORE INTO list_members (workspace_id, list_id, contact_id, import_id) \
-     SELECT ?1, ?2, id, ?3 FROM contacts WHERE id BETWEEN ?4 AND ?5";
+const LISTS_FROM_JSON_UNLESS_CREATED_WITH: &str = "INSERT OR IGNORE INTO list_members (workspace_id, list_id, contact_id, import_id) \
+     SELECT ?1, ?2, c.id, ?3 FROM json_each(?4) j JOIN contacts c ON c.id = j.value AND c.workspace_id = ?1 \
+     WHERE c.created_import_id IS NULL OR c.created_import_id NOT IN \
+       (SELECT import_id FROM import_lists WHERE workspace_id = ?1 AND list_id = ?2)";
+const LISTS_OF_CREATED: &str =
+    "INSERT OR IGNORE INTO import_lists (workspace_id, list_id, import_id) VALUES (?1, ?2, ?3)";
+const LISTS_OF_OTHER_IMPORTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM import_lists WHERE workspace_id = ?1 AND list_id = ?2 AND import_id != ?3)";
+
+/// The statements [`SqliteWriter::add_wide`] uses for one kind of membership.
+struct WideStatements {
+    from_json: &'static str,
+    from_json_unless_created_with: &'static str,
+    of_created: &'static str,
+    of_other_imports: &'static str,
+}
+
+const WIDE_TAGS: WideStatements = WideStatements {
+    from_json: TAGS_FROM_JSON,
+    from_json_unless_created_with: TAGS_FROM_JSON_UNLESS_CREATED_WITH,
+    of_created: TAGS_OF_CREATED,
+    of_other_imports: TAGS_OF_OTHER_IMPORTS,
+};
+
+const WIDE_LISTS: WideStatements = WideStatements {
+    from_json: LISTS_FROM_JSON,
+    from_json_unless_created_with: LISTS_FROM_JSON_UNLESS_CREATED_WITH,
+    of_created: LISTS_OF_CREATED,
+    of_other_imports: LISTS_OF_OTHER_IMPORTS,
+};
 
 /// `[1,2,3]`.
 fn json_array(ids: &[ContactId]) -> String {
@@ -202,8 +236,8 @@ impl Drop for SqliteWriter {
 struct OpenBatch {
     /// Time stamp of everything in it.
     at: i64,
-    /// Ids of the contacts it created (they are consecutive: one writer appends them).
-    created: Option<(ContactId, ContactId)>,
+    /// Whether it created any contact.
+    created: bool,
     /// Ids of the contacts it updated, in the order of their rows.
     updated: Vec<ContactId>,
 }
@@ -245,7 +279,7 @@ impl SqliteWriter {
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let at = now();
-        self.batch = Some(OpenBatch { at, created: None, updated: Vec::new() });
+        self.batch = Some(OpenBatch { at, created: false, updated: Vec::new() });
         Ok(at)
     }
 
@@ -310,7 +344,7 @@ impl SqliteWriter {
                     own_tags.push((id, &contact.tags));
                 }
                 if let Some(batch) = &mut self.batch {
-                    batch.created = Some(batch.created.map_or((id, id), |(first, _)| (first, id)));
+                    batch.created = true;
                 }
             }
         }
@@ -439,30 +473,34 @@ impl SqliteWriter {
     }
 
     /// Gives the batch's contacts the import-wide tags and lists they lack: one statement per
-    /// tag and list over the updated ones (`updated`, sorted) as a JSON array, and one over
-    /// the range of ids it created. A statement per contact measured twice as slow (1M
-    /// re-imported rows: 1.7 s against 0.8 s); the range costs neither the array's text nor
-    /// its parsing, on the writer's thread, which bounds a load into an empty store.
-    fn add_wide(
-        &mut self,
-        updated: &[ContactId],
-        created: Option<(ContactId, ContactId)>,
-    ) -> Result<(), StoreError> {
+    /// tag and list over the updated ones (`updated`, sorted) as a JSON array, and for the
+    /// ones it created, one row per tag and list for the whole import. A statement per
+    /// updated contact measured twice as slow (1M re-imported rows: 1.7 s against 0.8 s); a
+    /// row per created contact was a tenth of a load into an empty store.
+    fn add_wide(&mut self, updated: &[ContactId], created: bool) -> Result<(), StoreError> {
         let json = (!updated.is_empty()).then(|| json_array(updated));
         let (workspace, import) = (self.workspace_id, self.wide.import_id);
         let mut targets = Vec::new();
         for tag in self.wide.tags.clone() {
-            targets.push((self.tag_id(&tag)?, [TAGS_FROM_JSON, TAGS_FROM_RANGE]));
+            targets.push((self.tag_id(&tag)?, &WIDE_TAGS));
         }
         for list in self.wide.lists.clone() {
-            targets.push((self.list_id(&list)?, [LISTS_FROM_JSON, LISTS_FROM_RANGE]));
+            targets.push((self.list_id(&list)?, &WIDE_LISTS));
         }
-        for (id, [from_json, from_range]) in targets {
+        for (id, statements) in targets {
             if let Some(json) = &json {
-                self.conn.prepare_cached(from_json)?.execute(params![workspace, id, import, json])?;
+                let others_created_with: bool = self
+                    .conn
+                    .prepare_cached(statements.of_other_imports)?
+                    .query_row(params![workspace, id, import], |r| r.get(0))?;
+                let insert = match others_created_with {
+                    true => statements.from_json_unless_created_with,
+                    false => statements.from_json,
+                };
+                self.conn.prepare_cached(insert)?.execute(params![workspace, id, import, json])?;
             }
-            if let Some((first, last)) = created {
-                self.conn.prepare_cached(from_range)?.execute(params![workspace, id, import, first, last])?;
+            if created {
+                self.conn.prepare_cached(statements.of_created)?.execute(params![workspace, id, import])?;
             }
         }
         Ok(())
@@ -489,10 +527,9 @@ impl SqliteWriter {
     fn commit_batch(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         self.open_batch()?;
         let started = Instant::now();
-        let created = self.batch.as_ref().and_then(|b| b.created);
+        let created = self.batch.as_ref().is_some_and(|b| b.created);
         let mut updated = self.batch.as_mut().map(|b| std::mem::take(&mut b.updated)).unwrap_or_default();
-        // In key order the inserts walk each index's pages once instead of at random; the
-        // created contacts' ids are consecutive and above every updated one.
+        // In key order the inserts walk each index's pages once instead of at random.
         updated.sort_unstable();
         self.add_wide(&updated, created)?;
         self.spent.tags += started.elapsed();
