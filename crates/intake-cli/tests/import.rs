@@ -520,34 +520,46 @@ fn a_hash_collision_in_the_store_never_matches_the_wrong_contact() {
     }
 }
 
-/// Every subscription status an import sets is an event with its source, also for the
-/// contacts it creates.
+/// The consent log (`subscription_log`): every subscription status an import sets, with
+/// its source, also the ones it creates contacts with, and they outlive the contact.
 #[test]
-fn subscription_statuses_of_new_contacts_are_recorded_as_events() {
+fn subscription_statuses_are_logged_with_their_source_and_outlive_the_contact() {
     let ws = Workspace::new();
     let file = ws.file(
         "s.csv",
         "First Name,Email,Email Subscription,SMS Subscription\n\
          Anna,anna@example.com,subscribed,\nBen,ben@example.com,,unsubscribed\nCleo,cleo@example.com,,\n",
     );
-    let (counts, _) = ws.import(&file, &[]);
-    let db = rusqlite::Connection::open(ws.db()).expect("open the store");
-    let mut stmt = db
-        .prepare(
-            "SELECT c.first_name, e.channel, e.old_status, e.new_status, e.source FROM subscription_events e \
-             JOIN contacts c ON c.id = e.contact_id ORDER BY c.first_name, e.channel",
-        )
-        .expect("query events");
-    let events: Vec<(String, String, String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-        .expect("read events")
-        .collect::<Result<_, _>>()
-        .expect("read events");
-    let source = format!("import:{}", counts.import_id);
-    let event = |name: &str, channel: &str, new: &str| {
-        (name.to_string(), channel.to_string(), "none".to_string(), new.to_string(), source.clone())
+    let (created, _) = ws.import(&file, &[]);
+    let log = || -> Vec<(i64, String, String, String, String)> {
+        let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+        let mut stmt = db
+            .prepare("SELECT contact_id, channel, old_status, new_status, source FROM subscription_log")
+            .expect("query the log");
+        let mut events: Vec<_> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .expect("read the log")
+            .collect::<Result<_, _>>()
+            .expect("read the log");
+        events.sort();
+        events
     };
-    assert_eq!(events, vec![event("Anna", "email", "subscribed"), event("Ben", "sms", "unsubscribed")]);
+    let event = |id: i64, channel: &str, old: &str, new: &str, import: &str| {
+        (id, channel.to_string(), old.to_string(), new.to_string(), format!("import:{import}"))
+    };
+    let first = &created.import_id;
+    let anna_created = event(1, "email", "none", "subscribed", first);
+    let ben_created = event(2, "sms", "none", "unsubscribed", first);
+    assert_eq!(log(), vec![anna_created.clone(), ben_created.clone()]);
+
+    let change =
+        ws.file("u.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,unsubscribed\n");
+    let (changed, _) = ws.import(&change, &[]);
+    let anna_changed = event(1, "email", "subscribed", "unsubscribed", &changed.import_id);
+    let everything = vec![anna_created, anna_changed, ben_created];
+    assert_eq!(log(), everything);
+    ws.ok(&["contacts", "delete", "--email", "anna@example.com"]);
+    assert_eq!(log(), everything, "the log of a deleted contact stays");
 }
 
 #[test]

@@ -138,6 +138,14 @@ pub(crate) fn delete_one(
         "DELETE FROM list_members WHERE workspace_id = ?1 AND contact_id = ?2",
         params![workspace_id, id],
     )?;
+    // The statuses it was created with live on its row (see `subscription_creations`); the
+    // consent log keeps them as events.
+    tx.execute(
+        "INSERT INTO subscription_events (workspace_id, contact_id, channel, old_status, new_status, source, forced, at) \
+         SELECT workspace_id, contact_id, channel, old_status, new_status, source, forced, at \
+         FROM subscription_creations WHERE workspace_id = ?1 AND contact_id = ?2",
+        params![workspace_id, id],
+    )?;
     tx.execute("DELETE FROM contacts WHERE workspace_id = ?1 AND id = ?2", params![workspace_id, id])?;
     Ok(1)
 }

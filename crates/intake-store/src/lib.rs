@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_initial.sql"),
     include_str!("../migrations/sqlite/0002_other_emails_phones.sql"),
     include_str!("../migrations/sqlite/0003_import_memberships.sql"),
+    include_str!("../migrations/sqlite/0004_subscription_log.sql"),
 ];
 
 /// A workspace in an SQLite database file.

@@ -8,8 +8,9 @@
 //! The import-wide tags and lists of the contacts it creates are one row each in
 //! `import_tags` and `import_lists` (see the migration that made them); those of a batch's
 //! updated contacts are written at commit by one `INSERT … SELECT … FROM json_each(ids)` each,
-//! which costs a fraction of a statement per contact. (Subscription events stay one statement per event: only some contacts have
-//! one, and three filtered scans of the batch measured slower.)
+//! which costs a fraction of a statement per contact. The subscription statuses a contact
+//! is created with are on its row, not events (see `subscription_creations`); changes to
+//! existing contacts are one event each.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -312,34 +313,19 @@ impl SqliteWriter {
         Ok(())
     }
 
-    /// Creates the contacts of a run of `Write::Create`s, with their subscription events and
-    /// own tags, through statements prepared once for the run.
+    /// Creates the contacts of a run of `Write::Create`s, with their own tags, through a
+    /// statement prepared once for the run. The statuses they are created with are in their
+    /// rows, which the consent log reads (`subscription_creations`).
     fn create_all(&mut self, creates: &[Write], at: i64) -> Result<(), StoreError> {
         let mut own_tags: Vec<(ContactId, &[String])> = Vec::new();
         {
             let mut insert = self.conn.prepare_cached(&self.insert_contact)?;
             let mut binder = ContactBinder::start(&mut insert, self.workspace_id, self.wide.import_id, at)?;
-            // Parameters 1, 4 … 8 are the same for every new contact's events.
-            let mut event = self.conn.prepare_cached(EVENT_INSERT)?;
-            event.raw_bind_parameter(1, self.workspace_id)?;
-            event.raw_bind_parameter(4, SubscriptionStatus::None.as_str())?;
-            event.raw_bind_parameter(6, self.source.as_str())?;
-            event.raw_bind_parameter(7, false)?;
-            event.raw_bind_parameter(8, at)?;
             for write in creates {
                 let Write::Create(contact) = write else { continue };
                 binder.bind(&mut insert, &self.schema, contact)?;
                 insert.raw_execute()?;
                 let id = self.conn.last_insert_rowid();
-                for channel in Channel::ALL {
-                    let status = contact.subscriptions[channel.index()];
-                    if status != SubscriptionStatus::None {
-                        event.raw_bind_parameter(2, id)?;
-                        event.raw_bind_parameter(3, channel.name())?;
-                        event.raw_bind_parameter(5, status.as_str())?;
-                        event.raw_execute()?;
-                    }
-                }
                 if !contact.tags.is_empty() {
                     own_tags.push((id, &contact.tags));
                 }
