@@ -5,23 +5,40 @@
 
 use super::{EmailError, PhoneError, Region, email_match_key, normalize_email, normalize_phone};
 
+/// The separators between several items of one cell, with a table of the bytes they start
+/// with.
+struct Separators {
+    all: &'static [&'static str],
+    starts: [bool; 256],
+}
+
+const fn separators(all: &'static [&'static str]) -> Separators {
+    let mut starts = [false; 256];
+    let mut i = 0;
+    while i < all.len() {
+        starts[all[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    Separators { all, starts }
+}
+
 /// Separators between several addresses in one cell: intake's `|`, Google Contacts'
 /// ` ::: `, and the `;` and `,` that people and other tools write. None can be part of an
 /// address of the plain kind; a quoted local part with one of them is not split correctly,
 /// and then fails the syntax check with the pieces named.
-const EMAIL_SEPARATORS: [&str; 4] = [":::", "|", ";", ","];
+const EMAIL_SEPARATORS: Separators = separators(&[":::", "|", ";", ","]);
 
 /// Separators between several phone numbers in one cell. Not `,`: dialling strings use it
 /// as a pause (`+1 555 0100,,12`).
-const PHONE_SEPARATORS: [&str; 3] = [":::", "|", ";"];
+const PHONE_SEPARATORS: Separators = separators(&[":::", "|", ";"]);
 
 /// The separator intake stores lists with.
 pub const LIST_SEPARATOR: &str = "|";
 
 /// Splits `cell` at every one of `separators`, trimming the items and leaving out empty ones.
-fn items<'c>(cell: &'c str, separators: &[&str]) -> Vec<&'c str> {
+fn items<'c>(cell: &'c str, separators: &Separators) -> Vec<&'c str> {
     let mut items = vec![cell];
-    for separator in separators {
+    for separator in separators.all {
         items = items.iter().flat_map(|item| item.split(separator)).collect();
     }
     items.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
@@ -37,14 +54,15 @@ pub fn first_phone(cell: &str) -> (&str, Option<&str>) {
     split_first(cell, &PHONE_SEPARATORS)
 }
 
-fn split_first<'c>(cell: &'c str, separators: &[&str]) -> (&'c str, Option<&'c str>) {
-    // Nearly every cell holds one value: one pass over its bytes settles that, where a
-    // substring search per separator cost a tenth of preparing a row.
-    let may_split = cell.bytes().any(|b| separators.iter().any(|s| s.as_bytes()[0] == b));
+fn split_first<'c>(cell: &'c str, separators: &Separators) -> (&'c str, Option<&'c str>) {
+    // Nearly every cell holds one value: one pass over its bytes, a table lookup each,
+    // settles that, where a substring search per separator cost a tenth of preparing a row
+    // (and comparing each byte with each separator still 1.4 % of an import's time).
+    let may_split = cell.bytes().any(|b| separators.starts[usize::from(b)]);
     if !may_split {
         return (cell, None);
     }
-    let first_cut = separators.iter().filter_map(|s| cell.find(s).map(|at| (at, s.len()))).min();
+    let first_cut = separators.all.iter().filter_map(|s| cell.find(s).map(|at| (at, s.len()))).min();
     match first_cut {
         None => (cell, None),
         Some((at, len)) => {
