@@ -117,6 +117,7 @@ pub fn run_import<S: ImportStore>(
     }
     let started = Instant::now();
     let mode = choose_match_mode(store, identifier, contacts, &mut index, prefetched)?;
+    index.forget_plain_keys();
     tracing::info!(?mode, seconds = secs(started), "store keys matched");
     let decider = Decider::new(setup.schema, setup.options);
     let writer = match setup.dry_run {
