@@ -210,8 +210,12 @@ impl IdentityIndex {
     /// hold is then such a key.
     pub fn forget_plain_keys(&mut self) {
         let plain = PackedSlot::with(1, StoreMatch::None);
+        let before = self.slots.len();
         self.slots.retain(|_, slot| *slot != plain);
-        self.slots.shrink_to_fit();
+        // Shrinking holds both tables for a moment: only worth it when most keys went.
+        if self.slots.len() < before / 4 {
+            self.slots.shrink_to_fit();
+        }
         self.plain_forgotten = true;
     }
 
