@@ -130,35 +130,61 @@ pub fn normalize_email_fully(text: &str) -> Result<String, EmailError> {
 /// hyphens after it, a TLD that is not all digits, no punycode label. For those the full
 /// path's answer is the address lower-cased; this finds it without the syntax crate's
 /// parser and `idna`'s mapping, which were a quarter of all the time spent preparing rows.
+/// One pass over the bytes of each part: splitting the domain into labels with `str`'s
+/// searchers was 2 % of an import's time.
 fn is_plain_ascii(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else { return false };
-    if !is_plain_local(local) || domain.len() > 253 {
-        return false;
-    }
-    let mut labels = 0;
-    for label in domain.split('.') {
-        let plain = (1..=63).contains(&label.len())
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && !label.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("xn--"));
-        if !plain {
-            return false;
-        }
-        labels += 1;
-    }
-    let tld_ok = domain.rsplit('.').next().is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()));
-    labels >= 2 && tld_ok
+    let bytes = text.as_bytes();
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else { return false };
+    is_plain_local_bytes(&bytes[..at]) && is_plain_domain(&bytes[at + 1..])
 }
 
 /// Whether `local` is a plain local part: 1 to 64 of ASCII letters, digits and `. _ % + -`,
 /// no dot at either end or next to another.
 fn is_plain_local(local: &str) -> bool {
-    (1..=64).contains(&local.len())
-        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.as_bytes().windows(2).any(|pair| pair == b"..")
+    is_plain_local_bytes(local.as_bytes())
+}
+
+fn is_plain_local_bytes(local: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (local.first(), local.last()) else { return false };
+    if local.len() > 64 || first == b'.' || last == b'.' {
+        return false;
+    }
+    let mut previous = 0;
+    for &byte in local {
+        let allowed = byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'%' | b'+' | b'-');
+        if !allowed || (byte == b'.' && previous == b'.') {
+            return false;
+        }
+        previous = byte;
+    }
+    true
+}
+
+/// Whether `domain` is at most 253 bytes of two or more labels of 1 to 63 ASCII letters,
+/// digits and inner hyphens, none starting with `xn--`, the last not all digits.
+fn is_plain_domain(domain: &[u8]) -> bool {
+    if domain.len() > 253 {
+        return false;
+    }
+    let mut labels = 0;
+    let mut last_all_digits = false;
+    for label in domain.split(|&b| b == b'.') {
+        let (Some(&first), Some(&last)) = (label.first(), label.last()) else { return false };
+        let punycode = label.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"xn--"));
+        if label.len() > 63 || first == b'-' || last == b'-' || punycode {
+            return false;
+        }
+        let mut all_digits = true;
+        for &byte in label {
+            if !(byte.is_ascii_alphanumeric() || byte == b'-') {
+                return false;
+            }
+            all_digits &= byte.is_ascii_digit();
+        }
+        labels += 1;
+        last_all_digits = all_digits;
+    }
+    labels >= 2 && !last_all_digits
 }
 
 /// The key under which two addresses are the same: the normalized address with the domain
