@@ -110,7 +110,7 @@ impl<'a> Decider<'a> {
         suppressed: &[Channel],
         outcome: &mut RowOutcome,
     ) -> Option<Write> {
-        let has_first_name = self.first_name.is_some_and(|f| row.value(f).is_some());
+        let has_first_name = self.first_name.is_some_and(|f| row.values.has(f));
         if self.options.require_first_name && !has_first_name {
             outcome
                 .messages
