@@ -226,9 +226,11 @@ struct Spent {
 
 impl Drop for SqliteWriter {
     fn drop(&mut self) {
-        // Also when the pipeline never called `end_bulk_load`; a failure here is logged
-        // inside, and the next opening of the store tries again.
-        let _ = self.back_to_log();
+        // Also when the pipeline never called `end_bulk_load`. If it fails, the next
+        // opening of the store tries again.
+        if let Err(error) = self.back_to_log() {
+            tracing::warn!(%error, "the store stays on a rollback journal until it is next opened");
+        }
         tracing::debug!(spent = ?self.spent, "store writer");
     }
 }
