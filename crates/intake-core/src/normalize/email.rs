@@ -41,7 +41,10 @@ pub(crate) fn normalize_email_of(text: &str) -> Result<Cow<'_, str>, EmailError>
     match text.split_once('@') {
         Some((local, domain)) if is_plain_local(local) && !domain.contains(['@', '<']) => {
             let domain = normalized_domain(domain)?;
-            Ok(Cow::Owned(format!("{}@{domain}", local.to_ascii_lowercase())))
+            let mut address = local.to_ascii_lowercase();
+            address.push('@');
+            address.push_str(&domain);
+            Ok(Cow::Owned(address))
         }
         _ => normalize_email_fully(text).map(Cow::Owned),
     }
@@ -198,7 +201,8 @@ pub fn email_match_key(normalized: &str) -> String {
 pub fn email_match_key_of(normalized: &str) -> Cow<'_, str> {
     match normalized.rsplit_once('@') {
         Some((local, domain)) if !domain.is_ascii() => match ascii_domain(domain) {
-            Some(ascii) => Cow::Owned(format!("{local}@{ascii}")),
+            // Not `format!`, whose machinery cost more than the copies (0.5 % of an import).
+            Some(ascii) => Cow::Owned([local, "@", &ascii].concat()),
             None => Cow::Borrowed(normalized),
         },
         _ => Cow::Borrowed(normalized),
