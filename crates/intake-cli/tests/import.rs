@@ -562,6 +562,31 @@ fn subscription_statuses_are_logged_with_their_source_and_outlive_the_contact() 
     assert_eq!(log(), everything, "the log of a deleted contact stays");
 }
 
+/// A store written before creations were read from the contact row has them as event
+/// rows; the log must not show them twice.
+#[test]
+fn creations_written_as_rows_by_an_older_version_are_logged_once() {
+    let ws = Workspace::new();
+    let file = ws.file("s.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,subscribed\n");
+    let (created, _) = ws.import(&file, &[]);
+    let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+    let source = format!("import:{}", created.import_id);
+    db.execute(
+        "INSERT INTO subscription_events (workspace_id, contact_id, channel, old_status, new_status, source, forced, at) \
+         SELECT workspace_id, id, 'email', 'none', 'subscribed', ?1, 0, created_at FROM contacts",
+        [&source],
+    )
+    .expect("write the creation as an older version did");
+    let logged: Vec<(String, String, String)> = db
+        .prepare("SELECT old_status, new_status, source FROM subscription_log")
+        .expect("query the log")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("read the log")
+        .collect::<Result<_, _>>()
+        .expect("read the log");
+    assert_eq!(logged, [("none".to_string(), "subscribed".to_string(), source)]);
+}
+
 #[test]
 fn a_new_contact_never_gets_a_value_of_the_row_before() {
     // The store writer keeps bindings from one contact to the next; a cell left empty must
