@@ -37,13 +37,23 @@ pub(crate) struct ColumnScanner<R> {
     /// The unread bytes are `buffer[at..end]`.
     at: usize,
     end: usize,
+    /// The last byte of the buffer before the last refill.
+    last_of_previous: u8,
     delimiter: u8,
     quote: Option<u8>,
 }
 
 impl<R: Read> ColumnScanner<R> {
     pub(crate) fn new(input: R, delimiter: u8, quote: Option<u8>) -> ColumnScanner<R> {
-        ColumnScanner { input, buffer: vec![0; CHUNK], at: 0, end: 0, delimiter, quote }
+        ColumnScanner {
+            input,
+            buffer: vec![0; CHUNK],
+            at: 0,
+            end: 0,
+            last_of_previous: b'\n',
+            delimiter,
+            quote,
+        }
     }
 
     /// The stream it reads.
@@ -54,6 +64,9 @@ impl<R: Read> ColumnScanner<R> {
     /// The unread bytes, reading more when none are left; empty at the end of the input.
     fn fill(&mut self) -> std::io::Result<&[u8]> {
         if self.at == self.end {
+            if self.end > 0 {
+                self.last_of_previous = self.buffer[self.end - 1];
+            }
             self.at = 0;
             self.end = loop {
                 match self.input.read(&mut self.buffer) {
@@ -73,13 +86,48 @@ impl<R: Read> ColumnScanner<R> {
         let mut field = 0;
         loop {
             let (delimiter, quote) = (self.delimiter, self.quote);
-            let bytes = self.fill()?;
+            self.fill()?;
+            // The byte before the unread ones.
+            let before = match self.at {
+                0 => self.last_of_previous,
+                at => self.buffer[at - 1],
+            };
+            let bytes = &self.buffer[self.at..self.end];
             if bytes.is_empty() {
                 return Ok(state != State::StartRecord);
             }
             let wanted = field == column;
             // How many bytes this step takes, and the state after them.
             let (taken, next) = match state {
+                // Past the wanted cell only the end of the record matters: jump from quote to
+                // quote, not from cell to cell (the cells after an e-mail column were most of
+                // pass 1's reading). A quote opens a quoted cell only right after a delimiter;
+                // anywhere else in an unquoted cell it is text, as in `csv_core`.
+                State::InField if field > column => match quote {
+                    Some(q) => match memchr::memchr3(q, b'\r', b'\n', bytes) {
+                        None => (bytes.len(), State::InField),
+                        Some(i) if bytes[i] == q => {
+                            let opens = match i {
+                                0 => before == delimiter,
+                                _ => bytes[i - 1] == delimiter,
+                            };
+                            self.at += i + 1;
+                            state = if opens { State::InQuoted } else { State::InField };
+                            continue;
+                        }
+                        Some(i) => {
+                            self.at += i + 1;
+                            return Ok(true);
+                        }
+                    },
+                    None => match memchr::memchr2(b'\r', b'\n', bytes) {
+                        None => (bytes.len(), State::InField),
+                        Some(i) => {
+                            self.at += i + 1;
+                            return Ok(true);
+                        }
+                    },
+                },
                 State::StartRecord if is_end(bytes[0]) => (1, State::StartRecord),
                 State::StartRecord => (0, State::StartField),
                 State::StartField if Some(bytes[0]) == quote => (1, State::InQuoted),
