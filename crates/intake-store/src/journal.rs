@@ -5,7 +5,7 @@
 //! by a checkpoint into the database file. A rollback journal saves a copy only of the pages
 //! that held data when the transaction began; a bulk load into an empty table writes new
 //! pages past the end of the file, which need none, so each is written once. That measured
-//! 7 % off a million-row load (3.57 s → 3.21 s), with a third less system time. A kill still
+//! 7 % off a million-row load (3.57 s → 3.35 s), with a quarter less system time. A kill still
 //! leaves whole batches only: the journal rolls back the unfinished one when the store is
 //! next opened.
 //!
