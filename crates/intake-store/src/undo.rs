@@ -63,23 +63,20 @@ impl SqliteStore {
         report.memberships_removed += tx
             .execute("DELETE FROM list_members WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])?
             as u64;
-        // The created contacts' tags and lists from the import itself go with them.
-        let implied: i64 = tx.query_row(
-            "SELECT (SELECT count(*) FROM contacts WHERE workspace_id = ?1 AND created_import_id = ?2) * \
-               ((SELECT count(*) FROM import_tags WHERE workspace_id = ?1 AND import_id = ?2) + \
-                (SELECT count(*) FROM import_lists WHERE workspace_id = ?1 AND import_id = ?2))",
-            params![ws, id],
-            |r| r.get(0),
-        )?;
-        report.memberships_removed += implied as u64;
-        tx.execute("DELETE FROM import_tags WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])?;
-        tx.execute("DELETE FROM import_lists WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])?;
         let created: Vec<ContactId> = {
             let mut stmt =
                 tx.prepare("SELECT id FROM contacts WHERE workspace_id = ?1 AND created_import_id = ?2")?;
             let ids = stmt.query_map(params![ws, id], |r| r.get(0))?;
             ids.collect::<rusqlite::Result<Vec<ContactId>>>()?
         };
+        // The tags and lists the import gave every contact it created go with them.
+        let per_created = tx
+            .execute("DELETE FROM import_tags WHERE workspace_id = ?1 AND import_id = ?2", params![ws, id])?
+            + tx.execute(
+                "DELETE FROM import_lists WHERE workspace_id = ?1 AND import_id = ?2",
+                params![ws, id],
+            )?;
+        report.memberships_removed += (created.len() * per_created) as u64;
         let source = format!("undo of import {id}");
         for contact in created {
             report.deleted += delete_one(&tx, &self.schema, ws, contact, &source)? as u64;
