@@ -25,8 +25,7 @@ pub(crate) fn use_log(conn: &Connection) -> rusqlite::Result<bool> {
 /// Puts the database on a rollback journal for a bulk load, if no contact is stored in any
 /// workspace and no other connection has the database open. Returns whether it did.
 pub(crate) fn use_rollback_for_bulk_load(conn: &Connection) -> rusqlite::Result<bool> {
-    let empty: bool = conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM contacts)", [], |r| r.get(0))?;
-    Ok(empty && switch(conn, "DELETE")?)
+    Ok(crate::no_contact_stored(conn)? && switch(conn, "DELETE")?)
 }
 
 /// Sets `journal_mode` to `mode` without waiting for other connections: when one holds the

@@ -142,6 +142,12 @@ fn tune(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether no workspace of the database holds a contact: only then may an import's bulk
+/// load treat the store as its own (drop the lookup indexes, leave the write-ahead log).
+fn no_contact_stored(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM contacts)", [], |r| r.get(0))
+}
+
 fn ensure_workspace(conn: &Connection, name: &str) -> Result<i64, StoreError> {
     let found: Option<i64> = conn
         .query_row("SELECT id FROM workspaces WHERE name = ?1", params![name], |r| r.get(0))

@@ -568,9 +568,7 @@ impl StoreWriter for SqliteWriter {
 
     fn begin_bulk_load(&mut self) -> Result<(), StoreError> {
         // Only when the whole table is empty: other workspaces' lookups need the indexes.
-        let empty: bool =
-            self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM contacts)", [], |r| r.get(0))?;
-        if empty {
+        if crate::no_contact_stored(&self.conn)? {
             indexes::drop_all(&self.conn)?;
         }
         Ok(())
