@@ -61,8 +61,8 @@ impl<R: Read> ColumnScanner<R> {
         &mut self.input
     }
 
-    /// The unread bytes, reading more when none are left; empty at the end of the input.
-    fn fill(&mut self) -> std::io::Result<&[u8]> {
+    /// Reads more when no unread bytes are left; none are left at the end of the input.
+    fn fill(&mut self) -> std::io::Result<()> {
         if self.at == self.end {
             if self.end > 0 {
                 self.last_of_previous = self.buffer[self.end - 1];
@@ -75,7 +75,7 @@ impl<R: Read> ColumnScanner<R> {
                 }
             };
         }
-        Ok(&self.buffer[self.at..self.end])
+        Ok(())
     }
 
     /// Puts the cell of `column` of the next record into `cell` (empty when the record is
