@@ -39,7 +39,7 @@ pub(crate) fn normalize_email_of(text: &str) -> Result<Cow<'_, str>, EmailError>
         });
     }
     match text.split_once('@') {
-        Some((local, domain)) if is_plain_local(local) && !domain.contains(['@', '<']) => {
+        Some((local, domain)) if is_plain_local(local.as_bytes()) && !domain.contains(['@', '<']) => {
             let domain = normalized_domain(domain)?;
             let mut address = local.to_ascii_lowercase();
             address.push('@');
@@ -138,16 +138,12 @@ pub fn normalize_email_fully(text: &str) -> Result<String, EmailError> {
 fn is_plain_ascii(text: &str) -> bool {
     let bytes = text.as_bytes();
     let Some(at) = bytes.iter().position(|&b| b == b'@') else { return false };
-    is_plain_local_bytes(&bytes[..at]) && is_plain_domain(&bytes[at + 1..])
+    is_plain_local(&bytes[..at]) && is_plain_domain(&bytes[at + 1..])
 }
 
 /// Whether `local` is a plain local part: 1 to 64 of ASCII letters, digits and `. _ % + -`,
 /// no dot at either end or next to another.
-fn is_plain_local(local: &str) -> bool {
-    is_plain_local_bytes(local.as_bytes())
-}
-
-fn is_plain_local_bytes(local: &[u8]) -> bool {
+fn is_plain_local(local: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (local.first(), local.last()) else { return false };
     if local.len() > 64 || first == b'.' || last == b'.' {
         return false;
