@@ -127,8 +127,8 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Settings for bulk work (the journal is [`journal`]'s choice, made once per store or
-/// import, not per connection): a 64 MiB page cache (big enough for the indexes' hot pages, small enough for
-/// the 200 MB memory budget); temporary data on disk.
+/// import, not per connection): a 64 MiB page cache (big enough for the indexes' hot pages,
+/// small enough for the 200 MB memory budget); temporary data on disk.
 fn tune(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -65536)?;
