@@ -83,11 +83,12 @@ fn main() -> anyhow::Result<()> {
             measure_intake(&paths, rows, "import into full store", false)?,
         ];
         check_dry_run(&this_round[0], &this_round[1]);
-        print_round_ratios(this_reference.as_ref(), &this_round);
         if let Some(this_reference) = &this_reference {
+            let ratios = ratios_to(this_reference, &this_round);
+            print_round_ratios(this_reference, &this_round, &ratios);
             round_ratios.resize(this_round.len(), Vec::new());
-            for (ratios, case) in round_ratios.iter_mut().zip(&this_round) {
-                ratios.push(case.elapsed.as_secs_f64() / this_reference.elapsed.as_secs_f64());
+            for (per_case, ratio) in round_ratios.iter_mut().zip(ratios) {
+                per_case.push(ratio);
             }
         }
         reference = best_of(reference, this_reference);
@@ -126,14 +127,16 @@ fn best_of(a: Option<Case>, b: Option<Case>) -> Option<Case> {
     }
 }
 
+/// Each case's time as a multiple of `reference`'s.
+fn ratios_to(reference: &Case, cases: &[Case]) -> Vec<f64> {
+    cases.iter().map(|c| c.elapsed.as_secs_f64() / reference.elapsed.as_secs_f64()).collect()
+}
+
 /// One round's ratios to its own reference, so the spread between rounds shows.
-fn print_round_ratios(reference: Option<&Case>, cases: &[Case]) {
-    let Some(reference) = reference else { return };
-    let ratios: Vec<String> = cases
-        .iter()
-        .map(|c| format!("{} {:.2}×", c.label, c.elapsed.as_secs_f64() / reference.elapsed.as_secs_f64()))
-        .collect();
-    println!("  this round: sqlite3 {:.2} s; {}", reference.elapsed.as_secs_f64(), ratios.join(", "));
+fn print_round_ratios(reference: &Case, cases: &[Case], ratios: &[f64]) {
+    let shown: Vec<String> =
+        cases.iter().zip(ratios).map(|(c, ratio)| format!("{} {ratio:.2}×", c.label)).collect();
+    println!("  this round: sqlite3 {:.2} s; {}", reference.elapsed.as_secs_f64(), shown.join(", "));
 }
 
 /// The median of each case's per-round ratios: on a VM whose speed drifts between the
