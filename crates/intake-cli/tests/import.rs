@@ -520,6 +520,24 @@ fn a_hash_collision_in_the_store_never_matches_the_wrong_contact() {
     }
 }
 
+/// A consent-log entry as the tests compare it: contact, channel, old and new status, source.
+type LogEntry = (i64, String, String, String, String);
+
+/// The store's consent log (`subscription_log`), sorted.
+fn consent_log(ws: &Workspace) -> Vec<LogEntry> {
+    let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+    let mut stmt = db
+        .prepare("SELECT contact_id, channel, old_status, new_status, source FROM subscription_log")
+        .expect("query the log");
+    let mut entries: Vec<LogEntry> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .expect("read the log")
+        .collect::<Result<_, _>>()
+        .expect("read the log");
+    entries.sort();
+    entries
+}
+
 /// The consent log (`subscription_log`): every subscription status an import sets, with
 /// its source, also the ones it creates contacts with, and they outlive the contact.
 #[test]
@@ -531,19 +549,7 @@ fn subscription_statuses_are_logged_with_their_source_and_outlive_the_contact() 
          Anna,anna@example.com,subscribed,\nBen,ben@example.com,,unsubscribed\nCleo,cleo@example.com,,\n",
     );
     let (created, _) = ws.import(&file, &[]);
-    let log = || -> Vec<(i64, String, String, String, String)> {
-        let db = rusqlite::Connection::open(ws.db()).expect("open the store");
-        let mut stmt = db
-            .prepare("SELECT contact_id, channel, old_status, new_status, source FROM subscription_log")
-            .expect("query the log");
-        let mut events: Vec<_> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            .expect("read the log")
-            .collect::<Result<_, _>>()
-            .expect("read the log");
-        events.sort();
-        events
-    };
+    let log = || consent_log(&ws);
     let event = |id: i64, channel: &str, old: &str, new: &str, import: &str| {
         (id, channel.to_string(), old.to_string(), new.to_string(), format!("import:{import}"))
     };
@@ -577,14 +583,8 @@ fn creations_written_as_rows_by_an_older_version_are_logged_once() {
         [&source],
     )
     .expect("write the creation as an older version did");
-    let logged: Vec<(String, String, String)> = db
-        .prepare("SELECT old_status, new_status, source FROM subscription_log")
-        .expect("query the log")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .expect("read the log")
-        .collect::<Result<_, _>>()
-        .expect("read the log");
-    assert_eq!(logged, [("none".to_string(), "subscribed".to_string(), source)]);
+    let anna = (1, "email".to_string(), "none".to_string(), "subscribed".to_string(), source);
+    assert_eq!(consent_log(&ws), [anna]);
 }
 
 #[test]
