@@ -74,6 +74,9 @@ pub enum MappingCommand {
         /// Where to write the mapping.
         #[arg(long)]
         output: PathBuf,
+        /// Replace the file at --output if there is one.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -160,6 +163,10 @@ pub struct ImportArgs {
     /// Print one JSON object with the counts at the end.
     #[arg(long)]
     pub json: bool,
+    /// When another import, resume or undo runs in the workspace, wait for it to end
+    /// instead of failing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `intake imports …`
@@ -178,6 +185,9 @@ pub enum ImportsCommand {
         /// Print one JSON object with the counts at the end.
         #[arg(long)]
         json: bool,
+        /// When another import, resume or undo runs in the workspace, wait for it to end.
+        #[arg(long)]
+        wait: bool,
     },
     /// Undo an import: delete what it created, restore what it overwrote.
     Undo {
@@ -186,6 +196,9 @@ pub enum ImportsCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// When another import, resume or undo runs in the workspace, wait for it to end.
+        #[arg(long)]
+        wait: bool,
     },
 }
 

@@ -72,7 +72,9 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
     let listed: serde_json::Value =
         serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
     let killed = &listed[0];
-    assert_eq!(killed["state"], "running");
+    assert_eq!(killed["state"], "interrupted", "its process is gone");
+    assert!(killed["stopped_at"].as_i64().is_some(), "{killed}");
+    assert!(killed["resume_command"].as_str().is_some_and(|c| c.ends_with("imports resume 1")), "{killed}");
     assert_eq!(
         stored,
         killed["imported"].as_u64().expect("imported"),

@@ -36,9 +36,10 @@ pub enum PipelineError<E: std::error::Error + 'static> {
     /// The source could not be read.
     #[error("reading the file: {0}")]
     Source(#[from] SourceError),
-    /// The store failed; the current batch was not applied.
+    /// The store failed; the current batch was not applied. (Said, not kept as the source,
+    /// so that a chain of causes names it once.)
     #[error("contact store: {0}")]
-    Store(#[source] E),
+    Store(E),
     /// The results or error file could not be written.
     #[error("writing results: {0}")]
     Sink(#[from] std::io::Error),

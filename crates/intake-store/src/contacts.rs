@@ -248,8 +248,10 @@ impl ImportStore for SqliteStore {
             conn,
             path: self.path.clone(),
             workspace_id: self.workspace_id,
+            workspace: self.workspace.clone(),
             schema: self.schema.clone(),
             has_suppressions: self.has_suppressions,
+            lease_owner: None,
         })
     }
 
@@ -305,7 +307,8 @@ impl ImportStore for SqliteStore {
                 WriterJournal::Log(Checkpointer::start(&self.path)?)
             }
         };
-        Ok(SqliteWriter::new(conn, journal, self.workspace_id, self.schema.clone(), import))
+        let writer = SqliteWriter::new(conn, journal, self.workspace_id, self.schema.clone(), import);
+        Ok(writer.with_lease(self.lease_owner.clone()))
     }
 }
 

@@ -1,18 +1,23 @@
 //! Import records: every import is recorded when it starts (file, options, state), carries
-//! its checkpoint while it runs, and its counts when it ends.
+//! its checkpoint while it runs, and its counts when it ends. A `running` import whose
+//! holder is gone (see `lease`) reads as `interrupted`.
 
 use intake_core::model::ImportId;
 use intake_core::plan::ImportOptions;
 use intake_core::report::Checkpoint;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{SqliteStore, StoreError, now};
 
 /// Where an import stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportState {
-    /// Started and not finished: running, or killed (then `imports resume` finishes it).
+    /// Started and not finished, its process alive.
     Running,
+    /// Started and not finished, its process gone (killed, or silent for longer than the
+    /// lease lasts): `imports resume` finishes it. Never stored: a `running` import reads as
+    /// this when no live process holds its workspace's lease for it.
+    Interrupted,
     /// Every row has its outcome.
     Completed,
     /// Stopped by an error; can be resumed once the cause is fixed.
@@ -26,6 +31,7 @@ impl ImportState {
     pub fn as_str(self) -> &'static str {
         match self {
             ImportState::Running => "running",
+            ImportState::Interrupted => "interrupted",
             ImportState::Completed => "completed",
             ImportState::Failed => "failed",
             ImportState::Undone => "undone",
@@ -64,6 +70,8 @@ pub struct ImportRecord {
     pub started_at: i64,
     /// End, in seconds since the epoch.
     pub finished_at: Option<i64>,
+    /// When an interrupted import gave its last sign of life.
+    pub stopped_at: Option<i64>,
 }
 
 /// What is recorded when an import starts.
@@ -83,33 +91,18 @@ pub struct NewImport<'a> {
 }
 
 const COLUMNS: &str = "id, file_name, source_path, options, dry_run, state, checkpoint, results_path, \
-                       errors_path, message, started_at, finished_at";
+                       errors_path, message, started_at, finished_at, stopped_at";
 
 fn json_error(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
 impl SqliteStore {
-    /// Records a new import in state `running` and returns its id.
+    /// Records a new import in state `running` and returns its id, without the workspace's
+    /// lease: for a dry run, which changes no contact (an import takes the lease with
+    /// [`crate::WorkspaceLeases::begin_import`]).
     pub fn create_import(&mut self, new: &NewImport<'_>) -> Result<ImportId, StoreError> {
-        let options = serde_json::to_string(new.options).map_err(json_error)?;
-        let checkpoint = serde_json::to_string(&Checkpoint::default()).map_err(json_error)?;
-        self.conn.execute(
-            "INSERT INTO imports (workspace_id, file_name, source_path, options, dry_run, state, checkpoint, \
-             results_path, errors_path, started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
-            params![
-                self.workspace_id,
-                new.file_name,
-                new.source_path,
-                options,
-                new.dry_run,
-                checkpoint,
-                new.results_path,
-                new.errors_path,
-                now()
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert_import(&self.conn, self.workspace_id, new)
     }
 
     /// Stores the options of an import (the import tag is known only once its id is).
@@ -122,7 +115,8 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Records the end of an import with its final checkpoint.
+    /// Records the end of an import with its final checkpoint; an import that holds the
+    /// workspace's lease only while it still does.
     pub fn finish_import(
         &mut self,
         id: ImportId,
@@ -131,18 +125,24 @@ impl SqliteStore {
         message: Option<&str>,
     ) -> Result<(), StoreError> {
         let checkpoint = checkpoint.map(serde_json::to_string).transpose().map_err(json_error)?;
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        if let Some(owner) = &self.lease_owner {
+            crate::lease::check_held(&tx, self.workspace_id, owner)?;
+        }
+        tx.execute(
             "UPDATE imports SET state = ?1, checkpoint = coalesce(?2, checkpoint), message = ?3, finished_at = ?4 \
              WHERE workspace_id = ?5 AND id = ?6",
             params![state.as_str(), checkpoint, message, now(), self.workspace_id, id],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
     /// Marks an import as running again (resume).
     pub fn reopen_import(&mut self, id: ImportId) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE imports SET state = 'running', message = NULL, finished_at = NULL WHERE workspace_id = ?1 AND id = ?2",
+            "UPDATE imports SET state = 'running', message = NULL, finished_at = NULL, stopped_at = NULL \
+             WHERE workspace_id = ?1 AND id = ?2",
             params![self.workspace_id, id],
         )?;
         Ok(())
@@ -152,7 +152,9 @@ impl SqliteStore {
     pub fn import(&self, id: ImportId) -> Result<ImportRecord, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM imports WHERE workspace_id = ?1 AND id = ?2");
         let record = self.conn.query_row(&sql, params![self.workspace_id, id], read_record).optional()?;
-        record.ok_or_else(|| StoreError::Invalid(format!("no import with id {id}")))?
+        let mut record = record.ok_or_else(|| StoreError::Invalid(format!("no import with id {id}")))??;
+        self.mark_interrupted(std::slice::from_mut(&mut record))?;
+        Ok(record)
     }
 
     /// Every import of the workspace, newest first.
@@ -160,8 +162,55 @@ impl SqliteStore {
         let sql = format!("SELECT {COLUMNS} FROM imports WHERE workspace_id = ?1 ORDER BY id DESC");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params![self.workspace_id], read_record)?;
-        rows.map(|r| r.map_err(StoreError::from).and_then(|r| r)).collect()
+        let mut records =
+            rows.map(|r| r.map_err(StoreError::from).and_then(|r| r)).collect::<Result<Vec<_>, _>>()?;
+        self.mark_interrupted(&mut records)?;
+        Ok(records)
     }
+
+    /// Marks the `running` imports that no live process runs as interrupted, with their
+    /// last sign of life.
+    fn mark_interrupted(&self, records: &mut [ImportRecord]) -> Result<(), StoreError> {
+        let crate::lease::LeaseState { live, left_behind } =
+            crate::lease::lease_state(&self.conn, self.workspace_id)?;
+        for record in records.iter_mut().filter(|r| r.state == ImportState::Running && !r.dry_run) {
+            if live == Some(record.id) {
+                continue;
+            }
+            record.state = ImportState::Interrupted;
+            if let Some((_, heartbeat)) = left_behind.filter(|(import, _)| *import == record.id) {
+                record.stopped_at = Some(heartbeat);
+            }
+            record.stopped_at = record.stopped_at.or(Some(record.started_at));
+        }
+        Ok(())
+    }
+}
+
+/// Records a new import in state `running` and returns its id.
+pub(crate) fn insert_import(
+    conn: &Connection,
+    workspace_id: i64,
+    new: &NewImport<'_>,
+) -> Result<ImportId, StoreError> {
+    let options = serde_json::to_string(new.options).map_err(json_error)?;
+    let checkpoint = serde_json::to_string(&Checkpoint::default()).map_err(json_error)?;
+    conn.execute(
+        "INSERT INTO imports (workspace_id, file_name, source_path, options, dry_run, state, checkpoint, \
+         results_path, errors_path, started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
+        params![
+            workspace_id,
+            new.file_name,
+            new.source_path,
+            options,
+            new.dry_run,
+            checkpoint,
+            new.results_path,
+            new.errors_path,
+            now()
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
 }
 
 fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportRecord, StoreError>> {
@@ -183,6 +232,7 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportRecord,
             message: row.get(9)?,
             started_at: row.get(10)?,
             finished_at: row.get(11)?,
+            stopped_at: row.get(12)?,
         })
     };
     Ok(build())

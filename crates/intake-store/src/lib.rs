@@ -13,17 +13,23 @@ mod checkpointer;
 mod contacts;
 mod error;
 mod export;
+mod file;
 mod imports;
 mod indexes;
 mod journal;
 mod keys;
+mod lease;
+mod migrate;
 mod undo;
 mod writer;
 
 pub use admin::DeleteTarget;
 pub use error::StoreError;
 pub use export::ExportRow;
+pub use file::{COMPANION_SUFFIXES, explain, store_path};
 pub use imports::{ImportRecord, ImportState, NewImport};
+pub use lease::{Claim, LEASE_TTL_SECS, Lease, LeaseAction, LeaseHolder, WorkspaceLeases};
+pub use migrate::SCHEMA_VERSION;
 pub use undo::UndoReport;
 pub use writer::SqliteWriter;
 
@@ -31,23 +37,32 @@ use std::path::{Path, PathBuf};
 
 use intake_core::model::{FieldDef, FieldKind, FieldType, Schema};
 use rusqlite::{Connection, OptionalExtension, params};
-use rusqlite_migration::{M, Migrations};
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-    include_str!("../migrations/sqlite/0002_other_emails_phones.sql"),
-    include_str!("../migrations/sqlite/0003_import_memberships.sql"),
-    include_str!("../migrations/sqlite/0004_subscription_log.sql"),
-];
+pub(crate) use file::{BUSY_TIMEOUT, connect};
 
 /// A workspace in an SQLite database file.
 pub struct SqliteStore {
     conn: Connection,
-    /// The database file, for the import writer's own connection.
+    /// The database file (absolute), for the import's other connections.
     path: PathBuf,
     workspace_id: i64,
+    /// The workspace's name.
+    workspace: String,
     schema: Schema,
     has_suppressions: Option<bool>,
+    /// The token of the workspace lease this store holds, once granted: the import's
+    /// commits and its end check that it still does.
+    lease_owner: Option<String>,
+}
+
+/// `2026-12-03 10:02:11` in this machine's time zone, for seconds since the epoch.
+pub fn local_time(seconds: i64) -> String {
+    match jiff::Timestamp::from_second(seconds) {
+        Ok(at) => {
+            at.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M:%S").to_string()
+        }
+        Err(_) => seconds.to_string(),
+    }
 }
 
 /// Seconds since the Unix epoch, as stored in `*_at` columns.
@@ -60,19 +75,24 @@ pub fn now() -> i64 {
 
 impl SqliteStore {
     /// Opens (creating and migrating as needed) the database at `path`, in the workspace
-    /// called `workspace` (created on first use).
+    /// called `workspace` (created on first use). `path` is a file path, never an SQLite URI
+    /// or `:memory:`; a new store is readable by its owner only. Any number of processes may
+    /// open (and create, and migrate) one store at once.
     pub fn open(path: &Path, workspace: &str) -> Result<SqliteStore, StoreError> {
-        let mut conn = connect(path)?;
+        let path = store_path(path)?;
+        file::create_private(&path);
+        let mut conn = connect(&path)?;
         journal::use_log(&conn)?;
-        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
-        migrations.to_latest(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+        migrate::to_latest(&mut conn, &path)?;
         let workspace_id = ensure_workspace(&conn, workspace)?;
         let mut store = SqliteStore {
             conn,
-            path: path.to_path_buf(),
+            path,
             workspace_id,
+            workspace: workspace.to_string(),
             schema: Schema::builtin(),
             has_suppressions: None,
+            lease_owner: None,
         };
         store.schema = store.load_schema()?;
         Ok(store)
@@ -81,6 +101,16 @@ impl SqliteStore {
     /// The workspace's fields.
     pub fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The workspace's name.
+    pub fn workspace(&self) -> &str {
+        &self.workspace
     }
 
     /// The workspace's id.
@@ -115,33 +145,6 @@ impl SqliteStore {
     }
 }
 
-/// A connection to the database at `path`, tuned for bulk work.
-fn connect(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
-    tune(&conn)?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
-}
-
-/// How long a statement waits for another connection's lock before it fails.
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Settings for bulk work (the journal is [`journal`]'s choice, made once per store or
-/// import, not per connection): a 64 MiB page cache (big enough for the indexes' hot pages,
-/// small enough for the 200 MB memory budget); temporary data on disk.
-fn tune(conn: &Connection) -> Result<(), StoreError> {
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -65536)?;
-    // Temporary data (the sorter that builds an index after a bulk load) goes to temporary
-    // files, not memory: in memory it alone pushed a million-row import past 300 MB.
-    conn.pragma_update(None, "temp_store", "FILE")?;
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
-    // Index builds sort on two helper threads (see `indexes`).
-    conn.pragma_update(None, "threads", 2)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    Ok(())
-}
-
 /// Whether no workspace of the database holds a contact: only then may an import's bulk
 /// load treat the store as its own (drop the lookup indexes, leave the write-ahead log).
 fn no_contact_stored(conn: &Connection) -> rusqlite::Result<bool> {
@@ -155,6 +158,10 @@ fn ensure_workspace(conn: &Connection, name: &str) -> Result<i64, StoreError> {
     if let Some(id) = found {
         return Ok(id);
     }
-    conn.execute("INSERT INTO workspaces (name, created_at) VALUES (?1, ?2)", params![name, now()])?;
-    Ok(conn.last_insert_rowid())
+    // Another process may create it at the same moment.
+    conn.execute(
+        "INSERT OR IGNORE INTO workspaces (name, created_at) VALUES (?1, ?2)",
+        params![name, now()],
+    )?;
+    Ok(conn.query_row("SELECT id FROM workspaces WHERE name = ?1", params![name], |r| r.get(0))?)
 }

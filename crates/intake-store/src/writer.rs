@@ -200,6 +200,8 @@ pub struct SqliteWriter {
     journal: WriterJournal,
     /// Time spent per step, logged when the writer is dropped (`INTAKE_LOG=debug`).
     spent: Spent,
+    /// The workspace lease the import holds: every commit checks it is still its own.
+    lease_owner: Option<String>,
 }
 
 /// How a writer's commits reach the database file.
@@ -273,7 +275,14 @@ impl SqliteWriter {
             batch: None,
             journal,
             spent: Spent::default(),
+            lease_owner: None,
         }
+    }
+
+    /// Commits only while `owner` holds the workspace's lease (see `lease::check_held`).
+    pub(crate) fn with_lease(mut self, owner: Option<String>) -> SqliteWriter {
+        self.lease_owner = owner;
+        self
     }
 
     fn open_batch(&mut self) -> Result<i64, StoreError> {
@@ -527,6 +536,9 @@ impl SqliteWriter {
             "UPDATE imports SET checkpoint = ?1 WHERE workspace_id = ?2 AND id = ?3",
             params![checkpoint, self.workspace_id, self.wide.import_id],
         )?;
+        if let Some(owner) = &self.lease_owner {
+            crate::lease::check_held(&self.conn, self.workspace_id, owner)?;
+        }
         self.conn.execute_batch("COMMIT")?;
         if let WriterJournal::Log(checkpointer) = &self.journal {
             checkpointer.nudge();

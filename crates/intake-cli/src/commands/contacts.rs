@@ -4,12 +4,13 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{anyhow, bail};
 use intake_core::normalize::{email_match_key, normalize_email, normalize_phone, parse_region};
 use intake_formats::export::{VcardWriter, guard_formula};
 use intake_store::{DeleteTarget, SqliteStore, StoreError};
 
 use crate::args::ContactsCommand;
+use crate::paths::WholeFile;
 
 /// Runs a `contacts` subcommand.
 pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<ExitCode> {
@@ -45,15 +46,22 @@ pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// `contacts export`: CSV with formula-guarded cells, or vCard 4.0.
+/// `contacts export`: CSV with formula-guarded cells, or vCard 4.0; to a file, written
+/// whole (a failed export leaves no half file, and an earlier export as it was), or to
+/// standard output.
 fn export(store: &SqliteStore, format: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    let out: Box<dyn Write> = match output {
+    match output {
         Some(path) => {
-            Box::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)
+            let mut file = std::io::BufWriter::new(WholeFile::create(path, true)?);
+            write_export(store, format, &mut file)?;
+            let file = file.into_inner().map_err(|e| anyhow!("writing {}: {}", path.display(), e.error()))?;
+            file.finish()
         }
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = std::io::BufWriter::new(out);
+        None => write_export(store, format, &mut std::io::BufWriter::new(std::io::stdout().lock())),
+    }
+}
+
+fn write_export(store: &SqliteStore, format: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     let header = store.export_header();
     match format {
         "csv" => {

@@ -10,16 +10,21 @@ use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
 use intake_core::model::{FieldType, Schema, Target};
 use intake_core::normalize::{Normalizer, normalize_date};
+use intake_core::pipeline::PipelineError;
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
 use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
 use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, decimal_mark_of, profile};
 use intake_formats::csv::ResultsWriter;
-use intake_store::{ImportRecord, ImportState, NewImport, SqliteStore};
+use intake_store::{
+    ImportRecord, ImportState, Lease, LeaseAction, LeaseHolder, NewImport, SqliteStore, StoreError,
+    WorkspaceLeases,
+};
 
 use crate::args::ImportArgs;
 use crate::input::{self, Input};
 use crate::output;
+use crate::paths::{Role, absolute_text, check_outputs};
 
 /// `intake import FILE …`
 pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -34,16 +39,25 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
     let file = &args.read.file;
     let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let source_path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
-    let results = args.results.as_deref().map(path_text);
-    let errors = args.errors.as_deref().map(path_text);
-    let id = store.create_import(&NewImport {
+    let results = args.results.as_deref().map(absolute_text).transpose()?;
+    let errors = args.errors.as_deref().map(absolute_text).transpose()?;
+    let new = NewImport {
         file_name: &file_name,
         source_path: &path_text(&source_path),
         options: &options,
         dry_run: args.dry_run,
         results_path: results.as_deref(),
         errors_path: errors.as_deref(),
-    })?;
+    };
+    // A dry run changes no contact: it runs beside an import. Anything else waits for, or
+    // is refused by, the one that runs.
+    let (id, _lease) = match args.dry_run {
+        true => (store.create_import(&new)?, None),
+        false => {
+            let (id, lease) = when_granted(args.wait, || store.begin_import(&new))?;
+            (id, Some(lease))
+        }
+    };
     if !args.no_import_tag && !args.dry_run {
         options.import_tag = Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
         store.set_import_options(id, &options)?;
@@ -55,14 +69,48 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
+/// Claims the workspace's lease with `claim`: when another import, resume or undo holds
+/// it, fails naming it, or with `wait` says so once and tries again until it is free.
+pub fn when_granted<T>(
+    wait: bool,
+    mut claim: impl FnMut() -> Result<Result<T, LeaseHolder>, StoreError>,
+) -> anyhow::Result<T> {
+    let mut pause = std::time::Duration::from_millis(50);
+    let mut said = false;
+    loop {
+        match claim()? {
+            Ok(granted) => return Ok(granted),
+            Err(holder) if !wait => bail!("{holder}; wait for it or use --wait"),
+            Err(holder) => {
+                if !said {
+                    eprintln!("waiting: {holder}");
+                    said = true;
+                }
+                // SQLite cannot tell when the lease is released: ask again, less and less
+                // often, at most every second.
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_secs(1));
+            }
+        }
+    }
+}
+
 /// `intake imports resume ID`
-pub fn resume(store: &mut SqliteStore, id: i64, json: bool) -> anyhow::Result<ExitCode> {
+pub fn resume(store: &mut SqliteStore, id: i64, json: bool, wait: bool) -> anyhow::Result<ExitCode> {
+    let _lease: Lease = when_granted(wait, || store.lease_import(id, LeaseAction::Resume))?;
     let record = store.import(id)?;
     match record.state {
         ImportState::Completed => bail!("import {id} is completed; there is nothing to resume"),
         ImportState::Undone => bail!("import {id} was undone"),
-        ImportState::Running | ImportState::Failed => {}
+        ImportState::Running | ImportState::Interrupted | ImportState::Failed => {}
     }
+    let outputs: Vec<Role<'_>> =
+        [("its results file", &record.results_path), ("its error file", &record.errors_path)]
+            .into_iter()
+            .filter_map(|(name, path)| Some(Role { name, path: Path::new(path.as_deref()?) }))
+            .collect();
+    let input = [Role { name: "its input file", path: Path::new(&record.source_path) }];
+    check_outputs(&outputs, &input, store.path())?;
     if record.dry_run {
         bail!("import {id} was a dry run; run it again instead");
     }
@@ -119,7 +167,15 @@ fn execute(
             Ok(checkpoint.counts)
         }
         Err(error) => {
-            let message = error.to_string();
+            let message = match &error {
+                PipelineError::Store(cause) => intake_store::explain(store.path(), cause),
+                _ => None,
+            };
+            let message = message.unwrap_or_else(|| error.to_string());
+            if let PipelineError::Store(StoreError::LeaseLost(_)) = error {
+                // Another process resumes it: its record is no longer this one's to write.
+                return Err(anyhow!(message).context(format!("import {} stopped", record.id)));
+            }
             store.finish_import(record.id, ImportState::Failed, None, Some(&message))?;
             Err(anyhow!(message).context(format!(
                 "import {} stopped; fix the cause, then `intake imports resume {}`",

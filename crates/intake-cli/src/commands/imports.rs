@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use intake_store::SqliteStore;
+use intake_store::{ImportRecord, ImportState, LeaseAction, SqliteStore, WorkspaceLeases, local_time};
 use serde_json::json;
 
 use crate::args::ImportsCommand;
@@ -12,8 +12,8 @@ use crate::commands::import;
 pub fn run(store: &mut SqliteStore, command: ImportsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ImportsCommand::List { json } => list(store, json),
-        ImportsCommand::Resume { id, json } => import::resume(store, id, json),
-        ImportsCommand::Undo { id, json } => undo(store, id, json),
+        ImportsCommand::Resume { id, json, wait } => import::resume(store, id, json, wait),
+        ImportsCommand::Undo { id, json, wait } => undo(store, id, json, wait),
     }
 }
 
@@ -29,7 +29,8 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
                     "dry_run": r.dry_run, "purpose": r.options.purpose.name(),
                     "rows": c.rows, "imported": c.imported, "updated": c.updated,
                     "skipped": c.skipped, "errors": c.errors,
-                    "started_at": r.started_at, "finished_at": r.finished_at, "message": r.message,
+                    "started_at": r.started_at, "finished_at": r.finished_at, "stopped_at": r.stopped_at,
+                    "message": r.message, "resume_command": resume_command(store, r),
                 })
             })
             .collect();
@@ -37,13 +38,13 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:>5}  {:<10} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  file",
-        "id", "state", "dry-run", "rows", "imported", "updated", "skipped", "errors"
+        "{:>5}  {:<11} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  {:<19}  {:<19}  file",
+        "id", "state", "dry-run", "rows", "imported", "updated", "skipped", "errors", "started", "ended"
     );
     for r in &imports {
         let c = &r.checkpoint.counts;
         println!(
-            "{:>5}  {:<10} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "{:>5}  {:<11} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  {:<19}  {:<19}  {}",
             r.id,
             r.state.as_str(),
             if r.dry_run { "yes" } else { "" },
@@ -52,13 +53,43 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
             c.updated,
             c.skipped,
             c.errors,
+            local_time(r.started_at),
+            r.finished_at.or(r.stopped_at).map(local_time).unwrap_or_default(),
             r.file_name
         );
+    }
+    for r in imports.iter().filter(|r| r.state == ImportState::Interrupted) {
+        let stopped = r.stopped_at.map(local_time).unwrap_or_default();
+        let resume = resume_command(store, r).unwrap_or_default();
+        println!("import {} was interrupted at {stopped}; finish it with: {resume}", r.id);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn undo(store: &mut SqliteStore, id: i64, as_json: bool) -> anyhow::Result<ExitCode> {
+/// The command that finishes an interrupted or failed import, for this store and workspace.
+fn resume_command(store: &SqliteStore, record: &ImportRecord) -> Option<String> {
+    if record.dry_run || !matches!(record.state, ImportState::Interrupted | ImportState::Failed) {
+        return None;
+    }
+    let mut command = format!("intake --db {}", shell_word(&store.path().to_string_lossy()));
+    if store.workspace() != "default" {
+        command.push_str(&format!(" --workspace {}", shell_word(store.workspace())));
+    }
+    command.push_str(&format!(" imports resume {}", record.id));
+    Some(command)
+}
+
+/// `text` quoted for a POSIX shell when it needs it.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_string();
+    }
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+fn undo(store: &mut SqliteStore, id: i64, as_json: bool, wait: bool) -> anyhow::Result<ExitCode> {
+    let _lease = import::when_granted(wait, || store.lease_import(id, LeaseAction::Undo))?;
     let report = store.undo_import(id)?;
     if as_json {
         println!(

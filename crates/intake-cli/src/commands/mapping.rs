@@ -4,6 +4,7 @@
 //! list of headers, so that a recurring import from the same source is one command.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::args::{MappingCommand, ReadArgs};
 use crate::commands::import::{mapping_for, mapping_request};
 use crate::input::{self, Input};
+use crate::paths::WholeFile;
 
 /// Sample values shown per column.
 const SHOWN_SAMPLES: usize = 3;
@@ -46,7 +48,7 @@ pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<E
                 print_columns(&columns, mapping.export);
             }
         }
-        MappingCommand::Save { read, default_region, maps, skips, output } => {
+        MappingCommand::Save { read, default_region, maps, skips, output, force } => {
             let request = mapping_request(None, &maps, &skips, IdentifierKind::Email)?;
             let (input, _, mapping) = map_file(store, &read, default_region, request)?;
             let saved = to_file(input.source().headers(), &mapping, store.schema());
@@ -56,7 +58,9 @@ pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<E
                 output.display(),
                 toml::to_string(&saved)?
             );
-            std::fs::write(&output, text).with_context(|| format!("writing {}", output.display()))?;
+            let mut file = WholeFile::create(&output, force)?;
+            file.write_all(text.as_bytes()).with_context(|| format!("writing {}", output.display()))?;
+            file.finish()?;
             println!(
                 "saved the mapping of {} columns to {}",
                 saved.map.len() + saved.skip.len(),

@@ -6,23 +6,70 @@ pub(crate) mod import;
 mod imports;
 pub(crate) mod mapping;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use intake_store::SqliteStore;
+use intake_store::{SqliteStore, StoreError};
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, ContactsCommand, MappingCommand};
+use crate::paths::{Role, check_outputs};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut store = SqliteStore::open(&cli.db, &cli.workspace)
-        .with_context(|| format!("opening the store {}", cli.db.display()))?;
-    match cli.command {
+    let db = intake_store::store_path(&cli.db)?;
+    // Before the store is opened (or created): nothing may be read or written yet.
+    refuse_clobbering(&cli.command, &db)?;
+    let mut store = SqliteStore::open(&db, &cli.workspace)
+        .map_err(|e| explained(e.into(), &db))
+        .with_context(|| format!("opening the store {}", db.display()))?;
+    let ran = match cli.command {
         Command::Import(args) => import::import(&mut store, *args),
         Command::Imports(command) => imports::run(&mut store, command),
         Command::Fields(command) => fields::run(&mut store, command),
         Command::Contacts(command) => contacts::run(&mut store, command),
         Command::Settings(command) => fields::settings(&mut store, command),
         Command::Mapping(command) => mapping::run(&mut store, command),
+    };
+    ran.map_err(|e| explained(e, &db))
+}
+
+/// The outputs of `command` that would overwrite what it reads, the store, or each other.
+fn refuse_clobbering(command: &Command, db: &Path) -> anyhow::Result<()> {
+    match command {
+        Command::Import(args) => {
+            let mut outputs = Vec::new();
+            if let Some(path) = &args.results {
+                outputs.push(Role { name: "--results", path });
+            }
+            if let Some(path) = &args.errors {
+                outputs.push(Role { name: "--errors", path });
+            }
+            let mut reads = vec![Role { name: "the input file", path: &args.read.file }];
+            if let Some(path) = &args.mapping_file {
+                reads.push(Role { name: "the --mapping file", path });
+            }
+            check_outputs(&outputs, &reads, db)
+        }
+        Command::Contacts(ContactsCommand::Export { output: Some(path), .. }) => {
+            check_outputs(&[Role { name: "--output", path }], &[], db)
+        }
+        Command::Mapping(MappingCommand::Save { read, output, .. }) => check_outputs(
+            &[Role { name: "--output", path: output }],
+            &[Role { name: "the input file", path: &read.file }],
+            db,
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `error`, or, when the store's file is its cause (locked, read-only, damaged, not a
+/// store), one sentence that names the file and says what to do.
+fn explained(error: anyhow::Error, db: &Path) -> anyhow::Error {
+    let sentence =
+        error.chain().find_map(|cause| intake_store::explain(db, cause.downcast_ref::<StoreError>()?));
+    match sentence {
+        Some(sentence) => anyhow::anyhow!(sentence),
+        None => error,
     }
 }

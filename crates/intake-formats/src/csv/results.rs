@@ -78,15 +78,27 @@ fn open_one(
     resume_at: Option<u64>,
 ) -> Result<CsvWriter<File>, ResultsWriterError> {
     let error = |source| ResultsWriterError { path: path.display().to_string(), source };
+    // Results hold personal data: readable by their owner only, whatever the umask.
+    let mut options = OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = match resume_at {
         Some(offset) => {
-            let mut file =
-                OpenOptions::new().write(true).create(true).truncate(false).open(path).map_err(error)?;
+            let mut file = options.truncate(false).open(path).map_err(error)?;
+            // Shorter than what the import wrote: it is not the import's file any more, and
+            // cutting it "back" would pad it with zeros.
+            if file.metadata().map_err(error)?.len() < offset {
+                return Err(error(std::io::Error::other(format!(
+                    "it is shorter than the {offset} bytes the import had written; it was changed or \
+                     replaced since, so the import cannot carry on writing it"
+                ))));
+            }
             file.set_len(offset).map_err(error)?;
             file.seek(SeekFrom::End(0)).map_err(error)?;
             file
         }
-        None => File::create(path).map_err(error)?,
+        None => options.truncate(true).open(path).map_err(error)?,
     };
     const RESULTS_BUFFER: usize = 256 * 1024;
     let at_start = file.stream_position().map_err(error)? == 0;

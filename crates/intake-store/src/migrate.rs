@@ -1,0 +1,125 @@
+//! Bringing a store's schema up to date, safely with any number of processes opening it at
+//! once: the version is read and the migrations applied inside one transaction that holds
+//! the write lock, so one process migrates and the others wait for it, then find the schema
+//! current. (rusqlite_migration reads the version before it takes the lock, so two processes
+//! opening a new store both ran the first migration, and one failed.) A store written by a
+//! newer intake, or an SQLite database of another program, is refused.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::StoreError;
+
+/// The migrations, in order; a store's `user_version` is how many of them it has.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+    include_str!("../migrations/sqlite/0002_other_emails_phones.sql"),
+    include_str!("../migrations/sqlite/0003_import_memberships.sql"),
+    include_str!("../migrations/sqlite/0004_subscription_log.sql"),
+    include_str!("../migrations/sqlite/0005_leases.sql"),
+];
+
+/// The schema version this intake writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies the migrations `conn`'s store lacks.
+pub(crate) fn to_latest(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    // Most openings find the schema current: they need no write lock.
+    if check_version(conn, path)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version = check_version(&tx, path)?;
+    if version == 0 && has_tables(&tx)? {
+        return Err(StoreError::Foreign(format!(
+            "{} is an SQLite database of another program, not an intake store; give another --db",
+            path.display()
+        )));
+    }
+    for (at, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Migration(format!("migration {} of {}: {e}", at + 1, path.display())))?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The store's schema version, refused when it is newer than this intake's.
+fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew(format!(
+            "the store {} was written by a newer intake (schema version {version}; this intake {} knows \
+             versions up to {SCHEMA_VERSION}); use that intake or a newer one",
+            path.display(),
+            env!("CARGO_PKG_VERSION"),
+        )));
+    }
+    Ok(version)
+}
+
+fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table')", [], |r| r.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(path: &Path) -> Connection {
+        crate::file::connect(path).unwrap()
+    }
+
+    #[test]
+    fn a_new_store_gets_every_migration_and_a_second_opening_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut conn = open(&path);
+        to_latest(&mut conn, &path).unwrap();
+        to_latest(&mut conn, &path).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_newer_store_is_refused_naming_both_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut conn = open(&path);
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 3).unwrap();
+        let error = to_latest(&mut conn, &path).unwrap_err().to_string();
+        assert!(error.contains(&format!("schema version {}", SCHEMA_VERSION + 3)), "{error}");
+        assert!(error.contains(&format!("up to {SCHEMA_VERSION}")), "{error}");
+    }
+
+    #[test]
+    fn another_programs_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut conn = open(&path);
+        conn.execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY)").unwrap();
+        let error = to_latest(&mut conn, &path).unwrap_err().to_string();
+        assert!(error.contains("another program"), "{error}");
+    }
+
+    #[test]
+    fn processes_opening_a_new_store_at_once_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        std::thread::scope(|scope| {
+            let opened: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut conn = open(&path);
+                        to_latest(&mut conn, &path)
+                    })
+                })
+                .collect();
+            for thread in opened {
+                thread.join().unwrap().unwrap();
+            }
+        });
+    }
+}
