@@ -3,40 +3,9 @@
 
 mod common;
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use common::{Workspace, path_str, read_csv};
-
-/// A file of `rows` contacts, every 50th row bad, with messy phones.
-fn big_file(rows: usize) -> String {
-    let mut text = String::from("First Name,Last Name,Email,Phone,City\n");
-    for i in 0..rows {
-        let email =
-            if i % 50 == 7 { format!("broken{i}.example.com") } else { format!("person{i}@example.com") };
-        let phone = match i % 3 {
-            0 => format!("+49 151 {:08}", 10_000_000 + i),
-            1 => format!("0151 {:08}", 10_000_000 + i),
-            _ => format!("151{:08}", 10_000_000 + i),
-        };
-        let _ = writeln!(text, "Name{i},Family{},{email},{phone},City{}", i % 97, i % 13);
-    }
-    text
-}
-
-fn checkpoint_rows(ws: &Workspace) -> u64 {
-    let Ok(conn) = rusqlite::Connection::open_with_flags(ws.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-    else {
-        return 0;
-    };
-    let checkpoint: rusqlite::Result<String> =
-        conn.query_row("SELECT checkpoint FROM imports WHERE id = 1", [], |r| r.get(0));
-    checkpoint
-        .ok()
-        .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
-        .and_then(|c| c["rows_done"].as_u64())
-        .unwrap_or(0)
-}
+use common::{Workspace, big_file, checkpoint_rows, path_str, read_csv};
 
 #[test]
 fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one() {
@@ -57,7 +26,7 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
         .spawn()
         .expect("start import");
     let started = Instant::now();
-    while checkpoint_rows(&ws) < 4000 {
+    while checkpoint_rows(&ws, 1) < 4000 {
         assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint within a minute");
         assert!(child.try_wait().expect("poll").is_none(), "the import ended before it could be killed");
         std::thread::sleep(Duration::from_millis(2));
@@ -65,7 +34,7 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
     child.kill().expect("kill -9");
     child.wait().expect("reap");
 
-    let done = checkpoint_rows(&ws);
+    let done = checkpoint_rows(&ws, 1);
     assert!(done < ROWS as u64, "killed mid-way ({done} rows committed)");
     assert_eq!(done % 2000, 0, "only whole batches are committed");
     let stored = ws.contacts().len() as u64;

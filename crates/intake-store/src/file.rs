@@ -9,10 +9,19 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::StoreError;
 
-/// How long a statement waits for another connection's lock before it fails. Every
-/// connection has it, so a busy store makes a command wait, not fail; only a lock held for
-/// longer than this (a process stopped in the middle of a write) is an error.
-pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a statement waits for another connection's lock before it fails, unless
+/// `INTAKE_BUSY_TIMEOUT` gives other seconds. Every connection has it, so a busy store makes
+/// a command wait, not fail; only a lock held for longer than this (a process stopped in the
+/// middle of a write) is an error.
+pub(crate) fn busy_timeout() -> Duration {
+    static TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *TIMEOUT.get_or_init(|| {
+        let seconds = std::env::var("INTAKE_BUSY_TIMEOUT").ok().and_then(|s| s.trim().parse::<f64>().ok());
+        seconds.filter(|s| s.is_finite() && *s >= 0.0).map_or(DEFAULT_BUSY_TIMEOUT, Duration::from_secs_f64)
+    })
+}
+
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The files SQLite keeps beside a store: the write-ahead log, its shared memory, and the
 /// rollback journal. None of them may be written to by anything else.
@@ -67,7 +76,7 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
 /// or import, not per connection): a 64 MiB page cache (big enough for the indexes' hot
 /// pages, small enough for the 200 MB memory budget); temporary data on disk.
 fn tune(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(busy_timeout())?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -65536)?;
     // Temporary data (the sorter that builds an index after a bulk load) goes to temporary
@@ -87,7 +96,7 @@ pub fn explain(path: &Path, error: &StoreError) -> Option<String> {
         _ => return None,
     };
     let path = path.display();
-    let seconds = BUSY_TIMEOUT.as_secs();
+    let seconds = busy_timeout().as_secs_f64();
     Some(match code {
         ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => format!(
             "the store {path} is locked by another process, which has held it for more than {seconds} s \

@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use intake_core::model::{FieldDef, FieldKind, FieldType, Schema};
 use rusqlite::{Connection, OptionalExtension, params};
 
-pub(crate) use file::{BUSY_TIMEOUT, connect};
+pub(crate) use file::{busy_timeout, connect};
 
 /// A workspace in an SQLite database file.
 pub struct SqliteStore {
@@ -82,8 +82,9 @@ impl SqliteStore {
         let path = store_path(path)?;
         file::create_private(&path);
         let mut conn = connect(&path)?;
-        journal::use_log(&conn)?;
+        // Refused before anything is changed when it is not an intake store.
         migrate::to_latest(&mut conn, &path)?;
+        journal::use_log(&conn)?;
         let workspace_id = ensure_workspace(&conn, workspace)?;
         let mut store = SqliteStore {
             conn,

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -147,6 +148,37 @@ impl Counts {
     pub fn tuple(&self) -> (u64, u64, u64, u64) {
         (self.imported, self.updated, self.skipped, self.errors)
     }
+}
+
+/// A file of `rows` contacts, every 50th row bad, with messy phones.
+pub fn big_file(rows: usize) -> String {
+    let mut text = String::from("First Name,Last Name,Email,Phone,City\n");
+    for i in 0..rows {
+        let email =
+            if i % 50 == 7 { format!("broken{i}.example.com") } else { format!("person{i}@example.com") };
+        let phone = match i % 3 {
+            0 => format!("+49 151 {:08}", 10_000_000 + i),
+            1 => format!("0151 {:08}", 10_000_000 + i),
+            _ => format!("151{:08}", 10_000_000 + i),
+        };
+        let _ = writeln!(text, "Name{i},Family{},{email},{phone},City{}", i % 97, i % 13);
+    }
+    text
+}
+
+/// Rows the import `id` has committed, read from its checkpoint (0 until it has one).
+pub fn checkpoint_rows(ws: &Workspace, id: i64) -> u64 {
+    let Ok(conn) = rusqlite::Connection::open_with_flags(ws.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return 0;
+    };
+    let checkpoint: rusqlite::Result<String> =
+        conn.query_row("SELECT checkpoint FROM imports WHERE id = ?1", [id], |r| r.get(0));
+    checkpoint
+        .ok()
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
+        .and_then(|c| c["rows_done"].as_u64())
+        .unwrap_or(0)
 }
 
 pub fn path_str(path: &Path) -> &str {

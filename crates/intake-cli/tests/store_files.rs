@@ -1,0 +1,213 @@
+//! End-to-end tests of the files a command touches: an output that is the input, the store or
+//! another output is refused and nothing changes; a resumed import writes only its own files,
+//! from any directory; `--db` is a file path; a store that cannot be used is named with one
+//! sentence; personal data is created readable by its owner only.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{Workspace, big_file, checkpoint_rows, path_str, read_csv};
+
+const FILE: &str = "First Name,Email\nAnna,anna@example.com\nBen,ben@example.com\n";
+
+/// The bytes of each of `paths` (empty for a missing file).
+fn snapshot(paths: &[&Path]) -> Vec<Vec<u8>> {
+    paths.iter().map(|p| std::fs::read(p).unwrap_or_default()).collect()
+}
+
+#[test]
+fn an_output_that_is_the_input_the_store_or_the_other_output_is_refused_and_nothing_changes() {
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", FILE);
+    ws.import(&input, &[]);
+    let (db, wal, other) = (ws.db(), ws.path("intake.db-wal"), ws.path("out.csv"));
+    let mapping = ws.path("saved.toml");
+    ws.ok(&["mapping", "save", path_str(&input), "--output", path_str(&mapping)]);
+    let watched = [input.as_path(), db.as_path(), wal.as_path(), mapping.as_path()];
+    let before = snapshot(&watched);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["import", path_str(&input), "--results", path_str(&input)], "the input file"),
+        (vec!["import", path_str(&input), "--errors", path_str(&input)], "the input file"),
+        (vec!["import", path_str(&input), "--results", path_str(&db)], "the store"),
+        (vec!["import", path_str(&input), "--errors", path_str(&wal)], "a file of the store"),
+        (
+            vec!["import", path_str(&input), "--results", path_str(&other), "--errors", path_str(&other)],
+            "--results",
+        ),
+        (
+            vec![
+                "import",
+                path_str(&input),
+                "--mapping",
+                path_str(&mapping),
+                "--results",
+                path_str(&mapping),
+            ],
+            "--mapping",
+        ),
+        (vec!["contacts", "export", "--output", path_str(&db)], "the store"),
+        (vec!["mapping", "save", path_str(&input), "--output", path_str(&input)], "the input file"),
+        (vec!["mapping", "save", path_str(&input), "--output", path_str(&mapping)], "exists"),
+    ];
+    for (args, named) in cases {
+        let error = ws.fails(&args);
+        assert!(error.contains(named), "{args:?}: {error}");
+        assert_eq!(snapshot(&watched), before, "{args:?} changed a file");
+        assert!(!other.exists(), "{args:?} wrote {}", other.display());
+    }
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "no refused import was recorded");
+    ws.ok(&["mapping", "save", path_str(&input), "--output", path_str(&mapping), "--force"]);
+}
+
+#[test]
+fn a_resume_from_another_directory_writes_only_the_imports_own_files() {
+    let ws = Workspace::new();
+    let file = ws.file("big.csv", &big_file(150_000));
+    // Relative paths, as a user types them.
+    let mut child = ws
+        .command(&[
+            "import",
+            "big.csv",
+            "--results",
+            "results.csv",
+            "--errors",
+            "errors.csv",
+            "--batch-size",
+            "2000",
+        ])
+        .current_dir(ws.dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start import");
+    let started = Instant::now();
+    while checkpoint_rows(&ws, 1) < 4000 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint within a minute");
+        assert!(child.try_wait().expect("poll").is_none(), "the import ended before it could be killed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let decoys = [elsewhere.path().join("results.csv"), elsewhere.path().join("errors.csv")];
+    for decoy in &decoys {
+        std::fs::write(decoy, "someone else's file\n").expect("decoy");
+    }
+    let resumed = ws
+        .command(&["imports", "resume", "1", "--json"])
+        .current_dir(elsewhere.path())
+        .output()
+        .expect("run");
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    for decoy in &decoys {
+        assert_eq!(
+            std::fs::read_to_string(decoy).expect("decoy"),
+            "someone else's file\n",
+            "{}",
+            decoy.display()
+        );
+    }
+    let rows = read_csv(&ws.path("results.csv"));
+    assert_eq!(rows.len(), 150_000, "the import's own results file lists every row once");
+    let _ = file;
+}
+
+#[test]
+fn db_is_always_a_file_path() {
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", FILE);
+    for name in ["file:x.db", ":memory:"] {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--db", name];
+            all.extend_from_slice(args);
+            std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+                .args(&all)
+                .current_dir(ws.dir.path())
+                .output()
+                .expect("run")
+        };
+        let imported = run(&["import", path_str(&input), "--json"]);
+        assert!(imported.status.success(), "{name}: {}", String::from_utf8_lossy(&imported.stderr));
+        assert!(ws.path(name).is_file(), "{name} is a file in the working directory");
+        let listed: serde_json::Value =
+            serde_json::from_slice(&run(&["imports", "list", "--json"]).stdout).expect("json");
+        assert_eq!(listed[0]["imported"], 2, "{name}: the same store next time");
+    }
+}
+
+#[test]
+fn a_store_that_cannot_be_used_is_named_with_one_sentence_and_left_as_it_is() {
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", FILE);
+    let text = ws.file("notes.txt", &"not a database, just a long enough text file\n".repeat(200));
+    let foreign = ws.path("other.sqlite");
+    rusqlite::Connection::open(&foreign)
+        .expect("open")
+        .execute_batch("CREATE TABLE orders (id INTEGER)")
+        .expect("create");
+    let newer = ws.path("newer.db");
+    let with_db = |db: &Path, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    assert!(with_db(&newer, &["fields", "list"]).status.success());
+    rusqlite::Connection::open(&newer)
+        .expect("open")
+        .pragma_update(None, "user_version", 99)
+        .expect("version");
+    let cases =
+        [(&text, "is not an intake store"), (&foreign, "another program"), (&newer, "schema version 99")];
+    for (path, says) in cases {
+        let before = std::fs::read(path).expect("read");
+        let output = with_db(path, &["import", path_str(&input)]);
+        assert!(!output.status.success());
+        let error = String::from_utf8_lossy(&output.stderr);
+        assert!(error.contains(says) && error.contains(path_str(path)), "{error}");
+        assert_eq!(error.trim().lines().count(), 1, "one sentence: {error}");
+        assert!(!error.contains("Error code"), "no raw SQLite error: {error}");
+        assert_eq!(std::fs::read(path).expect("read"), before, "{} unchanged", path.display());
+    }
+}
+
+#[test]
+fn a_store_locked_longer_than_the_busy_timeout_is_named() {
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", FILE);
+    ws.ok(&["fields", "list"]);
+    let holder = rusqlite::Connection::open(ws.db()).expect("open");
+    holder.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+    let output =
+        ws.command(&["import", path_str(&input)]).env("INTAKE_BUSY_TIMEOUT", "0.5").output().expect("run");
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(error.contains("is locked by another process") && error.contains(path_str(&ws.db())), "{error}");
+    assert_eq!(error.matches("locked").count(), 1, "said once: {error}");
+    assert!(!error.contains("Error code"), "no raw SQLite error: {error}");
+    holder.execute_batch("ROLLBACK").expect("unlock");
+    ws.ok(&["import", path_str(&input)]);
+}
+
+#[cfg(unix)]
+#[test]
+fn personal_data_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", "First Name,Email\nAnna,anna@example.com\nBen,broken\n");
+    ws.import(&input, &["--errors", path_str(&ws.path("errors.csv"))]);
+    ws.ok(&["contacts", "export", "--output", path_str(&ws.path("all.vcf")), "--format", "vcard"]);
+    for name in ["intake.db", "results.csv", "errors.csv", "all.vcf", "export.csv"] {
+        ws.contacts();
+        let mode = std::fs::metadata(ws.path(name)).expect(name).permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+}
