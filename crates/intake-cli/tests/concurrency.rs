@@ -118,7 +118,9 @@ fn imports_that_wait_their_turn_all_finish_and_their_counts_add_up() {
 fn state_of(ws: &Workspace, workspace: &str, id: usize) -> String {
     let listed = ws.run(&["--workspace", workspace, "imports", "list", "--json"]);
     let Ok(listed) = serde_json::from_slice::<Value>(&listed.stdout) else { return String::new() };
-    let found = listed.as_array().and_then(|all| all.iter().find(|r| r["id"] == id.to_string()).cloned());
+    let found = listed.as_array().and_then(|all| {
+        all.iter().find(|r| r["id"].as_str().and_then(|s| s.parse().ok()) == Some(id)).cloned()
+    });
     found.map(|r| r["state"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
 }
 
