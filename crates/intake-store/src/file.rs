@@ -93,6 +93,7 @@ fn tune(conn: &Connection) -> Result<(), StoreError> {
 pub fn explain(path: &Path, error: &StoreError) -> Option<String> {
     let code = match error {
         StoreError::Sqlite(e) => e.sqlite_error_code()?,
+        StoreError::Foreign(sentence) | StoreError::TooNew(sentence) => return Some(sentence.clone()),
         _ => return None,
     };
     let path = path.display();

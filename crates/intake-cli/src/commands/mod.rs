@@ -9,7 +9,6 @@ pub(crate) mod mapping;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use intake_store::{SqliteStore, StoreError};
 
 use crate::args::{Cli, Command, ContactsCommand, MappingCommand};
@@ -20,9 +19,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = intake_store::store_path(&cli.db)?;
     // Before the store is opened (or created): nothing may be read or written yet.
     refuse_clobbering(&cli.command, &db)?;
-    let mut store = SqliteStore::open(&db, &cli.workspace)
-        .map_err(|e| explained(e.into(), &db))
-        .with_context(|| format!("opening the store {}", db.display()))?;
+    let mut store = SqliteStore::open(&db, &cli.workspace).map_err(|e| {
+        let error = anyhow::Error::from(e).context(format!("opening the store {}", db.display()));
+        explained(error, &db)
+    })?;
     let ran = match cli.command {
         Command::Import(args) => import::import(&mut store, *args),
         Command::Imports(command) => imports::run(&mut store, command),
