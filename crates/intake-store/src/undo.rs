@@ -1,7 +1,9 @@
 //! Undoing an import: the contacts it created are deleted (their unsubscribes kept as
 //! suppressions), the values it overwrote are restored unless they changed again since (those
 //! are listed, not clobbered), and the tags and list memberships it added are removed. An
-//! undo never re-subscribes anyone.
+//! undo only ever lowers a subscription (subscribed → none → unsubscribed): giving back a
+//! status with more permission to send than the one the import set would drop a protection
+//! that later imports rely on, or subscribe someone nobody asked to.
 
 use intake_core::model::{BUILTIN_FIELDS, Channel, ContactId, ImportId, SubscriptionStatus};
 use rusqlite::params;
@@ -18,8 +20,9 @@ pub struct UndoReport {
     pub restored: u64,
     /// Values not restored because they changed since the import, one sentence each.
     pub conflicts: Vec<String>,
-    /// Subscriptions left unsubscribed although the import had changed them from subscribed.
-    pub kept_unsubscribed: Vec<String>,
+    /// Subscription statuses the import set and the undo keeps, because restoring the old
+    /// one would give more permission to send (printed as `kept_unsubscribed` in JSON).
+    pub kept_subscriptions: Vec<String>,
     /// Tags and list memberships removed.
     pub memberships_removed: u64,
 }
@@ -123,48 +126,99 @@ fn restore(
         ));
         return Ok(());
     }
-    if let Some(channel) = channel {
-        let old = change.old.as_deref().and_then(SubscriptionStatus::parse).unwrap_or_default();
-        let now_unsubscribed = current.as_deref() == Some("unsubscribed");
-        if now_unsubscribed && old == SubscriptionStatus::Subscribed {
-            report.kept_unsubscribed.push(format!("{who}: kept unsubscribed (an undo never re-subscribes)"));
-            return Ok(());
+    match channel {
+        Some(channel) => restore_subscription(tx, ws, import, change, channel, current.as_deref(), report),
+        None if builtin => {
+            restore_builtin(tx, ws, change)?;
+            report.restored += 1;
+            Ok(())
         }
-        tx.execute(
-            &format!(
-                "UPDATE contacts SET {} = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4",
-                channel.field_name()
-            ),
-            params![old.as_str(), now(), ws, change.contact],
-        )?;
-        tx.execute(
-            "INSERT INTO subscription_events (workspace_id, contact_id, channel, old_status, new_status, source, forced, at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
-            params![ws, change.contact, channel.name(), current, old.as_str(), format!("undo of import {import}"), now()],
-        )?;
-    } else if builtin {
-        let mut sql = format!("UPDATE contacts SET {} = ?1", change.field);
-        let hash = crate::keys::hash_column(&change.field).map(|column| {
-            sql.push_str(&format!(", {column} = ?5"));
-            change.old.as_deref().map(|old| crate::keys::stored_hash(&change.field, old))
-        });
-        sql.push_str(", updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4");
-        match hash {
-            Some(hash) => tx.execute(&sql, params![change.old, now(), ws, change.contact, hash])?,
-            None => tx.execute(&sql, params![change.old, now(), ws, change.contact])?,
-        };
-    } else {
-        let path = format!("$.\"{}\"", change.field);
-        let sql = match &change.old {
-            Some(_) => {
-                "UPDATE contacts SET custom = json_set(coalesce(custom, '{}'), ?5, ?1), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4"
-            }
-            None => {
-                "UPDATE contacts SET custom = json_remove(custom, ?5), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4 AND ?1 IS NULL"
-            }
-        };
-        tx.execute(sql, params![change.old, now(), ws, change.contact, path])?;
+        None => {
+            restore_custom(tx, ws, change)?;
+            report.restored += 1;
+            Ok(())
+        }
     }
+}
+
+fn restore_builtin(tx: &rusqlite::Transaction<'_>, ws: i64, change: &Change) -> Result<(), StoreError> {
+    let mut sql = format!("UPDATE contacts SET {} = ?1", change.field);
+    let hash = crate::keys::hash_column(&change.field).map(|column| {
+        sql.push_str(&format!(", {column} = ?5"));
+        change.old.as_deref().map(|old| crate::keys::stored_hash(&change.field, old))
+    });
+    sql.push_str(", updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4");
+    match hash {
+        Some(hash) => tx.execute(&sql, params![change.old, now(), ws, change.contact, hash])?,
+        None => tx.execute(&sql, params![change.old, now(), ws, change.contact])?,
+    };
+    Ok(())
+}
+
+fn restore_custom(tx: &rusqlite::Transaction<'_>, ws: i64, change: &Change) -> Result<(), StoreError> {
+    let path = format!("$.\"{}\"", change.field);
+    let sql = match &change.old {
+        Some(_) => {
+            "UPDATE contacts SET custom = json_set(coalesce(custom, '{}'), ?5, ?1), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4"
+        }
+        None => {
+            "UPDATE contacts SET custom = json_remove(custom, ?5), updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4 AND ?1 IS NULL"
+        }
+    };
+    tx.execute(sql, params![change.old, now(), ws, change.contact, path])?;
+    Ok(())
+}
+
+/// How much a status lets anyone send: an undo may only move a channel down this order.
+fn permission(status: SubscriptionStatus) -> u8 {
+    match status {
+        SubscriptionStatus::Unsubscribed => 0,
+        SubscriptionStatus::None => 1,
+        SubscriptionStatus::Subscribed => 2,
+    }
+}
+
+/// Restores the status a subscription had before the import if that gives less permission
+/// to send than the one it has now; otherwise keeps the one it has and says so.
+fn restore_subscription(
+    tx: &rusqlite::Transaction<'_>,
+    ws: i64,
+    import: ImportId,
+    change: &Change,
+    channel: Channel,
+    current: Option<&str>,
+    report: &mut UndoReport,
+) -> Result<(), StoreError> {
+    let old = change.old.as_deref().and_then(SubscriptionStatus::parse);
+    let now_status = current.and_then(SubscriptionStatus::parse);
+    // A value that is not a status (a damaged journal) is kept too: that side cannot
+    // subscribe anyone.
+    let lower = match (old, now_status) {
+        (Some(old), Some(now_status)) if permission(old) < permission(now_status) => Some((old, now_status)),
+        _ => None,
+    };
+    let Some((old, now_status)) = lower else {
+        report.kept_subscriptions.push(format!(
+            "contact {} field {}: kept {} (it was {} before import {import}; an undo never gives back permission to send)",
+            change.contact,
+            channel.field_name(),
+            current.unwrap_or_default(),
+            change.old.as_deref().unwrap_or_default()
+        ));
+        return Ok(());
+    };
+    tx.execute(
+        &format!(
+            "UPDATE contacts SET {} = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4",
+            channel.field_name()
+        ),
+        params![old.as_str(), now(), ws, change.contact],
+    )?;
+    tx.execute(
+        "INSERT INTO subscription_events (workspace_id, contact_id, channel, old_status, new_status, source, forced, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+        params![ws, change.contact, channel.name(), now_status.as_str(), old.as_str(), format!("undo of import {import}"), now()],
+    )?;
     report.restored += 1;
     Ok(())
 }

@@ -66,7 +66,7 @@ fn undo(store: &mut SqliteStore, id: i64, as_json: bool) -> anyhow::Result<ExitC
             json!({
                 "import_id": id.to_string(), "deleted": report.deleted, "restored": report.restored,
                 "memberships_removed": report.memberships_removed,
-                "conflicts": report.conflicts, "kept_unsubscribed": report.kept_unsubscribed,
+                "conflicts": report.conflicts, "kept_unsubscribed": report.kept_subscriptions,
             })
         );
         return Ok(ExitCode::SUCCESS);
@@ -75,7 +75,7 @@ fn undo(store: &mut SqliteStore, id: i64, as_json: bool) -> anyhow::Result<ExitC
         "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
         report.deleted, report.restored, report.memberships_removed
     );
-    for line in report.conflicts.iter().chain(&report.kept_unsubscribed) {
+    for line in report.conflicts.iter().chain(&report.kept_subscriptions) {
         println!("  {line}");
     }
     Ok(ExitCode::SUCCESS)

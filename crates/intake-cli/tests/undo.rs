@@ -1,0 +1,111 @@
+//! End-to-end tests of `intake imports undo`: an undo only ever takes permission to send
+//! away.
+
+mod common;
+
+use common::Workspace;
+use serde_json::Value;
+
+/// Runs `intake imports undo ID --json` with `extra` flags and returns its report.
+fn undo(ws: &Workspace, import_id: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["imports", "undo", import_id, "--json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(ws.ok(&args).trim()).expect("one JSON object")
+}
+
+/// The sentences of one of the report's lists.
+fn lines(report: &Value, key: &str) -> Vec<String> {
+    let list = report[key].as_array().unwrap_or_else(|| panic!("{key} in {report}"));
+    list.iter().map(|line| line.as_str().expect("a sentence").to_string()).collect()
+}
+
+/// The consent log's entries for the e-mail channel: (old, new, source), in order.
+fn email_log(ws: &Workspace) -> Vec<(String, String, String)> {
+    let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+    let mut stmt = db
+        .prepare(
+            "SELECT old_status, new_status, source FROM subscription_log \
+             WHERE channel = 'email' ORDER BY at, source, old_status, new_status",
+        )
+        .expect("query the log");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("read the log")
+        .collect::<Result<_, _>>()
+        .expect("read the log")
+}
+
+fn email_status(ws: &Workspace, email: &str) -> String {
+    ws.contact_by("email", email)["email_subscription"].clone()
+}
+
+/// Imports Anna with `status` on e-mail (empty: none), then a file that sets her e-mail
+/// channel to `to`, and returns the second import's id.
+fn anna_from_to(ws: &Workspace, status: &str, to: &str, extra: &[&str]) -> String {
+    let base = format!("First Name,Email,Email Subscription\nAnna,anna@example.com,{status}\n");
+    ws.import(&ws.file("base.csv", &base), &[]);
+    let change = format!("First Name,Email,Email Subscription\nAnna,anna@example.com,{to}\n");
+    let (counts, _) = ws.import(&ws.file("change.csv", &change), extra);
+    assert_eq!(counts.updated, 1);
+    assert_eq!(email_status(ws, "anna@example.com"), to);
+    counts.import_id
+}
+
+#[test]
+fn an_unsubscribe_the_import_set_stays_and_still_protects_against_later_imports() {
+    let ws = Workspace::new();
+    let import = anna_from_to(&ws, "", "unsubscribed", &[]);
+    let report = undo(&ws, &import, &[]);
+    assert_eq!(report["restored"], 0);
+    let kept = lines(&report, "kept_unsubscribed");
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].contains("email_subscription") && kept[0].contains("unsubscribed"), "{kept:?}");
+    assert_eq!(email_status(&ws, "anna@example.com"), "unsubscribed");
+
+    let again =
+        ws.file("again.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,subscribed\n");
+    let (_, rows) = ws.import(&again, &[]);
+    assert!(rows[0]["Notes"].contains("kept unsubscribed"), "{:?}", rows[0]);
+    assert_eq!(
+        email_status(&ws, "anna@example.com"),
+        "unsubscribed",
+        "no re-subscription without --force-resubscribe"
+    );
+}
+
+#[test]
+fn a_subscription_the_import_took_away_is_not_given_back() {
+    let ws = Workspace::new();
+    let import = anna_from_to(&ws, "subscribed", "none", &[]);
+    let log_before = email_log(&ws);
+    let report = undo(&ws, &import, &[]);
+    assert_eq!(report["restored"], 0);
+    let kept = lines(&report, "kept_unsubscribed");
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].contains("email_subscription") && kept[0].contains("none"), "{kept:?}");
+    assert_eq!(email_status(&ws, "anna@example.com"), "none", "an undo never raises a channel");
+    assert_eq!(email_log(&ws), log_before, "nothing restored, nothing logged");
+}
+
+/// Passes on the code before the rule too: it pins that the rule still lowers what it may.
+#[test]
+fn a_subscription_the_import_gave_is_taken_back_and_logged() {
+    let ws = Workspace::new();
+    let import = anna_from_to(&ws, "", "subscribed", &[]);
+    let report = undo(&ws, &import, &[]);
+    assert_eq!(report["restored"], 1);
+    assert_eq!(lines(&report, "kept_unsubscribed"), Vec::<String>::new());
+    assert_eq!(email_status(&ws, "anna@example.com"), "none");
+    let undone = ("subscribed".to_string(), "none".to_string(), format!("undo of import {import}"));
+    assert!(email_log(&ws).contains(&undone), "{:?}", email_log(&ws));
+}
+
+/// Passes on the code before the rule too: it pins that a forced re-subscription is undone.
+#[test]
+fn a_forced_resubscription_is_undone() {
+    let ws = Workspace::new();
+    let import = anna_from_to(&ws, "unsubscribed", "subscribed", &["--force-resubscribe"]);
+    let report = undo(&ws, &import, &[]);
+    assert_eq!(report["restored"], 1);
+    assert_eq!(lines(&report, "kept_unsubscribed"), Vec::<String>::new());
+    assert_eq!(email_status(&ws, "anna@example.com"), "unsubscribed");
+}
