@@ -1,5 +1,5 @@
 //! End-to-end tests of `intake imports undo`: an undo only ever takes permission to send
-//! away.
+//! away, and keeps a contact the import created once later work depends on it.
 
 mod common;
 
@@ -108,4 +108,70 @@ fn a_forced_resubscription_is_undone() {
     assert_eq!(report["restored"], 1);
     assert_eq!(lines(&report, "kept_unsubscribed"), Vec::<String>::new());
     assert_eq!(email_status(&ws, "anna@example.com"), "unsubscribed");
+}
+
+const CREATED: &str = "First Name,Email\nCarla,carla@example.com\nDora,dora@example.com\n";
+
+/// Imports Carla and Dora (import A), then `later` with `extra` flags (import B); undoes A
+/// and checks that Carla, whom B changed, is kept and named in a conflict, and Dora, whom
+/// nobody touched since, is deleted. Returns Carla as exported after the undo.
+fn undo_keeps_carla(later: &str, extra: &[&str]) -> common::Row {
+    let ws = Workspace::new();
+    let (created, _) = ws.import(&ws.file("a.csv", CREATED), &[]);
+    assert_eq!(created.imported, 2);
+    let (changed, _) = ws.import(&ws.file("b.csv", later), extra);
+    assert_eq!(changed.updated, 1);
+    let carla = ws.contact_by("email", "carla@example.com")["id"].clone();
+
+    let report = undo(&ws, &created.import_id, &[]);
+    assert_eq!(report["deleted"], 1, "{report}");
+    let expected = format!(
+        "contact {carla}: created by import {} and changed since by import {}; kept",
+        created.import_id, changed.import_id
+    );
+    assert_eq!(lines(&report, "conflicts"), vec![expected]);
+    let left = ws.contacts();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["email"], "carla@example.com");
+    left[0].clone()
+}
+
+#[test]
+fn a_created_contact_a_later_import_changed_is_kept() {
+    let later = "First Name,Email,Company\nCarla,carla@example.com,Later Inc\n";
+    let carla = undo_keeps_carla(later, &["--no-import-tag"]);
+    assert_eq!(carla["company"], "Later Inc");
+}
+
+#[test]
+fn a_created_contact_a_later_import_tagged_is_kept() {
+    let later = "First Name,Email\nCarla,carla@example.com\n";
+    let carla = undo_keeps_carla(later, &["--tag", "vip", "--no-import-tag"]);
+    assert_eq!(carla["tags"], "vip");
+}
+
+#[test]
+fn a_created_contact_a_later_import_put_on_a_list_is_kept() {
+    let later = "First Name,Email\nCarla,carla@example.com\n";
+    let carla = undo_keeps_carla(later, &["--list", "Fair", "--no-import-tag"]);
+    assert_eq!(carla["lists"], "Fair");
+}
+
+/// Undoing the later import first takes away what depended on the contact, so undoing the
+/// import that created it then deletes it.
+#[test]
+fn once_the_later_import_is_undone_the_created_contact_goes_too() {
+    let ws = Workspace::new();
+    let (created, _) = ws.import(&ws.file("a.csv", CREATED), &[]);
+    let later =
+        "First Name,Email,Company,Email Subscription\nCarla,carla@example.com,Later Inc,unsubscribed\n";
+    let (changed, _) = ws.import(&ws.file("b.csv", later), &["--tag", "vip"]);
+    undo(&ws, &changed.import_id, &[]);
+    let report = undo(&ws, &created.import_id, &[]);
+    assert_eq!(report["deleted"], 2, "{report}");
+    assert_eq!(lines(&report, "conflicts"), Vec::<String>::new());
+    assert!(ws.contacts().is_empty());
+    let back = ws.file("c.csv", "First Name,Email,Email Subscription\nCarla,carla@example.com,subscribed\n");
+    ws.import(&back, &[]);
+    assert_eq!(email_status(&ws, "carla@example.com"), "unsubscribed", "her unsubscribe outlives her");
 }
