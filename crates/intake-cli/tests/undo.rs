@@ -1,9 +1,10 @@
 //! End-to-end tests of `intake imports undo`: an undo only ever takes permission to send
-//! away, and keeps a contact the import created once later work depends on it.
+//! away, keeps a contact the import created once later work depends on it, and `--dry-run`
+//! shows the same report without changing anything.
 
 mod common;
 
-use common::Workspace;
+use common::{Workspace, path_str};
 use serde_json::Value;
 
 /// Runs `intake imports undo ID --json` with `extra` flags and returns its report.
@@ -174,4 +175,61 @@ fn once_the_later_import_is_undone_the_created_contact_goes_too() {
     let back = ws.file("c.csv", "First Name,Email,Email Subscription\nCarla,carla@example.com,subscribed\n");
     ws.import(&back, &[]);
     assert_eq!(email_status(&ws, "carla@example.com"), "unsubscribed", "her unsubscribe outlives her");
+}
+
+/// What a dry run could change: the contacts as exported (bytes), the consent log and the
+/// suppressions.
+fn snapshot(ws: &Workspace) -> (Vec<u8>, Vec<(String, String, String)>, i64) {
+    let out = ws.path("snapshot.csv");
+    ws.ok(&["contacts", "export", "--format", "csv", "--output", path_str(&out)]);
+    let exported = std::fs::read(&out).expect("read the export");
+    let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+    let suppressions =
+        db.query_row("SELECT count(*) FROM suppressions", [], |r| r.get(0)).expect("count suppressions");
+    (exported, email_log(ws), suppressions)
+}
+
+fn state_of(ws: &Workspace, import_id: &str) -> String {
+    let listed: Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    let imports = listed.as_array().expect("an array");
+    let found = imports.iter().find(|i| i["id"] == import_id).expect("the import is listed");
+    found["state"].as_str().expect("state").to_string()
+}
+
+fn without_dry_run(mut report: Value) -> Value {
+    report.as_object_mut().expect("an object").remove("dry_run");
+    report
+}
+
+#[test]
+fn a_dry_run_reports_what_undo_would_do_and_changes_nothing() {
+    let ws = Workspace::new();
+    ws.import(
+        &ws.file("base.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,subscribed\n"),
+        &[],
+    );
+    let a = ws.file(
+        "a.csv",
+        "First Name,Email,Company,Email Subscription\n\
+         Anna,anna@example.com,Acme,unsubscribed\nCarla,carla@example.com,,\nDora,dora@example.com,,unsubscribed\n",
+    );
+    let (import, _) = ws.import(&a, &["--tag", "fair"]);
+    ws.import(&ws.file("b.csv", "First Name,Email,Company\nCarla,carla@example.com,Later Inc\n"), &[]);
+    let before = snapshot(&ws);
+
+    let dry = undo(&ws, &import.import_id, &["--dry-run"]);
+    let text = ws.ok(&["imports", "undo", &import.import_id, "--dry-run"]);
+    assert!(text.contains("dry run"), "{text}");
+    assert_eq!(snapshot(&ws), before, "a dry run changes nothing");
+    assert_eq!(state_of(&ws, &import.import_id), "completed");
+
+    let real = undo(&ws, &import.import_id, &[]);
+    assert_eq!((&dry["dry_run"], &real["dry_run"]), (&Value::Bool(true), &Value::Bool(false)));
+    // Dora deleted; Anna's company restored; Carla kept; Anna's unsubscribe kept.
+    assert_eq!((&real["deleted"], &real["restored"]), (&Value::from(1), &Value::from(1)), "{real}");
+    assert_eq!(lines(&real, "conflicts").len(), 1, "{real}");
+    assert_eq!(lines(&real, "kept_unsubscribed").len(), 1, "{real}");
+    assert_eq!(without_dry_run(dry), without_dry_run(real), "the dry run's report is the undo's");
+    assert_ne!(snapshot(&ws), before);
+    assert_eq!(state_of(&ws, &import.import_id), "undone");
 }

@@ -38,9 +38,26 @@ struct Change {
     new: Option<String>,
 }
 
+/// What becomes of an undo's transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Finish {
+    Commit,
+    RollBack,
+}
+
 impl SqliteStore {
     /// Undoes import `id` in one transaction.
     pub fn undo_import(&mut self, id: ImportId) -> Result<UndoReport, StoreError> {
+        self.undo(id, Finish::Commit)
+    }
+
+    /// What undoing import `id` would do, changing nothing: the same transaction as
+    /// [`SqliteStore::undo_import`], rolled back, so the report cannot differ from the undo's.
+    pub fn preview_undo(&mut self, id: ImportId) -> Result<UndoReport, StoreError> {
+        self.undo(id, Finish::RollBack)
+    }
+
+    fn undo(&mut self, id: ImportId, finish: Finish) -> Result<UndoReport, StoreError> {
         let record = self.import(id)?;
         if record.dry_run {
             return Err(StoreError::Invalid(format!("import {id} was a dry run: it changed nothing")));
@@ -72,8 +89,13 @@ impl SqliteStore {
             "UPDATE imports SET state = ?1, finished_at = ?2 WHERE workspace_id = ?3 AND id = ?4",
             params![ImportState::Undone.as_str(), now(), ws, id],
         )?;
-        tx.commit()?;
-        self.has_suppressions = None;
+        match finish {
+            Finish::Commit => {
+                tx.commit()?;
+                self.has_suppressions = None;
+            }
+            Finish::RollBack => tx.rollback()?,
+        }
         Ok(report)
     }
 }

@@ -13,7 +13,7 @@ pub fn run(store: &mut SqliteStore, command: ImportsCommand) -> anyhow::Result<E
     match command {
         ImportsCommand::List { json } => list(store, json),
         ImportsCommand::Resume { id, json } => import::resume(store, id, json),
-        ImportsCommand::Undo { id, json } => undo(store, id, json),
+        ImportsCommand::Undo { id, dry_run, json } => undo(store, id, dry_run, json),
     }
 }
 
@@ -58,23 +58,31 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn undo(store: &mut SqliteStore, id: i64, as_json: bool) -> anyhow::Result<ExitCode> {
-    let report = store.undo_import(id)?;
+fn undo(store: &mut SqliteStore, id: i64, dry_run: bool, as_json: bool) -> anyhow::Result<ExitCode> {
+    let report = if dry_run { store.preview_undo(id)? } else { store.undo_import(id)? };
     if as_json {
         println!(
             "{}",
             json!({
-                "import_id": id.to_string(), "deleted": report.deleted, "restored": report.restored,
+                "import_id": id.to_string(), "dry_run": dry_run,
+                "deleted": report.deleted, "restored": report.restored,
                 "memberships_removed": report.memberships_removed,
                 "conflicts": report.conflicts, "kept_unsubscribed": report.kept_subscriptions,
             })
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
-        report.deleted, report.restored, report.memberships_removed
-    );
+    if dry_run {
+        println!(
+            "dry run, nothing changed: undoing import {id} would delete {} contacts, restore {} values and remove {} tags and list memberships",
+            report.deleted, report.restored, report.memberships_removed
+        );
+    } else {
+        println!(
+            "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
+            report.deleted, report.restored, report.memberships_removed
+        );
+    }
     for line in report.conflicts.iter().chain(&report.kept_subscriptions) {
         println!("  {line}");
     }
