@@ -193,6 +193,9 @@ pub enum ImportsCommand {
     Undo {
         /// The import's id.
         id: i64,
+        /// Report what the undo would do, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,

@@ -301,7 +301,8 @@ pub(crate) fn check_held(conn: &Connection, workspace_id: i64, owner: &str) -> R
 
 /// Who runs a workspace's imports, as `imports list` shows it.
 pub(crate) struct LeaseState {
-    /// The import a live holder runs.
+    /// The import a live holder runs (imports or resumes; an undo holds an import that does
+    /// not run).
     pub(crate) live: Option<ImportId>,
     /// The import of a dead holder whose lease is not yet taken over, and its last heartbeat.
     pub(crate) left_behind: Option<(ImportId, i64)>,
@@ -309,7 +310,9 @@ pub(crate) struct LeaseState {
 
 pub(crate) fn lease_state(conn: &Connection, workspace_id: i64) -> rusqlite::Result<LeaseState> {
     let (live, left_behind) = match read_lease(conn, workspace_id)? {
-        Some(row) if row.is_live(now()) => (Some(row.import_id), None),
+        Some(row) if row.is_live(now()) => {
+            (Some(row.import_id).filter(|_| row.action != LeaseAction::Undo), None)
+        }
         Some(row) => (None, Some((row.import_id, row.heartbeat_at))),
         None => (None, None),
     };

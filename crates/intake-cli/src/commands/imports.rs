@@ -13,7 +13,7 @@ pub fn run(store: &mut SqliteStore, command: ImportsCommand) -> anyhow::Result<E
     match command {
         ImportsCommand::List { json } => list(store, json),
         ImportsCommand::Resume { id, json, wait } => import::resume(store, id, json, wait),
-        ImportsCommand::Undo { id, json, wait } => undo(store, id, json, wait),
+        ImportsCommand::Undo { id, dry_run, json, wait } => undo(store, id, dry_run, json, wait),
     }
 }
 
@@ -88,25 +88,41 @@ fn shell_word(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
-fn undo(store: &mut SqliteStore, id: i64, as_json: bool, wait: bool) -> anyhow::Result<ExitCode> {
+/// `imports undo ID [--dry-run]`, under the workspace's lease: it never undoes an import
+/// that is still running, and its preview is what the undo would do.
+fn undo(
+    store: &mut SqliteStore,
+    id: i64,
+    dry_run: bool,
+    as_json: bool,
+    wait: bool,
+) -> anyhow::Result<ExitCode> {
     let _lease = import::when_granted(wait, || store.lease_import(id, LeaseAction::Undo))?;
-    let report = store.undo_import(id)?;
+    let report = if dry_run { store.preview_undo(id)? } else { store.undo_import(id)? };
     if as_json {
         println!(
             "{}",
             json!({
-                "import_id": id.to_string(), "deleted": report.deleted, "restored": report.restored,
+                "import_id": id.to_string(), "dry_run": dry_run,
+                "deleted": report.deleted, "restored": report.restored,
                 "memberships_removed": report.memberships_removed,
-                "conflicts": report.conflicts, "kept_unsubscribed": report.kept_unsubscribed,
+                "conflicts": report.conflicts, "kept_unsubscribed": report.kept_subscriptions,
             })
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
-        report.deleted, report.restored, report.memberships_removed
-    );
-    for line in report.conflicts.iter().chain(&report.kept_unsubscribed) {
+    if dry_run {
+        println!(
+            "dry run, nothing changed: undoing import {id} would delete {} contacts, restore {} values and remove {} tags and list memberships",
+            report.deleted, report.restored, report.memberships_removed
+        );
+    } else {
+        println!(
+            "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
+            report.deleted, report.restored, report.memberships_removed
+        );
+    }
+    for line in report.conflicts.iter().chain(&report.kept_subscriptions) {
         println!("  {line}");
     }
     Ok(ExitCode::SUCCESS)
