@@ -33,6 +33,9 @@ fn main() -> ExitCode {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Its default would `eprintln!` that standard error cannot be written to, which panics
+        // when standard error is a closed pipe.
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("INTAKE_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
@@ -42,7 +45,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            output::errln!("error: {error:#}");
             ExitCode::from(2)
         }
     }

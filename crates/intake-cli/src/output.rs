@@ -1,7 +1,18 @@
-//! What the command prints: a progress bar with rows/s on a terminal, the mapping it chose,
-//! and the summary (or one JSON object with `--json`).
+//! What the command prints, and how: every line goes through [`outln!`] (standard output)
+//! or [`errln!`] (standard error), and JSON through [`json_line`].
+//!
+//! Output to a pipe whose reader has gone (`intake fields list | head -1`) ends quietly:
+//! Rust ignores SIGPIPE, so the write fails with `BrokenPipe`, which is no error here: the
+//! reader has what it wanted. Restoring SIGPIPE's default instead would kill an import
+//! half-way and leave it `running`. Later lines are dropped, and listings stop early
+//! ([`stdout_gone`]). Any other failure to write standard output is an error.
+//!
+//! Then what the commands print: a progress bar with rows/s on a terminal, the mapping an
+//! import chose, and its summary (or one JSON object with `--json`).
 
-use std::io::IsTerminal;
+use std::fmt;
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use intake_core::map::Mapping;
@@ -10,6 +21,100 @@ use intake_core::report::Counts;
 use intake_core::suggest::{Basis, Suggestion};
 use intake_store::ImportRecord;
 use serde_json::json;
+
+/// Set when a write to standard output found its pipe closed.
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// `println!` that ends quietly on a closed pipe: `outln!("…", …)?`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::out_line(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never fails: `errln!("…", …)`.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::err_line(format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {errln, outln};
+
+/// Whether standard output's reader has gone; nothing more reaches it.
+pub fn stdout_gone() -> bool {
+    STDOUT_GONE.load(Ordering::Relaxed)
+}
+
+/// Writes one line to standard output (see [`outln!`]).
+pub fn out_line(line: fmt::Arguments) -> io::Result<()> {
+    write_stdout(format!("{line}\n").as_bytes())
+}
+
+/// Writes a JSON value as one line to standard output (see [`outln!`]).
+pub fn json_line(value: &impl fmt::Display) -> io::Result<()> {
+    write_stdout(format!("{value}\n").as_bytes())
+}
+
+/// Writes one line to standard error. Failing to is ignored: standard error is where
+/// problems are told, and an import whose standard error goes nowhere still runs to its end.
+pub fn err_line(line: fmt::Arguments) {
+    let _ = io::stderr().lock().write_all(format!("{line}\n").as_bytes());
+}
+
+fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    if stdout_gone() {
+        return Ok(());
+    }
+    match io::stdout().lock().write_all(bytes) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+            STDOUT_GONE.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        result => result.map_err(on_stdout),
+    }
+}
+
+/// The error, saying where it happened.
+fn on_stdout(error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("writing to standard output: {error}"))
+}
+
+/// Standard output as a writer of data (`contacts export` without `--output`). A closed
+/// pipe fails the write, which stops the writer; [`unless_stdout_gone`] then makes that
+/// failure the quiet end it is.
+pub struct StdoutData(io::StdoutLock<'static>);
+
+impl StdoutData {
+    /// Standard output, locked for the writer.
+    pub fn lock() -> StdoutData {
+        StdoutData(io::stdout().lock())
+    }
+}
+
+impl Write for StdoutData {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).inspect_err(note_broken_pipe).map_err(on_stdout)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().inspect_err(note_broken_pipe).map_err(on_stdout)
+    }
+}
+
+fn note_broken_pipe(error: &io::Error) {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        STDOUT_GONE.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `result`, or `Ok` when standard output's reader has gone (which is why it failed).
+pub fn unless_stdout_gone<T: Default>(result: anyhow::Result<T>) -> anyhow::Result<T> {
+    match result {
+        Err(_) if stdout_gone() => Ok(T::default()),
+        result => result,
+    }
+}
 
 /// A progress bar on standard error, shown only on a terminal and without `--json`.
 pub struct Progress {
@@ -49,12 +154,12 @@ pub fn mapping_notes(mapping: &Mapping, schema: &Schema, json: bool) {
         return;
     }
     if let Some(export) = mapping.export {
-        eprintln!("recognized as {export}: its columns are mapped as that export names them");
+        errln!("recognized as {export}: its columns are mapped as that export names them");
     }
     for decision in &mapping.decided {
         let name = |s: &Suggestion| schema.target_name(s.target).to_string();
         match &decision.applied {
-            Some(s) if s.basis != Basis::Name && !matches!(s.basis, Basis::Export(_)) => eprintln!(
+            Some(s) if s.basis != Basis::Name && !matches!(s.basis, Basis::Export(_)) => errln!(
                 "mapped {:?} to {} ({:.0}% sure: {})",
                 decision.header,
                 name(s),
@@ -64,7 +169,7 @@ pub fn mapping_notes(mapping: &Mapping, schema: &Schema, json: bool) {
             Some(_) => {}
             None => {
                 for s in &decision.uncertain {
-                    eprintln!(
+                    errln!(
                         "not mapped {:?}: perhaps {} ({:.0}% sure: {}); confirm with --map \"{}={}\"",
                         decision.header,
                         name(s),
@@ -78,18 +183,18 @@ pub fn mapping_notes(mapping: &Mapping, schema: &Schema, json: bool) {
         }
     }
     if !mapping.unmapped.is_empty() {
-        eprintln!(
+        errln!(
             "not imported (no matching field; use --map \"Header=field\" or --skip): {}",
             mapping.unmapped.join(", ")
         );
     }
     if !mapping.skipped.is_empty() {
-        eprintln!("skipped columns: {}", mapping.skipped.join(", "));
+        errln!("skipped columns: {}", mapping.skipped.join(", "));
     }
 }
 
 /// Prints the summary of an import.
-pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) {
+pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) -> io::Result<()> {
     if json {
         let value = json!({
             "import_id": record.id.to_string(),
@@ -102,29 +207,29 @@ pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) {
             "skipped_reasons": counts.skipped_reasons,
             "import_tag": record.options.import_tag,
         });
-        println!("{value}");
-        return;
+        return json_line(&value);
     }
     let verb = if record.dry_run { "would be" } else { "" };
-    println!(
+    outln!(
         "import {}{}: {} rows",
         record.id,
         if record.dry_run { " (dry run, nothing written)" } else { "" },
         counts.rows
-    );
-    println!("  imported {verb} {:>10}", counts.imported);
-    println!("  updated  {verb} {:>10}", counts.updated);
-    println!("  skipped  {verb} {:>10}{}", counts.skipped, reasons(counts));
-    println!("  errors   {verb} {:>10}", counts.errors);
+    )?;
+    outln!("  imported {verb} {:>10}", counts.imported)?;
+    outln!("  updated  {verb} {:>10}", counts.updated)?;
+    outln!("  skipped  {verb} {:>10}{}", counts.skipped, reasons(counts))?;
+    outln!("  errors   {verb} {:>10}", counts.errors)?;
     if let Some(tag) = &record.options.import_tag {
-        println!("  tagged {tag}");
+        outln!("  tagged {tag}")?;
     }
     if let Some(path) = &record.results_path {
-        println!("  results file: {path}");
+        outln!("  results file: {path}")?;
     }
     if let Some(path) = &record.errors_path {
-        println!("  error file: {path}");
+        outln!("  error file: {path}")?;
     }
+    Ok(())
 }
 
 fn reasons(counts: &Counts) -> String {

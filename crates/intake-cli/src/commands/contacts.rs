@@ -10,6 +10,7 @@ use intake_formats::export::{VcardWriter, guard_formula};
 use intake_store::{DeleteTarget, SqliteStore, StoreError};
 
 use crate::args::ContactsCommand;
+use crate::output::{self, StdoutData, errln, outln};
 
 /// Runs a `contacts` subcommand.
 pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<ExitCode> {
@@ -35,28 +36,44 @@ pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<
             };
             let ids = store.find_contacts(&target)?;
             if ids.is_empty() {
-                eprintln!("no contact matches");
+                errln!("no contact matches");
                 return Ok(ExitCode::from(1));
             }
             let deleted = store.delete_contacts(&ids, "contacts delete")?;
-            println!("deleted {deleted} contact(s); their unsubscribes are kept as suppressions");
+            outln!("deleted {deleted} contact(s); their unsubscribes are kept as suppressions")?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `contacts export`: CSV with formula-guarded cells, or vCard 4.0.
-fn export(store: &SqliteStore, format: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    let out: Box<dyn Write> = match output {
-        Some(path) => {
-            Box::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?)
-        }
-        None => Box::new(std::io::stdout().lock()),
+/// What `contacts export` writes.
+enum ExportFormat {
+    Csv,
+    Vcard,
+}
+
+/// `contacts export`: CSV with formula-guarded cells, or vCard 4.0, to a file or to
+/// standard output (which may close early: `intake contacts export | head`).
+fn export(store: &SqliteStore, format: &str, path: Option<&Path>) -> anyhow::Result<()> {
+    let format = match format {
+        "csv" => ExportFormat::Csv,
+        "vcard" | "vcf" => ExportFormat::Vcard,
+        _ => bail!("unknown export format {format:?}; use csv or vcard"),
     };
+    match path {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            write_export(store, format, file).with_context(|| format!("exporting to {}", path.display()))
+        }
+        None => output::unless_stdout_gone(write_export(store, format, StdoutData::lock())),
+    }
+}
+
+fn write_export(store: &SqliteStore, format: ExportFormat, out: impl Write) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(out);
     let header = store.export_header();
     match format {
-        "csv" => {
+        ExportFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
             writer.write_record(&header)?;
             store.export_contacts(&mut |row| {
@@ -67,14 +84,13 @@ fn export(store: &SqliteStore, format: &str, output: Option<&Path>) -> anyhow::R
             })?;
             writer.flush()?;
         }
-        "vcard" | "vcf" => {
+        ExportFormat::Vcard => {
             let cards = VcardWriter::new(&header);
             store.export_contacts(&mut |row| {
                 out.write_all(cards.card(&row).as_bytes()).map_err(|e| StoreError::Invalid(e.to_string()))
             })?;
             out.flush()?;
         }
-        _ => bail!("unknown export format {format:?}; use csv or vcard"),
     }
     Ok(())
 }

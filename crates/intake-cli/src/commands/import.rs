@@ -19,7 +19,7 @@ use intake_store::{ImportRecord, ImportState, NewImport, SqliteStore};
 
 use crate::args::ImportArgs;
 use crate::input::{self, Input};
-use crate::output;
+use crate::output::{self, errln};
 
 /// `intake import FILE …`
 pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -28,7 +28,7 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
     // What was found is recorded, so that a resumed import reads the file the same way.
     input.record_settings(&mut options.reader);
     if !args.json {
-        eprintln!("reading {}: {}", args.read.file.display(), input.describe());
+        errln!("reading {}: {}", args.read.file.display(), input.describe());
     }
     let mapping = checked_mapping_for(store, &input, &mut options, args.json)?;
     let file = &args.read.file;
@@ -51,7 +51,7 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
     output::mapping_notes(&mapping, store.schema(), args.json);
     let record = store.import(id)?;
     let counts = execute(store, &record, &input, &mapping, None, args.json)?;
-    output::summary(&record, &counts, args.json);
+    output::summary(&record, &counts, args.json)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -79,7 +79,7 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool) -> anyhow::Result<Ex
     store.reopen_import(id)?;
     let checkpoint = record.checkpoint.clone();
     let counts = execute(store, &record, &input, &mapping, Some(&checkpoint), json)?;
-    output::summary(&record, &counts, json);
+    output::summary(&record, &counts, json)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -235,7 +235,7 @@ fn column_formats_from_values(
     let headers = input.source().headers();
     let say = |message: String| {
         if !quiet {
-            eprintln!("{message}");
+            errln!("{message}");
         }
     };
     let mut formats = BTreeMap::new();

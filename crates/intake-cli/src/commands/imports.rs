@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::args::ImportsCommand;
 use crate::commands::import;
+use crate::output::{self, outln};
 
 /// Runs an `imports` subcommand.
 pub fn run(store: &mut SqliteStore, command: ImportsCommand) -> anyhow::Result<ExitCode> {
@@ -33,16 +34,26 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(rows));
+        output::json_line(&serde_json::Value::Array(rows))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:>5}  {:<10} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  file",
-        "id", "state", "dry-run", "rows", "imported", "updated", "skipped", "errors"
-    );
+        "id",
+        "state",
+        "dry-run",
+        "rows",
+        "imported",
+        "updated",
+        "skipped",
+        "errors"
+    )?;
     for r in &imports {
+        if output::stdout_gone() {
+            break;
+        }
         let c = &r.checkpoint.counts;
-        println!(
+        outln!(
             "{:>5}  {:<10} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
             r.id,
             r.state.as_str(),
@@ -53,7 +64,7 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
             c.skipped,
             c.errors,
             r.file_name
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -61,22 +72,24 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
 fn undo(store: &mut SqliteStore, id: i64, as_json: bool) -> anyhow::Result<ExitCode> {
     let report = store.undo_import(id)?;
     if as_json {
-        println!(
-            "{}",
-            json!({
-                "import_id": id.to_string(), "deleted": report.deleted, "restored": report.restored,
-                "memberships_removed": report.memberships_removed,
-                "conflicts": report.conflicts, "kept_unsubscribed": report.kept_unsubscribed,
-            })
-        );
+        output::json_line(&json!({
+            "import_id": id.to_string(), "deleted": report.deleted, "restored": report.restored,
+            "memberships_removed": report.memberships_removed,
+            "conflicts": report.conflicts, "kept_unsubscribed": report.kept_unsubscribed,
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
-        report.deleted, report.restored, report.memberships_removed
-    );
+        report.deleted,
+        report.restored,
+        report.memberships_removed
+    )?;
     for line in report.conflicts.iter().chain(&report.kept_unsubscribed) {
-        println!("  {line}");
+        if output::stdout_gone() {
+            break;
+        }
+        outln!("  {line}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
