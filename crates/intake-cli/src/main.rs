@@ -41,7 +41,10 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -49,6 +52,19 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Ends on what clap found. Help and version are printed as clap prints them; a usage error
+/// quotes the arguments it could not place (file names a shell glob expanded, say), so it is
+/// printed line by line as plain text, escaped like every other message.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    if !error.use_stderr() {
+        error.exit();
+    }
+    for line in error.render().to_string().trim_end().lines() {
+        output::errln!("{line}");
+    }
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
 #[cfg(test)]

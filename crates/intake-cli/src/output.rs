@@ -7,9 +7,17 @@
 //! half-way and leave it `running`. Later lines are dropped, and listings stop early
 //! ([`stdout_gone`]). Any other failure to write standard output is an error.
 //!
+//! Lines for people are written with their control characters escaped ([`escape_controls`]):
+//! they quote file names, headers, cells and error messages from outside, and a terminal acts
+//! on an escape sequence in them (recolours, moves the cursor, sets the title) or shows text
+//! reordered by a bidi control. The whole line is escaped, so that no quoted value can be
+//! missed; intake's own text holds no control characters. JSON is left as `serde_json`
+//! writes it (its strings escape control characters; escaping it again would change them).
+//!
 //! Then what the commands print: a progress bar with rows/s on a terminal, the mapping an
 //! import chose, and its summary (or one JSON object with `--json`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,9 +54,9 @@ pub fn stdout_gone() -> bool {
     STDOUT_GONE.load(Ordering::Relaxed)
 }
 
-/// Writes one line to standard output (see [`outln!`]).
+/// Writes one line to standard output, escaped (see [`outln!`]).
 pub fn out_line(line: fmt::Arguments) -> io::Result<()> {
-    write_stdout(format!("{line}\n").as_bytes())
+    write_stdout(escaped_line(line).as_bytes())
 }
 
 /// Writes a JSON value as one line to standard output (see [`outln!`]).
@@ -59,7 +67,38 @@ pub fn json_line(value: &impl fmt::Display) -> io::Result<()> {
 /// Writes one line to standard error. Failing to is ignored: standard error is where
 /// problems are told, and an import whose standard error goes nowhere still runs to its end.
 pub fn err_line(line: fmt::Arguments) {
-    let _ = io::stderr().lock().write_all(format!("{line}\n").as_bytes());
+    let _ = io::stderr().lock().write_all(escaped_line(line).as_bytes());
+}
+
+fn escaped_line(line: fmt::Arguments) -> String {
+    let mut text = escape_controls(&line.to_string()).into_owned();
+    text.push('\n');
+    text
+}
+
+/// `text` with the characters a terminal acts on instead of showing written out as Rust
+/// escapes (`\u{1b}`, `\t`, `\u{202e}`): C0 and C1 controls, DEL, and the Unicode controls
+/// that reorder text shown right to left.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(acted_on) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if acted_on(c) {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// Controls (`Cc`: C0, DEL, C1) and the bidi controls: ALM, LRM, RLM, the embeddings and
+/// overrides U+202A–U+202E, and the isolates U+2066–U+2069.
+fn acted_on(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn write_stdout(bytes: &[u8]) -> io::Result<()> {
@@ -238,4 +277,21 @@ fn reasons(counts: &Counts) -> String {
     }
     let parts: Vec<String> = counts.skipped_reasons.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     format!("  ({})", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_and_bidi_controls_are_escaped_and_other_text_is_kept() {
+        assert_eq!(escape_controls("Straße, 東京, \"quoted\" \\ ok"), "Straße, 東京, \"quoted\" \\ ok");
+        assert_eq!(escape_controls("\x1b[31mred\x07"), "\\u{1b}[31mred\\u{7}");
+        assert_eq!(escape_controls("a\tb\r\nc\u{7f}\u{9b}"), "a\\tb\\r\\nc\\u{7f}\\u{9b}");
+        assert_eq!(escape_controls("invoice\u{202e}fdp.exe"), "invoice\\u{202e}fdp.exe");
+        assert_eq!(
+            escape_controls("\u{2066}x\u{2069}\u{200f}\u{61c}"),
+            "\\u{2066}x\\u{2069}\\u{200f}\\u{61c}"
+        );
+    }
 }

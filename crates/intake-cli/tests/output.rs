@@ -47,7 +47,8 @@ fn every_listing_ends_quietly_when_stdout_is_closed() {
     for _ in 0..5 {
         ws.ok(&["import", path_str(&people), "--json"]);
     }
-    let commands: [&[&str]; 11] = [
+    let commands: [&[&str]; 12] = [
+        &["--help"],
         &["fields", "list"],
         &["imports", "list"],
         &["imports", "list", "--json"],
@@ -96,4 +97,45 @@ fn an_import_with_stdout_and_stderr_closed_completes() {
         [501, 500, 0, 0, 1],
         "{import}"
     );
+}
+
+/// Fails the test when `bytes` hold an escape (0x1b) or a right-to-left override (U+202E).
+fn assert_no_controls(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(!bytes.contains(&0x1b) && !text.contains('\u{202e}'), "{what}: {text:?}");
+}
+
+#[test]
+fn values_from_outside_reach_the_terminal_with_their_controls_escaped() {
+    let ws = Workspace::new();
+    let red = "\x1b[31m";
+    let file = ws.file(
+        &format!("{red}people\u{202e}vsc.csv"),
+        &format!(
+            "First Name,Email,{red}Status\u{202e},Note\n\
+             Anna{red},anna@example.com,{red}gold,\u{202e}evil\n\
+             Ben,ben@example.com,\u{202e}silver,{red}x\n\
+             Cem,cem@example.com,{red}gold,plain\n"
+        ),
+    );
+    let results = ws.path(&format!("results{red}.csv"));
+    ws.ok(&["fields", "add", "note", "--type", "text", "--label", &format!("{red}Note\u{202e}")]);
+    let runs: [&[&str]; 6] = [
+        &["import", path_str(&file), "--results", path_str(&results), "--default-region", "DE"],
+        &["mapping", "suggest", path_str(&file)],
+        &["imports", "list"],
+        &["fields", "list"],
+        &["import", &format!("{red}missing\u{202e}.csv")],
+        &["import", path_str(&file), &format!("{red}unexpected\u{202e}")],
+    ];
+    for args in runs {
+        let output = ws.run(args);
+        assert_no_controls(&format!("stdout of intake {args:?}"), &output.stdout);
+        assert_no_controls(&format!("stderr of intake {args:?}"), &output.stderr);
+        let shown = [&output.stdout, &output.stderr].map(|bytes| String::from_utf8_lossy(bytes).into_owned());
+        assert!(
+            shown.iter().any(|text| text.contains("\\u{202e}")),
+            "intake {args:?} shows the override, escaped: {shown:?}"
+        );
+    }
 }
