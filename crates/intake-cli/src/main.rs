@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod input;
+mod logging;
 mod output;
 
 use std::process::ExitCode;
@@ -31,16 +32,7 @@ const PURGE_DELAY_MS: std::os::raw::c_long = 10;
 fn main() -> ExitCode {
     // SAFETY: sets a plain integer option; mimalloc reads options atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // Its default would `eprintln!` that standard error cannot be written to, which panics
-        // when standard error is a closed pipe.
-        .log_internal_errors(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("INTAKE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    logging::init();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),

@@ -139,3 +139,69 @@ fn values_from_outside_reach_the_terminal_with_their_controls_escaped() {
         );
     }
 }
+
+/// People whose every value is distinctive enough to be found in a log: names, e-mail
+/// addresses, and phone numbers in international and in national form.
+const PRIVATE_PEOPLE: &str = "\
+First Name,Last Name,Email,Phone,Mobile
+Quirinus,Zebrowski,quirinus.zebrowski@example.org,+49 151 23456701,0170 2345670
+Philippa,Yarborough,philippa@yarborough.example,0151 23456702,+4917023456702
+Xaver,Wendelstein,xw@wendelstein.example,015123456703,not a number
+";
+
+/// Standard error of an import of [`PRIVATE_PEOPLE`] logged with `variable=filter`.
+fn logged_import(variable: &str, filter: &str) -> String {
+    let ws = Workspace::new();
+    let file = ws.file("people.csv", PRIVATE_PEOPLE);
+    let output = ws
+        .command(&["import", path_str(&file), "--default-region", "DE", "--map", "Mobile=whatsapp"])
+        .env_remove("INTAKE_LOG")
+        .env_remove("RUST_LOG")
+        .env(variable, filter)
+        .output()
+        .expect("run intake");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stderr).expect("utf-8")
+}
+
+/// The file's values, and each phone number's digits after the country code and trunk
+/// prefix (the form the phone library logs them in).
+fn private_values() -> Vec<String> {
+    let mut values = Vec::new();
+    for line in PRIVATE_PEOPLE.lines().skip(1) {
+        for cell in line.split(',') {
+            values.push(cell.to_string());
+            let digits: String = cell.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 10 {
+                let national = digits.trim_start_matches("49").trim_start_matches('0');
+                values.push(national.to_string());
+            }
+        }
+    }
+    values
+}
+
+#[test]
+fn no_contact_data_reaches_the_log_at_trace_level() {
+    for variable in ["INTAKE_LOG", "RUST_LOG"] {
+        let log = logged_import(variable, "trace");
+        assert!(log.contains("TRACE"), "{variable}=trace logs: {log}");
+        for value in private_values() {
+            assert!(!log.contains(&value), "{variable}=trace logged {value:?}:\n{log}");
+        }
+    }
+}
+
+#[test]
+fn rust_log_is_honoured_and_intake_log_wins() {
+    assert!(logged_import("RUST_LOG", "debug").contains("DEBUG"), "RUST_LOG=debug logs");
+    let ws = Workspace::new();
+    let output = ws
+        .command(&["fields", "list"])
+        .env("INTAKE_LOG", "error")
+        .env("RUST_LOG", "trace")
+        .output()
+        .expect("run intake");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "INTAKE_LOG=error wins over RUST_LOG=trace");
+}
