@@ -205,3 +205,94 @@ fn rust_log_is_honoured_and_intake_log_wins() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "", "INTAKE_LOG=error wins over RUST_LOG=trace");
 }
+
+/// Cells a spreadsheet would run as formulas, in several columns, each row with a bad
+/// e-mail address (`(at)` for `@`) that puts it in the error file; the last row is fine.
+const FORMULAS: &str = "\
+First Name,Last Name,Email,Phone,Company,Note,Tags
+\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",Alpha,anna(at)example.com,+4915123456789,\"=cmd|' /C calc'!A0\",@SUM(1),-vip|@home
+Ben,@SUM(1),ben(at)example.com,+4917012345678,+ACME,\"=cmd|' /C calc'!A0\",=tag
+Cem,Plain,cem@example.com,-,Plain Ltd,-2,
+";
+
+/// The cells of [`FORMULAS`] that start like a formula, by column.
+const FORMULA_CELLS: [(&str, &str); 9] = [
+    ("First Name", "=HYPERLINK(\"http://x\",\"y\")"),
+    ("Company", "=cmd|' /C calc'!A0"),
+    ("Note", "@SUM(1)"),
+    ("Phone", "+4915123456789"),
+    ("Tags", "-vip|@home"),
+    ("Last Name", "@SUM(1)"),
+    ("Company", "+ACME"),
+    ("Note", "=cmd|' /C calc'!A0"),
+    ("Tags", "=tag"),
+];
+
+/// Each stored contact's `first_name, last_name, phone, company, notes`, by e-mail address,
+/// and every tag: read from the database, since the CSV export guards them itself.
+fn stored(ws: &Workspace) -> (Vec<Vec<String>>, Vec<String>) {
+    let db = rusqlite::Connection::open(ws.db()).expect("open the store");
+    let mut contacts = db
+        .prepare("SELECT email, first_name, last_name, phone, company, notes FROM contacts ORDER BY email")
+        .expect("query");
+    let contacts = contacts
+        .query_map([], |row| {
+            (0..6).map(|i| row.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect()
+        })
+        .expect("contacts")
+        .collect::<Result<Vec<Vec<String>>, _>>()
+        .expect("contacts");
+    let mut tags = db.prepare("SELECT name FROM tags ORDER BY name").expect("query");
+    let tags = tags.query_map([], |row| row.get(0)).expect("tags").collect::<Result<_, _>>().expect("tags");
+    (contacts, tags)
+}
+
+#[test]
+fn results_and_error_files_guard_formulas_and_a_fixed_error_file_imports_the_values() {
+    let ws = Workspace::new();
+    let errors = ws.path("errors.csv");
+    let file = ws.file("formulas.csv", FORMULAS);
+    let (counts, results) = ws.import(&file, &["--errors", path_str(&errors), "--no-import-tag"]);
+    assert_eq!(counts.tuple(), (1, 0, 0, 2), "{results:?}");
+    let error_rows = common::read_csv(&errors);
+    assert_eq!(error_rows.len(), 2);
+    for (rows, what) in [(&results[..2], "results"), (&error_rows[..], "error file")] {
+        for (column, cell) in FORMULA_CELLS {
+            let guarded = format!("'{cell}");
+            assert!(
+                rows.iter().any(|row| row[column] == guarded),
+                "{what}: {column} {guarded:?} in {rows:?}"
+            );
+        }
+        for row in rows {
+            assert!(
+                row.values().all(|cell| !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])),
+                "{what}: a cell unguarded in {row:?}"
+            );
+        }
+    }
+    assert_eq!((results[2]["Phone"].as_str(), results[2]["Note"].as_str()), ("'-", "'-2"));
+
+    // Fixed as a user would, in a text editor, and uploaded again.
+    let fixed = ws.file("fixed.csv", &std::fs::read_to_string(&errors).expect("read").replace("(at)", "@"));
+    let (counts, rows) = ws.import(&fixed, &["--skip", "Error", "--no-import-tag"]);
+    assert_eq!(counts.tuple(), (2, 0, 0, 0), "{rows:?}");
+    let (contacts, tags) = stored(&ws);
+    let row = |cells: [&str; 6]| cells.map(str::to_string).to_vec();
+    assert_eq!(
+        contacts,
+        [
+            row([
+                "anna@example.com",
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "Alpha",
+                "+4915123456789",
+                "=cmd|' /C calc'!A0",
+                "@SUM(1)"
+            ]),
+            row(["ben@example.com", "Ben", "@SUM(1)", "+4917012345678", "+ACME", "=cmd|' /C calc'!A0"]),
+            row(["cem@example.com", "Cem", "Plain", "", "Plain Ltd", "-2"]),
+        ]
+    );
+    assert_eq!(tags, ["-vip", "=tag", "@home"]);
+}
