@@ -105,11 +105,8 @@ fn write_stdout(bytes: &[u8]) -> io::Result<()> {
     if stdout_gone() {
         return Ok(());
     }
-    match io::stdout().lock().write_all(bytes) {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-            STDOUT_GONE.store(true, Ordering::Relaxed);
-            Ok(())
-        }
+    match io::stdout().lock().write_all(bytes).inspect_err(note_broken_pipe) {
+        Err(_) if stdout_gone() => Ok(()),
         result => result.map_err(on_stdout),
     }
 }
@@ -148,9 +145,9 @@ fn note_broken_pipe(error: &io::Error) {
 }
 
 /// `result`, or `Ok` when standard output's reader has gone (which is why it failed).
-pub fn unless_stdout_gone<T: Default>(result: anyhow::Result<T>) -> anyhow::Result<T> {
+pub fn unless_stdout_gone(result: anyhow::Result<()>) -> anyhow::Result<()> {
     match result {
-        Err(_) if stdout_gone() => Ok(T::default()),
+        Err(_) if stdout_gone() => Ok(()),
         result => result,
     }
 }
