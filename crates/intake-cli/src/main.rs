@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod input;
+mod logging;
 mod output;
 mod paths;
 
@@ -32,21 +33,31 @@ const PURGE_DELAY_MS: std::os::raw::c_long = 10;
 fn main() -> ExitCode {
     // SAFETY: sets a plain integer option; mimalloc reads options atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("INTAKE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
-    let cli = args::Cli::parse();
+    logging::init();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            output::errln!("error: {error:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Ends on what clap found. Help and version are printed as clap prints them; a usage error
+/// quotes the arguments it could not place (file names a shell glob expanded, say), so it is
+/// printed line by line as plain text, escaped like every other message.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    if !error.use_stderr() {
+        error.exit();
+    }
+    for line in error.render().to_string().trim_end().lines() {
+        output::errln!("{line}");
+    }
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
 #[cfg(test)]

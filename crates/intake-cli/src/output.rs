@@ -1,7 +1,26 @@
-//! What the command prints: a progress bar with rows/s on a terminal, the mapping it chose,
-//! and the summary (or one JSON object with `--json`).
+//! What the command prints, and how: every line goes through [`outln!`] (standard output)
+//! or [`errln!`] (standard error), and JSON through [`json_line`].
+//!
+//! Output to a pipe whose reader has gone (`intake fields list | head -1`) ends quietly:
+//! Rust ignores SIGPIPE, so the write fails with `BrokenPipe`, which is no error here: the
+//! reader has what it wanted. Restoring SIGPIPE's default instead would kill an import
+//! half-way and leave it `running`. Later lines are dropped, and listings stop early
+//! ([`stdout_gone`]). Any other failure to write standard output is an error.
+//!
+//! Lines for people are written with their control characters escaped ([`escape_controls`]):
+//! they quote file names, headers, cells and error messages from outside, and a terminal acts
+//! on an escape sequence in them (recolours, moves the cursor, sets the title) or shows text
+//! reordered by a bidi control. The whole line is escaped, so that no quoted value can be
+//! missed; intake's own text holds no control characters. JSON is left as `serde_json`
+//! writes it (its strings escape control characters; escaping it again would change them).
+//!
+//! Then what the commands print: a progress bar with rows/s on a terminal, the mapping an
+//! import chose, and its summary (or one JSON object with `--json`).
 
-use std::io::IsTerminal;
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use intake_core::map::Mapping;
@@ -10,6 +29,128 @@ use intake_core::report::Counts;
 use intake_core::suggest::{Basis, Suggestion};
 use intake_store::ImportRecord;
 use serde_json::json;
+
+/// Set when a write to standard output found its pipe closed.
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// `println!` that ends quietly on a closed pipe: `outln!("…", …)?`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::out_line(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never fails: `errln!("…", …)`.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::err_line(format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {errln, outln};
+
+/// Whether standard output's reader has gone; nothing more reaches it.
+pub fn stdout_gone() -> bool {
+    STDOUT_GONE.load(Ordering::Relaxed)
+}
+
+/// Writes one line to standard output, escaped (see [`outln!`]).
+pub fn out_line(line: fmt::Arguments) -> io::Result<()> {
+    write_stdout(escaped_line(line).as_bytes())
+}
+
+/// Writes a JSON value as one line to standard output (see [`outln!`]).
+pub fn json_line(value: &impl fmt::Display) -> io::Result<()> {
+    write_stdout(format!("{value}\n").as_bytes())
+}
+
+/// Writes one line to standard error. Failing to is ignored: standard error is where
+/// problems are told, and an import whose standard error goes nowhere still runs to its end.
+pub fn err_line(line: fmt::Arguments) {
+    let _ = io::stderr().lock().write_all(escaped_line(line).as_bytes());
+}
+
+fn escaped_line(line: fmt::Arguments) -> String {
+    let mut text = escape_controls(&line.to_string()).into_owned();
+    text.push('\n');
+    text
+}
+
+/// `text` with the characters a terminal acts on instead of showing written out as Rust
+/// escapes (`\u{1b}`, `\t`, `\u{202e}`): C0 and C1 controls, DEL, and the Unicode controls
+/// that reorder text shown right to left.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(acted_on) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if acted_on(c) {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// Controls (`Cc`: C0, DEL, C1) and the bidi controls: ALM, LRM, RLM, the embeddings and
+/// overrides U+202A–U+202E, and the isolates U+2066–U+2069.
+fn acted_on(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    if stdout_gone() {
+        return Ok(());
+    }
+    match io::stdout().lock().write_all(bytes).inspect_err(note_broken_pipe) {
+        Err(_) if stdout_gone() => Ok(()),
+        result => result.map_err(on_stdout),
+    }
+}
+
+/// The error, saying where it happened.
+fn on_stdout(error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("writing to standard output: {error}"))
+}
+
+/// Standard output as a writer of data (`contacts export` without `--output`). A closed
+/// pipe fails the write, which stops the writer; [`unless_stdout_gone`] then makes that
+/// failure the quiet end it is.
+pub struct StdoutData(io::StdoutLock<'static>);
+
+impl StdoutData {
+    /// Standard output, locked for the writer.
+    pub fn lock() -> StdoutData {
+        StdoutData(io::stdout().lock())
+    }
+}
+
+impl Write for StdoutData {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).inspect_err(note_broken_pipe).map_err(on_stdout)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().inspect_err(note_broken_pipe).map_err(on_stdout)
+    }
+}
+
+fn note_broken_pipe(error: &io::Error) {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        STDOUT_GONE.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `result`, or `Ok` when standard output's reader has gone (which is why it failed).
+pub fn unless_stdout_gone(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(_) if stdout_gone() => Ok(()),
+        result => result,
+    }
+}
 
 /// A progress bar on standard error, shown only on a terminal and without `--json`.
 pub struct Progress {
@@ -49,12 +190,12 @@ pub fn mapping_notes(mapping: &Mapping, schema: &Schema, json: bool) {
         return;
     }
     if let Some(export) = mapping.export {
-        eprintln!("recognized as {export}: its columns are mapped as that export names them");
+        errln!("recognized as {export}: its columns are mapped as that export names them");
     }
     for decision in &mapping.decided {
         let name = |s: &Suggestion| schema.target_name(s.target).to_string();
         match &decision.applied {
-            Some(s) if s.basis != Basis::Name && !matches!(s.basis, Basis::Export(_)) => eprintln!(
+            Some(s) if s.basis != Basis::Name && !matches!(s.basis, Basis::Export(_)) => errln!(
                 "mapped {:?} to {} ({:.0}% sure: {})",
                 decision.header,
                 name(s),
@@ -64,7 +205,7 @@ pub fn mapping_notes(mapping: &Mapping, schema: &Schema, json: bool) {
             Some(_) => {}
             None => {
                 for s in &decision.uncertain {
-                    eprintln!(
+                    errln!(
                         "not mapped {:?}: perhaps {} ({:.0}% sure: {}); confirm with --map \"{}={}\"",
                         decision.header,
                         name(s),
@@ -78,18 +219,18 @@ pub fn mapping_notes(mapping: &Mapping, schema: &Schema, json: bool) {
         }
     }
     if !mapping.unmapped.is_empty() {
-        eprintln!(
+        errln!(
             "not imported (no matching field; use --map \"Header=field\" or --skip): {}",
             mapping.unmapped.join(", ")
         );
     }
     if !mapping.skipped.is_empty() {
-        eprintln!("skipped columns: {}", mapping.skipped.join(", "));
+        errln!("skipped columns: {}", mapping.skipped.join(", "));
     }
 }
 
 /// Prints the summary of an import.
-pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) {
+pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) -> io::Result<()> {
     if json {
         let value = json!({
             "import_id": record.id.to_string(),
@@ -102,29 +243,29 @@ pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) {
             "skipped_reasons": counts.skipped_reasons,
             "import_tag": record.options.import_tag,
         });
-        println!("{value}");
-        return;
+        return json_line(&value);
     }
     let verb = if record.dry_run { "would be" } else { "" };
-    println!(
+    outln!(
         "import {}{}: {} rows",
         record.id,
         if record.dry_run { " (dry run, nothing written)" } else { "" },
         counts.rows
-    );
-    println!("  imported {verb} {:>10}", counts.imported);
-    println!("  updated  {verb} {:>10}", counts.updated);
-    println!("  skipped  {verb} {:>10}{}", counts.skipped, reasons(counts));
-    println!("  errors   {verb} {:>10}", counts.errors);
+    )?;
+    outln!("  imported {verb} {:>10}", counts.imported)?;
+    outln!("  updated  {verb} {:>10}", counts.updated)?;
+    outln!("  skipped  {verb} {:>10}{}", counts.skipped, reasons(counts))?;
+    outln!("  errors   {verb} {:>10}", counts.errors)?;
     if let Some(tag) = &record.options.import_tag {
-        println!("  tagged {tag}");
+        outln!("  tagged {tag}")?;
     }
     if let Some(path) = &record.results_path {
-        println!("  results file: {path}");
+        outln!("  results file: {path}")?;
     }
     if let Some(path) = &record.errors_path {
-        println!("  error file: {path}");
+        outln!("  error file: {path}")?;
     }
+    Ok(())
 }
 
 fn reasons(counts: &Counts) -> String {
@@ -133,4 +274,21 @@ fn reasons(counts: &Counts) -> String {
     }
     let parts: Vec<String> = counts.skipped_reasons.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     format!("  ({})", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_and_bidi_controls_are_escaped_and_other_text_is_kept() {
+        assert_eq!(escape_controls("Straße, 東京, \"quoted\" \\ ok"), "Straße, 東京, \"quoted\" \\ ok");
+        assert_eq!(escape_controls("\x1b[31mred\x07"), "\\u{1b}[31mred\\u{7}");
+        assert_eq!(escape_controls("a\tb\r\nc\u{7f}\u{9b}"), "a\\tb\\r\\nc\\u{7f}\\u{9b}");
+        assert_eq!(escape_controls("invoice\u{202e}fdp.exe"), "invoice\\u{202e}fdp.exe");
+        assert_eq!(
+            escape_controls("\u{2066}x\u{2069}\u{200f}\u{61c}"),
+            "\\u{2066}x\\u{2069}\\u{200f}\\u{61c}"
+        );
+    }
 }

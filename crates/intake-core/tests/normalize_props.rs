@@ -4,10 +4,10 @@
 
 use intake_core::model::{FieldDef, FieldKind, FieldType};
 use intake_core::normalize::{
-    Cell, Normalizer, Region, email_match_key, normalize_boolean, normalize_choice, normalize_date,
-    normalize_decimal, normalize_decimal_with_mark, normalize_email, normalize_email_fully, normalize_emails,
-    normalize_integer, normalize_multi_choice, normalize_phone, normalize_phones, normalize_url,
-    parse_region,
+    Cell, Normalizer, Region, email_match_key, formula_guard, normalize_boolean, normalize_choice,
+    normalize_date, normalize_decimal, normalize_decimal_with_mark, normalize_email, normalize_email_fully,
+    normalize_emails, normalize_integer, normalize_multi_choice, normalize_phone, normalize_phones,
+    normalize_url, parse_region,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -600,5 +600,25 @@ proptest! {
             prop_assert_eq!(normalize_phones(&list, de), Ok(list.clone()), "input {:?}", text);
             prop_assert!(list.split('|').all(|p| p.is_empty() || p.starts_with('+')), "{:?}", list);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formula guard
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A cell reads the same with the `'` that CSV exports and results files put before a
+    /// cell a spreadsheet would run as a formula as without it, whatever the field.
+    #[test]
+    fn a_guarded_cell_reads_as_the_cell(
+        cell in prop_oneof!["[=+@' \t\r-]{0,3}[a-z0-9@.' \t=+-]{0,8}", phone_like(), any::<String>()],
+        field_type in select(vec![FieldType::Text, FieldType::Phone, FieldType::Email, FieldType::Phones]),
+    ) {
+        let guarded = format!("{}{cell}", formula_guard(&cell));
+        let normalizer = Normalizer { default_region: de(), ..Normalizer::default() };
+        let def = field(field_type, Vec::new());
+        prop_assert_eq!(normalizer.cell(&def, &guarded), normalizer.cell(&def, &cell), "guarded {:?}", guarded);
     }
 }

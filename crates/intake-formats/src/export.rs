@@ -3,21 +3,24 @@
 //! Both take the store's export rows (cells aligned with a header of field names: `id`,
 //! `first_name`, …, `tags`). A CSV cell that a spreadsheet would run as a formula (one that
 //! starts with `=`, `+`, `-` or `@`, or a tab or carriage return) gets a leading `'`, which
-//! spreadsheets show as text; intake's own reading drops that `'` again
-//! ([`intake_core::normalize::strip_formula_guard`]), so exported phones (`+49…`) stay phones
+//! spreadsheets show as text ([`intake_core::normalize::formula_guard`], which the results
+//! and error files use too); intake's own reading drops that `'` again
+//! ([`intake_core::normalize::trimmed_unguarded`]), so exported phones (`+49…`) stay phones
 //! and a file exported and imported again changes nothing.
 
 pub mod vcard_text;
 
 use std::borrow::Cow;
 
+use intake_core::normalize::formula_guard;
+
 use vcard_text::{escape, push_line, push_line_if};
 
 /// The cell as it is safe to write to a CSV a spreadsheet will open.
 pub fn guard_formula(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
+    match formula_guard(cell) {
+        "" => Cow::Borrowed(cell),
+        guard => Cow::Owned(format!("{guard}{cell}")),
     }
 }
 
@@ -124,6 +127,10 @@ mod tests {
         assert_eq!(guard_formula("-2"), "'-2");
         assert_eq!(guard_formula("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(guard_formula("Anna"), "Anna");
+        assert_eq!(guard_formula("\tindented"), "'\tindented");
+        assert_eq!(guard_formula("\rreturn"), "'\rreturn");
+        assert_eq!(guard_formula("'=quoted already"), "'=quoted already");
+        assert_eq!(guard_formula(" =spaced"), " =spaced");
         assert_eq!(guard_formula(""), "");
     }
 

@@ -279,6 +279,7 @@ fn grant(
          acquired_at, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         params![workspace_id, import_id, action.as_str(), owner, this_host(), pid, started, at],
     )?;
+    tracing::debug!(import_id, action = action.as_str(), "workspace lease granted");
     Ok(owner)
 }
 

@@ -4,12 +4,13 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail};
+use anyhow::{Context, anyhow, bail};
 use intake_core::normalize::{email_match_key, normalize_email, normalize_phone, parse_region};
 use intake_formats::export::{VcardWriter, guard_formula};
 use intake_store::{DeleteTarget, SqliteStore, StoreError};
 
 use crate::args::ContactsCommand;
+use crate::output::{self, StdoutData, errln, outln};
 use crate::paths::WholeFile;
 
 /// Runs a `contacts` subcommand.
@@ -36,35 +37,47 @@ pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<
             };
             let ids = store.find_contacts(&target)?;
             if ids.is_empty() {
-                eprintln!("no contact matches");
+                errln!("no contact matches");
                 return Ok(ExitCode::from(1));
             }
             let deleted = store.delete_contacts(&ids, "contacts delete")?;
-            println!("deleted {deleted} contact(s); their unsubscribes are kept as suppressions");
+            outln!("deleted {deleted} contact(s); their unsubscribes are kept as suppressions")?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `contacts export`: CSV with formula-guarded cells, or vCard 4.0; to a file, written
-/// whole (a failed export leaves no half file, and an earlier export as it was), or to
-/// standard output.
-fn export(store: &SqliteStore, format: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    match output {
+/// What `contacts export` writes.
+enum ExportFormat {
+    Csv,
+    Vcard,
+}
+
+/// `contacts export`: CSV with formula-guarded cells, or vCard 4.0, to a file or to
+/// standard output (which may close early: `intake contacts export | head`).
+fn export(store: &SqliteStore, format: &str, path: Option<&Path>) -> anyhow::Result<()> {
+    let format = match format {
+        "csv" => ExportFormat::Csv,
+        "vcard" | "vcf" => ExportFormat::Vcard,
+        _ => bail!("unknown export format {format:?}; use csv or vcard"),
+    };
+    match path {
+        // Written whole: a failed export leaves no half file, and an earlier one as it was.
         Some(path) => {
-            let mut file = std::io::BufWriter::new(WholeFile::create(path, true)?);
-            write_export(store, format, &mut file)?;
-            let file = file.into_inner().map_err(|e| anyhow!("writing {}: {}", path.display(), e.error()))?;
+            let mut file = WholeFile::create(path, true)?;
+            write_export(store, format, &mut file)
+                .with_context(|| format!("exporting to {}", path.display()))?;
             file.finish()
         }
-        None => write_export(store, format, &mut std::io::BufWriter::new(std::io::stdout().lock())),
+        None => output::unless_stdout_gone(write_export(store, format, StdoutData::lock())),
     }
 }
 
-fn write_export(store: &SqliteStore, format: &str, out: &mut dyn Write) -> anyhow::Result<()> {
+fn write_export(store: &SqliteStore, format: ExportFormat, out: impl Write) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
     let header = store.export_header();
     match format {
-        "csv" => {
+        ExportFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
             writer.write_record(&header)?;
             store.export_contacts(&mut |row| {
@@ -75,14 +88,13 @@ fn write_export(store: &SqliteStore, format: &str, out: &mut dyn Write) -> anyho
             })?;
             writer.flush()?;
         }
-        "vcard" | "vcf" => {
+        ExportFormat::Vcard => {
             let cards = VcardWriter::new(&header);
             store.export_contacts(&mut |row| {
                 out.write_all(cards.card(&row).as_bytes()).map_err(|e| StoreError::Invalid(e.to_string()))
             })?;
             out.flush()?;
         }
-        _ => bail!("unknown export format {format:?}; use csv or vcard"),
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use intake_core::model::{FieldDef, FieldKind, FieldType};
 use intake_store::SqliteStore;
 
 use crate::args::{FieldsCommand, SettingsCommand};
+use crate::output::{self, outln};
 
 /// Runs a `fields` subcommand.
 pub fn run(store: &mut SqliteStore, command: FieldsCommand) -> anyhow::Result<ExitCode> {
@@ -27,24 +28,27 @@ pub fn run(store: &mut SqliteStore, command: FieldsCommand) -> anyhow::Result<Ex
                 kind: FieldKind::Custom,
                 aliases: Vec::new(),
             })?;
-            println!("field {name} ({field_type}) added");
+            outln!("field {name} ({field_type}) added")?;
         }
         FieldsCommand::List => {
             for field in store.schema().fields() {
+                if output::stdout_gone() {
+                    break;
+                }
                 let kind = if field.kind == FieldKind::Builtin { "built-in" } else { "custom" };
                 let choices = if field.choices.is_empty() {
                     String::new()
                 } else {
                     format!("  [{}]", field.choices.join(", "))
                 };
-                println!(
+                outln!(
                     "{:<20} {:<13} {:<9} {}{}",
                     field.name,
                     field.field_type.name(),
                     kind,
                     field.label,
                     choices
-                );
+                )?;
             }
         }
     }
@@ -58,7 +62,7 @@ pub fn settings(store: &mut SqliteStore, command: SettingsCommand) -> anyhow::Re
     match command {
         SettingsCommand::Get { key } => {
             check_key(&key)?;
-            println!("{}", store.setting(&key)?.unwrap_or_else(|| "true".into()));
+            outln!("{}", store.setting(&key)?.unwrap_or_else(|| "true".into()))?;
         }
         SettingsCommand::Set { key, value } => {
             check_key(&key)?;

@@ -23,7 +23,7 @@ use intake_store::{
 
 use crate::args::ImportArgs;
 use crate::input::{self, Input};
-use crate::output;
+use crate::output::{self, errln};
 use crate::paths::{Role, absolute_text, check_outputs};
 
 /// `intake import FILE …`
@@ -33,7 +33,7 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
     // What was found is recorded, so that a resumed import reads the file the same way.
     input.record_settings(&mut options.reader);
     if !args.json {
-        eprintln!("reading {}: {}", args.read.file.display(), input.describe());
+        errln!("reading {}: {}", args.read.file.display(), input.describe());
     }
     let mapping = checked_mapping_for(store, &input, &mut options, args.json)?;
     let file = &args.read.file;
@@ -65,7 +65,7 @@ pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitC
     output::mapping_notes(&mapping, store.schema(), args.json);
     let record = store.import(id)?;
     let counts = execute(store, &record, &input, &mapping, None, args.json)?;
-    output::summary(&record, &counts, args.json);
+    output::summary(&record, &counts, args.json)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -83,7 +83,7 @@ pub fn when_granted<T>(
             Err(holder) if !wait => bail!("{holder}; wait for it or use --wait"),
             Err(holder) => {
                 if !said {
-                    eprintln!("waiting: {holder}");
+                    errln!("waiting: {holder}");
                     said = true;
                 }
                 // SQLite cannot tell when the lease is released: ask again, less and less
@@ -127,7 +127,7 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool, wait: bool) -> anyho
     store.reopen_import(id)?;
     let checkpoint = record.checkpoint.clone();
     let counts = execute(store, &record, &input, &mapping, Some(&checkpoint), json)?;
-    output::summary(&record, &counts, json);
+    output::summary(&record, &counts, json)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -291,7 +291,7 @@ fn column_formats_from_values(
     let headers = input.source().headers();
     let say = |message: String| {
         if !quiet {
-            eprintln!("{message}");
+            errln!("{message}");
         }
     };
     let mut formats = BTreeMap::new();

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::args::ImportsCommand;
 use crate::commands::import;
+use crate::output::{self, outln};
 
 /// Runs an `imports` subcommand.
 pub fn run(store: &mut SqliteStore, command: ImportsCommand) -> anyhow::Result<ExitCode> {
@@ -34,16 +35,28 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(rows));
+        output::json_line(&serde_json::Value::Array(rows))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:>5}  {:<11} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  {:<19}  {:<19}  file",
-        "id", "state", "dry-run", "rows", "imported", "updated", "skipped", "errors", "started", "ended"
-    );
+        "id",
+        "state",
+        "dry-run",
+        "rows",
+        "imported",
+        "updated",
+        "skipped",
+        "errors",
+        "started",
+        "ended"
+    )?;
     for r in &imports {
+        if output::stdout_gone() {
+            break;
+        }
         let c = &r.checkpoint.counts;
-        println!(
+        outln!(
             "{:>5}  {:<11} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9}  {:<19}  {:<19}  {}",
             r.id,
             r.state.as_str(),
@@ -56,12 +69,12 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<ExitCode> {
             local_time(r.started_at),
             r.finished_at.or(r.stopped_at).map(local_time).unwrap_or_default(),
             r.file_name
-        );
+        )?;
     }
     for r in imports.iter().filter(|r| r.state == ImportState::Interrupted) {
         let stopped = r.stopped_at.map(local_time).unwrap_or_default();
         let resume = resume_command(store, r).unwrap_or_default();
-        println!("import {} was interrupted at {stopped}; finish it with: {resume}", r.id);
+        outln!("import {} was interrupted at {stopped}; finish it with: {resume}", r.id)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -100,30 +113,34 @@ fn undo(
     let _lease = import::when_granted(wait, || store.lease_import(id, LeaseAction::Undo))?;
     let report = if dry_run { store.preview_undo(id)? } else { store.undo_import(id)? };
     if as_json {
-        println!(
-            "{}",
-            json!({
-                "import_id": id.to_string(), "dry_run": dry_run,
-                "deleted": report.deleted, "restored": report.restored,
-                "memberships_removed": report.memberships_removed,
-                "conflicts": report.conflicts, "kept_unsubscribed": report.kept_subscriptions,
-            })
-        );
+        output::json_line(&json!({
+            "import_id": id.to_string(), "dry_run": dry_run,
+            "deleted": report.deleted, "restored": report.restored,
+            "memberships_removed": report.memberships_removed,
+            "conflicts": report.conflicts, "kept_unsubscribed": report.kept_subscriptions,
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
     if dry_run {
-        println!(
+        outln!(
             "dry run, nothing changed: undoing import {id} would delete {} contacts, restore {} values and remove {} tags and list memberships",
-            report.deleted, report.restored, report.memberships_removed
-        );
+            report.deleted,
+            report.restored,
+            report.memberships_removed
+        )?;
     } else {
-        println!(
+        outln!(
             "import {id} undone: {} contacts deleted, {} values restored, {} tags and list memberships removed",
-            report.deleted, report.restored, report.memberships_removed
-        );
+            report.deleted,
+            report.restored,
+            report.memberships_removed
+        )?;
     }
     for line in report.conflicts.iter().chain(&report.kept_subscriptions) {
-        println!("  {line}");
+        if output::stdout_gone() {
+            break;
+        }
+        outln!("  {line}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

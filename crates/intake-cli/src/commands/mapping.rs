@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::args::{MappingCommand, ReadArgs};
 use crate::commands::import::{mapping_for, mapping_request};
 use crate::input::{self, Input};
+use crate::output::{self, outln};
 use crate::paths::WholeFile;
 
 /// Sample values shown per column.
@@ -43,9 +44,9 @@ pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<E
             let (input, sample, mapping) = map_file(store, &read, default_region, MappingRequest::default())?;
             let columns = describe_columns(&input, &sample, &mapping, store.schema());
             if json {
-                println!("{}", serde_json::to_string_pretty(&columns)?);
+                output::json_line(&serde_json::to_string_pretty(&columns)?)?;
             } else {
-                print_columns(&columns, mapping.export);
+                print_columns(&columns, mapping.export)?;
             }
         }
         MappingCommand::Save { read, default_region, maps, skips, output, force } => {
@@ -61,11 +62,11 @@ pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<E
             let mut file = WholeFile::create(&output, force)?;
             file.write_all(text.as_bytes()).with_context(|| format!("writing {}", output.display()))?;
             file.finish()?;
-            println!(
+            outln!(
                 "saved the mapping of {} columns to {}",
                 saved.map.len() + saved.skip.len(),
                 output.display()
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -171,26 +172,27 @@ fn kind_name(kind: &ValueKind) -> String {
     }
 }
 
-fn print_columns(columns: &[ColumnView], export: Option<&str>) {
+fn print_columns(columns: &[ColumnView], export: Option<&str>) -> std::io::Result<()> {
     if let Some(export) = export {
-        println!("recognized as {export}");
+        outln!("recognized as {export}")?;
     }
     for column in columns {
+        if output::stdout_gone() {
+            break;
+        }
         let field = match (&column.field, column.confidence) {
             (Some(field), Some(confidence)) => format!("{field} ({:.0}%)", confidence * 100.0),
             _ => "-".to_string(),
         };
-        println!("{}", column.header);
-        println!("  samples: {}", column.samples.join(" | "));
-        println!(
-            "  field:   {field}{}",
-            column.basis.as_ref().map(|b| format!(" — {b}")).unwrap_or_default()
-        );
-        println!("  values:  {}", column.kind);
+        outln!("{}", column.header)?;
+        outln!("  samples: {}", column.samples.join(" | "))?;
+        outln!("  field:   {field}{}", column.basis.as_ref().map(|b| format!(" — {b}")).unwrap_or_default())?;
+        outln!("  values:  {}", column.kind)?;
         if let Some(note) = &column.note {
-            println!("  note:    {note}");
+            outln!("  note:    {note}")?;
         }
     }
+    Ok(())
 }
 
 /// The mapping as a file: every mapped column, and every other column as skipped.

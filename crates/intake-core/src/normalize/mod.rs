@@ -58,7 +58,7 @@ pub(crate) const PLACEHOLDERS: [&str; 4] = ["-", "n/a", "null", "none"];
 impl Normalizer {
     /// Normalizes one cell for `field`.
     pub fn cell<'a>(&self, field: &FieldDef, raw: &'a str) -> Cell<'a> {
-        let trimmed = strip_formula_guard(raw.trim());
+        let trimmed = trimmed_unguarded(raw);
         if trimmed.is_empty() {
             return Cell::Empty;
         }
@@ -96,14 +96,41 @@ impl Normalizer {
     }
 }
 
-/// The cell without the `'` a spreadsheet-safe export puts before a cell that starts with
-/// `=`, `+`, `-` or `@` (intake's own exports do, and so do many others), so that exported
-/// phones and values read back unchanged.
+/// What goes before `cell` in a CSV file a spreadsheet will open: `'` when a spreadsheet
+/// would run the cell as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return: `=HYPERLINK(…)`, but also a phone `+49…`), which spreadsheets then show as text;
+/// nothing otherwise. Intake's CSV export and its results and error files write it, and
+/// [`strip_formula_guard`] takes it off again. One byte is looked at: the results file is
+/// written on the import's hot path.
+#[inline]
+pub fn formula_guard(cell: &str) -> &'static str {
+    if starts_like_formula(cell) { "'" } else { "" }
+}
+
+#[inline]
+fn starts_like_formula(cell: &str) -> bool {
+    matches!(cell.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+}
+
+/// The cell without the `'` of a [`formula_guard`] (intake's own exports and results files
+/// write it, and so do many other spreadsheet-safe exports), so that exported phones and
+/// values read back unchanged.
 pub fn strip_formula_guard(cell: &str) -> &str {
     let unguarded = cell.trim_start_matches('\'');
-    match unguarded.chars().next() {
-        Some('=' | '+' | '-' | '@') if unguarded.len() < cell.len() => unguarded,
-        _ => cell,
+    if unguarded.len() < cell.len() && starts_like_formula(unguarded) { unguarded } else { cell }
+}
+
+/// `cell` without the spaces around it and the `'` of a [`formula_guard`]: a cell reads
+/// the same with its guard as without. The guard comes off before the spaces (a guarded cell
+/// may start with a tab), and again while they alternate (`'` `\t` `'=…`).
+pub fn trimmed_unguarded(cell: &str) -> &str {
+    let mut text = cell.trim_start();
+    loop {
+        let unguarded = strip_formula_guard(text);
+        if unguarded.len() == text.len() {
+            return text.trim_end();
+        }
+        text = unguarded.trim_start();
     }
 }
 

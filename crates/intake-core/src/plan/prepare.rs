@@ -9,7 +9,7 @@ use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
     Cell, Normalizer, email_match_key, email_match_key_of, first_email, first_phone, merge_items,
-    normalize_integer,
+    normalize_integer, trimmed_unguarded,
 };
 use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
@@ -292,7 +292,9 @@ impl<'a> Preparer<'a> {
             }
             Target::Tags => {
                 // `|` is intake's own separator; Outlook's Categories use `;`, Google's Labels
-                // ` ::: ` and mark system groups with `* ` (`* myContacts`).
+                // ` ::: ` and mark system groups with `* ` (`* myContacts`). A tag such as
+                // `-vip` first comes back with the formula guard of a CSV export.
+                let cell = trimmed_unguarded(cell);
                 let tags = cell.split(":::").flat_map(|part| part.split(['|', ';', ',']));
                 for tag in tags.map(|t| t.trim().trim_start_matches("* ").trim()).filter(|t| !t.is_empty()) {
                     if !row.tags.iter().any(|t| t == tag) {

@@ -1,6 +1,8 @@
 //! The results file (every row, its original cells, `Import Status`, `Errors`, `Notes`) and
 //! the error file (only the Error rows, with an `Error` column, ready to fix and re-upload).
-//! Both can be cut back to a checkpoint so a resumed import carries on where it was.
+//! Both can be cut back to a checkpoint so a resumed import carries on where it was. Their
+//! cells that a spreadsheet would run as formulas (`=HYPERLINK(…)`, `+49…`) get a leading
+//! `'` as in the CSV export, which intake's reading takes off again (see `write`).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};

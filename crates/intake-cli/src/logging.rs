@@ -1,0 +1,48 @@
+//! Diagnostic logs on standard error, through `tracing` (the `log` records of libraries
+//! included). What is logged is chosen by `INTAKE_LOG`, else `RUST_LOG` (`warn`,
+//! `intake_core=info,debug` …), else warnings only.
+//!
+//! Whatever they say, no contact data reaches the log: libraries that log the values they
+//! are handed are held to levels at which they log none ([`VALUE_FREE_LEVELS`]), by a second
+//! filter that the user's cannot override; intake's own events log counts and timings only.
+
+use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, Targets};
+use tracing_subscriber::fmt;
+use tracing_subscriber::prelude::*;
+
+/// The variables that choose what is logged, the first one set winning.
+const FILTER_VARIABLES: [&str; 2] = ["INTAKE_LOG", "RUST_LOG"];
+
+/// Libraries that log values from the file, and the most they may log. `rlibphonenumber`
+/// logs every number it parses at trace level, and country calling codes in its warnings (its
+/// errors are about its own metadata); `calamine` logs a workbook's names and formats at
+/// debug level (its warnings hold counts and part names).
+const VALUE_FREE_LEVELS: [(&str, LevelFilter); 2] =
+    [("rlibphonenumber", LevelFilter::ERROR), ("calamine", LevelFilter::WARN)];
+
+/// Sends logs to standard error, filtered as the module says.
+pub fn init() {
+    let value_free = Targets::new().with_default(LevelFilter::TRACE).with_targets(VALUE_FREE_LEVELS);
+    let layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        // Its default would `eprintln!` that standard error cannot be written to, which panics
+        // when standard error is a closed pipe.
+        .log_internal_errors(false)
+        .with_filter(user_filter().and(value_free));
+    tracing_subscriber::registry().with(layer).init();
+}
+
+/// The filter `INTAKE_LOG` or `RUST_LOG` gives, or warnings only.
+fn user_filter() -> EnvFilter {
+    let chosen = FILTER_VARIABLES.iter().find_map(|name| {
+        let value = std::env::var(name).ok().filter(|value| !value.trim().is_empty())?;
+        Some((name, value))
+    });
+    let Some((name, value)) = chosen else {
+        return EnvFilter::new("warn");
+    };
+    EnvFilter::try_new(&value).unwrap_or_else(|error| {
+        crate::output::errln!("{name} ignored ({error}); logging warnings only");
+        EnvFilter::new("warn")
+    })
+}
