@@ -32,7 +32,7 @@ use crate::{NewImport, SqliteStore, StoreError, local_time, now};
 const HEARTBEAT: Duration = Duration::from_secs(2);
 
 /// Seconds without a heartbeat after which a lease is free, whatever its holder's process.
-pub const LEASE_TTL_SECS: i64 = 30;
+pub const LEASE_TTL_SECS: i64 = 60;
 
 /// What a lease is held for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
