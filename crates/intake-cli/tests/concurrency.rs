@@ -46,10 +46,10 @@ fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Runs `processes` imports of overlapping files into one workspace at once, 10 rounds.
+/// Runs `processes` imports of overlapping files into one workspace at once, 20 rounds.
 fn concurrent_rounds(processes: usize, wait: bool) {
     const ROWS: usize = 2_000;
-    for round in 0..10 {
+    for round in 0..20 {
         let ws = Workspace::new();
         // File k holds people k*ROWS/2 .. k*ROWS/2 + ROWS: each overlaps the next by half.
         let files: Vec<_> = (0..processes)
