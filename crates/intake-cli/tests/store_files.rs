@@ -211,3 +211,48 @@ fn personal_data_is_readable_by_its_owner_only() {
         assert_eq!(mode, 0o600, "{name}");
     }
 }
+
+/// Makes `path` unwritable until dropped: `chattr +i` where the test runs as root (which
+/// file modes do not stop), a read-only mode otherwise.
+struct ReadOnly<'a>(&'a Path, bool);
+
+impl<'a> ReadOnly<'a> {
+    fn make(path: &'a Path) -> Option<ReadOnly<'a>> {
+        let immutable = std::process::Command::new("chattr").arg("+i").arg(path).status();
+        if immutable.is_ok_and(|s| s.success()) {
+            return Some(ReadOnly(path, true));
+        }
+        let mut permissions = std::fs::metadata(path).ok()?.permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(path, permissions).ok()?;
+        // Root writes to a read-only file anyway: then this machine cannot make one.
+        let writable = std::fs::OpenOptions::new().append(true).open(path).is_ok();
+        Some(ReadOnly(path, false)).filter(|_| !writable)
+    }
+}
+
+impl Drop for ReadOnly<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(self.0).status();
+        }
+    }
+}
+
+#[test]
+fn a_read_only_store_is_named_with_one_sentence() {
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", FILE);
+    ws.import(&input, &[]);
+    let db = ws.db();
+    let before = std::fs::read(&db).expect("read");
+    let Some(_read_only) = ReadOnly::make(&db) else {
+        eprintln!("skipped: this machine cannot make a file read-only for this user (no chattr, root)");
+        return;
+    };
+    let error = ws.fails(&["import", path_str(&input)]);
+    assert!(error.contains("cannot be written") && error.contains(path_str(&db)), "{error}");
+    assert_eq!(error.matches("cannot be written").count(), 1, "said once: {error}");
+    assert!(!error.contains("Error code"), "no raw SQLite error: {error}");
+    assert_eq!(std::fs::read(&db).expect("read"), before, "the store is unchanged");
+}
