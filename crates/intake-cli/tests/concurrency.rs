@@ -93,7 +93,12 @@ fn concurrent_rounds(processes: usize, wait: bool) {
         assert_eq!(imported, stored, "round {round}: each person created by one import");
         if wait {
             assert_eq!(stored, distinct, "round {round}");
-            assert_eq!(touched, (processes * ROWS) as i64, "round {round}: every row imported or updated");
+            // The later imports find the earlier ones' people unchanged: Skipped, not Errors.
+            assert_eq!(
+                touched,
+                (processes * ROWS) as i64,
+                "round {round}: every row imported, updated or unchanged"
+            );
         }
     }
 }

@@ -210,10 +210,12 @@ impl<'a> Decider<'a> {
         changes
     }
 
-    /// Whether `contact` lacks one of the import-wide tags or lists.
+    /// Whether `contact` lacks one of the tags (`--tag`) or lists the user gave the import.
+    /// Not the automatic import tag: it marks the contacts the import added or updated, so
+    /// lacking it is no change of its own (else every re-imported row would be "Updated",
+    /// and a dry run, which has no import tag, would disagree with the import).
     fn lacks_wide(&self, contact: &StoredContact) -> bool {
-        let mut wide_tags = self.options.tags.iter().chain(self.options.import_tag.iter());
-        wide_tags.any(|tag| !contact.tags.contains(tag))
+        self.options.tags.iter().any(|tag| !contact.tags.contains(tag))
             || self.options.lists.iter().any(|list| !contact.lists.contains(list))
     }
 
@@ -233,8 +235,8 @@ impl<'a> Decider<'a> {
 
     /// What deciding `rows` needs to know of their stored contacts: the values of the
     /// fields the rows set and of the identifier (a match by hash is checked against it),
-    /// and whether they have the import-wide tags and lists and those of the rows' own tags
-    /// columns.
+    /// and whether they have the user's import-wide tags and lists and those of the rows' own
+    /// tags columns (not the automatic import tag, which decides nothing).
     pub fn asked(&self, rows: &[PreparedRow]) -> crate::store::Asked {
         let mut wanted = vec![false; self.schema.len()];
         let fields = rows.iter().flat_map(|row| row.values.iter().map(|(field, _)| field));
@@ -245,8 +247,7 @@ impl<'a> Decider<'a> {
         }
         let fields = (0..wanted.len()).filter(|&field| wanted[field]).collect();
         let mut tags: Vec<String> = self.options.tags.clone();
-        let own = rows.iter().flat_map(|row| &row.tags);
-        for tag in self.options.import_tag.iter().chain(own) {
+        for tag in rows.iter().flat_map(|row| &row.tags) {
             if !tags.contains(tag) {
                 tags.push(tag.clone());
             }
