@@ -73,8 +73,9 @@ fn concurrent_rounds(processes: usize, wait: bool) {
             if output.status.success() {
                 let counts = json_of(output);
                 imported += counts["imported"].as_i64().expect("imported");
-                touched += counts["imported"].as_i64().expect("imported")
-                    + counts["updated"].as_i64().expect("updated");
+                let n = |key: &str| counts[key].as_i64().unwrap_or_else(|| panic!("{key} in {counts}"));
+                touched += n("imported") + n("updated") + n("skipped");
+                assert_eq!(n("errors"), 0, "round {round}: {counts}");
                 succeeded += 1;
                 union.extend(k * ROWS / 2..k * ROWS / 2 + ROWS);
             } else {
