@@ -237,6 +237,10 @@ pub enum ContactsCommand {
         /// Output file; standard output by default.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Write CSV without the UTF-8 byte-order mark that Excel needs to read UTF-8 (for
+        /// programs that do not expect one).
+        #[arg(long)]
+        no_bom: bool,
     },
     /// Delete a contact; its unsubscribes are kept as a suppression record.
     Delete {

@@ -28,10 +28,22 @@ fn csv_cells_that_would_run_as_formulas_are_guarded() {
     let rows = common::read_csv(&out);
     let anna = &rows[0];
     assert_eq!(anna["notes"], "'=HYPERLINK(\"http://x\")");
-    assert_eq!(anna["phone"], "'+4915123456789");
+    assert_eq!(anna["phone"], "+4915123456789", "a phone is data, written exactly (E.164)");
     assert_eq!(anna["company"], "ACME, Inc.");
     assert_eq!(rows[1]["company"], "'-minus");
     assert_eq!(rows[1]["notes"], "'@mention");
+}
+
+#[test]
+fn csv_export_has_a_byte_order_mark_for_excel_unless_asked_not_to() {
+    let ws = with_people();
+    let (excel, machine) = (ws.path("excel.csv"), ws.path("machine.csv"));
+    ws.ok(&["contacts", "export", "--output", path_str(&excel)]);
+    ws.ok(&["contacts", "export", "--output", path_str(&machine), "--no-bom"]);
+    let (excel, machine) = (std::fs::read(&excel).expect("read"), std::fs::read(&machine).expect("read"));
+    assert!(excel.starts_with(b"\xEF\xBB\xBFid,first_name,"), "{:?}", &excel[..12]);
+    assert!(machine.starts_with(b"id,first_name,"));
+    assert_eq!(&excel[3..], &machine[..]);
 }
 
 #[test]
@@ -40,7 +52,8 @@ fn an_exported_csv_imported_again_changes_nothing() {
     let before = ws.contacts();
     let out = ws.path("export.csv");
     ws.ok(&["contacts", "export", "--format", "csv", "--output", path_str(&out)]);
-    let (counts, rows) = ws.import(&out, &["--purpose", "add-update", "--no-import-tag"]);
+    // With the automatic import tag too: unchanged contacts are not tagged.
+    let (counts, rows) = ws.import(&out, &["--purpose", "add-update"]);
     assert_eq!(counts.tuple(), (0, 0, 2, 0), "{rows:?}");
     assert!(rows.iter().all(|r| r["Errors"].contains("no changes")), "{rows:?}");
     assert_eq!(ws.contacts(), before);

@@ -217,12 +217,11 @@ Ben,@SUM(1),ben(at)example.com,+4917012345678,+ACME,\"=cmd|' /C calc'!A0\",=tag
 Cem,Plain,cem@example.com,-,Plain Ltd,-2,
 ";
 
-/// The cells of [`FORMULAS`] that start like a formula, by column.
-const FORMULA_CELLS: [(&str, &str); 9] = [
+/// The cells of [`FORMULAS`] a spreadsheet would run as formulas, by column.
+const FORMULA_CELLS: [(&str, &str); 8] = [
     ("First Name", "=HYPERLINK(\"http://x\",\"y\")"),
     ("Company", "=cmd|' /C calc'!A0"),
     ("Note", "@SUM(1)"),
-    ("Phone", "+4915123456789"),
     ("Tags", "-vip|@home"),
     ("Last Name", "@SUM(1)"),
     ("Company", "+ACME"),
@@ -268,12 +267,14 @@ fn results_and_error_files_guard_formulas_and_a_fixed_error_file_imports_the_val
         }
         for row in rows {
             assert!(
-                row.values().all(|cell| !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])),
+                row.values().all(|cell| !cell.starts_with(['=', '@', '\t', '\r'])),
                 "{what}: a cell unguarded in {row:?}"
             );
         }
+        // Numbers and phone numbers are data: written exactly.
+        assert!(rows.iter().any(|row| row["Phone"] == "+4915123456789" || row["Phone"] == "+4917012345678"));
     }
-    assert_eq!((results[2]["Phone"].as_str(), results[2]["Note"].as_str()), ("'-", "'-2"));
+    assert_eq!((results[2]["Phone"].as_str(), results[2]["Note"].as_str()), ("'-", "-2"));
 
     // Fixed as a user would, in a text editor, and uploaded again.
     let fixed = ws.file("fixed.csv", &std::fs::read_to_string(&errors).expect("read").replace("(at)", "@"));

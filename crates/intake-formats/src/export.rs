@@ -2,11 +2,12 @@
 //!
 //! Both take the store's export rows (cells aligned with a header of field names: `id`,
 //! `first_name`, …, `tags`). A CSV cell that a spreadsheet would run as a formula (one that
-//! starts with `=`, `+`, `-` or `@`, or a tab or carriage return) gets a leading `'`, which
+//! starts with `=` or `@`, a tab or carriage return, or `+`/`-` followed by anything but a
+//! number or a phone number) gets a leading `'`, which
 //! spreadsheets show as text ([`intake_core::normalize::formula_guard`], which the results
 //! and error files use too); intake's own reading drops that `'` again
-//! ([`intake_core::normalize::trimmed_unguarded`]), so exported phones (`+49…`) stay phones
-//! and a file exported and imported again changes nothing.
+//! ([`intake_core::normalize::trimmed_unguarded`]), and a file exported and imported again
+//! changes nothing. Phones and numbers are data: `+4915123456789` is written exactly.
 
 pub mod vcard_text;
 
@@ -123,8 +124,14 @@ mod tests {
     #[test]
     fn formula_cells_get_an_apostrophe_and_others_stay() {
         assert_eq!(guard_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(guard_formula("+4915123456789"), "'+4915123456789");
-        assert_eq!(guard_formula("-2"), "'-2");
+        assert_eq!(guard_formula("+4915123456789"), "+4915123456789");
+        assert_eq!(guard_formula("+49 (0)151 234-567"), "+49 (0)151 234-567");
+        assert_eq!(guard_formula("-2"), "-2");
+        assert_eq!(guard_formula("-1,5"), "-1,5");
+        assert_eq!(guard_formula("+ACME"), "'+ACME");
+        assert_eq!(guard_formula("-vip"), "'-vip");
+        assert_eq!(guard_formula("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
+        assert_eq!(guard_formula("-"), "'-");
         assert_eq!(guard_formula("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(guard_formula("Anna"), "Anna");
         assert_eq!(guard_formula("\tindented"), "'\tindented");

@@ -16,7 +16,9 @@ use crate::paths::WholeFile;
 /// Runs a `contacts` subcommand.
 pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<ExitCode> {
     match command {
-        ContactsCommand::Export { format, output } => export(store, &format, output.as_deref())?,
+        ContactsCommand::Export { format, output, no_bom } => {
+            export(store, &format, output.as_deref(), !no_bom)?
+        }
         ContactsCommand::Delete { id, email, phone, default_region } => {
             let target = match (id, email, phone) {
                 (Some(id), _, _) => DeleteTarget::Id(id),
@@ -49,15 +51,16 @@ pub fn run(store: &mut SqliteStore, command: ContactsCommand) -> anyhow::Result<
 
 /// What `contacts export` writes.
 enum ExportFormat {
-    Csv,
+    /// UTF-8 CSV, with a byte-order mark when `true` (Excel reads UTF-8 only with one).
+    Csv(bool),
     Vcard,
 }
 
 /// `contacts export`: CSV with formula-guarded cells, or vCard 4.0, to a file or to
 /// standard output (which may close early: `intake contacts export | head`).
-fn export(store: &SqliteStore, format: &str, path: Option<&Path>) -> anyhow::Result<()> {
+fn export(store: &SqliteStore, format: &str, path: Option<&Path>, bom: bool) -> anyhow::Result<()> {
     let format = match format {
-        "csv" => ExportFormat::Csv,
+        "csv" => ExportFormat::Csv(bom),
         "vcard" | "vcf" => ExportFormat::Vcard,
         _ => bail!("unknown export format {format:?}; use csv or vcard"),
     };
@@ -77,7 +80,10 @@ fn write_export(store: &SqliteStore, format: ExportFormat, out: impl Write) -> a
     let mut out = std::io::BufWriter::new(out);
     let header = store.export_header();
     match format {
-        ExportFormat::Csv => {
+        ExportFormat::Csv(bom) => {
+            if bom {
+                out.write_all(b"\xEF\xBB\xBF")?;
+            }
             let mut writer = csv::Writer::from_writer(out);
             writer.write_record(&header)?;
             store.export_contacts(&mut |row| {

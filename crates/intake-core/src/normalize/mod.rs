@@ -97,16 +97,41 @@ impl Normalizer {
 }
 
 /// What goes before `cell` in a CSV file a spreadsheet will open: `'` when a spreadsheet
-/// would run the cell as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return: `=HYPERLINK(…)`, but also a phone `+49…`), which spreadsheets then show as text;
-/// nothing otherwise. Intake's CSV export and its results and error files write it, and
-/// [`strip_formula_guard`] takes it off again. One byte is looked at: the results file is
-/// written on the import's hot path.
+/// would run the cell as a formula, which spreadsheets then show as text; nothing otherwise.
+/// A formula starts with `=`, `@`, a tab or a carriage return (`=HYPERLINK(…)`,
+/// `=cmd|' /C calc'!A0`), or with `+` or `-` followed by anything but a number or a phone
+/// number (`+cmd|…`, `-2+3*A1`): `+4915123456789`, `-2` and `+49 (0)151 234-567` are data
+/// and are written as they are, so an export holds the E.164 number exactly. Intake's CSV
+/// export and its results and error files write the guard, and [`strip_formula_guard`] takes
+/// it off again. Most cells are decided by their first byte: the results file is written on
+/// the import's hot path.
 #[inline]
 pub fn formula_guard(cell: &str) -> &'static str {
-    if starts_like_formula(cell) { "'" } else { "" }
+    if runs_as_formula(cell) { "'" } else { "" }
 }
 
+#[inline]
+fn runs_as_formula(cell: &str) -> bool {
+    match cell.as_bytes().split_first() {
+        Some((b'=' | b'@' | b'\t' | b'\r', _)) => true,
+        Some((b'+' | b'-', rest)) => !is_number_or_phone(rest),
+        _ => false,
+    }
+}
+
+/// Whether `rest` (a cell after its sign) is a number or a phone number: digits with the
+/// marks numbers and phones are written with, and no letter, operator or other sign a
+/// formula needs to do anything.
+fn is_number_or_phone(rest: &[u8]) -> bool {
+    rest.iter().any(u8::is_ascii_digit)
+        && rest
+            .iter()
+            .all(|&b| b.is_ascii_digit() || matches!(b, b' ' | b'.' | b',' | b'(' | b')' | b'-' | b'/'))
+}
+
+/// Whether `cell` starts as a guarded cell may continue after its `'`: this is broader than
+/// [`formula_guard`]'s rule, as older intake versions and other programs guard every cell
+/// that starts with `+` or `-`.
 #[inline]
 fn starts_like_formula(cell: &str) -> bool {
     matches!(cell.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))

@@ -132,13 +132,13 @@ mod tests {
     #[test]
     fn cells_a_spreadsheet_would_run_get_a_leading_apostrophe() {
         let records = table(&[
-            &["=HYPERLINK(\"http://x\",\"y\")", "=cmd|' /C calc'!A0", "@SUM(1)", "+4915123456789"],
-            &["-2", "\tindented", "\rreturn", "'=guarded already", "plain", " =spaced"],
+            &["=HYPERLINK(\"http://x\",\"y\")", "=cmd|' /C calc'!A0", "@SUM(1)", "+4915123456789", "+ACME"],
+            &["-2", "\tindented", "\rreturn", "'=guarded already", "plain", " =spaced", "-1+A1"],
         ]);
         assert_eq!(
             String::from_utf8(ours(&records, b',')).unwrap(),
-            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'=cmd|' /C calc'!A0,'@SUM(1),'+4915123456789\n\
-             '-2,'\tindented,\"'\rreturn\",'=guarded already,plain, =spaced\n"
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'=cmd|' /C calc'!A0,'@SUM(1),+4915123456789,'+ACME\n\
+             -2,'\tindented,\"'\rreturn\",'=guarded already,plain, =spaced,'-1+A1\n"
         );
         // With `'` as the delimiter, the guard itself needs quotes.
         assert_eq!(String::from_utf8(ours(&table(&[&["=1", "x"]]), b'\'')).unwrap(), "\"'=1\"'x\n");
