@@ -70,13 +70,33 @@ fn a_vcard_export_holds_every_contact() {
     for line in [
         "FN:Anna Müller",
         "N:Müller;Anna;;;",
-        "EMAIL:anna@example.com",
-        "TEL;VALUE=uri;TYPE=voice:tel:+4915123456789",
+        "EMAIL;PREF=1:anna@example.com",
+        "TEL;VALUE=uri;TYPE=voice;PREF=1:tel:+4915123456789",
         "ORG:ACME\\, Inc.",
         "BDAY:19850415",
         "CATEGORIES:fair,vip",
-        "TEL;VALUE=uri;TYPE=voice:tel:+491701234567",
+        "TEL;VALUE=uri;TYPE=voice;PREF=1:tel:+491701234567",
     ] {
         assert!(unfolded.contains(&format!("{line}\r\n")), "{line} missing in\n{unfolded}");
     }
+}
+
+#[test]
+fn a_vcard_export_imported_again_changes_nothing() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "full.csv",
+        "First Name,Last Name,Email,Other Emails,Phone,Other Phones,Company,Job Title,Birthday,City,Country,Notes,External ID,Tags\n\
+         Anna,Müller,anna@example.com,anna@work.example|a.m@example.org,+4915123456789,+493012345678,\"ACME, Inc.\",CEO,1985-04-15,Berlin,DE,\"line one, with comma\",crm-1,vip|fair\n\
+         Ben,Okafor,ben@example.com,,+491701234567,,,,,,,,,\n",
+    );
+    ws.import(&file, &["--no-import-tag"]);
+    let before = ws.contacts();
+    let out = ws.path("export.vcf");
+    ws.ok(&["contacts", "export", "--format", "vcard", "--output", path_str(&out)]);
+    let (counts, rows) = ws.import(&out, &["--purpose", "add-update"]);
+    assert_eq!(counts.tuple(), (0, 0, 2, 0), "{rows:?}");
+    assert_eq!(ws.contacts(), before, "every value, e-mail, phone and tag as it was");
+    let ben = ws.contact_by("email", "ben@example.com");
+    assert_eq!(ben["external_id"], "", "intake's own id is not read back as an external id");
 }

@@ -36,7 +36,9 @@ struct Columns {
     first_name: Option<usize>,
     last_name: Option<usize>,
     email: Option<usize>,
+    other_emails: Option<usize>,
     phone: Option<usize>,
+    other_phones: Option<usize>,
     whatsapp: Option<usize>,
     company: Option<usize>,
     job_title: Option<usize>,
@@ -58,7 +60,9 @@ impl VcardWriter {
                 first_name: at("first_name"),
                 last_name: at("last_name"),
                 email: at("email"),
+                other_emails: at("other_emails"),
                 phone: at("phone"),
+                other_phones: at("other_phones"),
                 whatsapp: at("whatsapp"),
                 company: at("company"),
                 job_title: at("job_title"),
@@ -82,8 +86,16 @@ impl VcardWriter {
         let full = if full.is_empty() { get(c.email).to_string() } else { full };
         push_line(&mut card, "FN", &escape(&full));
         push_line(&mut card, "N", &format!("{};{};;;", escape(last), escape(first)));
-        push_line_if(&mut card, "EMAIL", get(c.email));
-        push_line_if(&mut card, "TEL;VALUE=uri;TYPE=voice", &tel_uri(get(c.phone)));
+        // The contact's own e-mail and phone are the preferred ones: a reader takes them back
+        // as such, and the others as further values.
+        push_line_if(&mut card, "EMAIL;PREF=1", get(c.email));
+        for other in list_items(get(c.other_emails)) {
+            push_line(&mut card, "EMAIL", other);
+        }
+        push_line_if(&mut card, "TEL;VALUE=uri;TYPE=voice;PREF=1", &tel_uri(get(c.phone)));
+        for other in list_items(get(c.other_phones)) {
+            push_line(&mut card, "TEL;VALUE=uri;TYPE=voice", &tel_uri(other));
+        }
         push_line_if(&mut card, "TEL;VALUE=uri;TYPE=cell;X-WHATSAPP=true", &tel_uri(get(c.whatsapp)));
         push_line_if(&mut card, "ORG", &escape(get(c.company)));
         push_line_if(&mut card, "TITLE", &escape(get(c.job_title)));
@@ -94,14 +106,18 @@ impl VcardWriter {
         push_line_if(&mut card, "NOTE", &escape(get(c.notes)));
         let tags: Vec<String> = get(c.tags).split('|').filter(|t| !t.is_empty()).map(escape).collect();
         push_line_if(&mut card, "CATEGORIES", &tags.join(","));
-        let uid = match get(c.external_id) {
-            "" => get(c.id).to_string(),
-            external => external.to_string(),
-        };
-        push_line_if(&mut card, "UID", &escape(&uid));
+        // UID is what a re-import reads as the external id: only the contact's own. Intake's
+        // id goes where no reader takes it for one.
+        push_line_if(&mut card, "UID", &escape(get(c.external_id)));
+        push_line_if(&mut card, "X-INTAKE-ID", get(c.id));
         card.push_str("END:VCARD\r\n");
         card
     }
+}
+
+/// The values of a `|`-separated list field.
+fn list_items(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split('|').map(str::trim).filter(|item| !item.is_empty())
 }
 
 /// `tel:` URI of an E.164 number (vCard 4.0 writes numbers as URIs).
@@ -168,12 +184,13 @@ mod tests {
             card.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Anna Müller\r\nN:Müller;Anna;;;\r\n"),
             "{card}"
         );
-        assert!(card.contains("EMAIL:anna@example.com\r\n"));
-        assert!(card.contains("TEL;VALUE=uri;TYPE=voice:tel:+4915123456789\r\n"));
+        assert!(card.contains("EMAIL;PREF=1:anna@example.com\r\n"));
+        assert!(card.contains("TEL;VALUE=uri;TYPE=voice;PREF=1:tel:+4915123456789\r\n"));
         assert!(card.contains("ORG:ACME\\, Inc.\r\n"));
         assert!(card.contains("BDAY:--0415\r\n"));
         assert!(card.contains("CATEGORIES:vip,fair\r\n"));
-        assert!(card.contains("UID:7\r\n"));
+        assert!(!card.contains("UID:"), "no external id, so no UID: {card}");
+        assert!(card.contains("X-INTAKE-ID:7\r\n"));
         assert!(card.ends_with("END:VCARD\r\n"));
         for line in card.split("\r\n") {
             assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
