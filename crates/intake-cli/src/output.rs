@@ -241,6 +241,11 @@ pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) -> io::Result
             "skipped": counts.skipped,
             "errors": counts.errors,
             "skipped_reasons": counts.skipped_reasons,
+            "top_error_reasons": counts
+                .top_error_reasons(TOP_REASONS)
+                .iter()
+                .map(|(reason, rows)| json!({"reason": reason, "rows": rows}))
+                .collect::<Vec<_>>(),
             "import_tag": record.options.import_tag,
         });
         return json_line(&value);
@@ -256,7 +261,15 @@ pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) -> io::Result
     outln!("  updated  {verb} {:>10}", counts.updated)?;
     outln!("  skipped  {verb} {:>10}{}", counts.skipped, reasons(counts))?;
     outln!("  errors   {verb} {:>10}", counts.errors)?;
-    if let Some(tag) = &record.options.import_tag {
+    for (reason, rows) in counts.top_error_reasons(TOP_REASONS) {
+        outln!("    {rows:>10} × {reason}")?;
+    }
+    if counts.errors > 0 && record.errors_path.is_none() {
+        outln!(
+            "  to see and fix the error rows, import again with --errors FILE (or --dry-run --errors FILE)"
+        )?;
+    }
+    if let Some(tag) = record.options.import_tag.as_ref().filter(|_| counts.imported + counts.updated > 0) {
         outln!("  tagged {tag}")?;
     }
     if let Some(path) = &record.results_path {
@@ -267,6 +280,9 @@ pub fn summary(record: &ImportRecord, counts: &Counts, json: bool) -> io::Result
     }
     Ok(())
 }
+
+/// How many of the most common error reasons the summary names.
+const TOP_REASONS: usize = 3;
 
 fn reasons(counts: &Counts) -> String {
     if counts.skipped_reasons.is_empty() {

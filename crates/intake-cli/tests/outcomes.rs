@@ -44,3 +44,32 @@ fn a_user_tag_the_contact_lacks_is_a_change() {
     let results = read_csv(&ws.path("results.csv"));
     assert!(results.iter().all(|r| r["Import Status"] == "Skipped"));
 }
+
+/// Rows failing three ways: 3 bad e-mails, 2 rows sharing one e-mail, 1 without a first name.
+const FAILING: &str = "First Name,Email\nA,a(at)example.com\nB,b.example.com\nC,c.example.org\nD,d@example.com\nD2,d@example.com\n,e@example.com\nF,f@example.com\n";
+
+#[test]
+fn the_summary_names_the_most_common_error_reasons_and_the_error_file() {
+    let ws = Workspace::new();
+    let file = ws.file("failing.csv", FAILING);
+    let text = ws.ok(&["import", common::path_str(&file)]);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.trim_start().starts_with("errors")).expect("errors line");
+    assert!(lines[at].ends_with(" 6"), "{text}");
+    assert!(lines[at + 1].contains("3 × column \"Email\""), "{text}");
+    assert!(lines[at + 2].contains("2 × several rows of the file have the same email"), "{text}");
+    assert!(lines[at + 3].contains("1 × a first name is required"), "{text}");
+    assert!(text.contains("--errors FILE"), "points at the error file: {text}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["import", common::path_str(&file), "--json", "--dry-run"]))
+            .expect("json");
+    let top = json["top_error_reasons"].as_array().expect("top_error_reasons");
+    assert_eq!(top.len(), 3);
+    assert_eq!(top[0]["rows"], 3);
+    assert_eq!(top[1]["reason"], "several rows of the file have the same email");
+
+    let errors = ws.path("errors.csv");
+    let with_file = ws.ok(&["import", common::path_str(&file), "--errors", common::path_str(&errors)]);
+    assert!(!with_file.contains("--errors FILE"), "{with_file}");
+}

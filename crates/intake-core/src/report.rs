@@ -23,7 +23,19 @@ pub struct Counts {
     pub errors: u64,
     /// Skipped rows by reason (`exists`, `not_found`, `unchanged`).
     pub skipped_reasons: BTreeMap<String, u64>,
+    /// Error rows by reason (a row with two problems counts under both), at most
+    /// [`ERROR_REASONS`] of them; the rest under [`OTHER_REASONS`].
+    #[serde(default)]
+    pub error_reasons: BTreeMap<String, u64>,
 }
+
+/// How many error reasons are told apart: a file whose every bad row fails its own way
+/// (a reason that quotes the value) must not make the counts, which every checkpoint holds,
+/// as large as the file.
+pub const ERROR_REASONS: usize = 200;
+
+/// Where the error reasons past [`ERROR_REASONS`] are counted.
+pub const OTHER_REASONS: &str = "other reasons";
 
 impl Counts {
     /// Counts one outcome.
@@ -32,13 +44,36 @@ impl Counts {
         match outcome.status {
             Status::Imported => self.imported += 1,
             Status::Updated => self.updated += 1,
-            Status::Error => self.errors += 1,
+            Status::Error => {
+                self.errors += 1;
+                for reason in &outcome.reasons {
+                    self.count_error_reason(reason);
+                }
+            }
             Status::Skipped => {
                 self.skipped += 1;
                 let reason = outcome.skip_reason.map_or("other", |r| r.key());
                 *self.skipped_reasons.entry(reason.to_string()).or_default() += 1;
             }
         }
+    }
+
+    fn count_error_reason(&mut self, reason: &str) {
+        if let Some(count) = self.error_reasons.get_mut(reason) {
+            *count += 1;
+            return;
+        }
+        let key = if self.error_reasons.len() < ERROR_REASONS { reason } else { OTHER_REASONS };
+        *self.error_reasons.entry(key.to_string()).or_default() += 1;
+    }
+
+    /// The `n` most common error reasons with their counts, most common first.
+    pub fn top_error_reasons(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut reasons: Vec<(&str, u64)> =
+            self.error_reasons.iter().map(|(r, c)| (r.as_str(), *c)).collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        reasons.truncate(n);
+        reasons
     }
 
     /// Whether the outcomes add up to the rows read.

@@ -58,6 +58,7 @@ impl<'a> Decider<'a> {
             status: Status::Error,
             skip_reason: None,
             messages: Vec::new(),
+            reasons: Vec::new(),
             notes: std::mem::take(&mut row.notes),
         };
         let id_name = self.options.identifier.name();
@@ -70,12 +71,17 @@ impl<'a> Decider<'a> {
             _ => None,
         };
         if !row.errors.is_empty() || duplicate.is_some() {
+            outcome.reasons = row.errors.iter().map(|e| e.kind()).collect();
+            if duplicate.is_some() {
+                outcome.reasons.push(format!("several rows of the file have the same {id_name}"));
+            }
             outcome.messages = row.errors.iter().map(ToString::to_string).chain(duplicate).collect();
             return (outcome, None);
         }
         let write = match matched {
             MatchState::NoKey => {
                 outcome.messages.push(format!("row {}: the identifier {id_name} is empty", outcome.row));
+                outcome.reasons.push(format!("the identifier {id_name} is empty"));
                 None
             }
             MatchState::DuplicateInFile(_) => None,
@@ -84,6 +90,7 @@ impl<'a> Decider<'a> {
                     "row {}: {n} existing contacts have the {id_name} {key:?}; merge them first",
                     outcome.row
                 ));
+                outcome.reasons.push(format!("several existing contacts have the same {id_name}"));
                 None
             }
             MatchState::Found(contact) if !self.options.purpose.updates() => {
@@ -115,6 +122,7 @@ impl<'a> Decider<'a> {
             outcome
                 .messages
                 .push(format!("row {}: a first name is required to create a contact", outcome.row));
+            outcome.reasons.push("a first name is required to create a contact".to_string());
             return None;
         }
         let mut subscriptions = [SubscriptionStatus::None; 3];

@@ -70,6 +70,17 @@ pub struct FieldError {
     pub reason: String,
 }
 
+impl FieldError {
+    /// Why, without the row and the value: rows that fail alike share it.
+    pub fn kind(&self) -> String {
+        if self.column.is_empty() {
+            self.reason.clone()
+        } else {
+            format!("column {:?}: {}", self.column, self.reason)
+        }
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.column.is_empty() {
@@ -91,6 +102,9 @@ pub struct RowOutcome {
     pub skip_reason: Option<SkipReason>,
     /// Errors (for Error) or the reason (for Skipped), one sentence each.
     pub messages: Vec<String>,
+    /// For an Error, why, once per message and without the row or the value
+    /// (`column "Email": …`): what the summary counts to name the most common reasons.
+    pub reasons: Vec<String>,
     /// Things the user should know about a row that went through (a placeholder read as
     /// empty, a subscription kept).
     pub notes: Vec<String>,
