@@ -152,35 +152,82 @@ pub fn unless_stdout_gone(result: anyhow::Result<()>) -> anyhow::Result<()> {
     }
 }
 
-/// A progress bar on standard error, shown only on a terminal and without `--json`.
+/// A progress bar on standard error, shown only on a terminal and without `--json`: rows
+/// done, and once the number of rows is known (after pass 1 has read the file), percent done
+/// and time left; the rate as a whole number of rows a second.
 pub struct Progress {
     bar: ProgressBar,
+    started: std::time::Instant,
+    /// Rows done when this run started (a resume starts past its checkpoint).
+    rows_at_start: u64,
 }
 
 impl Progress {
-    /// A bar, hidden when `quiet` or standard error is not a terminal.
-    pub fn new(quiet: bool) -> Progress {
+    /// A bar, hidden when `quiet` or standard error is not a terminal, for a run that
+    /// starts with `rows_at_start` rows done.
+    pub fn new(quiet: bool, rows_at_start: u64) -> Progress {
         let visible = !quiet && std::io::stderr().is_terminal();
         let target = if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(None, target);
-        let style = ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style);
-        Progress { bar }
+        bar.set_style(style("{spinner} {human_pos} rows  {msg}"));
+        Progress { bar, started: std::time::Instant::now(), rows_at_start }
     }
 
-    /// Shows the counts after a batch.
-    pub fn update(&self, counts: &Counts) {
+    /// Shows the counts after a batch; `total_rows` is the file's, when known.
+    pub fn update(&self, counts: &Counts, total_rows: Option<u64>) {
+        if let Some(total) = total_rows.filter(|_| self.bar.length().is_none()) {
+            self.bar.set_length(total);
+            self.bar.set_style(style("{spinner} {percent:>3}% {human_pos}/{human_len} rows  {msg}"));
+        }
         self.bar.set_position(counts.rows);
-        self.bar.set_message(format!(
-            "imported {} · updated {} · skipped {} · errors {}",
-            counts.imported, counts.updated, counts.skipped, counts.errors
-        ));
+        let rate = counts.rows.saturating_sub(self.rows_at_start) as f64
+            / self.started.elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_message(progress_message(counts, total_rows, rate));
     }
 
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+/// `12,345 rows/s · 1 min 05 s left · imported 10 · updated 2 · skipped 0 · errors 1`.
+fn progress_message(counts: &Counts, total_rows: Option<u64>, rows_per_second: f64) -> String {
+    let mut message = format!("{} rows/s", thousands(rows_per_second.round() as u64));
+    if let Some(total) = total_rows.filter(|_| rows_per_second >= 1.0) {
+        let left = total.saturating_sub(counts.rows) as f64 / rows_per_second;
+        message.push_str(&format!(" · {} left", duration(left.round() as u64)));
+    }
+    message.push_str(&format!(
+        " · imported {} · updated {} · skipped {} · errors {}",
+        counts.imported, counts.updated, counts.skipped, counts.errors
+    ));
+    message
+}
+
+/// `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// `42 s`, `3 min 05 s`, `1 h 02 min`.
+fn duration(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min {:02} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60),
     }
 }
 
@@ -306,5 +353,18 @@ mod tests {
             escape_controls("\u{2066}x\u{2069}\u{200f}\u{61c}"),
             "\\u{2066}x\\u{2069}\\u{200f}\\u{61c}"
         );
+    }
+
+    #[test]
+    fn progress_says_the_rate_as_a_whole_number_and_the_time_left() {
+        let counts = Counts { rows: 250_000, imported: 249_000, errors: 1_000, ..Counts::default() };
+        let message = progress_message(&counts, Some(1_000_000), 123_456.78);
+        assert!(message.starts_with("123,457 rows/s · 6 s left · imported 249000"), "{message}");
+        let unknown = progress_message(&counts, None, 99.4);
+        assert!(unknown.starts_with("99 rows/s · imported"), "{unknown}");
+        assert_eq!(duration(65), "1 min 05 s");
+        assert_eq!(duration(3_720), "1 h 02 min");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
     }
 }

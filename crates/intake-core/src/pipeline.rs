@@ -92,14 +92,15 @@ pub fn check_setup(schema: &Schema, options: &ImportOptions, mapping: &Mapping) 
 }
 
 /// Runs (or resumes, from `resume`) one import and returns its final checkpoint (counts,
-/// rows read, where the results files end).
+/// rows read, where the results files end). `progress` is called after each batch with the
+/// counts so far and, once pass 1 has read the whole file, its number of rows.
 pub fn run_import<S: ImportStore>(
     source: &dyn Source,
     store: &mut S,
     sink: &mut dyn ResultSink,
     setup: &ImportSetup<'_>,
     resume: Option<&Checkpoint>,
-    progress: &mut dyn FnMut(&Counts),
+    progress: &mut dyn FnMut(&Counts, Option<u64>),
 ) -> Result<Checkpoint, PipelineError<S::Error>> {
     check_setup(setup.schema, setup.options, setup.mapping).map_err(PipelineError::Setup)?;
     let normalizer = normalizer_for(setup.options).map_err(PipelineError::Setup)?;
@@ -109,11 +110,12 @@ pub fn run_import<S: ImportStore>(
         .with_column_formats(&setup.options.column_formats);
     let mut index = IdentityIndex::default();
     let contacts = store.contact_count().map_err(PipelineError::Store)?;
-    let mut prefetched = None;
+    let (mut prefetched, mut total_rows) = (None, None);
     if identifier.is_some() {
         let started = Instant::now();
-        prefetched =
+        let (keys, rows) =
             count_identifiers_and_prefetch(source, &preparer, &mut index, store, identifier, contacts)?;
+        (prefetched, total_rows) = (keys, Some(rows));
         tracing::info!(keys = index.distinct_keys(), seconds = secs(started), "pass 1: identifiers counted");
     }
     let started = Instant::now();
@@ -143,6 +145,7 @@ pub fn run_import<S: ImportStore>(
         checkpoint: &mut checkpoint,
         has_suppressions: false,
         writes: None,
+        total_rows,
     };
     let skip = runner.checkpoint.rows_done;
     // Rows cross threads in small chunks so that only a few thousand prepared rows are
@@ -272,18 +275,19 @@ pub fn normalizer_for(options: &ImportOptions) -> Result<Normalizer, String> {
 /// Pass 1: counts the rows of each identifier. One thread reads the file and hands the
 /// identifier cells over in chunks, worker threads normalize and hash them, and this one
 /// counts the hashes.
+/// Counts every row's identifier into `index`; returns the number of rows read.
 fn count_identifiers<E: std::error::Error>(
     source: &dyn Source,
     preparer: &Preparer<'_>,
     index: &mut IdentityIndex,
-) -> Result<(), PipelineError<E>> {
-    let Some(column) = preparer.identifier_column() else { return Ok(()) };
+) -> Result<u64, PipelineError<E>> {
+    let Some(column) = preparer.identifier_column() else { return Ok(0) };
     // Each worker holds a phone util of its own (see [`phone_util`]), for imports by phone.
     let hash_keys = |phones: &mut Option<phone_util::Hold>, cells: Result<Record, SourceError>| {
         phones.get_or_insert_with(phone_util::hold);
         let cells = cells?;
         let keys = cells.iter().filter_map(|cell| preparer.key_hash_of_cell(cell));
-        Ok::<Vec<KeyHash>, SourceError>(keys.collect())
+        Ok::<(Vec<KeyHash>, usize), SourceError>((keys.collect(), cells.len()))
     };
     std::thread::scope(|scope| {
         let read = move |deliver: &mut dyn FnMut(Result<Record, SourceError>) -> bool| {
@@ -292,12 +296,15 @@ fn count_identifiers<E: std::error::Error>(
             }
         };
         let holds = (0..fan::workers()).map(|_| None).collect();
+        let mut rows = 0;
         for hashes in fan::fan_out_with(scope, holds, read, hash_keys) {
-            for hash in hashes? {
+            let (hashes, cells) = hashes?;
+            rows += cells as u64;
+            for hash in hashes {
                 index.count_hash(hash);
             }
         }
-        Ok(())
+        Ok(rows)
     })
 }
 
@@ -343,14 +350,13 @@ fn count_identifiers_and_prefetch<S: ImportStore>(
     store: &mut S,
     identifier: Option<IdentifierKind>,
     contacts: u64,
-) -> Result<Option<StoreKeys>, PipelineError<S::Error>> {
+) -> Result<(Option<StoreKeys>, u64), PipelineError<S::Error>> {
     let scannable = matches!(
         identifier,
         Some(IdentifierKind::Email | IdentifierKind::Phone | IdentifierKind::ExternalId)
     );
     let (Some(kind), true) = (identifier, scannable && (1..=PREFETCH_CONTACTS).contains(&contacts)) else {
-        count_identifiers(source, preparer, index)?;
-        return Ok(None);
+        return Ok((None, count_identifiers(source, preparer, index)?));
     };
     let mut reader = store.reader().map_err(PipelineError::Store)?;
     std::thread::scope(|scope| {
@@ -363,8 +369,8 @@ fn count_identifiers_and_prefetch<S: ImportStore>(
             Ok(scanned) => scanned.map_err(PipelineError::Store),
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        counted?;
-        scanned.map(Some)
+        let rows = counted?;
+        scanned.map(|keys| (Some(keys), rows))
     })
 }
 
@@ -454,6 +460,8 @@ struct BatchRunner<'r, 's, S: ImportStore> {
     has_suppressions: bool,
     /// The store writer's inbox (none in a dry run).
     writes: Option<SyncSender<ToWriter>>,
+    /// The file's rows, when pass 1 counted them: for the progress shown.
+    total_rows: Option<u64>,
 }
 
 type Prepared<E> = Result<Matched, PipelineError<E>>;
@@ -463,7 +471,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
         &mut self,
         decider: &Decider<'_>,
         batches: &mut fan::Fan<Prepared<S::Error>>,
-        progress: &mut dyn FnMut(&Counts),
+        progress: &mut dyn FnMut(&Counts, Option<u64>),
     ) -> Result<(), PipelineError<S::Error>> {
         self.has_suppressions = self.store.has_suppressions().map_err(PipelineError::Store)?;
         let mut pending_rows = 0;
@@ -479,12 +487,12 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
             if pending_rows >= self.setup.options.batch_size {
                 self.commit()?;
                 pending_rows = 0;
-                progress(&self.checkpoint.counts);
+                progress(&self.checkpoint.counts, self.total_rows);
             }
         }
         if pending_rows > 0 {
             self.commit()?;
-            progress(&self.checkpoint.counts);
+            progress(&self.checkpoint.counts, self.total_rows);
         }
         Ok(())
     }

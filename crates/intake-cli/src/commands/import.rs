@@ -158,8 +158,10 @@ fn execute(
         import_id: record.id,
         dry_run: record.dry_run,
     };
-    let progress = output::Progress::new(quiet);
-    let result = run_import(source, store, &mut sink, &setup, resume, &mut |counts| progress.update(counts));
+    let progress = output::Progress::new(quiet, resume.map_or(0, |c| c.counts.rows));
+    let result = run_import(source, store, &mut sink, &setup, resume, &mut |counts, total| {
+        progress.update(counts, total)
+    });
     progress.finish();
     match result {
         Ok(checkpoint) => {
