@@ -76,7 +76,7 @@ fn a_german_excel_file_imports_with_its_umlauts_and_semicolons() {
     assert!(raw.starts_with("\u{FEFF}Vorname;Nachname;E-Mail;Ort;Import Status".as_bytes()));
     assert!(std::str::from_utf8(&raw).is_ok(), "results are UTF-8");
     assert_eq!(rows[2]["Import Status"], "Error");
-    assert!(rows[2]["Errors"].contains("zu viel"), "{:?}", rows[2]);
+    assert!(rows[2]["Import Errors"].contains("zu viel"), "{:?}", rows[2]);
     assert_eq!(rows[1]["Ort"], "Düsseldorf; Altstadt");
 }
 
@@ -150,7 +150,7 @@ fn a_headerless_file_has_numbered_columns_and_rows_counted_from_1() {
     let map = ["--map", "Column 1=first_name", "--map", "Column 2=email", "--map", "Column 3=city"];
     let (counts, rows) = ws.import(&file, &map);
     assert_eq!(counts.tuple(), (2, 0, 0, 1));
-    assert!(rows[1]["Errors"].contains("row 2"), "the second line is row 2: {:?}", rows[1]);
+    assert!(rows[1]["Import Errors"].contains("row 2"), "the second line is row 2: {:?}", rows[1]);
     assert_eq!(rows[0]["Column 1"], "Anna");
     assert_eq!(ws.contact_by("email", "cleo@example.com")["city"], "Paris");
 }
@@ -179,7 +179,7 @@ fn a_declared_encoding_wins_and_an_unknown_one_stops_the_import() {
     let file = bytes_file(&ws, "latin1.csv", &bytes);
     let (counts, rows) = ws.import(&file, &["--encoding", "utf-8"]);
     assert_eq!(counts.tuple(), (0, 0, 0, 1), "declared UTF-8: the Latin-1 byte is that row's error");
-    assert!(rows[0]["Errors"].contains("not valid UTF-8"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Errors"].contains("not valid UTF-8"), "{:?}", rows[0]);
 
     let (counts, _) = ws.import(&file, &["--encoding", "latin1"]);
     assert_eq!(counts.tuple(), (1, 0, 0, 0));

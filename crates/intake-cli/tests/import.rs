@@ -32,7 +32,7 @@ fn add_creates_new_contacts_and_skips_existing_ones() {
     let (counts, rows) = ws.import(&file, &["--purpose", "add"]);
     assert_eq!(counts.tuple(), (1, 0, 1, 0));
     assert_eq!(rows[0]["Import Status"], "Skipped");
-    assert!(rows[0]["Errors"].contains("exists"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Notes"].contains("exists"), "{:?}", rows[0]);
     assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "Acme");
     assert_eq!(ws.contact_by("email", "carla@example.com")["company"], "Carla Ltd");
 }
@@ -115,7 +115,7 @@ fn rows_sharing_an_identifier_are_all_errors() {
     let errors = ws.path("errors.csv");
     let (counts, rows) = ws.import(&file, &["--errors", path_str(&errors)]);
     assert_eq!(counts.tuple(), (1, 0, 0, 2));
-    assert!(rows[0]["Errors"].contains("2 rows of this file"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Errors"].contains("2 rows of this file"), "{:?}", rows[0]);
     assert_eq!(ws.contact_by("email", "anna@example.com")["company"], "Acme", "neither row applied");
     let error_rows = common::read_csv(&errors);
     assert_eq!(error_rows.len(), 2);
@@ -145,7 +145,7 @@ fn an_identifier_shared_by_two_existing_contacts_is_an_error() {
     let (counts, rows) =
         ws.import(&ws.file("u.csv", "First Name,Email,City\nAnna,anna@example.com,Rome\n"), &[]);
     assert_eq!(counts.tuple(), (0, 0, 0, 1));
-    assert!(rows[0]["Errors"].contains("2 existing contacts"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Errors"].contains("2 existing contacts"), "{:?}", rows[0]);
     assert!(ws.contacts().iter().all(|c| c["city"].is_empty()));
 }
 
@@ -177,7 +177,7 @@ fn an_import_never_resubscribes_an_unsubscribed_contact() {
         ws.file("b.csv", "First Name,Email,Email Subscription,City\nAnna,anna@example.com,subscribed,Oslo\n");
     let (counts, rows) = ws.import(&file, &[]);
     assert_eq!(counts.tuple(), (0, 1, 0, 0), "the row still imports its other fields");
-    assert!(rows[0]["Notes"].contains("kept unsubscribed"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Notes"].contains("kept unsubscribed"), "{:?}", rows[0]);
     let anna = ws.contact_by("email", "anna@example.com");
     assert_eq!(anna["email_subscription"], "unsubscribed");
     assert_eq!(anna["city"], "Oslo");
@@ -229,7 +229,7 @@ fn every_bad_cell_of_a_row_is_reported_with_row_column_and_value() {
     let file = ws.file("bad.csv", "First Name,Email,Phone,Birthday\nAnna,not-an-email,12ab,1990-02-31\n");
     let (counts, rows) = ws.import(&file, &["--default-region", "DE"]);
     assert_eq!(counts.errors, 1);
-    let errors = &rows[0]["Errors"];
+    let errors = &rows[0]["Import Errors"];
     for expected in [
         "row 2, column \"Email\", value \"not-an-email\"",
         "column \"Phone\", value \"12ab\"",
@@ -246,7 +246,7 @@ fn placeholders_count_as_empty_with_a_note() {
     let file = ws.file("p.csv", "First Name,Email,Phone,City\nAnna,anna@example.com,n/a,NULL\n");
     let (counts, rows) = ws.import(&file, &[]);
     assert_eq!(counts.imported, 1);
-    assert!(rows[0]["Notes"].contains("\"n/a\" read as empty"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Notes"].contains("\"n/a\" read as empty"), "{:?}", rows[0]);
     let anna = ws.contact_by("email", "anna@example.com");
     assert_eq!(anna["phone"], "");
     assert_eq!(anna["city"], "");
@@ -258,7 +258,7 @@ fn ragged_rows_are_errors_and_columns_stay_aligned() {
     let file = ws.file("r.csv", "First Name,Email,City\nAnna,anna@example.com\nBen,ben@example.com,Rome,extra\nCleo,cleo@example.com,Paris\n");
     let (counts, rows) = ws.import(&file, &[]);
     assert_eq!(counts.tuple(), (1, 0, 0, 2));
-    assert!(rows[1]["Errors"].contains("extra cells: extra"), "{:?}", rows[1]);
+    assert!(rows[1]["Import Errors"].contains("extra cells: extra"), "{:?}", rows[1]);
     assert_eq!(rows[2]["City"], "Paris");
 }
 
@@ -268,7 +268,7 @@ fn a_first_name_is_required_to_create_unless_the_setting_is_off() {
     let file = ws.file("n.csv", "Email\nanon@example.com\n");
     let (counts, rows) = ws.import(&file, &[]);
     assert_eq!(counts.errors, 1);
-    assert!(rows[0]["Errors"].contains("first name is required"));
+    assert!(rows[0]["Import Errors"].contains("first name is required"));
     ws.ok(&["settings", "set", "require-first-name", "false"]);
     let (counts, _) = ws.import(&file, &[]);
     assert_eq!(counts.imported, 1);
@@ -319,7 +319,9 @@ fn importing_the_same_file_again_changes_nothing_even_with_the_import_tag() {
     let (again, rows) = ws.import(&file, &["--default-region", "DE", "--tag", "fair", "--no-import-tag"]);
     assert_eq!(again.tuple(), (0, 0, 2, 3));
     assert!(
-        rows.iter().filter(|r| r["Import Status"] == "Skipped").all(|r| r["Errors"].contains("no changes"))
+        rows.iter()
+            .filter(|r| r["Import Status"] == "Skipped")
+            .all(|r| r["Import Notes"].contains("no changes"))
     );
     assert_eq!(ws.contacts(), before);
     // The automatic tag marks what an import added or updated: unchanged contacts get none.
@@ -343,7 +345,7 @@ fn a_tag_from_the_creating_import_counts_for_contacts_loaded_one_by_one() {
     let args = ["--tag", "fair", "--list", "Leads", "--no-import-tag"];
     let (again, rows) = ws.import(&ends, &args);
     assert_eq!(again.tuple(), (0, 0, 2, 0));
-    assert!(rows.iter().all(|r| r["Errors"].contains("no changes")), "{rows:?}");
+    assert!(rows.iter().all(|r| r["Import Notes"].contains("no changes")), "{rows:?}");
     assert_eq!(ws.contacts(), before);
     let (tagged, _) = ws.import(&ends, &["--tag", "vip", "--no-import-tag"]);
     assert_eq!(tagged.tuple(), (0, 2, 0, 0));
@@ -365,7 +367,7 @@ fn custom_fields_are_validated_by_type() {
     );
     let (counts, rows) = ws.import(&file, &[]);
     assert_eq!(counts.tuple(), (1, 0, 0, 1));
-    let errors = &rows[1]["Errors"];
+    let errors = &rows[1]["Import Errors"];
     assert!(errors.contains("\"gold\" is not one of the choices"), "{errors}");
     assert!(errors.contains("\"cars\""), "{errors}");
     assert!(errors.contains("column \"seats\""), "{errors}");

@@ -178,7 +178,7 @@ fn an_unsubscribe_outlives_the_deletion_of_the_contact() {
     );
     let (counts, rows) = ws.import(&back, &["--purpose", "add-all"]);
     assert_eq!(counts.imported, 2);
-    assert!(rows[0]["Notes"].contains("suppression"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Notes"].contains("suppression"), "{:?}", rows[0]);
     let anna = ws.contact_by("first_name", "Anna");
     assert_eq!(anna["email_subscription"], "unsubscribed");
     assert_eq!(anna["sms_subscription"], "none", "only what she unsubscribed from");

@@ -188,8 +188,8 @@ fn a_bad_address_among_several_is_the_rows_error_naming_it() {
     assert_eq!(ws.contact_by("email", "ann@example.com")["other_emails"], "ann@work.example");
     // Repeats, and the primary address itself, are kept once, in the primary field.
     assert_eq!(ws.contact_by("email", "bob@example.com")["other_emails"], "bob@home.example");
-    assert!(rows[2]["Errors"].contains("\"not-an-address\""), "{rows:?}");
-    assert!(rows[2]["Errors"].contains("Other Emails"), "{rows:?}");
+    assert!(rows[2]["Import Errors"].contains("\"not-an-address\""), "{rows:?}");
+    assert!(rows[2]["Import Errors"].contains("Other Emails"), "{rows:?}");
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn a_linkedin_export_with_its_notes_above_the_header_maps_without_help() {
     // LinkedIn leaves out the e-mail of people who hide it: such a row cannot be matched.
     assert_eq!(counts.tuple(), (1, 0, 0, 1), "{rows:?}");
     // The export's rows of notes above the header are skipped; rows keep their numbers.
-    assert!(rows[1]["Errors"].contains("row 5: the identifier email is empty"), "{rows:?}");
+    assert!(rows[1]["Import Errors"].contains("row 5: the identifier email is empty"), "{rows:?}");
     let priya = ws.contact_by("email", "priya.nair@example.com");
     assert_eq!(priya["company"], "Globex");
     assert_eq!(priya["job_title"], "Head of Growth");

@@ -73,3 +73,53 @@ fn the_summary_names_the_most_common_error_reasons_and_the_error_file() {
     let with_file = ws.ok(&["import", common::path_str(&file), "--errors", common::path_str(&errors)]);
     assert!(!with_file.contains("--errors FILE"), "{with_file}");
 }
+
+#[test]
+fn a_results_file_imported_again_ignores_its_added_columns_and_never_repeats_a_column_name() {
+    let ws = Workspace::new();
+    let file = ws.file("people.csv", "First Name,Email\nAnna,anna@example.com\nBen,ben(at)example.com\n");
+    let (_, rows) = ws.import(&file, &[]);
+    assert_eq!(rows[1]["Import Status"], "Error");
+    assert!(rows[1]["Import Errors"].contains("Email"), "{:?}", rows[1]);
+
+    // The results file, fixed and uploaded again: its Import columns are not data.
+    let results = std::fs::read_to_string(ws.path("results.csv")).expect("read").replace("(at)", "@");
+    let again = ws.file("again.csv", &results);
+    let output = ws
+        .command(&["import", common::path_str(&again), "--results", common::path_str(&ws.path("second.csv"))])
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!said.contains("not imported"), "its own columns are not reported as unmapped: {said}");
+    let second = read_csv(&ws.path("second.csv"));
+    assert_eq!(second[0]["Import Status (2)"], "Skipped");
+    assert!(
+        second[0]["Import Notes (2)"].contains("no changes"),
+        "a skip's reason is a note: {:?}",
+        second[0]
+    );
+    assert_eq!(second[0]["Import Errors (2)"], "");
+    assert_eq!(second[1]["Import Status (2)"], "Imported");
+    let header = std::fs::read_to_string(ws.path("second.csv")).expect("read");
+    let names: Vec<&str> =
+        header.lines().next().expect("header").trim_start_matches('\u{feff}').split(',').collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert_eq!(ws.contact_by("email", "ben@example.com")["first_name"], "Ben");
+}
+
+#[test]
+fn an_error_file_fixed_and_uploaded_again_needs_no_flag_for_its_error_column() {
+    let ws = Workspace::new();
+    let errors = ws.path("errors.csv");
+    let file = ws.file("people.csv", "First Name,Email\nAnna,anna(at)example.com\n");
+    ws.import(&file, &["--errors", common::path_str(&errors)]);
+    let fixed = ws.file("fixed.csv", &std::fs::read_to_string(&errors).expect("read").replace("(at)", "@"));
+    let (counts, _) = ws.import(&fixed, &[]);
+    assert_eq!(counts.imported, 1);
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!(anna["notes"], "", "the Error column is not read into a field");
+}

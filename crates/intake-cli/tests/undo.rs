@@ -65,7 +65,7 @@ fn an_unsubscribe_the_import_set_stays_and_still_protects_against_later_imports(
     let again =
         ws.file("again.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,subscribed\n");
     let (_, rows) = ws.import(&again, &[]);
-    assert!(rows[0]["Notes"].contains("kept unsubscribed"), "{:?}", rows[0]);
+    assert!(rows[0]["Import Notes"].contains("kept unsubscribed"), "{:?}", rows[0]);
     assert_eq!(
         email_status(&ws, "anna@example.com"),
         "unsubscribed",

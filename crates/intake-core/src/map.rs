@@ -119,6 +119,13 @@ pub fn build_mapping_with_samples(
         skipped_flags[column] = true;
         fixed[column] = true;
     }
+    // A results or error file imported again: its added columns are not data.
+    for (column, header) in headers.iter().enumerate() {
+        if crate::report::is_added_column(header) {
+            skipped_flags[column] = true;
+            fixed[column] = true;
+        }
+    }
     for (header, field) in &request.overrides {
         let column = find_column(header)?;
         let target = schema.target_by_name(field).ok_or_else(|| MappingError::NoSuchField(field.clone()))?;

@@ -82,6 +82,42 @@ impl Counts {
     }
 }
 
+/// The columns a results file adds after the row's own cells.
+pub const RESULTS_COLUMNS: [&str; 3] = ["Import Status", "Import Errors", "Import Notes"];
+
+/// The column an error file adds after the row's own cells.
+pub const ERROR_FILE_COLUMN: &str = "Error";
+
+/// The names of the columns `added` after a file's `headers`: each as it is, or with
+/// ` (2)`, ` (3)` … when the file has a column of that name already (a results file
+/// imported again), so that no two columns share a name.
+pub fn added_column_names(headers: &[String], added: &[&str]) -> Vec<String> {
+    let taken = |name: &str| headers.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
+    added
+        .iter()
+        .map(|name| {
+            let mut candidate = name.to_string();
+            let mut n = 2;
+            while taken(&candidate) {
+                candidate = format!("{name} ({n})");
+                n += 1;
+            }
+            candidate
+        })
+        .collect()
+}
+
+/// Whether `header` is a column intake's results or error files add (suffixed or not): a
+/// results or error file imported again leaves them out rather than reading them as data.
+pub fn is_added_column(header: &str) -> bool {
+    let header = header.trim();
+    let base = match header.strip_suffix(')').and_then(|h| h.rsplit_once(" (")) {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => header,
+    };
+    RESULTS_COLUMNS.iter().chain([&ERROR_FILE_COLUMN]).any(|name| base.eq_ignore_ascii_case(name))
+}
+
 /// Where the results and error files stood after a batch, so a resumed import can cut them
 /// back to the last committed batch and carry on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,5 +156,27 @@ impl ResultSink for NoSink {
     }
     fn checkpoint(&mut self) -> std::io::Result<SinkOffsets> {
         Ok(SinkOffsets::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_columns_never_take_a_name_the_file_has() {
+        let headers: Vec<String> =
+            ["Email", "Import Status", "Import Status (2)", "Error"].map(String::from).to_vec();
+        assert_eq!(
+            added_column_names(&headers, &RESULTS_COLUMNS),
+            ["Import Status (3)", "Import Errors", "Import Notes"]
+        );
+        assert_eq!(added_column_names(&headers, &[ERROR_FILE_COLUMN]), ["Error (2)"]);
+        for header in ["Import Status", "import notes", "Import Errors (2)", "Error", "Error (12)"] {
+            assert!(is_added_column(header), "{header}");
+        }
+        for header in ["Errors", "Status", "Error (x)", "Notes", "Email"] {
+            assert!(!is_added_column(header), "{header}");
+        }
     }
 }

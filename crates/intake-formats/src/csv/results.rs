@@ -10,7 +10,7 @@ use std::path::Path;
 
 use intake_core::plan::{RowOutcome, Status};
 use intake_core::read::Record;
-use intake_core::report::{ResultSink, SinkOffsets};
+use intake_core::report::{ERROR_FILE_COLUMN, RESULTS_COLUMNS, ResultSink, SinkOffsets, added_column_names};
 
 use super::write::CsvWriter;
 
@@ -54,12 +54,13 @@ impl ResultsWriter {
         errors: Option<&Path>,
         resume_at: Option<SinkOffsets>,
     ) -> Result<ResultsWriter, ResultsWriterError> {
-        let extra_results = ["Import Status", "Errors", "Notes"];
+        let extra_results = added_column_names(headers, &RESULTS_COLUMNS);
         let results = results
             .map(|p| open_one(p, format, headers, &extra_results, resume_at.map(|o| o.results)))
             .transpose()?;
+        let extra_errors = added_column_names(headers, &[ERROR_FILE_COLUMN]);
         let errors = errors
-            .map(|p| open_one(p, format, headers, &["Error"], resume_at.map(|o| o.errors)))
+            .map(|p| open_one(p, format, headers, &extra_errors, resume_at.map(|o| o.errors)))
             .transpose()?;
         Ok(ResultsWriter { header_len: headers.len(), results, errors })
     }
@@ -76,7 +77,7 @@ fn open_one(
     path: &Path,
     format: ResultsFormat,
     headers: &[String],
-    extra: &[&str],
+    extra: &[String],
     resume_at: Option<u64>,
 ) -> Result<CsvWriter<File>, ResultsWriterError> {
     let error = |source| ResultsWriterError { path: path.display().to_string(), source };
@@ -111,7 +112,7 @@ fn open_one(
     // one system call per 8 KiB and a tenth of the deciding thread's time.
     let mut writer = CsvWriter::new(file, format.delimiter, RESULTS_BUFFER);
     if at_start {
-        let header = headers.iter().map(String::as_str).chain(extra.iter().copied());
+        let header = headers.iter().chain(extra).map(String::as_str);
         writer.write_record(header).map_err(error)?;
     }
     Ok(writer)
@@ -125,7 +126,20 @@ impl ResultSink for ResultsWriter {
         let messages = outcome.messages.join("; ");
         if let Some(writer) = &mut self.results {
             let notes = outcome.notes.join("; ");
-            let extra = [outcome.status.as_str(), messages.as_str(), notes.as_str()];
+            // A skip's reason is no error: it goes with the notes.
+            let skip_notes;
+            let (errors, notes) = match outcome.status {
+                Status::Skipped => {
+                    skip_notes = [messages.as_str(), notes.as_str()]
+                        .into_iter()
+                        .filter(|text| !text.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    ("", skip_notes.as_str())
+                }
+                _ => (messages.as_str(), notes.as_str()),
+            };
+            let extra = [outcome.status.as_str(), errors, notes];
             writer.write_record(Self::cells(self.header_len, record).chain(extra))?;
         }
         if let (Status::Error, Some(writer)) = (outcome.status, &mut self.errors) {
