@@ -11,12 +11,32 @@ use email_address::{EmailAddress, Options};
 /// Why an e-mail address was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
-    /// The address does not follow the syntax.
-    #[error("not a valid e-mail address ({0})")]
-    Syntax(String),
+    /// The address does not follow the syntax; the text says how, in a person's words.
+    #[error("not a valid e-mail address: {0}")]
+    Syntax(&'static str),
     /// The domain is not a valid (internationalized) domain name.
     #[error("not a valid e-mail domain")]
     Domain,
+}
+
+/// What is wrong with an address, in a person's words rather than the parser's.
+fn in_words(error: email_address::Error) -> EmailError {
+    use email_address::Error as E;
+    EmailError::Syntax(match error {
+        E::MissingSeparator => "it has no @",
+        E::LocalPartEmpty => "nothing before the @",
+        E::DomainEmpty => "nothing after the @",
+        E::LocalPartTooLong => "the part before the @ is longer than 64 characters",
+        E::DomainTooLong | E::SubDomainTooLong => "the part after the @ is too long",
+        E::DomainTooFew => "the part after the @ has no dot (like example.com)",
+        E::SubDomainEmpty | E::DomainInvalidSeparator => "a dot is misplaced after the @",
+        E::UnbalancedQuotes => "a quote is not closed",
+        E::UnsupportedDisplayName | E::MissingDisplayName | E::MissingEndBracket => {
+            "it holds a name or angle brackets besides the address"
+        }
+        E::UnsupportedDomainLiteral | E::InvalidIPAddress => "it has an IP address after the @",
+        _ => "it holds a character an address cannot have (a space, a comma, a second @ …)",
+    })
 }
 
 fn options() -> Options {
@@ -106,8 +126,7 @@ fn normalized_domain(domain: &str) -> Result<Box<str>, EmailError> {
 #[doc(hidden)]
 pub fn normalize_email_fully(text: &str) -> Result<String, EmailError> {
     let text = text.trim();
-    let address = EmailAddress::parse_with_options(text, options())
-        .map_err(|e| EmailError::Syntax(e.to_string().to_lowercase()))?;
+    let address = EmailAddress::parse_with_options(text, options()).map_err(in_words)?;
     let local = address.local_part().to_lowercase();
     let domain = checked_domain(address.domain())?;
     if text.is_ascii() && !domain.contains("xn--") {
@@ -123,8 +142,7 @@ pub fn normalize_email_fully(text: &str) -> Result<String, EmailError> {
     // Lower-casing and decoding punycode can give text the syntax check rejects (`İ` becomes
     // `i` + U+0307, `xn--ls8h` an emoji, a local part longer than 64 bytes); such a result
     // would not normalize again, so the address is rejected instead.
-    EmailAddress::parse_with_options(&normalized, options())
-        .map_err(|e| EmailError::Syntax(e.to_string().to_lowercase()))?;
+    EmailAddress::parse_with_options(&normalized, options()).map_err(in_words)?;
     Ok(normalized)
 }
 

@@ -220,7 +220,9 @@ impl CsvSource {
             None => "no quoting".to_string(),
         };
         let encoding = match self.encoding.source {
-            EncodingSource::AsciiSoFar => "ASCII so far (decided at the first other byte)".to_string(),
+            // Nothing but ASCII in the part read to decide; a later byte decides between UTF-8
+            // and the local code page, which a person need not hear about.
+            EncodingSource::AsciiSoFar => "plain text".to_string(),
             source => format!("{} ({})", self.encoding.encoding, source.describe()),
         };
         let header = if self.dialect.preamble > 0 {
