@@ -65,6 +65,12 @@ impl Record {
         Some(&self.text[start..end])
     }
 
+    /// Whether every cell is empty or spaces (Excel's `;;;;;` lines). Stops at the first
+    /// character that is not white space, so a normal row costs one comparison.
+    pub fn is_blank(&self) -> bool {
+        self.text.trim_start().is_empty()
+    }
+
     /// The cells in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.len()).filter_map(|i| self.get(i))
