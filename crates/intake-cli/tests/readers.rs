@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Workspace;
+use common::{Workspace, path_str};
 
 /// Excel saves the rows below the data that once held something as `,,,` lines.
 #[test]
@@ -38,4 +38,56 @@ fn short_rows_missing_only_unmapped_cells_are_padded() {
     assert_eq!(ws.contact_by("email", "anna@example.com")["city"], "Berlin");
     assert_eq!(rows[1]["Import Status"], "Error");
     assert!(rows[1]["Errors"].contains("the row has 2 cells but the header has 4"), "{:?}", rows[1]);
+}
+
+/// A quote opened in a cell and never closed would make the rest of the file one cell (one
+/// contact with the other rows as her notes); the import stops, naming the line.
+#[test]
+fn a_quote_never_closed_is_reported_with_its_line() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "open-quote.csv",
+        "First Name,Email,Notes\n\"Anna\nSmith\",anna@example.com,ok\nBruno,bruno@example.com,\"Met at the fair\nCarla,carla@example.com,\nDora,dora@example.com,\n",
+    );
+    let error = ws.fails(&["import", path_str(&file)]);
+    assert!(error.contains("row 3: the quote (\") opened on line 4 is never closed"), "{error}");
+    assert!(ws.contacts().is_empty(), "nothing is imported");
+    let error = ws.fails(&["import", path_str(&file), "--dry-run"]);
+    assert!(error.contains("opened on line 4 is never closed"), "{error}");
+}
+
+/// An executable or random bytes are refused before any row is read, saying what they are
+/// not, instead of failing on the mapping of their "columns".
+#[test]
+fn binary_files_are_refused_as_not_text() {
+    let ws = Workspace::new();
+    let program = env!("CARGO_BIN_EXE_intake");
+    let error = ws.fails(&["import", program]);
+    assert!(error.contains("is not a text file or spreadsheet"), "{error}");
+
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let random: Vec<u8> = (0..20_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[3]
+        })
+        .collect();
+    let file = ws.path("export.csv");
+    std::fs::write(&file, random).expect("write");
+    let error = ws.fails(&["import", path_str(&file)]);
+    assert!(error.contains("is not a text file or spreadsheet"), "{error}");
+    assert!(!error.contains("identifier"), "{error}");
+    let error = ws.fails(&["mapping", "suggest", path_str(&file)]);
+    assert!(error.contains("is not a text file or spreadsheet"), "{error}");
+}
+
+#[test]
+fn sheet_on_a_csv_file_is_an_error() {
+    let ws = Workspace::new();
+    let file = ws.file("contacts.csv", "First Name,Email\nAnna,anna@example.com\n");
+    let error = ws.fails(&["import", path_str(&file), "--sheet", "Kunden"]);
+    assert!(error.contains("--sheet is for spreadsheets"), "{error}");
+    assert!(ws.contacts().is_empty());
 }
