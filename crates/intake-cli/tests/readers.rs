@@ -91,3 +91,29 @@ fn sheet_on_a_csv_file_is_an_error() {
     assert!(error.contains("--sheet is for spreadsheets"), "{error}");
     assert!(ws.contacts().is_empty());
 }
+
+/// A comment or stray line inside a card, and an agent's card nested in 2.1, are passed over
+/// as address books pass over them: every card imports, the results file's Notes say what
+/// was skipped.
+#[test]
+fn vcards_with_stray_lines_and_nested_cards_import() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "contacts.vcf",
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Boss;Berta\r\n# exported by hand\r\nAGENT:BEGIN:VCARD\r\n\
+         VERSION:2.1\r\nN:Assistant;Alex\r\nEMAIL:alex@example.com\r\nEND:VCARD\r\n\
+         EMAIL:berta@example.com\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:2.1\r\nN:Other;Olga\r\nEMAIL:olga@example.com\r\nEND:VCARD\r\n",
+    );
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.tuple(), (2, 0, 0, 0), "{rows:?}");
+    let notes = &rows[0]["Notes"];
+    assert!(
+        notes.contains("line 4: \"# exported by hand\" is not a vCard property and was skipped"),
+        "{notes}"
+    );
+    assert!(notes.contains("lines 5-9: the card nested in it (its AGENT) was not imported"), "{notes}");
+    assert_eq!(ws.contact_by("email", "berta@example.com")["first_name"], "Berta");
+    assert_eq!(ws.contact_by("email", "olga@example.com")["first_name"], "Olga");
+    assert_eq!(ws.contacts().len(), 2, "the agent is no contact of its own");
+}

@@ -13,6 +13,9 @@ pub struct Record {
     /// A problem with the row as a whole that the reader found (for example bytes that are
     /// not valid in the file's encoding); the row becomes an Error with this reason.
     pub problem: Option<String>,
+    /// What the reader passed over in a row that still imports (a stray line inside a vCard);
+    /// it goes to the row's Notes in the results file.
+    pub note: Option<String>,
 }
 
 impl Record {
@@ -21,6 +24,7 @@ impl Record {
         self.text.clear();
         self.ends.clear();
         self.problem = None;
+        self.note = None;
     }
 
     /// Appends a cell.

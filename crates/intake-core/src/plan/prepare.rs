@@ -221,6 +221,9 @@ impl<'a> Preparer<'a> {
         if let Some(problem) = &record.problem {
             row.errors.push(error(problem.clone()));
         }
+        if let Some(note) = &record.note {
+            row.notes.push(note.clone());
+        }
         let (have, want) = (record.len(), self.headers.len());
         // A short row whose missing cells are all unmapped loses nothing: it is read as padded.
         let padded =
