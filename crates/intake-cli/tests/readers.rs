@@ -117,3 +117,29 @@ fn vcards_with_stray_lines_and_nested_cards_import() {
     assert_eq!(ws.contact_by("email", "olga@example.com")["first_name"], "Olga");
     assert_eq!(ws.contacts().len(), 2, "the agent is no contact of its own");
 }
+
+/// A spreadsheet row has the same cap as a CSV row (16 MiB); the message says there is no
+/// flag to raise it, instead of "raise that option" with no such option on the command line.
+#[test]
+fn a_sheet_row_over_the_row_cap_is_refused_naming_the_cap() {
+    let ws = Workspace::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "First Name").expect("cell");
+    sheet.write_string(0, 1, "Email").expect("cell");
+    sheet.write_string(1, 0, "Anna").expect("cell");
+    sheet.write_string(1, 1, "anna@example.com").expect("cell");
+    let text = "n".repeat(32_000);
+    for column in 2..600u16 {
+        sheet.write_string(0, column, format!("Note {column}")).expect("cell");
+        sheet.write_string(2, column, &text).expect("cell");
+    }
+    sheet.write_string(2, 0, "Bruno").expect("cell");
+    let file = ws.path("notes.xlsx");
+    book.save(&file).expect("save");
+    let error = ws.fails(&["import", path_str(&file)]);
+    assert!(error.contains("row 3 holds more than 16 MiB of text"), "{error}");
+    assert!(error.contains("the command line has no flag"), "{error}");
+    assert!(!error.contains("raise that option"), "{error}");
+    assert!(ws.contacts().is_empty());
+}
