@@ -143,3 +143,27 @@ fn a_sheet_row_over_the_row_cap_is_refused_naming_the_cap() {
     assert!(!error.contains("raise that option"), "{error}");
     assert!(ws.contacts().is_empty());
 }
+
+/// Two columns with one header (exports with `Email,Email`) can be told apart by position:
+/// `#3` is the third column, in --map, --skip and the messages; `mapping suggest` works.
+#[test]
+fn duplicate_headers_are_told_apart_by_position() {
+    let ws = Workspace::new();
+    let file =
+        ws.file("dup.csv", "First Name,Email,Email,City\nAnna,anna@work.example,anna@home.example,Berlin\n");
+    let error = ws.fails(&["import", path_str(&file)]);
+    assert!(error.contains("from columns \"#2\" and \"#3\""), "{error}");
+
+    let output = ws.run(&["mapping", "suggest", path_str(&file)]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--map \"#3=FIELD\""), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("email"), "{stdout}");
+
+    let (counts, _) = ws.import(&file, &["--map", "#3=email", "--map", "#2=other_emails"]);
+    assert_eq!(counts.tuple(), (1, 0, 0, 0));
+    let anna = ws.contact_by("email", "anna@home.example");
+    assert_eq!(anna["other_emails"], "anna@work.example");
+    assert_eq!(anna["city"], "Berlin");
+}
