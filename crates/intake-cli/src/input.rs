@@ -112,7 +112,14 @@ fn parse_delimiter(text: &str) -> anyhow::Result<char> {
 
 /// Opens `path` with the user's reader settings.
 pub fn open(path: &Path, settings: &ReaderSettings) -> anyhow::Result<Input> {
-    match kind_of(path)? {
+    let kind = kind_of(path)?;
+    if settings.sheet.is_some() && !matches!(kind, Kind::Sheet) {
+        bail!(
+            "--sheet is for spreadsheets (.xlsx, .xls, .ods), and {} is not one; leave --sheet out",
+            path.display()
+        );
+    }
+    match kind {
         Kind::Sheet => {
             let sheet = settings.sheet.as_deref().map(SheetChoice::parse);
             Ok(Input::Sheet(SheetSource::open(path, SheetOptions { sheet, ..SheetOptions::default() })?))

@@ -16,9 +16,10 @@ const FILTER_VARIABLES: [&str; 2] = ["INTAKE_LOG", "RUST_LOG"];
 /// Libraries that log values from the file, and the most they may log. `rlibphonenumber`
 /// logs every number it parses at trace level, and country calling codes in its warnings (its
 /// errors are about its own metadata); `calamine` logs a workbook's names and formats at
-/// debug level (its warnings hold counts and part names).
+/// debug level, and its warnings are about the file's inner parts, printed once per pass
+/// over the sheet: what matters to the user comes as intake's own message.
 const VALUE_FREE_LEVELS: [(&str, LevelFilter); 2] =
-    [("rlibphonenumber", LevelFilter::ERROR), ("calamine", LevelFilter::WARN)];
+    [("rlibphonenumber", LevelFilter::ERROR), ("calamine", LevelFilter::ERROR)];
 
 /// Sends logs to standard error, filtered as the module says.
 pub fn init() {
@@ -28,6 +29,8 @@ pub fn init() {
         // Its default would `eprintln!` that standard error cannot be written to, which panics
         // when standard error is a closed pipe.
         .log_internal_errors(false)
+        // Colour codes only for a terminal, not in a redirected log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_filter(user_filter().and(value_free));
     tracing_subscriber::registry().with(layer).init();
 }

@@ -75,7 +75,8 @@ pub enum MappingError {
     NoSuchField(String),
     /// Two columns map to one field.
     #[error(
-        "field {field:?} is mapped twice, from columns {first:?} and {second:?}; map one elsewhere or --skip it"
+        "field {field:?} is mapped twice, from columns {first:?} and {second:?}; map one elsewhere or --skip it \
+         (a column may be named by its position: --skip \"#3\" is the third)"
     )]
     MappedTwice {
         /// The field.
@@ -106,10 +107,9 @@ pub fn build_mapping_with_samples(
     normalizer: &Normalizer,
 ) -> Result<Mapping, MappingError> {
     let find_column = |header: &str| {
-        headers.iter().position(|h| h == header).ok_or_else(|| MappingError::NoSuchColumn {
-            header: header.to_string(),
-            available: headers.join(", "),
-        })
+        headers.iter().position(|h| h == header).or_else(|| column_by_number(headers, header)).ok_or_else(
+            || MappingError::NoSuchColumn { header: header.to_string(), available: headers.join(", ") },
+        )
     };
     let mut columns: Vec<Option<Target>> = vec![None; headers.len()];
     let mut fixed = vec![false; headers.len()];
@@ -158,6 +158,22 @@ pub fn build_mapping_with_samples(
         headers.iter().enumerate().filter(|(i, _)| skipped_flags[*i]).map(|(_, h)| h.clone()).collect();
     decided.sort_by_key(|d| d.column);
     Ok(Mapping { columns, unmapped, skipped, decided, export: export.map(|e| e.name) })
+}
+
+/// `#3`: the third column, by position, so that columns with the same header (two `Email`)
+/// can be told apart. Only when no header is literally `#3`.
+fn column_by_number(headers: &[String], text: &str) -> Option<usize> {
+    let number: usize = text.strip_prefix('#')?.parse().ok()?;
+    (1..=headers.len()).contains(&number).then(|| number - 1)
+}
+
+/// How a column is named in a message: its header, or `#N` when another column has the same.
+fn column_name(headers: &[String], column: usize) -> String {
+    let header = &headers[column];
+    match headers.iter().filter(|h| *h == header).count() {
+        1 => header.clone(),
+        _ => format!("#{}", column + 1),
+    }
 }
 
 /// Maps the columns a recognized export names (and leaves out those it leaves out), where
@@ -258,8 +274,8 @@ fn check_not_ambiguous(
             let (first, second) = (column.min(other), column.max(other));
             return Err(MappingError::MappedTwice {
                 field: schema.target_name(choice.target).to_string(),
-                first: headers[first].clone(),
-                second: headers[second].clone(),
+                first: column_name(headers, first),
+                second: column_name(headers, second),
             });
         }
     }
@@ -282,8 +298,8 @@ fn check_mapped_once(
         if let Some(j) = columns[i + 1..].iter().position(|t| t.as_ref() == Some(target)) {
             return Err(MappingError::MappedTwice {
                 field: schema.target_name(*target).to_string(),
-                first: headers[i].clone(),
-                second: headers[i + 1 + j].clone(),
+                first: column_name(headers, i),
+                second: column_name(headers, i + 1 + j),
             });
         }
     }

@@ -13,6 +13,9 @@ pub struct Record {
     /// A problem with the row as a whole that the reader found (for example bytes that are
     /// not valid in the file's encoding); the row becomes an Error with this reason.
     pub problem: Option<String>,
+    /// What the reader passed over in a row that still imports (a stray line inside a vCard);
+    /// it goes to the row's Notes in the results file.
+    pub note: Option<String>,
 }
 
 impl Record {
@@ -21,6 +24,7 @@ impl Record {
         self.text.clear();
         self.ends.clear();
         self.problem = None;
+        self.note = None;
     }
 
     /// Appends a cell.
@@ -63,6 +67,12 @@ impl Record {
         let end = *self.ends.get(index)?;
         let start = if index == 0 { 0 } else { self.ends[index - 1] };
         Some(&self.text[start..end])
+    }
+
+    /// Whether every cell is empty or spaces (Excel's `;;;;;` lines). Stops at the first
+    /// character that is not white space, so a normal row costs one comparison.
+    pub fn is_blank(&self) -> bool {
+        self.text.trim_start().is_empty()
     }
 
     /// The cells in order.

@@ -211,6 +211,82 @@ fn a_zip_bomb_is_refused_naming_the_cap() {
     assert!(error.contains("10485760 bytes") && error.contains("max_unzipped_bytes"), "{error}");
 }
 
+/// An XLSX with the files of `xlsx_with_sheet` and a shared-strings part.
+fn xlsx_with_shared_strings(sheet: &str, strings: &str) -> Vec<u8> {
+    let with_strings = xlsx_with_sheet(sheet);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(with_strings)).unwrap();
+    let mut files: Vec<(String, String)> = (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            (entry.name().unwrap().to_string(), text)
+        })
+        .collect();
+    files.push(("xl/sharedStrings.xml".to_string(), strings.to_string()));
+    let rels = files.iter_mut().find(|(name, _)| name == "xl/_rels/workbook.xml.rels").unwrap();
+    rels.1 = rels.1.replace(
+        "</Relationships>",
+        r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+    );
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    zip_of(&borrowed)
+}
+
+/// A first name of 40 MiB packs into a zip of about 40 KB; calamine would read it whole
+/// when it opens the workbook (a 1,000 MB one took 4 GB and aborted the process). It is
+/// refused before, by the row cap, with next to no memory.
+#[test]
+fn a_huge_shared_string_is_refused_before_calamine_reads_it() {
+    let _serial = serial();
+    let huge = "x".repeat(40 << 20);
+    let strings = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>First Name</t></si><si><t>{huge}</t></si></sst>"#
+    );
+    drop(huge);
+    let sheet = sheet_xml(
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>"#,
+    );
+    let bytes = xlsx_with_shared_strings(&sheet, &strings);
+    drop(strings);
+    assert!(bytes.len() < 1 << 20, "the file is small: {}", bytes.len());
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let error = open_bytes(bytes, SheetOptions::default()).err().expect("refused").to_string();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    assert!(error.contains("longer than 16 MiB") && error.contains("max_row_bytes"), "{error}");
+    assert!(!error.contains("raise that option"), "{error}");
+    assert!(peak < 8 << 20, "refusing it used {peak} bytes at its peak");
+}
+
+/// The same cap as a CSV row holds for a row of a sheet, and for one text of an ODS.
+#[test]
+fn a_sheet_row_or_ods_cell_over_the_row_cap_is_refused() {
+    let _serial = serial();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Notes").unwrap();
+    for column in 0..40u16 {
+        sheet.write_string(1, column, "y".repeat(30_000)).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let options = SheetOptions { max_row_bytes: 1 << 20, ..SheetOptions::default() };
+    let source = open_bytes(bytes, options.clone()).unwrap();
+    let mut stream = source.records().unwrap();
+    let error = stream.next_record(&mut Record::default()).expect_err("refused").to_string();
+    assert!(
+        error.contains("row 2 holds more than 1 MiB of text") && error.contains("max_row_bytes"),
+        "{error}"
+    );
+
+    let big = "z".repeat(2 << 20);
+    let ods = ods_with_table(&format!(
+        r#"<table:table-row><table:table-cell office:value-type="string"><text:p>name</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>{big}</text:p></table:table-cell></table:table-row>"#
+    ));
+    let error = SheetSource::from_bytes("people.ods", ods, options).err().expect("refused").to_string();
+    assert!(error.contains("a cell holds more than 1 MiB") && error.contains("max_row_bytes"), "{error}");
+}
+
 #[test]
 fn too_many_zip_entries_are_refused() {
     let _serial = serial();

@@ -340,13 +340,65 @@ fn a_broken_card_in_the_middle_is_that_rows_problem_and_reading_goes_on() {
     );
     let problems: Vec<Option<&str>> = records.iter().map(|r| r.problem.as_deref()).collect();
     assert_eq!(problems[0], None);
-    assert_eq!(problems[1], Some("card 2, line 8: \"this is garbage\" is not a vCard property (NAME:value)"));
+    assert_eq!(problems[1], None, "a stray line is passed over");
+    assert_eq!(
+        records[1].note.as_deref(),
+        Some("card 2, line 8: \"this is garbage\" is not a vCard property and was skipped")
+    );
     assert_eq!(cell(&records[1], "Email"), "two@example.com");
     assert_eq!(problems[2], Some("card 3 (from line 11): no END:VCARD before the BEGIN:VCARD on line 14"));
     assert_eq!(problems[3], None);
     assert_eq!(problems[4], Some("card 5, line 18: no BEGIN:VCARD before this line"));
     assert_eq!(problems[5], None);
     assert_eq!(problems[6], Some("card 7 (from line 23): the file ends before END:VCARD"));
+}
+
+/// Address books skip what they do not understand inside a card, so the card imports.
+#[test]
+fn comments_and_stray_lines_inside_a_card_are_skipped_with_a_note() {
+    let cards = "BEGIN:VCARD\r\nVERSION:3.0\r\n# exported by hand\r\nFN:Anna Schmidt\r\n\
+        N:Schmidt;Anna;;;\r\nthe rest of a broken line\r\nEMAIL:anna@example.com\r\nEND:VCARD\r\n\
+        BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bruno\r\nEND:VCARD\r\n";
+    let records = read_str(cards);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].problem, None);
+    assert_eq!(cell(&records[0], "Email"), "anna@example.com");
+    assert_eq!(
+        records[0].note.as_deref(),
+        Some(
+            "card 1, line 3: \"# exported by hand\" is not a vCard property and was skipped; \
+             card 1, line 6: \"the rest of a broken line\" is not a vCard property and was skipped"
+        )
+    );
+    assert_eq!(records[1].note, None);
+}
+
+/// vCard 2.1 writes an agent's card inside the card, up to its own END:VCARD; it must not
+/// end the card around it, nor leave its last lines as a card without a BEGIN.
+#[test]
+fn a_card_nested_in_agent_does_not_break_the_cards_around_it() {
+    let cards = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Boss;Berta\r\nAGENT:BEGIN:VCARD\r\nVERSION:2.1\r\n\
+        N:Assistant;Alex\r\nTEL:+49301111\r\nEND:VCARD\r\nTEL;CELL:+4915123456789\r\n\
+        EMAIL:berta@example.com\r\nEND:VCARD\r\n\
+        BEGIN:VCARD\r\nVERSION:2.1\r\nN:Other;Olga\r\nAGENT:\r\nBEGIN:VCARD\r\nN:Agent;Anton\r\n\
+        END:VCARD\r\nEMAIL:olga@example.com\r\nEND:VCARD\r\n\
+        BEGIN:VCARD\r\nVERSION:2.1\r\nN:Last;Lena\r\nEND:VCARD\r\n";
+    let records = read_str(cards);
+    let names: Vec<&str> = records.iter().map(|r| cell(r, "First Name")).collect();
+    assert_eq!(names, ["Berta", "Olga", "Lena"]);
+    assert!(records.iter().all(|r| r.problem.is_none()), "{records:?}");
+    assert_eq!(cell(&records[0], "Mobile Phone"), "+4915123456789");
+    assert_eq!(cell(&records[0], "Phone"), "", "the agent's number is not Berta's");
+    assert_eq!(cell(&records[0], "Email"), "berta@example.com");
+    assert_eq!(cell(&records[1], "Email"), "olga@example.com");
+    assert_eq!(
+        records[0].note.as_deref(),
+        Some("card 1, lines 4-8: the card nested in it (its AGENT) was not imported")
+    );
+    assert_eq!(
+        records[1].note.as_deref(),
+        Some("card 2, lines 16-18: the card nested in it (its AGENT) was not imported")
+    );
 }
 
 #[test]
@@ -566,11 +618,12 @@ fn corpus_files_with_known_answers() {
     let bday = &corpus_records(&dir, "radicale-test-vcards/contact4-with-bday-no-year.vcf")[0];
     assert_eq!(cell(bday, "Birthday"), "--01-01");
 
-    // audriga: deliberately broken cards
+    // audriga: deliberately broken cards; a stray line is passed over, as address books do
     let line = &corpus_records(&dir, "audriga-jmap/rc-vcard-invalid-line.vcf")[0];
+    assert_eq!(line.problem, None);
     assert_eq!(
-        line.problem.as_deref(),
-        Some("card 1, line 2: \"blablabla\" is not a vCard property (NAME:value)")
+        line.note.as_deref(),
+        Some("card 1, line 2: \"blablabla\" is not a vCard property and was skipped")
     );
     let card = &corpus_records(&dir, "audriga-jmap/rc-vcard-invalid-card.vcf")[0];
     assert_eq!(card.problem.as_deref(), Some("card 1, line 1: no BEGIN:VCARD before this line"));

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use intake_core::identify::IdentifierKind;
-use intake_core::map::{Mapping, MappingRequest};
+use intake_core::map::{Mapping, MappingError, MappingRequest};
 use intake_core::model::Schema;
 use intake_core::plan::ImportOptions;
 use intake_core::suggest::{DateLayout, DecimalMark, ValueKind};
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::args::{MappingCommand, ReadArgs};
 use crate::commands::import::{mapping_for, mapping_request};
 use crate::input::{self, Input};
-use crate::output::{self, outln};
+use crate::output::{self, errln, outln};
 use crate::paths::WholeFile;
 
 /// Sample values shown per column.
@@ -41,7 +41,7 @@ struct MappingFile {
 pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<ExitCode> {
     match command {
         MappingCommand::Suggest { read, default_region, json } => {
-            let (input, sample, mapping) = map_file(store, &read, default_region, MappingRequest::default())?;
+            let (input, sample, mapping) = suggest_mapping(store, &read, default_region)?;
             let columns = describe_columns(&input, &sample, &mapping, store.schema());
             if json {
                 output::json_line(&serde_json::to_string_pretty(&columns)?)?;
@@ -77,6 +77,35 @@ pub fn load(path: &Path) -> anyhow::Result<MappingRequest> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let file: MappingFile = toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     Ok(MappingRequest { overrides: file.map.into_iter().collect(), skips: file.skip, match_by_id: false })
+}
+
+/// The mapping `suggest` shows. Two columns that would both take a field (two `Email`
+/// columns) stop an import, but suggestions are what the user needs to choose: the later
+/// column is left out, with a note saying how to name it.
+fn suggest_mapping(
+    store: &SqliteStore,
+    read: &ReadArgs,
+    default_region: Option<String>,
+) -> anyhow::Result<(Input, Vec<Vec<String>>, Mapping)> {
+    let mut request = MappingRequest::default();
+    loop {
+        let error = match map_file(store, read, default_region.clone(), request.clone()) {
+            Ok(found) => return Ok(found),
+            Err(error) => error,
+        };
+        let Some(MappingError::MappedTwice { field, second, .. }) = error.downcast_ref::<MappingError>()
+        else {
+            return Err(error);
+        };
+        if request.skips.contains(second) {
+            return Err(error);
+        }
+        errln!(
+            "note: column {second:?} is left out of these suggestions: field {field:?} would be mapped \
+             twice; name it with --map \"{second}=FIELD\" or --skip \"{second}\""
+        );
+        request.skips.push(second.clone());
+    }
 }
 
 fn map_file(

@@ -61,6 +61,12 @@ impl<'a> Decider<'a> {
             reasons: Vec::new(),
             notes: std::mem::take(&mut row.notes),
         };
+        // An empty row says nothing, so it is no error (Excel writes `;;;;;` lines below the
+        // data); a row that is empty because its bytes were unreadable has a problem.
+        if row.record.is_blank() && row.record.problem.is_none() {
+            skip(&mut outcome, SkipReason::EmptyRow, "empty row".to_string());
+            return (outcome, None);
+        }
         let id_name = self.options.identifier.name();
         let key = row.key.as_deref().unwrap_or("");
         let duplicate = match matched {

@@ -44,6 +44,8 @@ pub enum SkipReason {
     NotFound,
     /// The contact exists and the row changes nothing.
     Unchanged,
+    /// Every cell of the row is empty.
+    EmptyRow,
 }
 
 impl SkipReason {
@@ -53,6 +55,7 @@ impl SkipReason {
             SkipReason::Exists => "exists",
             SkipReason::NotFound => "not_found",
             SkipReason::Unchanged => "unchanged",
+            SkipReason::EmptyRow => "empty_row",
         }
     }
 }

@@ -221,8 +221,14 @@ impl<'a> Preparer<'a> {
         if let Some(problem) = &record.problem {
             row.errors.push(error(problem.clone()));
         }
+        if let Some(note) = &record.note {
+            row.notes.push(note.clone());
+        }
         let (have, want) = (record.len(), self.headers.len());
-        if have != want {
+        // A short row whose missing cells are all unmapped loses nothing: it is read as padded.
+        let padded =
+            have < want && self.mapping.columns.get(have..).is_none_or(|c| c.iter().all(Option::is_none));
+        if have != want && !padded {
             let extra: Vec<&str> = record.iter().skip(want).collect();
             let detail = if extra.is_empty() {
                 String::new()

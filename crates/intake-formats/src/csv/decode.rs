@@ -130,6 +130,12 @@ impl<R: Read> TextReader<R> {
         self.source
     }
 
+    /// Whether every byte handed out so far is the file's own byte (nothing was transcoded),
+    /// so that offsets in the text are offsets in the file after its byte-order mark.
+    pub fn passed_through(&self) -> bool {
+        !matches!(self.mode, Mode::Decode(_))
+    }
+
     /// Whether transcoding has met a malformed sequence (written as U+FFFD) so far.
     pub fn saw_malformed(&self) -> bool {
         self.malformed

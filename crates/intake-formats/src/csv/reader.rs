@@ -120,6 +120,7 @@ impl CsvSource {
             None => detect_encoding(&sample, at_eof),
         };
         let text = encoding.decode_sample(&sample);
+        refuse_binary(&name, &text)?;
         let hints = DialectHints { delimiter: options.delimiter, has_header: options.has_header };
         let dialect = sniff_dialect(&text, at_eof, hints);
         let buffer = buffer_size(input.len());
@@ -176,6 +177,9 @@ impl CsvSource {
             source: self,
             raw: csv::ByteRecord::new(),
             row: 0,
+            start: (0, 1),
+            ends_in_break: false,
+            end_checked: false,
             column: None,
             cell: Vec::new(),
         })
@@ -239,6 +243,32 @@ impl CsvSource {
     }
 }
 
+/// Refuses a file whose decoded sample is more than one part in twenty NULs and other
+/// control characters: executables, images, archives and random bytes, which would otherwise
+/// be "read" as columns of garbage and fail later with a message about the mapping. Text in
+/// any encoding (UTF-16 is decoded by now) has next to none; a stray NUL in a CSV file is
+/// only that cell's. Tab, line breaks, form feed, DOS's end-of-file `^Z` and the escape
+/// character (which cells sometimes hold) are not counted.
+fn refuse_binary(name: &Path, text: &[u8]) -> Result<(), SourceError> {
+    let is_control = |b: &u8| matches!(b, 0x00..=0x08 | 0x0E..=0x19 | 0x1C..=0x1F);
+    let controls = text.iter().filter(|b| is_control(b)).count();
+    if controls < 4 || controls * 20 < text.len() {
+        return Ok(());
+    }
+    let first = text.iter().position(is_control).unwrap_or(0);
+    let line = 1 + text[..first].iter().filter(|&&b| b == b'\n').count();
+    let nuls = text.iter().filter(|&&b| b == 0).count();
+    Err(SourceError {
+        message: format!(
+            "{} is not a text file or spreadsheet: its start holds {nuls} NUL bytes and {} other \
+             control characters (from line {line}), as programs, images and archives do; a \
+             spreadsheet is read as .xlsx, .xls or .ods",
+            name.display(),
+            controls - nuls
+        ),
+    })
+}
+
 /// Reads up to [`SAMPLE_BYTES`]; `true` when that is the whole input.
 fn read_sample(input: &mut dyn Read) -> std::io::Result<(Vec<u8>, bool)> {
     let mut sample = Vec::new();
@@ -279,6 +309,13 @@ struct CsvRecords<'a> {
     raw: csv::ByteRecord,
     /// Row number of the last row read (the header is row 1 when there is one).
     row: u64,
+    /// Where the last row read began in the text: byte offset and line.
+    start: (u64, u64),
+    /// Whether the last row read ended in a line break inside a cell (a quote left open
+    /// would end the file so).
+    ends_in_break: bool,
+    /// Whether the end of the file has been checked for a quote left open.
+    end_checked: bool,
     /// Once [`RecordStream::next_cell`] is called, what reads on from where `reader` was.
     column: Option<ColumnScanner<Text>>,
     /// The last cell `column` read.
@@ -322,16 +359,30 @@ impl CsvRecords<'_> {
     /// A scanner of the text from where the `csv` reader stands (it reads ahead, so the
     /// text is opened again and read up to there).
     fn scanner(&self) -> Result<ColumnScanner<Text>, SourceError> {
-        let mut text = self.source.text()?;
         let consumed = self.reader.position().byte();
-        let skipped = std::io::copy(&mut (&mut text).take(consumed), &mut std::io::sink())
+        self.scanner_at(consumed, false)
+    }
+
+    /// A scanner of the text from byte `offset` on. With `seek`, and when the text is the
+    /// file's own bytes, the file is opened at that offset instead of read up to it.
+    fn scanner_at(&self, offset: u64, seek: bool) -> Result<ColumnScanner<Text>, SourceError> {
+        let (delimiter, quote) = (self.source.dialect.delimiter, self.source.dialect.quote);
+        if seek && self.reader.get_ref().passed_through() {
+            let bom = self.source.encoding.bom_len as u64;
+            let raw = self.source.input.open_at(&self.source.name, bom + offset)?;
+            let encoding = self.source.encoding;
+            let text = TextReader::new(raw, encoding.encoding, encoding.source);
+            return Ok(ColumnScanner::new(text, delimiter, quote).starting_at(offset));
+        }
+        let mut text = self.source.text()?;
+        let skipped = std::io::copy(&mut (&mut text).take(offset), &mut std::io::sink())
             .map_err(|e| self.scan_error(&e))?;
-        if skipped != consumed {
+        if skipped != offset {
             return Err(SourceError {
                 message: format!("{}: the file changed while it was read", self.source.name.display()),
             });
         }
-        Ok(ColumnScanner::new(text, self.source.dialect.delimiter, self.source.dialect.quote))
+        Ok(ColumnScanner::new(text, delimiter, quote).starting_at(offset))
     }
 
     /// A read error of the column scanner, naming the row it was reading.
@@ -339,16 +390,92 @@ impl CsvRecords<'_> {
         self.read_error(&format!("row {}", self.row + 1), is_too_long(error), error)
     }
 
+    /// The error of a quote opened at text offset `at`, in row `row`, and never closed.
+    fn unclosed_quote(&self, row: u64, at: u64) -> SourceError {
+        let line = match self.line_at(at) {
+            Ok(line) => format!("line {line}"),
+            Err(e) => return e,
+        };
+        let quote = char::from(self.source.dialect.quote.unwrap_or(b'"'));
+        SourceError {
+            message: format!(
+                "{}: row {row}: the quote ({quote}) opened on {line} is never closed, so the rest of \
+                 the file would be one cell; close it, or double a quote that is part of the text \
+                 ({quote}{quote})",
+                self.source.name.display()
+            ),
+        }
+    }
+
+    /// The line of text offset `at` (read again from the start: only for error messages).
+    fn line_at(&self, at: u64) -> Result<u64, SourceError> {
+        let mut text = self.source.text()?.take(at);
+        let mut buffer = vec![0; 64 * 1024];
+        let mut lines = 1;
+        loop {
+            let read = match text.read(&mut buffer) {
+                Ok(0) => return Ok(lines),
+                Ok(read) => read,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.scan_error(&e)),
+            };
+            lines += memchr::memchr_iter(b'\n', &buffer[..read]).count() as u64;
+        }
+    }
+
+    /// At the end of the file: an error when the last row is a quoted cell never closed.
+    /// `csv_core` ends such a cell at the end of the input without a word, so the last row
+    /// is read again, from where it began, by the scanner, which tells. That is needed only
+    /// when the row ended in a line break inside a cell (a file that ends with one after an
+    /// open quote) or the file has no line break at its end.
+    fn check_end(&mut self) -> Result<(), SourceError> {
+        if self.end_checked || self.row == 0 || self.source.dialect.quote.is_none() {
+            return Ok(());
+        }
+        self.end_checked = true;
+        if !self.ends_in_break && self.file_ends_in_break() {
+            return Ok(());
+        }
+        let mut scanner = self.scanner_at(self.start.0, true)?;
+        scanner.next_cell(usize::MAX, &mut Vec::new()).map_err(|e| self.scan_error(&e))?;
+        match scanner.unclosed_quote() {
+            Some(at) => Err(self.unclosed_quote(self.row, at)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the text read so far is the file's own bytes and its last byte is a line
+    /// break (`false` when that is not known).
+    fn file_ends_in_break(&self) -> bool {
+        let end = self.reader.position().byte();
+        if end == 0 || !self.reader.get_ref().passed_through() {
+            return false;
+        }
+        let offset = self.source.encoding.bom_len as u64 + end - 1;
+        let mut last = [0u8];
+        let read = self
+            .source
+            .input
+            .open_at(&self.source.name, offset)
+            .and_then(|mut input| input.read_exact(&mut last).map_err(SourceError::from));
+        read.is_ok() && matches!(last[0], b'\n' | b'\r')
+    }
+
     /// Reads the next row's bytes into `self.raw`; `false` at the end.
     fn read_raw(&mut self) -> Result<bool, SourceError> {
         self.reader.get_mut().reset_budget();
-        let line = self.reader.position().line();
+        let start = self.reader.position();
+        self.start = (start.byte(), start.line());
         match self.reader.read_byte_record(&mut self.raw) {
             Ok(true) => {}
-            Ok(false) => return Ok(false),
-            Err(e) => return Err(self.error(&e, line)),
+            Ok(false) => {
+                self.check_end()?;
+                return Ok(false);
+            }
+            Err(e) => return Err(self.error(&e, self.start.1)),
         }
         self.row += 1;
+        self.ends_in_break = matches!(self.raw.as_slice().last(), Some(b'\n' | b'\r'));
         Ok(true)
     }
 
@@ -427,6 +554,9 @@ impl RecordStream for CsvRecords<'_> {
             self.column = Some(self.scanner()?);
         }
         let Some(scanner) = &mut self.column else { return Ok(false) };
+        if let Some(at) = scanner.unclosed_quote() {
+            return Err(self.unclosed_quote(self.row, at));
+        }
         scanner.input_mut().reset_budget();
         match scanner.next_cell(column, &mut self.cell) {
             Ok(true) => self.row += 1,

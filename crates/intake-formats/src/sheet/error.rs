@@ -41,7 +41,11 @@ pub enum SheetError {
         sheet: String,
     },
     /// The file is larger than a cap allows.
-    #[error("{file}: {what}, above the cap of {cap} ({option}); raise that option to read it")]
+    #[error(
+        "{file}: {what}, above the cap of {cap}; intake does not read larger ones (the cap is \
+         `{option}` of SheetOptions for programs using the library; the command line has no flag \
+         for it): split the file or take out what is not needed"
+    )]
     TooLarge {
         /// The file.
         file: String,
@@ -57,6 +61,24 @@ pub enum SheetError {
 impl From<SheetError> for SourceError {
     fn from(e: SheetError) -> Self {
         SourceError { message: e.to_string() }
+    }
+}
+
+/// A size in words: `16 MiB`, or bytes below one MiB.
+pub(crate) fn size_in_words(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The error of a cell or row over `max_row_bytes`; `what` says where.
+pub(crate) fn row_too_large(file: &str, what: String, cap: u64) -> SheetError {
+    SheetError::TooLarge {
+        file: file.to_string(),
+        what,
+        cap: format!("{} a row", size_in_words(cap)),
+        option: "max_row_bytes",
     }
 }
 

@@ -5,9 +5,10 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use super::error::SheetError;
+use super::error::{SheetError, row_too_large, size_in_words};
 use super::options::SheetOptions;
 use super::source::SheetFormat;
+use super::text_cap::{TextCap, text_too_long};
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -60,7 +61,37 @@ fn check_zip<R: Read + Seek>(
             option: "max_unzipped_bytes",
         });
     }
-    zip_format(&archive, file)
+    let format = zip_format(&archive, file)?;
+    if format == SheetFormat::Xlsx {
+        check_shared_strings(&mut archive, file, options)?;
+    }
+    Ok(format)
+}
+
+/// calamine reads an XLSX's shared strings whole when it opens the workbook, each string
+/// into one buffer: a string above `max_row_bytes` is refused first. Only a part that
+/// declares more than the cap can hold one, so small workbooks are not read twice.
+fn check_shared_strings<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    file: &str,
+    options: &SheetOptions,
+) -> Result<(), SheetError> {
+    let Some(index) = archive.index_for_name("xl/sharedStrings.xml") else { return Ok(()) };
+    let entry = archive.by_index(index).map_err(|e| malformed(file, &e.to_string()))?;
+    if entry.size() <= options.max_row_bytes {
+        return Ok(());
+    }
+    let mut text = TextCap::new(entry, options.max_row_bytes);
+    match std::io::copy(&mut text, &mut std::io::sink()) {
+        Ok(_) => Ok(()),
+        Err(e) => match text_too_long(&e) {
+            Some(cap) => {
+                let what = format!("a text of its shared strings is longer than {}", size_in_words(cap));
+                Err(row_too_large(file, what, cap))
+            }
+            None => Err(malformed(file, &e.to_string())),
+        },
+    }
 }
 
 fn zip_format<R: Read + Seek>(archive: &zip::ZipArchive<R>, file: &str) -> Result<SheetFormat, SheetError> {

@@ -7,7 +7,7 @@
 //! calamine, so their sizes are checked first. Before calamine opens a zip (XLSX, ODS) the
 //! declared uncompressed sizes are summed and refused above a cap (zip bombs).
 //!
-//! Modules: [`options`] (caps and sheet choice), `error`, `guard`, `xls_guard`, `ods_guard` (checks made
+//! Modules: [`options`] (caps and sheet choice), `error`, `guard`, `xls_guard`, `ods_guard`, `text_cap` (checks made
 //! before calamine sees the file), `input` (file or bytes), `value` (cell → text), `row` (one row's cells), `xlsx` (streaming),
 //! `loaded` (XLS, ODS), `source` ([`SheetSource`]).
 
@@ -19,6 +19,7 @@ mod ods_guard;
 pub mod options;
 mod row;
 mod source;
+mod text_cap;
 mod value;
 mod xls_guard;
 mod xlsx;

@@ -11,8 +11,10 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::error::SheetError;
+use super::error::{row_too_large, size_in_words};
 use super::guard::{malformed, too_many_cells};
 use super::options::SheetOptions;
+use super::text_cap::{TextCap, text_too_long};
 
 /// calamine's own limits on one ODS table.
 const MAX_ROWS: u64 = 1_048_576;
@@ -22,11 +24,13 @@ const MAX_COLUMNS: u64 = 16_384;
 pub(crate) fn check<R: Read + Seek>(reader: R, file: &str, options: &SheetOptions) -> Result<(), SheetError> {
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| malformed(file, &e.to_string()))?;
     let content = archive.by_name("content.xml").map_err(|e| malformed(file, &e.to_string()))?;
-    let mut xml = Reader::from_reader(BufReader::new(content));
+    // The parser gathers each text into one buffer: a text above the row cap is refused
+    // before it is (calamine would then hold it too).
+    let mut xml = Reader::from_reader(BufReader::new(TextCap::new(content, options.max_row_bytes)));
     let mut table = Table::default();
     let mut buf = Vec::new();
     loop {
-        let event = xml.read_event_into(&mut buf).map_err(|e| malformed(file, &e.to_string()))?;
+        let event = xml.read_event_into(&mut buf).map_err(|e| xml_error(file, &e))?;
         match event {
             Event::Eof => return Ok(()),
             Event::Start(e) => table.start(&e, true),
@@ -40,6 +44,18 @@ pub(crate) fn check<R: Read + Seek>(reader: R, file: &str, options: &SheetOption
             _ => {}
         }
         buf.clear();
+    }
+}
+
+/// A parser error, or the text cap's.
+fn xml_error(file: &str, error: &quick_xml::Error) -> SheetError {
+    let cap = match error {
+        quick_xml::Error::Io(io) => text_too_long(io),
+        _ => None,
+    };
+    match cap {
+        Some(cap) => row_too_large(file, format!("a cell holds more than {}", size_in_words(cap)), cap),
+        None => malformed(file, &error.to_string()),
     }
 }
 

@@ -39,6 +39,10 @@ pub struct SheetOptions {
     /// Cap on the cells an XLS or ODS sheet would be loaded as (its bounding box, empty cells
     /// included; `max_loaded_cells`). Default 10,000,000 (about 320 MB).
     pub max_loaded_cells: u64,
+    /// Cap on the text of one row, as for a CSV row (`max_row_bytes`); also on one shared
+    /// string of an XLSX and one text of an ODS, checked before calamine reads them. Default
+    /// 16 MiB ([`crate::csv::MAX_RECORD_BYTES`]).
+    pub max_row_bytes: u64,
 }
 
 impl Default for SheetOptions {
@@ -50,6 +54,7 @@ impl Default for SheetOptions {
             max_unzipped_bytes: 1 << 30,
             max_zip_entries: 100_000,
             max_loaded_cells: 10_000_000,
+            max_row_bytes: crate::csv::MAX_RECORD_BYTES,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use intake_core::read::Record;
 
-use super::error::SheetError;
+use super::error::{SheetError, row_too_large, size_in_words};
 use super::options::SheetOptions;
 use super::value::{Value, column_letters};
 
@@ -17,6 +17,9 @@ pub(crate) struct RowBuf {
     problem: Option<String>,
     max_columns: u32,
     max_rows: u32,
+    /// Bytes of text in the row so far, and their cap.
+    bytes: u64,
+    max_bytes: u64,
 }
 
 impl RowBuf {
@@ -28,6 +31,8 @@ impl RowBuf {
             problem: None,
             max_columns: options.max_columns,
             max_rows: options.max_rows,
+            bytes: 0,
+            max_bytes: options.max_row_bytes,
         }
     }
 
@@ -37,6 +42,7 @@ impl RowBuf {
             cell.clear();
         }
         self.width = 0;
+        self.bytes = 0;
         self.problem = None;
         self.row = u64::from(row) + 1;
     }
@@ -55,6 +61,11 @@ impl RowBuf {
         let cell = &mut self.cells[index];
         cell.clear();
         value.write_to(cell);
+        self.bytes += cell.len() as u64;
+        if self.bytes > self.max_bytes {
+            let what = format!("row {} holds more than {} of text", self.row, size_in_words(self.max_bytes));
+            return Err(row_too_large(file, what, self.max_bytes));
+        }
         if let Value::Error(error) = value {
             self.note_error(column, &error.to_string());
         }

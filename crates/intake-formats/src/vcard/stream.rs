@@ -1,7 +1,9 @@
 //! The card-by-card state machine: finds each card's BEGIN and END, feeds its lines to a
 //! [`Card`], and turns what is wrong with a card (missing BEGIN or END, a line that is not a
 //! property, bad bytes, a line or card over the caps) into that row's problem, naming the card
-//! and the line.
+//! and the line. Address books are lenient, and so is this: a stray line inside a card that
+//! is no property (`# comment`, text without a `:`) and a card nested in an `AGENT` property
+//! are passed over with a note, and the card imports.
 
 use std::io::BufRead;
 
@@ -23,6 +25,11 @@ pub(crate) struct CardStream<'a, R> {
     /// A `BEGIN:VCARD` line that ended the previous (unterminated) card and starts the next.
     pending_begin: Option<u64>,
     problems: Problems,
+    /// What was passed over in the current card, `; `-separated.
+    notes: Option<String>,
+    /// The last property of the current card was an `AGENT` without a value: a
+    /// `BEGIN:VCARD` right after it starts the agent's card, nested in this one.
+    agent_pending: bool,
     /// The card went over its byte cap: its later values are not kept.
     full: bool,
 }
@@ -75,6 +82,8 @@ impl<'a, R: BufRead> CardStream<'a, R> {
             card_no: 0,
             pending_begin: None,
             problems: Problems::default(),
+            notes: None,
+            agent_pending: false,
             full: false,
         }
     }
@@ -122,6 +131,10 @@ impl<'a, R: BufRead> CardStream<'a, R> {
             if lines::is_end(text) {
                 return Ok(());
             }
+            if is_agent_begin(text) || (self.agent_pending && lines::is_begin(text)) {
+                self.skip_nested(line.line)?;
+                continue;
+            }
             if lines::is_begin(text) {
                 self.problems.add(format!(
                     "card {} (from line {first}): no END:VCARD before the BEGIN:VCARD on line {}",
@@ -137,11 +150,53 @@ impl<'a, R: BufRead> CardStream<'a, R> {
         Ok(())
     }
 
+    /// Passes over a card nested in the current one (an `AGENT`'s) that begins on line
+    /// `from`, to its `END:VCARD`, with a note.
+    fn skip_nested(&mut self, from: u64) -> Result<(), SourceError> {
+        self.agent_pending = false;
+        let mut depth = 1;
+        while let Some(line) = self.next_line()? {
+            if line.kind != LineKind::Content {
+                continue;
+            }
+            let text = self.lines.text();
+            if lines::is_begin(text) || is_agent_begin(text) {
+                depth += 1;
+            } else if lines::is_end(text) {
+                depth -= 1;
+                if depth == 0 {
+                    let n = self.card_no;
+                    self.note(format!(
+                        "card {n}, lines {from}-{}: the card nested in it (its AGENT) was not imported",
+                        line.line
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+        self.problems.add(format!(
+            "card {} (from line {from}): the file ends inside the card nested on line {from}",
+            self.card_no
+        ));
+        Ok(())
+    }
+
+    fn note(&mut self, note: String) {
+        match &mut self.notes {
+            Some(notes) => {
+                notes.push_str("; ");
+                notes.push_str(&note);
+            }
+            None => self.notes = Some(note),
+        }
+    }
+
     /// Takes one content line of the current card.
     fn take_line(&mut self, line: LogicalLine) {
         if line.kind != LineKind::Content {
             return;
         }
+        self.agent_pending = false;
         let n = self.card_no;
         let at = line.line;
         if line.too_long {
@@ -152,10 +207,15 @@ impl<'a, R: BufRead> CardStream<'a, R> {
         }
         let text = self.lines.text();
         let Some(property) = property::parse(text) else {
+            // Address books skip such lines (comments, a line a text editor broke), so the
+            // card imports; the note says what was passed over.
             let found = snippet(text);
-            self.problems.add(format!("card {n}, line {at}: {found:?} is not a vCard property (NAME:value)"));
+            self.note(format!("card {n}, line {at}: {found:?} is not a vCard property and was skipped"));
             return;
         };
+        if property.name.eq_ignore_ascii_case(b"AGENT") && property.value.trim_ascii().is_empty() {
+            self.agent_pending = true;
+        }
         if self.full || !Card::keeps(property.name) {
             return;
         }
@@ -178,6 +238,12 @@ impl<'a, R: BufRead> CardStream<'a, R> {
     }
 }
 
+/// Whether the line is `AGENT:BEGIN:VCARD` (with any parameters): vCard 2.1's agent card,
+/// whose lines follow up to its own `END:VCARD`.
+fn is_agent_begin(line: &[u8]) -> bool {
+    property::parse(line).is_some_and(|p| p.name.eq_ignore_ascii_case(b"AGENT") && lines::is_begin(p.value))
+}
+
 /// The start of a line for a message: at most 40 characters.
 pub(crate) fn snippet(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(&line[..line.len().min(160)]);
@@ -194,11 +260,13 @@ impl<R: BufRead> RecordStream for CardStream<'_, R> {
         self.card_no += 1;
         self.card.clear();
         self.full = false;
+        self.agent_pending = false;
         self.read_card(start)?;
         record.clear();
         record.row = self.card_no + 1;
         self.card.write(record);
         record.problem = self.problems.take();
+        record.note = self.notes.take();
         Ok(true)
     }
 }
