@@ -55,8 +55,24 @@ const GOOGLE: KnownExport = KnownExport {
         ("Birthday", "birthday"),
         ("Notes", "notes"),
         ("Labels", "tags"),
+        ("Middle Name", "middle_name"),
+        ("Name Prefix", "name_prefix"),
+        ("Name Suffix", "name_suffix"),
+        ("Nickname", "nickname"),
+        ("Gender", "gender"),
+        ("Organization Department", "department"),
+        ("Website 1 - Value", "website"),
+        ("Website 1 - Label", ""),
+        // The first address in its parts; the others whole, from their formatted form.
+        ("Address 1 - Formatted", ""),
+        ("Address 1 - Type", ""),
+        ("Address 1 - Street", "street"),
         ("Address 1 - City", "city"),
+        ("Address 1 - Region", "region"),
+        ("Address 1 - Postal Code", "postal_code"),
         ("Address 1 - Country", "country"),
+        ("Address 2 - Formatted", "other_addresses"),
+        ("Address 3 - Formatted", "other_addresses"),
     ],
 };
 
@@ -86,8 +102,14 @@ const GOOGLE_OLD: KnownExport = KnownExport {
         ("Birthday", "birthday"),
         ("Notes", "notes"),
         ("Group Membership", "tags"),
+        ("Address 1 - Formatted", ""),
+        ("Address 1 - Street", "street"),
         ("Address 1 - City", "city"),
+        ("Address 1 - Region", "region"),
+        ("Address 1 - Postal Code", "postal_code"),
         ("Address 1 - Country", "country"),
+        ("Address 2 - Formatted", "other_addresses"),
+        ("Address 3 - Formatted", "other_addresses"),
         ("Location", ""),
     ],
 };
@@ -98,9 +120,11 @@ const OUTLOOK: KnownExport = KnownExport {
     signature: &["First Name", "Last Name", "E-mail Address", "Business Phone", "Mobile Phone"],
     columns: &[
         ("First Name", "first_name"),
+        ("Middle Name", "middle_name"),
         ("Last Name", "last_name"),
-        ("Title", ""),
-        ("Suffix", ""),
+        // A name prefix (`Mr.`, `Dr.`), not a job title: that is `Job Title`.
+        ("Title", "name_prefix"),
+        ("Suffix", "name_suffix"),
         ("E-mail Address", "email"),
         ("E-mail Display Name", ""),
         ("E-mail 2 Address", "other_emails"),
@@ -118,7 +142,14 @@ const OUTLOOK: KnownExport = KnownExport {
         ("Car Phone", "other_phones"),
         ("Company", "company"),
         ("Job Title", "job_title"),
+        ("Department", "department"),
+        ("Web Page", "website"),
+        ("Gender", "gender"),
+        // A business contact's address is the business one.
+        ("Business Street", "street"),
         ("Business City", "city"),
+        ("Business State", "region"),
+        ("Business Postal Code", "postal_code"),
         ("Business Country/Region", "country"),
         ("Birthday", "birthday"),
         ("Notes", "notes"),
@@ -179,9 +210,11 @@ mod tests {
 
     #[test]
     fn a_known_export_names_its_columns_and_leaves_some_out() {
-        assert_eq!(OUTLOOK.target_of("Title"), Some(""));
+        assert_eq!(OUTLOOK.target_of("Title"), Some("name_prefix"));
+        assert_eq!(OUTLOOK.target_of("Suffix"), Some("name_suffix"));
         assert_eq!(OUTLOOK.target_of("Mobile Phone"), Some("whatsapp"));
         assert_eq!(GOOGLE.target_of("e-mail 1 - value"), Some("email"));
-        assert_eq!(GOOGLE.target_of("Website 1 - Value"), None);
+        assert_eq!(GOOGLE.target_of("Website 1 - Value"), Some("website"));
+        assert_eq!(GOOGLE.target_of("Relation 1 - Value"), None);
     }
 }

@@ -73,7 +73,7 @@ pub enum MappingError {
     /// `--map` names a field the workspace does not have.
     #[error("no field named {0:?} (see `intake fields list`)")]
     NoSuchField(String),
-    /// Two columns map to one field.
+    /// Two `--map` give one field to two columns.
     #[error(
         "field {field:?} is mapped twice, from columns {first:?} and {second:?}; map one elsewhere or --skip it"
     )]
@@ -140,7 +140,7 @@ pub fn build_mapping_with_samples(
         &mut columns,
         &fixed,
         request.match_by_id,
-    )?);
+    ));
     let unmapped = headers
         .iter()
         .enumerate()
@@ -199,7 +199,7 @@ fn decide_columns(
     columns: &mut [Option<Target>],
     fixed: &[bool],
     match_by_id: bool,
-) -> Result<Vec<ColumnDecision>, MappingError> {
+) -> Vec<ColumnDecision> {
     let suggested: Vec<(Vec<Suggestion>, ValueKind)> = headers
         .iter()
         .enumerate()
@@ -212,8 +212,10 @@ fn decide_columns(
         .collect();
     let candidates: Vec<Vec<Suggestion>> = suggested.iter().map(|(s, _)| s.clone()).collect();
     let taken: Vec<Target> = columns.iter().flatten().copied().collect();
+    // Two columns suggesting one field never stop an import: the more confident (else the
+    // leftmost) takes it, the other is reported as not imported. Only the user's own `--map`
+    // can map a field twice (checked before).
     let chosen = resolve(&candidates, fixed, &taken);
-    check_not_ambiguous(headers, schema, &candidates, &chosen, fixed)?;
     let mut decided = Vec::new();
     for (column, ((suggestions, kind), applied)) in suggested.into_iter().zip(chosen).enumerate() {
         if fixed[column] {
@@ -227,36 +229,7 @@ fn decide_columns(
             .collect();
         decided.push(ColumnDecision { column, header: headers[column].clone(), applied, uncertain, kind });
     }
-    Ok(decided)
-}
-
-/// Two columns that are both exactly a field's name (two `Email` columns) cannot be told
-/// apart: the user must choose.
-fn check_not_ambiguous(
-    headers: &[String],
-    schema: &Schema,
-    candidates: &[Vec<Suggestion>],
-    chosen: &[Option<Suggestion>],
-    fixed: &[bool],
-) -> Result<(), MappingError> {
-    let exact = |column: usize| {
-        candidates[column].first().filter(|s| s.basis == crate::suggest::Basis::Name && s.confidence >= 1.0)
-    };
-    for (column, choice) in chosen.iter().enumerate() {
-        let Some(choice) = choice.as_ref().filter(|c| c.confidence >= 1.0) else { continue };
-        let rival = (0..headers.len()).find(|&other| {
-            other != column && !fixed[other] && exact(other).is_some_and(|s| s.target == choice.target)
-        });
-        if let Some(other) = rival {
-            let (first, second) = (column.min(other), column.max(other));
-            return Err(MappingError::MappedTwice {
-                field: schema.target_name(choice.target).to_string(),
-                first: headers[first].clone(),
-                second: headers[second].clone(),
-            });
-        }
-    }
-    Ok(())
+    decided
 }
 
 fn check_mapped_once(

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0003_import_memberships.sql"),
     include_str!("../migrations/sqlite/0004_subscription_log.sql"),
     include_str!("../migrations/sqlite/0005_leases.sql"),
+    include_str!("../migrations/sqlite/0006_address_fields.sql"),
 ];
 
 /// The schema version this intake writes.
