@@ -284,10 +284,7 @@ const LEXICON: &[(&str, &[&str])] = &[
             "sito web",
         ],
     ),
-    (
-        "department",
-        &["department", "abteilung", "departamento", "service", "reparto", "dipartimento"],
-    ),
+    ("department", &["department", "abteilung", "departamento", "service", "reparto", "dipartimento"]),
     (
         "middle_name",
         &[
