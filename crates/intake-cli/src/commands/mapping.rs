@@ -35,6 +35,11 @@ struct MappingFile {
     /// Headers left out.
     #[serde(default)]
     skip: Vec<String>,
+    /// Headers nothing was decided for: an import with this mapping suggests for them again
+    /// and reports them if nothing fits (read for information only; not a skip, so that
+    /// their data is never dropped unseen).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    undecided: Vec<String>,
 }
 
 /// Runs a `mapping` subcommand.
@@ -67,6 +72,10 @@ pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<E
                 saved.map.len() + saved.skip.len(),
                 output.display()
             )?;
+            if !saved.undecided.is_empty() {
+                let undecided: Vec<String> = saved.undecided.iter().map(|h| format!("{h:?}")).collect();
+                outln!("undecided (give --map or --skip to decide): {}", undecided.join(", "))?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -195,7 +204,8 @@ fn print_columns(columns: &[ColumnView], export: Option<&str>) -> std::io::Resul
     Ok(())
 }
 
-/// The mapping as a file: every mapped column, and every other column as skipped.
+/// The mapping as a file: every mapped column, the columns skipped (by `--skip` or as a
+/// known export leaves them out), and the undecided ones as undecided.
 fn to_file(headers: &[String], mapping: &Mapping, schema: &Schema) -> MappingFile {
     let mut file = MappingFile::default();
     for (header, target) in headers.iter().zip(&mapping.columns) {
@@ -203,7 +213,8 @@ fn to_file(headers: &[String], mapping: &Mapping, schema: &Schema) -> MappingFil
             Some(target) => {
                 file.map.insert(header.clone(), schema.target_name(*target).to_string());
             }
-            None => file.skip.push(header.clone()),
+            None if mapping.skipped.contains(header) => file.skip.push(header.clone()),
+            None => file.undecided.push(header.clone()),
         }
     }
     file
