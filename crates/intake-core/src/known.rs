@@ -63,8 +63,10 @@ const GOOGLE: KnownExport = KnownExport {
         ("Organization Department", "department"),
         ("Website 1 - Value", "website"),
         ("Website 1 - Label", ""),
-        // The first address in its parts; the others whole, from their formatted form.
+        // The first address in its parts (its PO box and extended address are reported, not
+        // dropped); the others whole, from their formatted form.
         ("Address 1 - Formatted", ""),
+        ("Address 1 - Label", ""),
         ("Address 1 - Type", ""),
         ("Address 1 - Street", "street"),
         ("Address 1 - City", "city"),
@@ -73,6 +75,24 @@ const GOOGLE: KnownExport = KnownExport {
         ("Address 1 - Country", "country"),
         ("Address 2 - Formatted", "other_addresses"),
         ("Address 3 - Formatted", "other_addresses"),
+        ("Address 2 - Label", ""),
+        ("Address 2 - Type", ""),
+        ("Address 2 - Street", ""),
+        ("Address 2 - City", ""),
+        ("Address 2 - PO Box", ""),
+        ("Address 2 - Region", ""),
+        ("Address 2 - Postal Code", ""),
+        ("Address 2 - Country", ""),
+        ("Address 2 - Extended Address", ""),
+        ("Address 3 - Label", ""),
+        ("Address 3 - Type", ""),
+        ("Address 3 - Street", ""),
+        ("Address 3 - City", ""),
+        ("Address 3 - PO Box", ""),
+        ("Address 3 - Region", ""),
+        ("Address 3 - Postal Code", ""),
+        ("Address 3 - Country", ""),
+        ("Address 3 - Extended Address", ""),
     ],
 };
 
