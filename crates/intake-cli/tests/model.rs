@@ -45,11 +45,12 @@ fn assert_fields(contact: &Row, expected: &[(&str, &str)]) {
 
 const GOOGLE: &str = "\
 First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,Phonetic Last Name,Name Prefix,Name Suffix,Nickname,File As,Organization Name,Organization Title,Organization Department,Birthday,Notes,Photo,Labels,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Address 1 - Label,Address 1 - Formatted,Address 1 - Street,Address 1 - City,Address 1 - PO Box,Address 1 - Region,Address 1 - Postal Code,Address 1 - Country,Address 1 - Extended Address,Address 2 - Label,Address 2 - Formatted,Address 2 - Street,Address 2 - City,Address 2 - PO Box,Address 2 - Region,Address 2 - Postal Code,Address 2 - Country,Address 2 - Extended Address,Website 1 - Label,Website 1 - Value
-Lena,Sophie,Vogel,,,,Dr.,MBA,Leni,,Nordlicht AG,Einkauf,Beschaffung,1988-03-09,,,* myContacts,Work,lena.vogel@nordlicht.example,Mobile,+49 160 5550123,Home,\"Hafenstraße 1
-20457 Hamburg
-Germany\",Hafenstraße 1,Hamburg,,HH,20457,Germany,,Work,\"Am Kai 7
+Lena,Sophie,Vogel,,,,Dr.,MBA,Leni,,Nordlicht AG,Einkauf,Beschaffung,1988-03-09,,,* myContacts,Work,lena.vogel@nordlicht.example,Mobile,+49 160 5550123,Work,\"Am Kai 7
 20459 Hamburg
-Germany\",Am Kai 7,Hamburg,,,20459,Germany,,Profile,https://nordlicht.example/lena
+Germany\",Am Kai 7,Hamburg,,,20459,Germany,,Home,\"Hafenstraße 1
+20457 Hamburg
+Germany\",Hafenstraße 1,Hamburg,,HH,20457,Germany,Hinterhaus,Profile,https://nordlicht.example/lena
+Marco,,Rossi,,,,,,,,Rossi S.r.l.,Titolare,,,,,* myContacts,Work,marco@rossi.example,,,Work,,Via Roma 1,Milano,,,20121,Italy,,,,,,,,,,,,
 ";
 
 #[test]
@@ -57,7 +58,7 @@ fn a_google_contacts_export_keeps_the_address_name_parts_and_website() {
     let ws = Workspace::new();
     let file = ws.file("contacts.csv", GOOGLE);
     let (counts, _) = ws.import(&file, &[]);
-    assert_eq!(counts.tuple(), (1, 0, 0, 0));
+    assert_eq!(counts.tuple(), (2, 0, 0, 0));
     let lena = ws.contact_by("email", "lena.vogel@nordlicht.example");
     assert_fields(
         &lena,
@@ -71,7 +72,8 @@ fn a_google_contacts_export_keeps_the_address_name_parts_and_website() {
             ("company", "Nordlicht AG"),
             ("department", "Beschaffung"),
             ("job_title", "Einkauf"),
-            ("street", "Hafenstraße 1"),
+            // Address 2 is labelled Home: it is hers, the Work one (Address 1) another.
+            ("street", "Hafenstraße 1, Hinterhaus"),
             ("postal_code", "20457"),
             ("city", "Hamburg"),
             ("region", "HH"),
@@ -80,19 +82,22 @@ fn a_google_contacts_export_keeps_the_address_name_parts_and_website() {
             ("website", "https://nordlicht.example/lena"),
         ],
     );
+    let marco = ws.contact_by("email", "marco@rossi.example");
+    assert_fields(&marco, &[("street", "Via Roma 1"), ("city", "Milano"), ("other_addresses", "")]);
 }
 
 const OUTLOOK: &str = "\
-\"Title\",\"First Name\",\"Middle Name\",\"Last Name\",\"Suffix\",\"Company\",\"Department\",\"Job Title\",\"Business Street\",\"Business City\",\"Business State\",\"Business Postal Code\",\"Business Country/Region\",\"Business Phone\",\"Mobile Phone\",\"E-mail Address\",\"Gender\",\"Web Page\",\"Notes\"
-\"Mr.\",\"John\",\"Q.\",\"Smith\",\"Jr.\",\"Contoso Ltd.\",\"Sales\",\"Account Manager\",\"1 Microsoft Way\",\"Redmond\",\"WA\",\"98052\",\"United States of America\",\"+1 425 555 0100\",\"+1 425 555 0101\",\"john.smith@contoso.example\",\"Male\",\"www.contoso.example\",\"\"
+\"Title\",\"First Name\",\"Middle Name\",\"Last Name\",\"Suffix\",\"Company\",\"Department\",\"Job Title\",\"Business Street\",\"Business City\",\"Business State\",\"Business Postal Code\",\"Business Country/Region\",\"Home Street\",\"Home City\",\"Home State\",\"Home Postal Code\",\"Home Country/Region\",\"Business Phone\",\"Mobile Phone\",\"E-mail Address\",\"Gender\",\"Web Page\",\"Notes\"
+\"Mr.\",\"John\",\"Q.\",\"Smith\",\"Jr.\",\"Contoso Ltd.\",\"Sales\",\"Account Manager\",\"1 Microsoft Way\",\"Redmond\",\"WA\",\"98052\",\"United States of America\",\"\",\"\",\"\",\"\",\"\",\"+1 425 555 0100\",\"+1 425 555 0101\",\"john.smith@contoso.example\",\"Male\",\"www.contoso.example\",\"\"
+\"Ms.\",\"Jane\",\"\",\"Doe\",\"\",\"Fabrikam\",\"\",\"CFO\",\"5 Main St.\",\"Seattle\",\"WA\",\"98101\",\"United States of America\",\"12 Elm Rd.\",\"Bellevue\",\"WA\",\"98004\",\"United States of America\",\"\",\"\",\"jane.doe@fabrikam.example\",\"Female\",\"\",\"\"
 ";
 
 #[test]
-fn an_outlook_export_reads_title_as_the_name_prefix_and_keeps_the_business_address() {
+fn an_outlook_export_reads_title_as_the_name_prefix_and_takes_the_home_address_first() {
     let ws = Workspace::new();
     let file = windows_1252(&ws, "outlook.csv", OUTLOOK);
     let (counts, _) = ws.import(&file, &[]);
-    assert_eq!(counts.tuple(), (1, 0, 0, 0));
+    assert_eq!(counts.tuple(), (2, 0, 0, 0));
     let john = ws.contact_by("email", "john.smith@contoso.example");
     assert_fields(
         &john,
@@ -109,6 +114,19 @@ fn an_outlook_export_reads_title_as_the_name_prefix_and_keeps_the_business_addre
             ("country", "United States of America"),
             ("gender", "Male"),
             ("website", "www.contoso.example"),
+            ("other_addresses", ""),
+        ],
+    );
+    // Her home address is hers; the business one is another.
+    let jane = ws.contact_by("email", "jane.doe@fabrikam.example");
+    assert_fields(
+        &jane,
+        &[
+            ("name_prefix", "Ms."),
+            ("street", "12 Elm Rd."),
+            ("city", "Bellevue"),
+            ("postal_code", "98004"),
+            ("other_addresses", "5 Main St., 98101 Seattle, WA, United States of America"),
         ],
     );
 }

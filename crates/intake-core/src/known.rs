@@ -16,7 +16,76 @@ pub struct KnownExport {
     signature: &'static [&'static str],
     /// `(header, target name)`; a target of `""` leaves the column out on purpose.
     columns: &'static [(&'static str, &'static str)],
+    /// The export's addresses, each in columns of its own: per row, the home one (else the
+    /// business one, else the first) fills the contact's address, the others go to
+    /// `other_addresses`.
+    pub addresses: &'static [AddressColumns],
 }
+
+/// The headers of one address of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressColumns {
+    /// Street lines, PO box and extended address, joined with `, `.
+    pub street: &'static [&'static str],
+    /// The city.
+    pub city: &'static str,
+    /// The state or province.
+    pub region: &'static str,
+    /// The postal code.
+    pub postal_code: &'static str,
+    /// The country.
+    pub country: &'static str,
+    /// Columns whose value says what kind of address it is (Google's `Address 1 - Label`:
+    /// `Home`, `Work`), any of which the file may have.
+    pub label: &'static [&'static str],
+    /// Its rank when no label says: 0 home, 1 business, 2 other.
+    pub place: u8,
+}
+
+/// Google's address `n` (both formats): parts, with a label saying home or work.
+macro_rules! google_address {
+    ($n:literal) => {
+        AddressColumns {
+            street: &[
+                concat!("Address ", $n, " - Street"),
+                concat!("Address ", $n, " - Extended Address"),
+                concat!("Address ", $n, " - PO Box"),
+            ],
+            city: concat!("Address ", $n, " - City"),
+            region: concat!("Address ", $n, " - Region"),
+            postal_code: concat!("Address ", $n, " - Postal Code"),
+            country: concat!("Address ", $n, " - Country"),
+            label: &[concat!("Address ", $n, " - Label"), concat!("Address ", $n, " - Type")],
+            place: 2,
+        }
+    };
+}
+
+const GOOGLE_ADDRESSES: &[AddressColumns] =
+    &[google_address!("1"), google_address!("2"), google_address!("3")];
+
+/// Outlook's address of kind `$kind` (`Home`, `Business`, `Other`).
+macro_rules! outlook_address {
+    ($kind:literal, $place:literal) => {
+        AddressColumns {
+            street: &[
+                concat!($kind, " Street"),
+                concat!($kind, " Street 2"),
+                concat!($kind, " Street 3"),
+                concat!($kind, " Address PO Box"),
+            ],
+            city: concat!($kind, " City"),
+            region: concat!($kind, " State"),
+            postal_code: concat!($kind, " Postal Code"),
+            country: concat!($kind, " Country/Region"),
+            label: &[],
+            place: $place,
+        }
+    };
+}
+
+const OUTLOOK_ADDRESSES: &[AddressColumns] =
+    &[outlook_address!("Home", 0), outlook_address!("Business", 1), outlook_address!("Other", 2)];
 
 impl KnownExport {
     /// The target the export's column `header` holds: `Some("")` for a column left out on
@@ -63,37 +132,12 @@ const GOOGLE: KnownExport = KnownExport {
         ("Organization Department", "department"),
         ("Website 1 - Value", "website"),
         ("Website 1 - Label", ""),
-        // The first address in its parts (its PO box and extended address are reported, not
-        // dropped); the others whole, from their formatted form.
+        // The addresses are read from their parts (`addresses`); the formatted form repeats them.
         ("Address 1 - Formatted", ""),
-        ("Address 1 - Label", ""),
-        ("Address 1 - Type", ""),
-        ("Address 1 - Street", "street"),
-        ("Address 1 - City", "city"),
-        ("Address 1 - Region", "region"),
-        ("Address 1 - Postal Code", "postal_code"),
-        ("Address 1 - Country", "country"),
-        ("Address 2 - Formatted", "other_addresses"),
-        ("Address 3 - Formatted", "other_addresses"),
-        ("Address 2 - Label", ""),
-        ("Address 2 - Type", ""),
-        ("Address 2 - Street", ""),
-        ("Address 2 - City", ""),
-        ("Address 2 - PO Box", ""),
-        ("Address 2 - Region", ""),
-        ("Address 2 - Postal Code", ""),
-        ("Address 2 - Country", ""),
-        ("Address 2 - Extended Address", ""),
-        ("Address 3 - Label", ""),
-        ("Address 3 - Type", ""),
-        ("Address 3 - Street", ""),
-        ("Address 3 - City", ""),
-        ("Address 3 - PO Box", ""),
-        ("Address 3 - Region", ""),
-        ("Address 3 - Postal Code", ""),
-        ("Address 3 - Country", ""),
-        ("Address 3 - Extended Address", ""),
+        ("Address 2 - Formatted", ""),
+        ("Address 3 - Formatted", ""),
     ],
+    addresses: GOOGLE_ADDRESSES,
 };
 
 /// Google Contacts' older CSV ("Google CSV" before 2020).
@@ -123,15 +167,11 @@ const GOOGLE_OLD: KnownExport = KnownExport {
         ("Notes", "notes"),
         ("Group Membership", "tags"),
         ("Address 1 - Formatted", ""),
-        ("Address 1 - Street", "street"),
-        ("Address 1 - City", "city"),
-        ("Address 1 - Region", "region"),
-        ("Address 1 - Postal Code", "postal_code"),
-        ("Address 1 - Country", "country"),
-        ("Address 2 - Formatted", "other_addresses"),
-        ("Address 3 - Formatted", "other_addresses"),
+        ("Address 2 - Formatted", ""),
+        ("Address 3 - Formatted", ""),
         ("Location", ""),
     ],
+    addresses: GOOGLE_ADDRESSES,
 };
 
 /// Outlook's "Comma Separated Values" export.
@@ -165,16 +205,11 @@ const OUTLOOK: KnownExport = KnownExport {
         ("Department", "department"),
         ("Web Page", "website"),
         ("Gender", "gender"),
-        // A business contact's address is the business one.
-        ("Business Street", "street"),
-        ("Business City", "city"),
-        ("Business State", "region"),
-        ("Business Postal Code", "postal_code"),
-        ("Business Country/Region", "country"),
         ("Birthday", "birthday"),
         ("Notes", "notes"),
         ("Categories", "tags"),
     ],
+    addresses: OUTLOOK_ADDRESSES,
 };
 
 /// LinkedIn's `Connections.csv`.
@@ -190,6 +225,7 @@ const LINKEDIN: KnownExport = KnownExport {
         ("URL", ""),
         ("Connected On", ""),
     ],
+    addresses: &[],
 };
 
 const KNOWN: [KnownExport; 4] = [GOOGLE, GOOGLE_OLD, OUTLOOK, LINKEDIN];

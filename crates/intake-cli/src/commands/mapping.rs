@@ -208,8 +208,11 @@ fn print_columns(columns: &[ColumnView], export: Option<&str>) -> std::io::Resul
 /// known export leaves them out), and the undecided ones as undecided.
 fn to_file(headers: &[String], mapping: &Mapping, schema: &Schema) -> MappingFile {
     let mut file = MappingFile::default();
-    for (header, target) in headers.iter().zip(&mapping.columns) {
+    // A known export's address columns are sorted out per row, whenever it is recognized.
+    let grouped: Vec<usize> = mapping.addresses.iter().flat_map(|g| g.columns()).collect();
+    for (column, (header, target)) in headers.iter().zip(&mapping.columns).enumerate() {
         match target {
+            None if grouped.contains(&column) => {}
             Some(target) => {
                 file.map.insert(header.clone(), schema.target_name(*target).to_string());
             }
