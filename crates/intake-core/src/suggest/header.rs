@@ -361,6 +361,8 @@ const LEXICON: &[(&str, &[&str])] = &[
 /// Header words of things intake has no field for. They map to nothing, but being words
 /// they are never read as a typo of a field's word (`Employees` is not `Employer`).
 const OTHER_WORDS: &[&str] = &[
+    "anniversary",
+    "jahrestag",
     "employees",
     "number of employees",
     "mitarbeiter",

@@ -184,6 +184,8 @@ fn a_header_that_is_a_word_itself_is_no_typo_of_another() {
     assert_eq!(targets("Nickname"), vec!["nickname"]);
     assert!(!targets("Employees").contains(&"company".to_string()), "{:?}", targets("Employees"));
     assert!(!targets("Mitarbeiter 2").contains(&"company".to_string()));
+    // Outlook's wedding `Anniversary` is not the French `anniversaire` (birthday).
+    assert!(!targets("Anniversary").contains(&"birthday".to_string()), "{:?}", targets("Anniversary"));
     // A real typo is still forgiven.
     assert_eq!(confident("Nachnmae"), Some("last_name".into()));
 }
