@@ -220,7 +220,7 @@ EMAIL;type=INTERNET;type=WORK;type=pref:j.schaefer@praxis.example\r
 TEL;type=CELL;type=VOICE;type=pref:+49 171 5550111\r
 item1.ADR;type=WORK;type=pref:;;Leopoldstraße 5;München;Bayern;80802;Deutschland\r
 item1.X-ABADR:de\r
-item2.ADR;type=HOME:;;Gartenweg 3;Starnberg;Bayern;82319;Deutschland\r
+item2.ADR;type=HOME:;;Gartenweg 3\\nHinterhaus;Starnberg;Bayern;82319;Deutschland\r
 item2.X-ABADR:de\r
 item3.URL;type=pref:https://praxis.example\r
 item3.X-ABLabel:_$!<HomePage>!$_\r
@@ -259,7 +259,7 @@ fn an_iphone_vcard_keeps_its_addresses_and_exports_round_trip() {
             ("company", "Praxis Schäfer"),
             ("department", "Kardiologie"),
             // The home address is the contact's own, though the work one is preferred.
-            ("street", "Gartenweg 3"),
+            ("street", "Gartenweg 3, Hinterhaus"),
             ("postal_code", "82319"),
             ("city", "Starnberg"),
             ("region", "Bayern"),

@@ -169,7 +169,10 @@ impl Card {
     }
 
     fn push_address(&mut self, text: &str, params: &Params) {
-        let mut parts = split_unescaped(text, ';').into_iter().map(|p| clean(&p));
+        // A street of two lines (`Gartenweg 3\nHinterhaus`) is kept as `Gartenweg 3, Hinterhaus`.
+        let one_line =
+            |part: &str| part.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ");
+        let mut parts = split_unescaped(text, ';').into_iter().map(|p| one_line(&p));
         let parts: [String; 7] = std::array::from_fn(|_| parts.next().unwrap_or_default());
         if parts.iter().any(|p| !p.is_empty()) {
             let pref = params.pref.unwrap_or(u32::MAX);
