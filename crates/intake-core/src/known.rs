@@ -16,7 +16,76 @@ pub struct KnownExport {
     signature: &'static [&'static str],
     /// `(header, target name)`; a target of `""` leaves the column out on purpose.
     columns: &'static [(&'static str, &'static str)],
+    /// The export's addresses, each in columns of its own: per row, the home one (else the
+    /// business one, else the first) fills the contact's address, the others go to
+    /// `other_addresses`.
+    pub addresses: &'static [AddressColumns],
 }
+
+/// The headers of one address of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressColumns {
+    /// Street lines, PO box and extended address, joined with `, `.
+    pub street: &'static [&'static str],
+    /// The city.
+    pub city: &'static str,
+    /// The state or province.
+    pub region: &'static str,
+    /// The postal code.
+    pub postal_code: &'static str,
+    /// The country.
+    pub country: &'static str,
+    /// Columns whose value says what kind of address it is (Google's `Address 1 - Label`:
+    /// `Home`, `Work`), any of which the file may have.
+    pub label: &'static [&'static str],
+    /// Its rank when no label says: 0 home, 1 business, 2 other.
+    pub place: u8,
+}
+
+/// Google's address `n` (both formats): parts, with a label saying home or work.
+macro_rules! google_address {
+    ($n:literal) => {
+        AddressColumns {
+            street: &[
+                concat!("Address ", $n, " - Street"),
+                concat!("Address ", $n, " - Extended Address"),
+                concat!("Address ", $n, " - PO Box"),
+            ],
+            city: concat!("Address ", $n, " - City"),
+            region: concat!("Address ", $n, " - Region"),
+            postal_code: concat!("Address ", $n, " - Postal Code"),
+            country: concat!("Address ", $n, " - Country"),
+            label: &[concat!("Address ", $n, " - Label"), concat!("Address ", $n, " - Type")],
+            place: 2,
+        }
+    };
+}
+
+const GOOGLE_ADDRESSES: &[AddressColumns] =
+    &[google_address!("1"), google_address!("2"), google_address!("3")];
+
+/// Outlook's address of kind `$kind` (`Home`, `Business`, `Other`).
+macro_rules! outlook_address {
+    ($kind:literal, $place:literal) => {
+        AddressColumns {
+            street: &[
+                concat!($kind, " Street"),
+                concat!($kind, " Street 2"),
+                concat!($kind, " Street 3"),
+                concat!($kind, " Address PO Box"),
+            ],
+            city: concat!($kind, " City"),
+            region: concat!($kind, " State"),
+            postal_code: concat!($kind, " Postal Code"),
+            country: concat!($kind, " Country/Region"),
+            label: &[],
+            place: $place,
+        }
+    };
+}
+
+const OUTLOOK_ADDRESSES: &[AddressColumns] =
+    &[outlook_address!("Home", 0), outlook_address!("Business", 1), outlook_address!("Other", 2)];
 
 impl KnownExport {
     /// The target the export's column `header` holds: `Some("")` for a column left out on
@@ -55,9 +124,20 @@ const GOOGLE: KnownExport = KnownExport {
         ("Birthday", "birthday"),
         ("Notes", "notes"),
         ("Labels", "tags"),
-        ("Address 1 - City", "city"),
-        ("Address 1 - Country", "country"),
+        ("Middle Name", "middle_name"),
+        ("Name Prefix", "name_prefix"),
+        ("Name Suffix", "name_suffix"),
+        ("Nickname", "nickname"),
+        ("Gender", "gender"),
+        ("Organization Department", "department"),
+        ("Website 1 - Value", "website"),
+        ("Website 1 - Label", ""),
+        // The addresses are read from their parts (`addresses`); the formatted form repeats them.
+        ("Address 1 - Formatted", ""),
+        ("Address 2 - Formatted", ""),
+        ("Address 3 - Formatted", ""),
     ],
+    addresses: GOOGLE_ADDRESSES,
 };
 
 /// Google Contacts' older CSV ("Google CSV" before 2020).
@@ -86,10 +166,12 @@ const GOOGLE_OLD: KnownExport = KnownExport {
         ("Birthday", "birthday"),
         ("Notes", "notes"),
         ("Group Membership", "tags"),
-        ("Address 1 - City", "city"),
-        ("Address 1 - Country", "country"),
+        ("Address 1 - Formatted", ""),
+        ("Address 2 - Formatted", ""),
+        ("Address 3 - Formatted", ""),
         ("Location", ""),
     ],
+    addresses: GOOGLE_ADDRESSES,
 };
 
 /// Outlook's "Comma Separated Values" export.
@@ -98,9 +180,11 @@ const OUTLOOK: KnownExport = KnownExport {
     signature: &["First Name", "Last Name", "E-mail Address", "Business Phone", "Mobile Phone"],
     columns: &[
         ("First Name", "first_name"),
+        ("Middle Name", "middle_name"),
         ("Last Name", "last_name"),
-        ("Title", ""),
-        ("Suffix", ""),
+        // A name prefix (`Mr.`, `Dr.`), not a job title: that is `Job Title`.
+        ("Title", "name_prefix"),
+        ("Suffix", "name_suffix"),
         ("E-mail Address", "email"),
         ("E-mail Display Name", ""),
         ("E-mail 2 Address", "other_emails"),
@@ -118,12 +202,14 @@ const OUTLOOK: KnownExport = KnownExport {
         ("Car Phone", "other_phones"),
         ("Company", "company"),
         ("Job Title", "job_title"),
-        ("Business City", "city"),
-        ("Business Country/Region", "country"),
+        ("Department", "department"),
+        ("Web Page", "website"),
+        ("Gender", "gender"),
         ("Birthday", "birthday"),
         ("Notes", "notes"),
         ("Categories", "tags"),
     ],
+    addresses: OUTLOOK_ADDRESSES,
 };
 
 /// LinkedIn's `Connections.csv`.
@@ -139,6 +225,7 @@ const LINKEDIN: KnownExport = KnownExport {
         ("URL", ""),
         ("Connected On", ""),
     ],
+    addresses: &[],
 };
 
 const KNOWN: [KnownExport; 4] = [GOOGLE, GOOGLE_OLD, OUTLOOK, LINKEDIN];
@@ -179,9 +266,11 @@ mod tests {
 
     #[test]
     fn a_known_export_names_its_columns_and_leaves_some_out() {
-        assert_eq!(OUTLOOK.target_of("Title"), Some(""));
+        assert_eq!(OUTLOOK.target_of("Title"), Some("name_prefix"));
+        assert_eq!(OUTLOOK.target_of("Suffix"), Some("name_suffix"));
         assert_eq!(OUTLOOK.target_of("Mobile Phone"), Some("whatsapp"));
         assert_eq!(GOOGLE.target_of("e-mail 1 - value"), Some("email"));
-        assert_eq!(GOOGLE.target_of("Website 1 - Value"), None);
+        assert_eq!(GOOGLE.target_of("Website 1 - Value"), Some("website"));
+        assert_eq!(GOOGLE.target_of("Relation 1 - Value"), None);
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Schema, Target};
+use crate::model::{FieldId, Schema, Target};
 use crate::normalize::Normalizer;
 use crate::suggest::{Basis, PLAUSIBLE, Suggestion, ValueKind, resolve, suggest_column};
 
@@ -35,6 +35,31 @@ pub struct Mapping {
     pub decided: Vec<ColumnDecision>,
     /// The known export the header row was recognized as (`Outlook CSV`), if any.
     pub export: Option<&'static str>,
+    /// The addresses a known export keeps in columns of their own, to be sorted out per row
+    /// (home first): their columns map to nothing in `columns`.
+    pub addresses: Vec<AddressGroup>,
+}
+
+/// The columns of one address of a row, and where they go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressGroup {
+    /// Street lines, joined with `, `.
+    pub street: Vec<usize>,
+    /// `[city, region, postal code, country]`.
+    pub parts: [Option<usize>; 4],
+    /// A column whose value says home or work.
+    pub label: Option<usize>,
+    /// Rank when the label says nothing: 0 home, 1 business, 2 other.
+    pub place: u8,
+    /// `[street, city, region, postal_code, country, other_addresses]` of the schema.
+    pub fields: [FieldId; 6],
+}
+
+impl AddressGroup {
+    /// Every column of the address.
+    pub fn columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.street.iter().copied().chain(self.parts.iter().flatten().copied())
+    }
 }
 
 /// What the suggestions decided for one column.
@@ -73,7 +98,7 @@ pub enum MappingError {
     /// `--map` names a field the workspace does not have.
     #[error("no field named {0:?} (see `intake fields list`)")]
     NoSuchField(String),
-    /// Two columns map to one field.
+    /// Two `--map` give one field to two columns.
     #[error(
         "field {field:?} is mapped twice, from columns {first:?} and {second:?}; map one elsewhere or --skip it \
          (a column may be named by its position: --skip \"#3\" is the third)"
@@ -136,8 +161,10 @@ pub fn build_mapping_with_samples(
     check_mapped_once(headers, schema, &columns)?;
     let export = crate::known::recognize(headers);
     let mut decided = Vec::new();
+    let mut addresses = Vec::new();
     if let Some(export) = export {
         decided = apply_known_export(export, headers, schema, &mut columns, &mut fixed, &mut skipped_flags);
+        addresses = address_groups(export, headers, schema, &mut fixed, &mut skipped_flags, &mut decided);
     }
     decided.extend(decide_columns(
         headers,
@@ -147,17 +174,79 @@ pub fn build_mapping_with_samples(
         &mut columns,
         &fixed,
         request.match_by_id,
-    )?);
+    ));
+    let grouped: Vec<usize> = addresses.iter().flat_map(AddressGroup::columns).collect();
     let unmapped = headers
         .iter()
         .enumerate()
-        .filter(|(i, _)| columns[*i].is_none() && !skipped_flags[*i])
+        .filter(|(i, _)| columns[*i].is_none() && !skipped_flags[*i] && !grouped.contains(i))
         .map(|(_, h)| h.clone())
         .collect();
     let skipped =
         headers.iter().enumerate().filter(|(i, _)| skipped_flags[*i]).map(|(_, h)| h.clone()).collect();
     decided.sort_by_key(|d| d.column);
-    Ok(Mapping { columns, unmapped, skipped, decided, export: export.map(|e| e.name) })
+    Ok(Mapping { columns, unmapped, skipped, decided, export: export.map(|e| e.name), addresses })
+}
+
+/// The addresses of a known export whose columns the user left open. Their columns take no
+/// target of their own (a row's home address may be in the home or the business columns);
+/// the decisions say where they go, and a label column is read, not imported.
+fn address_groups(
+    export: &crate::known::KnownExport,
+    headers: &[String],
+    schema: &Schema,
+    fixed: &mut [bool],
+    skipped: &mut [bool],
+    decided: &mut Vec<ColumnDecision>,
+) -> Vec<AddressGroup> {
+    let names = ["street", "city", "region", "postal_code", "country", "other_addresses"];
+    let mut fields = [0; 6];
+    for (slot, name) in fields.iter_mut().zip(names) {
+        match schema.field_id(name) {
+            Some(id) => *slot = id,
+            None => return Vec::new(),
+        }
+    }
+    let keys: Vec<String> = headers.iter().map(|h| crate::suggest::compare_form(h)).collect();
+    let open = |header: &str| {
+        let key = crate::suggest::compare_form(header);
+        keys.iter().enumerate().position(|(i, k)| *k == key && !fixed[i])
+    };
+    let mut groups = Vec::new();
+    for address in export.addresses {
+        let street: Vec<usize> = address.street.iter().filter_map(|h| open(h)).collect();
+        let parts = [address.city, address.region, address.postal_code, address.country].map(open);
+        if street.is_empty() && parts.iter().all(Option::is_none) {
+            continue;
+        }
+        let label = address.label.iter().find_map(|h| open(h));
+        groups.push(AddressGroup { street, parts, label, place: address.place, fields });
+    }
+    let basis =
+        Basis::Export(format!("{}, the home address first, the others to other_addresses", export.name));
+    for group in &groups {
+        let targets = group
+            .street
+            .iter()
+            .map(|&c| (c, fields[0]))
+            .chain(group.parts.iter().zip(&fields[1..5]).filter_map(|(c, f)| c.map(|c| (c, *f))));
+        for (column, field) in targets {
+            fixed[column] = true;
+            let applied = Suggestion { target: Target::Field(field), confidence: 1.0, basis: basis.clone() };
+            decided.push(ColumnDecision {
+                column,
+                header: headers[column].clone(),
+                applied: Some(applied),
+                uncertain: Vec::new(),
+                kind: ValueKind::Text,
+            });
+        }
+        if let Some(label) = group.label {
+            fixed[label] = true;
+            skipped[label] = true;
+        }
+    }
+    groups
 }
 
 /// `#3`: the third column, by position, so that columns with the same header (two `Email`)
@@ -167,8 +256,9 @@ fn column_by_number(headers: &[String], text: &str) -> Option<usize> {
     (1..=headers.len()).contains(&number).then(|| number - 1)
 }
 
-/// How a column is named in a message: its header, or `#N` when another column has the same.
-fn column_name(headers: &[String], column: usize) -> String {
+/// How a column is named in a message (and in `--map`): its header, or `#N` when another
+/// column has the same.
+pub fn column_name(headers: &[String], column: usize) -> String {
     let header = &headers[column];
     match headers.iter().filter(|h| *h == header).count() {
         1 => header.clone(),
@@ -222,7 +312,7 @@ fn decide_columns(
     columns: &mut [Option<Target>],
     fixed: &[bool],
     match_by_id: bool,
-) -> Result<Vec<ColumnDecision>, MappingError> {
+) -> Vec<ColumnDecision> {
     let suggested: Vec<(Vec<Suggestion>, ValueKind)> = headers
         .iter()
         .enumerate()
@@ -235,8 +325,10 @@ fn decide_columns(
         .collect();
     let candidates: Vec<Vec<Suggestion>> = suggested.iter().map(|(s, _)| s.clone()).collect();
     let taken: Vec<Target> = columns.iter().flatten().copied().collect();
+    // Two columns suggesting one field never stop an import: the more confident (else the
+    // leftmost) takes it, the other is reported as not imported. Only the user's own `--map`
+    // can map a field twice (checked before).
     let chosen = resolve(&candidates, fixed, &taken);
-    check_not_ambiguous(headers, schema, &candidates, &chosen, fixed)?;
     let mut decided = Vec::new();
     for (column, ((suggestions, kind), applied)) in suggested.into_iter().zip(chosen).enumerate() {
         if fixed[column] {
@@ -250,36 +342,7 @@ fn decide_columns(
             .collect();
         decided.push(ColumnDecision { column, header: headers[column].clone(), applied, uncertain, kind });
     }
-    Ok(decided)
-}
-
-/// Two columns that are both exactly a field's name (two `Email` columns) cannot be told
-/// apart: the user must choose.
-fn check_not_ambiguous(
-    headers: &[String],
-    schema: &Schema,
-    candidates: &[Vec<Suggestion>],
-    chosen: &[Option<Suggestion>],
-    fixed: &[bool],
-) -> Result<(), MappingError> {
-    let exact = |column: usize| {
-        candidates[column].first().filter(|s| s.basis == crate::suggest::Basis::Name && s.confidence >= 1.0)
-    };
-    for (column, choice) in chosen.iter().enumerate() {
-        let Some(choice) = choice.as_ref().filter(|c| c.confidence >= 1.0) else { continue };
-        let rival = (0..headers.len()).find(|&other| {
-            other != column && !fixed[other] && exact(other).is_some_and(|s| s.target == choice.target)
-        });
-        if let Some(other) = rival {
-            let (first, second) = (column.min(other), column.max(other));
-            return Err(MappingError::MappedTwice {
-                field: schema.target_name(choice.target).to_string(),
-                first: column_name(headers, first),
-                second: column_name(headers, second),
-            });
-        }
-    }
-    Ok(())
+    decided
 }
 
 fn check_mapped_once(

@@ -48,6 +48,17 @@ struct Columns {
     notes: Option<usize>,
     external_id: Option<usize>,
     tags: Option<usize>,
+    street: Option<usize>,
+    postal_code: Option<usize>,
+    region: Option<usize>,
+    website: Option<usize>,
+    department: Option<usize>,
+    middle_name: Option<usize>,
+    name_prefix: Option<usize>,
+    name_suffix: Option<usize>,
+    nickname: Option<usize>,
+    gender: Option<usize>,
+    other_addresses: Option<usize>,
 }
 
 impl VcardWriter {
@@ -72,6 +83,17 @@ impl VcardWriter {
                 notes: at("notes"),
                 external_id: at("external_id"),
                 tags: at("tags"),
+                street: at("street"),
+                postal_code: at("postal_code"),
+                region: at("region"),
+                website: at("website"),
+                department: at("department"),
+                middle_name: at("middle_name"),
+                name_prefix: at("name_prefix"),
+                name_suffix: at("name_suffix"),
+                nickname: at("nickname"),
+                gender: at("gender"),
+                other_addresses: at("other_addresses"),
             },
         }
     }
@@ -85,7 +107,10 @@ impl VcardWriter {
         let full = [first, last].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
         let full = if full.is_empty() { get(c.email).to_string() } else { full };
         push_line(&mut card, "FN", &escape(&full));
-        push_line(&mut card, "N", &format!("{};{};;;", escape(last), escape(first)));
+        let name = [last, first, get(c.middle_name), get(c.name_prefix), get(c.name_suffix)];
+        push_line(&mut card, "N", &name.map(escape).join(";"));
+        push_line_if(&mut card, "NICKNAME", &escape(get(c.nickname)));
+        push_line_if(&mut card, "GENDER", &gender(get(c.gender)));
         // The contact's own e-mail and phone are the preferred ones: a reader takes them back
         // as such, and the others as further values.
         push_line_if(&mut card, "EMAIL;PREF=1", get(c.email));
@@ -97,11 +122,23 @@ impl VcardWriter {
             push_line(&mut card, "TEL;VALUE=uri;TYPE=voice", &tel_uri(other));
         }
         push_line_if(&mut card, "TEL;VALUE=uri;TYPE=cell;X-WHATSAPP=true", &tel_uri(get(c.whatsapp)));
-        push_line_if(&mut card, "ORG", &escape(get(c.company)));
+        let org = match get(c.department) {
+            "" => escape(get(c.company)),
+            unit => format!("{};{}", escape(get(c.company)), escape(unit)),
+        };
+        push_line_if(&mut card, "ORG", &org);
         push_line_if(&mut card, "TITLE", &escape(get(c.job_title)));
         push_line_if(&mut card, "BDAY", &bday(get(c.birthday)));
-        if !get(c.city).is_empty() || !get(c.country).is_empty() {
-            push_line(&mut card, "ADR", &format!(";;;{};;;{}", escape(get(c.city)), escape(get(c.country))));
+        // The contact's own address is typed home, so that it is read back as the first.
+        let address = [get(c.street), get(c.city), get(c.region), get(c.postal_code), get(c.country)];
+        if address.iter().any(|part| !part.is_empty()) {
+            push_line(&mut card, "ADR;TYPE=home", &format!(";;{}", address.map(escape).join(";")));
+        }
+        for other in get(c.other_addresses).split('|').filter(|a| !a.is_empty()) {
+            push_line(&mut card, "ADR", &format!(";;{};;;;", escape(other)));
+        }
+        for url in get(c.website).split('|').filter(|u| !u.is_empty()) {
+            push_line(&mut card, "URL", &escape(url));
         }
         push_line_if(&mut card, "NOTE", &escape(get(c.notes)));
         let tags: Vec<String> = get(c.tags).split('|').filter(|t| !t.is_empty()).map(escape).collect();
@@ -123,6 +160,21 @@ fn list_items(cell: &str) -> impl Iterator<Item = &str> {
 /// `tel:` URI of an E.164 number (vCard 4.0 writes numbers as URIs).
 fn tel_uri(phone: &str) -> String {
     if phone.is_empty() { String::new() } else { format!("tel:{phone}") }
+}
+
+/// GENDER in vCard 4.0 form: `M`, `F` … for the words the reader spells them out as, else
+/// the text as the identity component.
+fn gender(text: &str) -> String {
+    let sex = match text.to_ascii_lowercase().as_str() {
+        "" => return String::new(),
+        "male" => "M",
+        "female" => "F",
+        "other" => "O",
+        "none" => "N",
+        "unknown" => "U",
+        _ => return format!(";{}", escape(text)),
+    };
+    sex.to_string()
 }
 
 /// BDAY in vCard 4.0 form: `yyyymmdd` for a full date, `--mmdd` without a year.

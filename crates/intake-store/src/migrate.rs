@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0003_import_memberships.sql"),
     include_str!("../migrations/sqlite/0004_subscription_log.sql"),
     include_str!("../migrations/sqlite/0005_leases.sql"),
+    include_str!("../migrations/sqlite/0006_address_fields.sql"),
 ];
 
 /// The schema version this intake writes.
@@ -81,6 +82,47 @@ mod tests {
         to_latest(&mut conn, &path).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn custom_fields_named_like_the_address_fields_move_into_their_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut conn = open(&path);
+        let before = MIGRATIONS.len() - 1;
+        for sql in &MIGRATIONS[..before] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", before as i64).unwrap();
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, name, created_at) VALUES (1, 'default', 0);
+             INSERT INTO fields (workspace_id, name, label, type, position, created_at)
+                 VALUES (1, 'website', 'Website', 'url', 0, 0), (1, 'plan', 'Plan', 'text', 1, 0);
+             INSERT INTO contacts (workspace_id, custom, created_at, updated_at)
+                 VALUES (1, '{\"website\":\"https://a.example/\",\"plan\":\"pro\"}', 0, 0),
+                        (1, NULL, 0, 0);",
+        )
+        .unwrap();
+        to_latest(&mut conn, &path).unwrap();
+        let rows: Vec<(Option<String>, Option<String>)> = conn
+            .prepare("SELECT website, custom FROM contacts ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![(Some("https://a.example/".into()), Some("{\"plan\":\"pro\"}".into())), (None, None)]
+        );
+        let fields: Vec<String> = conn
+            .prepare("SELECT name FROM fields")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .flatten()
+            .collect();
+        assert_eq!(fields, vec!["plan".to_string()]);
     }
 
     #[test]

@@ -102,8 +102,9 @@ const EVENT_INSERT: &str = "INSERT INTO subscription_events \
 /// a field it had and this one has not becomes NULL, a subscription status or the custom
 /// values are bound only when they change. Binding was a fifth of the writer's time.
 struct ContactBinder {
-    /// Which built-in field parameters hold a value now (the others are NULL).
-    bound: [bool; BUILTINS],
+    /// Which built-in field parameters hold a value now (bit `i` for field `i`; the others
+    /// are NULL). A bit set, so that a row costs nothing for the fields its file leaves out.
+    bound: u64,
     /// The subscription statuses bound now.
     subscriptions: [SubscriptionStatus; 3],
     /// Whether the `custom` parameter holds a value now.
@@ -112,6 +113,7 @@ struct ContactBinder {
 
 /// Number of built-in fields (columns of `contacts`).
 const BUILTINS: usize = BUILTIN_FIELDS.len();
+const _: () = assert!(BUILTINS <= 64, "ContactBinder keeps the bound built-in fields in a u64");
 
 impl ContactBinder {
     /// Binds the parameters every contact of the run shares, and NULL to every field.
@@ -134,7 +136,7 @@ impl ContactBinder {
         insert.raw_bind_parameter(next + 6, import_id)?;
         insert.raw_bind_parameter(next + 7, at)?;
         insert.raw_bind_parameter(next + 8, at)?;
-        Ok(ContactBinder { bound: [false; BUILTINS], subscriptions, custom: false })
+        Ok(ContactBinder { bound: 0, subscriptions, custom: false })
     }
 
     /// Binds what is `contact`'s own.
@@ -144,13 +146,13 @@ impl ContactBinder {
         schema: &Schema,
         contact: &NewContact,
     ) -> rusqlite::Result<()> {
-        let mut has = [false; BUILTINS];
+        let mut has: u64 = 0;
         let (mut email_hash, mut phone_hash) = (None, None);
         let mut custom = serde_json::Map::new();
         for (field, value) in contact.values.iter() {
             if field < BUILTINS {
                 insert.raw_bind_parameter(2 + field, value)?;
-                has[field] = true;
+                has |= 1 << field;
                 match field {
                     EMAIL => email_hash = Some(stored_hash("email", value)),
                     PHONE => phone_hash = Some(stored_hash("phone", value)),
@@ -160,10 +162,11 @@ impl ContactBinder {
                 custom.insert(schema.field(field).name.clone(), serde_json::Value::String(value.to_string()));
             }
         }
-        for (field, (was, is)) in self.bound.iter().zip(&has).enumerate() {
-            if *was && !*is {
-                insert.raw_bind_parameter(2 + field, rusqlite::types::Null)?;
-            }
+        let mut gone = self.bound & !has;
+        while gone != 0 {
+            let field = gone.trailing_zeros() as usize;
+            insert.raw_bind_parameter(2 + field, rusqlite::types::Null)?;
+            gone &= gone - 1;
         }
         self.bound = has;
         let next = 2 + BUILTINS;

@@ -195,6 +195,9 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         anyhow!("unknown identifier {:?}: use email, phone, id or external_id", args.identifier)
     })?;
     let mapping = mapping_request(args.mapping_file.as_deref(), &args.maps, &args.skips, identifier)?;
+    if let Some(pattern) = &args.date_format {
+        check_date_format(pattern)?;
+    }
     let require_first_name = store.setting("require-first-name")?.is_none_or(|v| v != "false");
     let reader = input::settings(&args.read)?;
     Ok(ImportOptions {
@@ -214,6 +217,25 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         mapping,
         reader,
     })
+}
+
+/// A sample date, written with the pattern and read back: a pattern that cannot write it
+/// (`%Q`), or cannot read back what it wrote (`%d/%m` has no year, `dd.mm.yyyy` no field),
+/// would make every date of the file an error, so the import stops before reading a row.
+fn check_date_format(pattern: &str) -> anyhow::Result<()> {
+    let sample = jiff::civil::date(1985, 4, 15);
+    let bad = |why: String| {
+        anyhow!(
+            "--date-format {pattern:?} {why}; give a strftime pattern with day, month and year such as \
+             '%d.%m.%Y' or '%m/%d/%Y'"
+        )
+    };
+    let written = jiff::fmt::strtime::format(pattern, sample)
+        .map_err(|e| bad(format!("is not a date pattern ({e})")))?;
+    match jiff::civil::Date::strptime(pattern, &written) {
+        Ok(read) if read == sample => Ok(()),
+        _ => Err(bad("does not give a whole date (day, month and year)".to_string())),
+    }
 }
 
 /// The user's maps and skips: a saved mapping file's, then the flags' (which win).

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use intake_core::identify::IdentifierKind;
-use intake_core::map::{Mapping, MappingError, MappingRequest};
+use intake_core::map::{Mapping, MappingError, MappingRequest, column_name};
 use intake_core::model::Schema;
 use intake_core::plan::ImportOptions;
 use intake_core::suggest::{DateLayout, DecimalMark, ValueKind};
@@ -35,6 +35,11 @@ struct MappingFile {
     /// Headers left out.
     #[serde(default)]
     skip: Vec<String>,
+    /// Headers nothing was decided for: an import with this mapping suggests for them again
+    /// and reports them if nothing fits (read for information only; not a skip, so that
+    /// their data is never dropped unseen).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    undecided: Vec<String>,
 }
 
 /// Runs a `mapping` subcommand.
@@ -67,6 +72,10 @@ pub fn run(store: &mut SqliteStore, command: MappingCommand) -> anyhow::Result<E
                 saved.map.len() + saved.skip.len(),
                 output.display()
             )?;
+            if !saved.undecided.is_empty() {
+                let undecided: Vec<String> = saved.undecided.iter().map(|h| format!("{h:?}")).collect();
+                outln!("undecided (give --map or --skip to decide): {}", undecided.join(", "))?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -160,9 +169,10 @@ fn describe_columns(
                 .cloned()
                 .collect();
             let applied = decision.is_some_and(|d| d.applied.is_some());
+            let headers = input.source().headers();
             let taken_by = suggestion.and_then(|s| {
                 let at = mapping.columns.iter().position(|t| *t == Some(s.target))?;
-                (at != column).then(|| input.source().headers()[at].clone())
+                (at != column).then(|| column_name(headers, at))
             });
             ColumnView {
                 header: header.clone(),
@@ -172,7 +182,10 @@ fn describe_columns(
                 basis: suggestion.map(|s| s.basis.to_string()),
                 kind: decision.map_or_else(|| "-".to_string(), |d| kind_name(&d.kind)),
                 note: match (suggestion, applied, taken_by) {
-                    (Some(_), false, Some(other)) => Some(format!("that field is mapped from {other:?}")),
+                    (Some(_), false, Some(other)) => Some(format!(
+                        "that field is mapped from {other:?}; map this column with --map \"{}=FIELD\"",
+                        column_name(headers, column)
+                    )),
                     (Some(_), false, None) => Some("not sure enough to apply: confirm with --map".into()),
                     _ => None,
                 },
@@ -224,15 +237,20 @@ fn print_columns(columns: &[ColumnView], export: Option<&str>) -> std::io::Resul
     Ok(())
 }
 
-/// The mapping as a file: every mapped column, and every other column as skipped.
+/// The mapping as a file: every mapped column, the columns skipped (by `--skip` or as a
+/// known export leaves them out), and the undecided ones as undecided.
 fn to_file(headers: &[String], mapping: &Mapping, schema: &Schema) -> MappingFile {
     let mut file = MappingFile::default();
-    for (header, target) in headers.iter().zip(&mapping.columns) {
+    // A known export's address columns are sorted out per row, whenever it is recognized.
+    let grouped: Vec<usize> = mapping.addresses.iter().flat_map(|g| g.columns()).collect();
+    for (column, (header, target)) in headers.iter().zip(&mapping.columns).enumerate() {
         match target {
+            None if grouped.contains(&column) => {}
             Some(target) => {
                 file.map.insert(header.clone(), schema.target_name(*target).to_string());
             }
-            None => file.skip.push(header.clone()),
+            None if mapping.skipped.contains(header) => file.skip.push(header.clone()),
+            None => file.undecided.push(header.clone()),
         }
     }
     file

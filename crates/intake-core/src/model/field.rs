@@ -35,11 +35,13 @@ pub enum FieldType {
     Emails,
     /// Several phone numbers, `|`-separated, each in E.164.
     Phones,
+    /// Several lines of free text (postal addresses), `|`-separated, each on one line.
+    Texts,
 }
 
 impl FieldType {
     /// Every type, for help texts.
-    pub const ALL: [FieldType; 12] = [
+    pub const ALL: [FieldType; 13] = [
         FieldType::Text,
         FieldType::Email,
         FieldType::Phone,
@@ -52,6 +54,7 @@ impl FieldType {
         FieldType::Url,
         FieldType::Emails,
         FieldType::Phones,
+        FieldType::Texts,
     ];
 
     /// The type's name as written on the command line and in the store.
@@ -69,13 +72,14 @@ impl FieldType {
             FieldType::Url => "url",
             FieldType::Emails => "emails",
             FieldType::Phones => "phones",
+            FieldType::Texts => "texts",
         }
     }
 
     /// Whether a value holds several items, so that several columns may fill it (the
     /// second, third … e-mail columns of an export).
     pub fn is_list(self) -> bool {
-        matches!(self, FieldType::Emails | FieldType::Phones)
+        matches!(self, FieldType::Emails | FieldType::Phones | FieldType::Texts)
     }
 
     /// The type called `name`.
@@ -124,7 +128,8 @@ pub const BUILTIN_FIELDS: &[(&str, &str, FieldType, &[&str])] = &[
     ("phone", "Phone", FieldType::Phone, &["phone number", "telephone"]),
     ("whatsapp", "WhatsApp", FieldType::Phone, &["whatsapp number"]),
     ("company", "Company", FieldType::Text, &["organization", "organisation"]),
-    ("job_title", "Job Title", FieldType::Text, &["title", "position"]),
+    // `Title` alone is a lexicon word, not an alias: beside `Job Title` it is a name prefix.
+    ("job_title", "Job Title", FieldType::Text, &["position"]),
     ("birthday", "Birthday", FieldType::Date, &["date of birth", "birth date"]),
     ("city", "City", FieldType::Text, &["town"]),
     ("country", "Country", FieldType::Text, &[]),
@@ -134,6 +139,19 @@ pub const BUILTIN_FIELDS: &[(&str, &str, FieldType, &[&str])] = &[
     // Further addresses and numbers, `|`-separated: nothing of a card with several is lost.
     ("other_emails", "Other Emails", FieldType::Emails, &["additional emails", "more emails"]),
     ("other_phones", "Other Phones", FieldType::Phones, &["additional phones", "more phones"]),
+    // What a CRM keeps beyond the basics: the postal address, the name's parts, the web.
+    ("street", "Street", FieldType::Text, &["street address", "address line 1"]),
+    ("postal_code", "Postal Code", FieldType::Text, &["zip", "zip code", "postcode", "post code"]),
+    ("region", "Region", FieldType::Text, &["state", "province", "state/province"]),
+    ("website", "Website", FieldType::Text, &["web site", "web page", "homepage", "url"]),
+    ("department", "Department", FieldType::Text, &[]),
+    ("middle_name", "Middle Name", FieldType::Text, &["additional name"]),
+    ("name_prefix", "Name Prefix", FieldType::Text, &["prefix", "honorific prefix"]),
+    ("name_suffix", "Name Suffix", FieldType::Text, &["suffix", "honorific suffix"]),
+    ("nickname", "Nickname", FieldType::Text, &["nick name"]),
+    ("gender", "Gender", FieldType::Text, &["sex"]),
+    // The addresses after the first, each on one line.
+    ("other_addresses", "Other Addresses", FieldType::Texts, &["additional addresses", "more addresses"]),
 ];
 
 /// Why a custom field cannot be declared.

@@ -122,6 +122,23 @@ fn normalize_items(
     Ok(normalized.join(LIST_SEPARATOR))
 }
 
+/// Separators between several lines of text (addresses): intake's `|` and Google's ` ::: `.
+/// Not `,` or `;`, which an address itself holds.
+const TEXT_SEPARATORS: Separators = separators(&[":::", "|"]);
+
+/// Several lines of free text (`other_addresses`): each item on one line (an address's line
+/// breaks become `, `), duplicates dropped. Never fails.
+pub fn normalize_texts(cell: &str) -> Result<String, ListError> {
+    normalize_items(
+        items(cell, &TEXT_SEPARATORS),
+        |item| {
+            let lines = item.lines().map(str::trim).filter(|line| !line.is_empty());
+            Ok(lines.collect::<Vec<_>>().join(", "))
+        },
+        |normalized| normalized.to_string(),
+    )
+}
+
 /// `list` (normalized, `|`-separated) without the items whose key is one of `drop` and with
 /// the items of `more` added after its own, each once.
 pub fn merge_items(list: &str, more: &str, drop: &[String], key: impl Fn(&str) -> String) -> String {

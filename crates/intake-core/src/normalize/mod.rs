@@ -14,6 +14,7 @@ mod text;
 pub use email::{EmailError, email_match_key, email_match_key_of, normalize_email, normalize_email_fully};
 pub use list::{
     LIST_SEPARATOR, ListError, first_email, first_phone, merge_items, normalize_emails, normalize_phones,
+    normalize_texts,
 };
 pub use number::{
     BooleanError, DateError, NumberError, normalize_boolean, normalize_date, normalize_decimal,
@@ -91,6 +92,7 @@ impl Normalizer {
             FieldType::Url => normalize_url(text).map_err(|e| reason(&e)),
             FieldType::Emails => normalize_emails(text).map_err(|e| reason(&e)),
             FieldType::Phones => normalize_phones(text, self.default_region).map_err(|e| reason(&e)),
+            FieldType::Texts => normalize_texts(text).map_err(|e| reason(&e)),
         };
         owned.map(Cow::Owned)
     }

@@ -15,6 +15,8 @@ use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
 use crate::read::Record;
 
+mod address;
+
 /// A row with its cells normalized, ready to be matched and planned.
 #[derive(Debug, Clone, Default)]
 pub struct PreparedRow {
@@ -170,6 +172,7 @@ impl<'a> Preparer<'a> {
             };
             self.prepare_cell(&record, column, *target, cell, &mut row);
         }
+        self.prepare_addresses(&record, &mut row);
         self.drop_primary_from_lists(&mut row);
         row.record = record;
         row

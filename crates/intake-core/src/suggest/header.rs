@@ -206,6 +206,121 @@ const LEXICON: &[(&str, &[&str])] = &[
             "commenti",
         ],
     ),
+    (
+        "street",
+        &[
+            "street",
+            "street address",
+            "address",
+            "address line 1",
+            "strasse",
+            "strasse und hausnummer",
+            "strasse hausnummer",
+            "anschrift",
+            "adresse",
+            "calle",
+            "direccion",
+            "domicilio",
+            "rue",
+            "adresse postale",
+            "rua",
+            "endereco",
+            "logradouro",
+            "indirizzo",
+            "via",
+        ],
+    ),
+    (
+        "postal_code",
+        &[
+            "postal code",
+            "zip",
+            "zip code",
+            "zipcode",
+            "postcode",
+            "plz",
+            "postleitzahl",
+            "codigo postal",
+            "cod postal",
+            "cp",
+            "code postal",
+            "cep",
+            "cap",
+            "codice postale",
+        ],
+    ),
+    (
+        "region",
+        &[
+            "region",
+            "state",
+            "province",
+            "county",
+            "bundesland",
+            "kanton",
+            "provincia",
+            "estado",
+            "comunidad autonoma",
+            "departement",
+            "etat",
+            "regione",
+        ],
+    ),
+    (
+        "website",
+        &[
+            "website",
+            "web site",
+            "web page",
+            "homepage",
+            "url",
+            "webseite",
+            "internetseite",
+            "internetadresse",
+            "sitio web",
+            "pagina web",
+            "site web",
+            "site internet",
+            "sito web",
+        ],
+    ),
+    ("department", &["department", "abteilung", "departamento", "service", "reparto", "dipartimento"]),
+    (
+        "middle_name",
+        &[
+            "middle name",
+            "second name",
+            "zweiter vorname",
+            "weitere vornamen",
+            "segundo nombre",
+            "deuxieme prenom",
+            "autres prenoms",
+            "nome do meio",
+            "secondo nome",
+        ],
+    ),
+    (
+        "name_prefix",
+        &[
+            "name prefix",
+            "prefix",
+            "title",
+            "salutation",
+            "anrede",
+            "tratamiento",
+            "civilite",
+            "titre de civilite",
+            "tratamento",
+            "titolo",
+        ],
+    ),
+    ("name_suffix", &["name suffix", "suffix", "namenszusatz", "sufijo", "suffixe", "suffisso"]),
+    ("nickname", &["nickname", "nick name", "spitzname", "apodo", "surnom", "alcunha", "soprannome"]),
+    ("gender", &["gender", "sex", "geschlecht", "genero", "sexo", "genre", "sexe", "sesso", "genere"]),
+    (
+        "other_addresses",
+        &["other addresses", "other address", "weitere adressen", "otras direcciones", "autres adresses"],
+    ),
     ("external_id", &["external id", "customer id", "customer number", "kundennummer", "kunden id"]),
     (
         "tags",
@@ -241,6 +356,36 @@ const LEXICON: &[(&str, &[&str])] = &[
         "whatsapp_subscription",
         &["whatsapp subscription", "whatsapp opt in", "whatsapp consent", "whatsapp optin"],
     ),
+];
+
+/// Header words of things intake has no field for. They map to nothing, but being words
+/// they are never read as a typo of a field's word (`Employees` is not `Employer`).
+const OTHER_WORDS: &[&str] = &[
+    "anniversary",
+    "jahrestag",
+    "employees",
+    "number of employees",
+    "mitarbeiter",
+    "mitarbeiterzahl",
+    "empleados",
+    "employes",
+    "dipendenti",
+    "revenue",
+    "umsatz",
+    "industry",
+    "branche",
+    "sector",
+    "secteur",
+    "settore",
+    "status",
+    "source",
+    "quelle",
+    "fuente",
+    "owner",
+    "rating",
+    "created",
+    "modified",
+    "fax",
 ];
 
 /// Words for a mobile number: a phone when the file has no other phone column, else the
@@ -299,10 +444,21 @@ pub fn suggest_header(header: &str, schema: &Schema) -> Vec<Suggestion> {
         return Vec::new();
     }
     let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
+    let words: Vec<(Target, String, String, f32)> = vocabulary(schema)
+        .into_iter()
+        .map(|(target, word, weight)| (target, compare_form(&word), word, weight))
+        .collect();
+    // A header that is a word of its own (`Nickname`, `Employees`) is no typo of another
+    // (`Nachname`, `Employer`).
+    let is_word = |form: &str| {
+        words.iter().any(|(_, word_key, ..)| word_key == form)
+            || OTHER_WORDS.iter().any(|word| compare_form(word) == form)
+    };
+    let typos_allowed = !is_word(&key) && !is_word(unnumbered);
     let mut best: Vec<Suggestion> = Vec::new();
-    for (target, word, weight) in vocabulary(schema) {
-        let word_key = compare_form(&word);
-        let Some((confidence, basis)) = score(&key, unnumbered, &word_key, &word, weight) else { continue };
+    for (target, word_key, word, weight) in words.iter().map(|(t, k, w, x)| (*t, k, w, *x)) {
+        let scored = score(&key, unnumbered, word_key, word, weight, typos_allowed);
+        let Some((confidence, basis)) = scored else { continue };
         match best.iter_mut().find(|s| s.target == target) {
             Some(known) if known.confidence >= confidence => {}
             Some(known) => *known = Suggestion { target, confidence, basis },
@@ -314,7 +470,14 @@ pub fn suggest_header(header: &str, schema: &Schema) -> Vec<Suggestion> {
 }
 
 /// How well `key` (a header in compare form) matches `word_key`.
-fn score(key: &str, unnumbered: &str, word_key: &str, word: &str, weight: f32) -> Option<(f32, Basis)> {
+fn score(
+    key: &str,
+    unnumbered: &str,
+    word_key: &str,
+    word: &str,
+    weight: f32,
+    typos_allowed: bool,
+) -> Option<(f32, Basis)> {
     let basis = if weight >= OWN_NAME { Basis::Name } else { Basis::Synonym };
     if key == word_key {
         return Some((weight, basis));
@@ -322,7 +485,7 @@ fn score(key: &str, unnumbered: &str, word_key: &str, word: &str, weight: f32) -
     if !unnumbered.is_empty() && unnumbered.len() < key.len() && unnumbered == word_key {
         return Some((weight * NUMBERED, basis));
     }
-    if key.len() < TYPO_MIN_LEN || word_key.len() < TYPO_MIN_LEN {
+    if !typos_allowed || key.len() < TYPO_MIN_LEN || word_key.len() < TYPO_MIN_LEN {
         return None;
     }
     let similarity = strsim::normalized_damerau_levenshtein(unnumbered, word_key);

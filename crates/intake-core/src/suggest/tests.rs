@@ -140,3 +140,65 @@ fn resolving_gives_each_field_to_its_best_column_and_mobiles_fall_back_to_whatsa
         chosen.iter().map(|c| c.as_ref().map(|s| schema.target_name(s.target))).collect();
     assert_eq!(names, vec![Some("whatsapp"), Some("phone"), Some("email"), None]);
 }
+
+#[test]
+fn address_name_and_web_headers_map_in_four_languages() {
+    let cases = [
+        ("Straße", "street"),
+        ("Strasse", "street"),
+        ("PLZ", "postal_code"),
+        ("Postleitzahl", "postal_code"),
+        ("Ort", "city"),
+        ("Bundesland", "region"),
+        ("Adresse", "street"),
+        ("Code postal", "postal_code"),
+        ("Ville", "city"),
+        ("Dirección", "street"),
+        ("Código postal", "postal_code"),
+        ("Provincia", "region"),
+        ("ZIP", "postal_code"),
+        ("State", "region"),
+        ("Website", "website"),
+        ("Webseite", "website"),
+        ("Abteilung", "department"),
+        ("Middle Name", "middle_name"),
+        ("Anrede", "name_prefix"),
+        ("Suffix", "name_suffix"),
+        ("Nickname", "nickname"),
+        ("Spitzname", "nickname"),
+        ("Geschlecht", "gender"),
+        ("Other Addresses", "other_addresses"),
+    ];
+    for (header, field) in cases {
+        assert_eq!(confident(header).as_deref(), Some(field), "{header}");
+    }
+}
+
+#[test]
+fn a_header_that_is_a_word_itself_is_no_typo_of_another() {
+    let schema = Schema::builtin();
+    let targets = |header: &str| -> Vec<String> {
+        suggest_header(header, &schema).iter().map(|s| schema.target_name(s.target).to_string()).collect()
+    };
+    // `Nickname` is one edit pair away from `Nachname`, `Employees` from `Employer`.
+    assert_eq!(targets("Nickname"), vec!["nickname"]);
+    assert!(!targets("Employees").contains(&"company".to_string()), "{:?}", targets("Employees"));
+    assert!(!targets("Mitarbeiter 2").contains(&"company".to_string()));
+    // Outlook's wedding `Anniversary` is not the French `anniversaire` (birthday).
+    assert!(!targets("Anniversary").contains(&"birthday".to_string()), "{:?}", targets("Anniversary"));
+    // A real typo is still forgiven.
+    assert_eq!(confident("Nachnmae"), Some("last_name".into()));
+}
+
+#[test]
+fn title_beside_job_title_is_the_name_prefix() {
+    let schema = Schema::builtin();
+    let candidates: Vec<Vec<Suggestion>> =
+        ["Title", "Job Title"].iter().map(|h| suggest_header(h, &schema)).collect();
+    let chosen = resolve(&candidates, &[false, false], &[]);
+    let names: Vec<Option<&str>> =
+        chosen.iter().map(|c| c.as_ref().map(|s| schema.target_name(s.target))).collect();
+    assert_eq!(names, vec![Some("name_prefix"), Some("job_title")]);
+    // Alone, a `Title` is a job title, as CRMs name it.
+    assert_eq!(confident("Title"), Some("job_title".into()));
+}

@@ -1,16 +1,17 @@
 //! One card's values, collected property by property and written as one row of the fixed
 //! columns in [`COLUMNS`]: the preferred (or first) e-mail and phone as the primary values,
-//! a mobile phone by TYPE or label, and every other e-mail, phone and address kept in an
-//! `Other …` column, `|`-separated, so that no value of the card is lost.
+//! a mobile phone by TYPE or label, the home (else work, else preferred) address as the
+//! contact's own, and every other e-mail, phone and address kept in an `Other …` column,
+//! `|`-separated, so that no value of the card is lost.
 
 use intake_core::read::Record;
 
-use super::property::{Params, Property, split_unescaped, unescape};
+use super::property::{Params, Place, Property, split_unescaped, unescape};
 
-/// The columns of every vCard row, in order. Names the engine maps by itself:
-/// First Name, Last Name, Company, Job Title, Email, Phone, City, Country, Birthday, Notes,
-/// External ID (from UID) and Tags (from CATEGORIES).
-pub const COLUMNS: [&str; 26] = [
+/// The columns of every vCard row, in order. The engine maps every one by itself except
+/// Full Name (FN; the name's parts are mapped); External ID is from UID and Tags from
+/// CATEGORIES.
+pub const COLUMNS: [&str; 27] = [
     "Full Name",
     "Prefix",
     "First Name",
@@ -18,6 +19,7 @@ pub const COLUMNS: [&str; 26] = [
     "Last Name",
     "Suffix",
     "Nickname",
+    "Gender",
     "Company",
     "Department",
     "Job Title",
@@ -40,10 +42,11 @@ pub const COLUMNS: [&str; 26] = [
 ];
 
 /// The properties [`Card::apply`] uses.
-const KEPT: [&[u8]; 15] = [
+const KEPT: [&[u8]; 16] = [
     b"FN",
     b"N",
     b"NICKNAME",
+    b"GENDER",
     b"ORG",
     b"X-DEPARTMENT",
     b"TITLE",
@@ -74,6 +77,7 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 struct Address {
     parts: [String; 7],
+    place: Place,
     pref: u32,
 }
 
@@ -84,6 +88,7 @@ pub(crate) struct Card {
     /// Family, given, additional, prefix, suffix.
     name: Option<[String; 5]>,
     nicknames: Vec<String>,
+    gender: String,
     company: String,
     department: String,
     title: String,
@@ -125,6 +130,7 @@ impl Card {
             b"FN" => set_once(&mut self.full_name, clean(&unescape(text))),
             b"N" => self.set_name(text),
             b"NICKNAME" => self.nicknames.extend(list(text)),
+            b"GENDER" => set_once(&mut self.gender, gender(&clean(&unescape(text)))),
             b"ORG" => self.set_org(text),
             b"X-DEPARTMENT" => set_once(&mut self.department, clean(&unescape(text))),
             b"TITLE" => set_once(&mut self.title, clean(&unescape(text))),
@@ -163,10 +169,14 @@ impl Card {
     }
 
     fn push_address(&mut self, text: &str, params: &Params) {
-        let mut parts = split_unescaped(text, ';').into_iter().map(|p| clean(&p));
+        // A street of two lines (`Gartenweg 3\nHinterhaus`) is kept as `Gartenweg 3, Hinterhaus`.
+        let one_line =
+            |part: &str| part.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ");
+        let mut parts = split_unescaped(text, ';').into_iter().map(|p| one_line(&p));
         let parts: [String; 7] = std::array::from_fn(|_| parts.next().unwrap_or_default());
         if parts.iter().any(|p| !p.is_empty()) {
-            self.addresses.push(Address { parts, pref: params.pref.unwrap_or(u32::MAX) });
+            let pref = params.pref.unwrap_or(u32::MAX);
+            self.addresses.push(Address { parts, place: params.place, pref });
         }
     }
 
@@ -194,6 +204,7 @@ impl Card {
             record.push(part);
         }
         record.push(&self.nicknames.join(", "));
+        record.push(&self.gender);
         record.push(&self.company);
         record.push(&self.department);
         record.push(&self.title);
@@ -225,7 +236,9 @@ impl Card {
     }
 
     fn write_addresses(&self, record: &mut Record) {
-        let primary = self.addresses.iter().enumerate().min_by_key(|(i, a)| (a.pref, *i)).map(|(i, _)| i);
+        // The contact's own address: home first, then work, then the preferred or first.
+        let primary =
+            self.addresses.iter().enumerate().min_by_key(|(i, a)| (a.place, a.pref, *i)).map(|(i, _)| i);
         match primary.map(|i| &self.addresses[i]) {
             Some(address) => {
                 let [po_box, extended, street, city, region, postal, country] = &address.parts;
@@ -323,6 +336,23 @@ fn strip_scheme<'t>(text: &'t str, scheme: &str) -> &'t str {
 fn is_mobile_label(label: &str) -> bool {
     let label = label.to_lowercase();
     ["mobil", "móvil", "handy", "cell", "iphone", "portable", "celular"].iter().any(|w| label.contains(w))
+}
+
+/// vCard 4.0's GENDER is `sex;identity`: the sex letter spelled out (`M` → `male`), then the
+/// identity text if any (`O;nonbinary` → `other, nonbinary`).
+fn gender(text: &str) -> String {
+    let parts = split_unescaped(text, ';');
+    let sex = parts.first().map(|s| s.trim()).unwrap_or_default();
+    let sex = match sex.to_ascii_uppercase().as_str() {
+        "M" => "male",
+        "F" => "female",
+        "O" => "other",
+        "N" => "none",
+        "U" => "unknown",
+        _ => sex,
+    };
+    let identity = parts.get(1).map(|s| s.trim()).unwrap_or_default();
+    [sex, identity].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ")
 }
 
 /// `yyyy-mm-dd` for a full date, `--mm-dd` without a year; anything else as written.

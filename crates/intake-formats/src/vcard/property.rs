@@ -34,6 +34,17 @@ pub(crate) struct Params {
     pub charset: Option<&'static encoding_rs::Encoding>,
     /// Apple's `X-APPLE-OMIT-YEAR=1604`: a BDAY with this year has no real year.
     pub omit_year: Option<u32>,
+    /// A TYPE says home or work (which address is the contact's own).
+    pub place: Place,
+}
+
+/// Where a TYPE puts an address: home before work before anything else.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Place {
+    Home,
+    Work,
+    #[default]
+    Other,
 }
 
 /// A parsed content line borrowing the line's bytes.
@@ -123,6 +134,10 @@ fn bare_param(params: &mut Params, value: &[u8]) {
         params.pref = Some(params.pref.map_or(1, |p| p.min(1)));
     } else if is(b"CELL") || is(b"MOBILE") || is(b"IPHONE") || is(b"X-MOBILE") {
         params.mobile = true;
+    } else if is(b"HOME") {
+        params.place = Place::Home;
+    } else if is(b"WORK") && params.place != Place::Home {
+        params.place = Place::Work;
     }
 }
 
