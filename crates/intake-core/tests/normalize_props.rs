@@ -622,3 +622,66 @@ proptest! {
         prop_assert_eq!(normalizer.cell(&def, &guarded), normalizer.cell(&def, &cell), "guarded {:?}", guarded);
     }
 }
+
+const YES_NO_WORDS: [(&str, bool); 15] = [
+    ("yes", true),
+    ("no", false),
+    ("ja", true),
+    ("nein", false),
+    ("oui", true),
+    ("non", false),
+    ("sí", true),
+    ("si", true),
+    ("true", true),
+    ("false", false),
+    ("1", true),
+    ("0", false),
+    ("y", true),
+    ("n", false),
+    ("j", true),
+];
+
+/// `word` with the case of each letter chosen by `mask`.
+fn with_case(word: &str, mask: u32) -> String {
+    word.chars()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            let upper = mask >> (i % 32) & 1 == 1;
+            let chars: Vec<char> = if upper { c.to_uppercase().collect() } else { vec![c] };
+            chars
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A yes/no word reads the same in any case and with spaces around it, in a boolean
+    /// field and a subscription column alike (yes is subscribed, no is unsubscribed).
+    #[test]
+    fn yes_no_words_ignore_case_and_agree_with_subscriptions(
+        (word, yes) in select(YES_NO_WORDS.to_vec()),
+        mask in any::<u32>(),
+        pad in "[ \t]{0,2}",
+    ) {
+        let text = format!("{pad}{}{pad}", with_case(word, mask));
+        prop_assert_eq!(intake_core::normalize::boolean_word(&text), Some(yes));
+        prop_assert_eq!(normalize_boolean(&text), Ok(yes.to_string()));
+        let status = intake_core::model::SubscriptionStatus::parse_answer(&text);
+        let want = if yes {
+            intake_core::model::SubscriptionStatus::Subscribed
+        } else {
+            intake_core::model::SubscriptionStatus::Unsubscribed
+        };
+        prop_assert_eq!(status, Some(want));
+    }
+
+    /// An Outlook zero date (`0/0/00`) is an empty date cell, whatever its separators.
+    #[test]
+    fn zero_dates_are_empty(sep in select(vec!['/', '.', '-']), a in "0{1,2}", b in "0{1,2}", y in "0{2}|0{4}") {
+        let text = format!("{a}{sep}{b}{sep}{y}");
+        prop_assert!(intake_core::normalize::is_empty_date(&text));
+        let field = field(FieldType::Date, Vec::new());
+        prop_assert_eq!(Normalizer::default().cell(&field, &text), Cell::Empty);
+    }
+}

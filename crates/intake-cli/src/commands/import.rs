@@ -9,12 +9,12 @@ use anyhow::{Context, anyhow, bail};
 use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
 use intake_core::model::{FieldType, Schema, Target};
-use intake_core::normalize::{Normalizer, normalize_date};
+use intake_core::normalize::{Normalizer, is_empty_date, normalize_date};
 use intake_core::pipeline::PipelineError;
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
 use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
-use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, decimal_mark_of, profile};
+use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, date_layout_of, decimal_mark_of, profile};
 use intake_formats::csv::ResultsWriter;
 use intake_store::{
     ImportRecord, ImportState, Lease, LeaseAction, LeaseHolder, NewImport, SqliteStore, StoreError,
@@ -300,7 +300,15 @@ fn column_formats_from_values(
         let field_type = schema.field(*field).field_type;
         let header = &headers[column];
         let values: Vec<&str> = sample.iter().filter_map(|row| row.get(column).map(String::as_str)).collect();
-        let format = match (field_type, profile(&values, normalizer)) {
+        // A column mapped to a date field is read as dates even when some of its values are
+        // bad: those are their rows' errors, and the others still decide the order.
+        let kind = match field_type {
+            FieldType::Date => {
+                date_layout_of(&values).map_or(ValueKind::Text, |(layout, _)| ValueKind::Date(layout))
+            }
+            _ => profile(&values, normalizer),
+        };
+        let format = match (field_type, kind) {
             (FieldType::Date, ValueKind::Date(layout)) if options.date_format.is_none() => match layout {
                 DateLayout::Ambiguous { day_first, month_first } => {
                     match whole_column_date_order(input, column, &day_first, &month_first)? {
@@ -323,7 +331,7 @@ fn column_formats_from_values(
                 layout => {
                     let Some(date_format) = layout.format() else { continue };
                     say(format!(
-                        "column {header:?}: dates read as {date_format} (every value fits only that order)"
+                        "column {header:?}: dates read as {date_format} (its dates fit only that order)"
                     ));
                     ColumnFormat { date_format: Some(date_format.to_string()), decimal_mark: None }
                 }
@@ -366,7 +374,7 @@ fn scan_column(input: &Input, column: usize, mut settled: impl FnMut(&str) -> bo
     let mut record = intake_core::read::Record::default();
     while records.next_record(&mut record)? {
         let value = record.get(column).unwrap_or("").trim();
-        if !value.is_empty() && settled(value) {
+        if !value.is_empty() && !is_empty_date(value) && settled(value) {
             break;
         }
     }

@@ -16,8 +16,8 @@ pub use list::{
     LIST_SEPARATOR, ListError, first_email, first_phone, merge_items, normalize_emails, normalize_phones,
 };
 pub use number::{
-    BooleanError, DateError, NumberError, normalize_boolean, normalize_date, normalize_decimal,
-    normalize_decimal_with_mark, normalize_integer,
+    BooleanError, DateError, NumberError, boolean_word, is_empty_date, normalize_boolean, normalize_date,
+    normalize_decimal, normalize_decimal_with_mark, normalize_integer,
 };
 pub use phone::{PhoneError, Region, normalize_phone, parse_region};
 pub use text::{ChoiceError, UrlError, normalize_choice, normalize_multi_choice, normalize_url};
@@ -64,6 +64,9 @@ impl Normalizer {
         }
         if is_placeholder(field, trimmed) {
             return Cell::Placeholder(trimmed.to_string());
+        }
+        if field.field_type == FieldType::Date && is_empty_date(trimmed) {
+            return Cell::Empty;
         }
         match self.value(field, trimmed) {
             Ok(value) => Cell::Value(value),

@@ -307,10 +307,12 @@ impl<'a> Preparer<'a> {
                 if trimmed.is_empty() {
                     return;
                 }
-                match SubscriptionStatus::parse(trimmed) {
+                match SubscriptionStatus::parse_answer(trimmed) {
                     Some(status) => row.subscriptions.push((channel, status)),
                     None => row.errors.push(error(
-                        "not a subscription status (use subscribed, unsubscribed or none)".into(),
+                        "not a subscription status (use subscribed, unsubscribed or none; \
+                         yes or no, opt-in or opt-out)"
+                            .into(),
                     )),
                 }
             }

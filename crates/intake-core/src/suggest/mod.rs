@@ -7,7 +7,7 @@ mod header;
 mod values;
 
 pub use header::{compare_form, suggest_header};
-pub use values::{DateLayout, DecimalMark, MOSTLY, ValueKind, decimal_mark_of, profile};
+pub use values::{DateLayout, DecimalMark, MOSTLY, ValueKind, date_layout_of, decimal_mark_of, profile};
 
 use crate::model::{Schema, Target};
 use crate::normalize::Normalizer;

@@ -1,0 +1,142 @@
+//! End-to-end tests of how values are read, on files made the way customers' programs make
+//! them (a German Excel CSV in Windows-1252 with `;`, Outlook and Google CSV exports, iPhone
+//! and Android vCards): subscriptions and booleans in the words people write, one day/month
+//! order per date column that survives a bad value, and tags that are one tag whatever
+//! their case. Each asserts what a user sees: counts, results rows, exported contacts.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Row, Workspace, path_str};
+use serde_json::Value;
+
+/// Writes `text` encoded as Windows-1252, as Excel DE saves "CSV (Trennzeichen-getrennt)".
+fn excel_de_file(ws: &Workspace, name: &str, text: &str) -> PathBuf {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable, "the fixture is representable in Windows-1252");
+    let path = ws.path(name);
+    std::fs::write(&path, &bytes).expect("write test file");
+    path
+}
+
+/// Imports with `--json --results` plus `extra`; returns the counts `(imported, updated,
+/// skipped, errors)` and the results rows read with `delimiter`.
+fn import(ws: &Workspace, file: &Path, delimiter: u8, extra: &[&str]) -> ((u64, u64, u64, u64), Vec<Row>) {
+    let results = ws.path("results.csv");
+    let mut args = vec!["import", path_str(file), "--json", "--results", path_str(&results)];
+    args.extend_from_slice(extra);
+    let json: Value = serde_json::from_str(ws.ok(&args).trim()).expect("one JSON object");
+    let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_path(&results).expect("results");
+    let headers = reader.headers().expect("results header").clone();
+    let rows: Vec<Row> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("results row");
+            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect();
+    assert_eq!(rows.len() as u64, n("rows"), "one results row per row");
+    ((n("imported"), n("updated"), n("skipped"), n("errors")), rows)
+}
+
+// Item 7: one reading of a date column, per column, that a bad value does not spoil.
+
+const GEBURTSTAGE: &str = "Vorname;Nachname;E-Mail;Geburtstag\r\n\
+Jürgen;Müller;juergen@example.de;24.12.1971\r\n\
+Änne;Böhm;aenne@example.de;29.02.2001\r\n\
+Grete;Größe;grete@example.de;03.04.1985\r\n\
+Björn;Weiß;bjoern@example.de;\r\n";
+
+#[test]
+fn one_impossible_date_is_its_rows_error_and_the_column_keeps_its_order() {
+    let ws = Workspace::new();
+    let file = excel_de_file(&ws, "geburtstage.csv", GEBURTSTAGE);
+    let (counts, rows) = import(&ws, &file, b';', &["--no-import-tag"]);
+    assert_eq!(counts, (3, 0, 0, 1), "{rows:?}");
+    assert_eq!(rows[1]["Import Status"], "Error");
+    let error = &rows[1]["Errors"];
+    assert!(
+        error.contains("row 3") && error.contains("Geburtstag") && error.contains("29.02.2001"),
+        "{error}"
+    );
+    assert!(error.contains("no such date"), "{error}");
+    assert_eq!(ws.contact_by("email", "juergen@example.de")["birthday"], "1971-12-24");
+    assert_eq!(
+        ws.contact_by("email", "grete@example.de")["birthday"],
+        "1985-04-03",
+        "day first, as the column"
+    );
+}
+
+#[test]
+fn outlooks_zero_date_is_an_empty_birthday() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "outlook.csv",
+        "First Name,Last Name,E-mail Address,Birthday\r\n\
+         Anna,Smith,anna@example.com,0/0/00\r\n\
+         Bob,Jones,bob@example.com,4/15/1985\r\n",
+    );
+    let (counts, rows) = import(&ws, &file, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (2, 0, 0, 0), "{rows:?}");
+    assert_eq!(ws.contact_by("email", "anna@example.com")["birthday"], "");
+    assert_eq!(ws.contact_by("email", "bob@example.com")["birthday"], "1985-04-15", "US month first");
+}
+
+// Items 8 and 9: yes and no in the words people write.
+
+#[test]
+fn a_newsletter_column_takes_yes_no_ja_nein_oui_non_opt_in_and_opt_out() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "newsletter.csv",
+        "First Name,Email,Newsletter\n\
+         A,a@example.com,yes\n\
+         B,b@example.com,No\n\
+         C,c@example.com,Ja\n\
+         D,d@example.com,nein\n\
+         E,e@example.com,OUI\n\
+         F,f@example.com,non\n\
+         G,g@example.com,sí\n\
+         H,h@example.com,opt-in\n\
+         I,i@example.com,Opt-Out\n\
+         J,j@example.com,1\n\
+         K,k@example.com,Unsubscribed\n\
+         L,l@example.com,maybe\n",
+    );
+    let (counts, rows) = import(&ws, &file, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (11, 0, 0, 1), "{rows:?}");
+    assert!(rows[11]["Errors"].contains("\"maybe\""), "{:?}", rows[11]);
+    let status = |email: &str| ws.contact_by("email", email)["email_subscription"].clone();
+    for yes in ["a", "c", "e", "g", "h", "j"] {
+        assert_eq!(status(&format!("{yes}@example.com")), "subscribed", "{yes}");
+    }
+    for no in ["b", "d", "f", "i", "k"] {
+        assert_eq!(status(&format!("{no}@example.com")), "unsubscribed", "{no}");
+    }
+}
+
+#[test]
+fn boolean_fields_and_settings_take_ja_nein_oui_non() {
+    let ws = Workspace::new();
+    ws.ok(&["fields", "add", "vip", "--type", "boolean"]);
+    let file = excel_de_file(
+        &ws,
+        "vip.csv",
+        "Vorname;E-Mail;VIP\r\nJürgen;juergen@example.de;Ja\r\nÄnne;aenne@example.de;Nein\r\nGrete;grete@example.de;Oui\r\n",
+    );
+    let (counts, rows) = import(&ws, &file, b';', &["--map", "VIP=vip"]);
+    assert_eq!(counts, (3, 0, 0, 0), "{rows:?}");
+    assert_eq!(ws.contact_by("email", "juergen@example.de")["vip"], "true");
+    assert_eq!(ws.contact_by("email", "aenne@example.de")["vip"], "false");
+    assert_eq!(ws.contact_by("email", "grete@example.de")["vip"], "true");
+
+    ws.ok(&["settings", "set", "require-first-name", "no"]);
+    assert_eq!(ws.ok(&["settings", "get", "require-first-name"]).trim(), "false");
+    ws.ok(&["settings", "set", "require-first-name", "Ja"]);
+    assert_eq!(ws.ok(&["settings", "get", "require-first-name"]).trim(), "true");
+    assert!(ws.fails(&["settings", "set", "require-first-name", "perhaps"]).contains("yes or no"));
+}
