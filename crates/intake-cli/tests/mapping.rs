@@ -174,7 +174,7 @@ fn a_google_contacts_export_maps_without_help() {
 }
 
 #[test]
-fn a_bad_address_among_several_is_the_rows_error_naming_it() {
+fn a_bad_address_among_several_is_left_out_with_a_note_naming_it() {
     let ws = Workspace::new();
     let file = ws.file(
         "several.csv",
@@ -184,12 +184,13 @@ fn a_bad_address_among_several_is_the_rows_error_naming_it() {
          Cem,cem@example.com,cem@home.example ::: not-an-address\n",
     );
     let (counts, rows) = ws.import(&file, &["--no-import-tag"]);
-    assert_eq!(counts.tuple(), (2, 0, 0, 1), "{rows:?}");
+    assert_eq!(counts.tuple(), (3, 0, 0, 0), "{rows:?}");
     assert_eq!(ws.contact_by("email", "ann@example.com")["other_emails"], "ann@work.example");
     // Repeats, and the primary address itself, are kept once, in the primary field.
     assert_eq!(ws.contact_by("email", "bob@example.com")["other_emails"], "bob@home.example");
-    assert!(rows[2]["Errors"].contains("\"not-an-address\""), "{rows:?}");
-    assert!(rows[2]["Errors"].contains("Other Emails"), "{rows:?}");
+    assert!(rows[2]["Notes"].contains("\"not-an-address\" left out"), "{rows:?}");
+    assert!(rows[2]["Notes"].contains("Other Emails"), "{rows:?}");
+    assert_eq!(ws.contact_by("email", "cem@example.com")["other_emails"], "cem@home.example");
 }
 
 #[test]

@@ -140,3 +140,77 @@ fn boolean_fields_and_settings_take_ja_nein_oui_non() {
     assert_eq!(ws.ok(&["settings", "get", "require-first-name"]).trim(), "true");
     assert!(ws.fails(&["settings", "set", "require-first-name", "perhaps"]).contains("yes or no"));
 }
+
+// Items 5 and 6: a bad additional value never refuses the contact; extensions and numbers
+// Excel shortened are said in plain words.
+
+const GOOGLE_HEADER: &str = "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,\
+E-mail 2 - Value,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value,Labels\n";
+
+#[test]
+fn a_broken_second_email_of_a_google_export_is_left_out_with_a_note() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "google.csv",
+        &format!(
+            "{GOOGLE_HEADER}\
+             Anna,Schmidt,* Home,anna@example.com,Work,anna(at)work,Mobile,+49 151 23456789,Work,+49 30 1234567 x12,* myContacts\n\
+             Bruno,Meyer,* Home,bruno@example.com,Work,bruno@work.example,Mobile,+49 151 98765432,Work,12,* myContacts\n"
+        ),
+    );
+    let (counts, rows) = import(&ws, &file, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (2, 0, 0, 0), "{rows:?}");
+    let notes = &rows[0]["Notes"];
+    assert!(
+        notes.contains("E-mail 2 - Value") && notes.contains("anna(at)work") && notes.contains("left out"),
+        "{notes}"
+    );
+    assert!(notes.contains("extension \"12\""), "the extension is noted, not dropped silently: {notes}");
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!(anna["other_emails"], "");
+    assert_eq!(anna["other_phones"], "+49301234567");
+    let notes = &rows[1]["Notes"];
+    assert!(notes.contains("Phone 2 - Value") && notes.contains("\"12\""), "{notes}");
+    let bruno = ws.contact_by("email", "bruno@example.com");
+    assert_eq!((bruno["other_emails"].as_str(), bruno["other_phones"].as_str()), ("bruno@work.example", ""));
+}
+
+#[test]
+fn the_fourth_phone_of_an_iphone_card_is_left_out_not_the_card() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "iphone.vcf",
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Schmidt;Anna;;;\r\nFN:Anna Schmidt\r\n\
+         EMAIL;type=INTERNET;type=HOME;type=pref:anna@example.com\r\n\
+         TEL;type=CELL;type=VOICE;type=pref:+49 151 23456789\r\n\
+         TEL;type=WORK;type=VOICE:+49 30 1234567\r\n\
+         TEL;type=HOME;type=VOICE:+49 40 7654321\r\n\
+         TEL;type=OTHER;type=VOICE:call me\r\n\
+         END:VCARD\r\n",
+    );
+    let (counts, rows) = import(&ws, &file, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (1, 0, 0, 0), "{rows:?}");
+    assert!(rows[0]["Notes"].contains("\"call me\" left out"), "{:?}", rows[0]);
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert!(anna["other_phones"].contains("+49407654321"), "{anna:?}");
+}
+
+#[test]
+fn a_number_excel_shortened_says_so() {
+    let ws = Workspace::new();
+    let file = excel_de_file(
+        &ws,
+        "handy.csv",
+        "Vorname;E-Mail;Telefon\r\nJürgen;juergen@example.de;4,91511E+12\r\nÄnne;aenne@example.de;4.91511E+12\r\n",
+    );
+    let (counts, rows) = import(&ws, &file, b';', &["--default-region", "DE", "--map", "Telefon=phone"]);
+    assert_eq!(counts, (0, 0, 0, 2), "{rows:?}");
+    for row in &rows {
+        let error = &row["Errors"];
+        assert!(
+            error.contains("Excel shortened this number; format the column as text and export again"),
+            "{error}"
+        );
+        assert!(error.contains("Telefon") && error.contains("E+12"), "{error}");
+    }
+}

@@ -84,6 +84,17 @@ pub struct ListError {
 
 /// Normalizes every address of `cell`; duplicates (compared as e-mail match keys) go.
 pub fn normalize_emails(cell: &str) -> Result<String, ListError> {
+    first_bad(normalize_emails_keeping(cell))
+}
+
+/// Normalizes every number of `cell` to E.164; duplicates go.
+pub fn normalize_phones(cell: &str, default_region: Option<Region>) -> Result<String, ListError> {
+    first_bad(normalize_phones_keeping(cell, default_region))
+}
+
+/// [`normalize_emails`] that keeps the good addresses of a cell with a bad one: the
+/// normalized addresses (`|`-joined, maybe empty) and every address left out, with why.
+pub fn normalize_emails_keeping(cell: &str) -> (String, Vec<ListError>) {
     normalize_items(
         items(cell, &EMAIL_SEPARATORS),
         |item| normalize_email(item).map_err(|e: EmailError| e.to_string()),
@@ -91,8 +102,8 @@ pub fn normalize_emails(cell: &str) -> Result<String, ListError> {
     )
 }
 
-/// Normalizes every number of `cell` to E.164; duplicates go.
-pub fn normalize_phones(cell: &str, default_region: Option<Region>) -> Result<String, ListError> {
+/// [`normalize_phones`] that keeps the good numbers of a cell with a bad one.
+pub fn normalize_phones_keeping(cell: &str, default_region: Option<Region>) -> (String, Vec<ListError>) {
     normalize_items(
         items(cell, &PHONE_SEPARATORS),
         |item| normalize_phone(item, default_region).map_err(|e: PhoneError| e.to_string()),
@@ -100,26 +111,37 @@ pub fn normalize_phones(cell: &str, default_region: Option<Region>) -> Result<St
     )
 }
 
+fn first_bad((list, mut bad): (String, Vec<ListError>)) -> Result<String, ListError> {
+    if bad.is_empty() { Ok(list) } else { Err(bad.swap_remove(0)) }
+}
+
 fn normalize_items(
     items: Vec<&str>,
     normalize: impl Fn(&str) -> Result<String, String>,
     key: impl Fn(&str) -> String,
-) -> Result<String, ListError> {
+) -> (String, Vec<ListError>) {
     let mut normalized: Vec<String> = Vec::with_capacity(items.len());
     let mut keys: Vec<String> = Vec::with_capacity(items.len());
+    let mut bad = Vec::new();
     for item in items {
         let unguarded = super::strip_formula_guard(item);
         if super::PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(unguarded)) {
             continue;
         }
-        let value = normalize(unguarded).map_err(|reason| ListError { item: item.to_string(), reason })?;
+        let value = match normalize(unguarded) {
+            Ok(value) => value,
+            Err(reason) => {
+                bad.push(ListError { item: item.to_string(), reason });
+                continue;
+            }
+        };
         let item_key = key(&value);
         if !keys.contains(&item_key) {
             keys.push(item_key);
             normalized.push(value);
         }
     }
-    Ok(normalized.join(LIST_SEPARATOR))
+    (normalized.join(LIST_SEPARATOR), bad)
 }
 
 /// `list` (normalized, `|`-separated) without the items whose key is one of `drop` and with

@@ -13,13 +13,14 @@ mod text;
 
 pub use email::{EmailError, email_match_key, email_match_key_of, normalize_email, normalize_email_fully};
 pub use list::{
-    LIST_SEPARATOR, ListError, first_email, first_phone, merge_items, normalize_emails, normalize_phones,
+    LIST_SEPARATOR, ListError, first_email, first_phone, merge_items, normalize_emails,
+    normalize_emails_keeping, normalize_phones, normalize_phones_keeping,
 };
 pub use number::{
     BooleanError, DateError, NumberError, boolean_word, is_empty_date, normalize_boolean, normalize_date,
     normalize_decimal, normalize_decimal_with_mark, normalize_integer,
 };
-pub use phone::{PhoneError, Region, normalize_phone, parse_region};
+pub use phone::{PhoneError, Region, normalize_phone, parse_region, phone_extension};
 pub use text::{ChoiceError, UrlError, normalize_choice, normalize_multi_choice, normalize_url};
 
 use std::borrow::Cow;
@@ -74,6 +75,22 @@ impl Normalizer {
         }
     }
 
+    /// Normalizes one cell for `field` as [`Normalizer::cell`] does, except that a list of
+    /// e-mail addresses or phone numbers (a contact's further ones, which never make a row
+    /// fail) keeps its good items: the bad ones come back, each with why, to be noted.
+    pub fn list_cell<'a>(&self, field: &FieldDef, raw: &'a str) -> (Cell<'a>, Vec<ListError>) {
+        let is_list = matches!(field.field_type, FieldType::Emails | FieldType::Phones);
+        let trimmed = trimmed_unguarded(raw);
+        if !is_list || trimmed.is_empty() || is_placeholder(field, trimmed) {
+            return (self.cell(field, raw), Vec::new());
+        }
+        let (list, bad) = match field.field_type {
+            FieldType::Emails => normalize_emails_keeping(trimmed),
+            _ => normalize_phones_keeping(trimmed, self.default_region),
+        };
+        (list_value(list), bad)
+    }
+
     /// `text` is trimmed already. Free text and most e-mail addresses are canonical as they
     /// stand and come back borrowed; every other type makes text of its own.
     fn value<'a>(&self, field: &FieldDef, text: &'a str) -> Result<Cow<'a, str>, String> {
@@ -97,6 +114,11 @@ impl Normalizer {
         };
         owned.map(Cow::Owned)
     }
+}
+
+/// The cell a list of kept items makes: empty when every item was left out.
+fn list_value<'a>(list: String) -> Cell<'a> {
+    if list.is_empty() { Cell::Empty } else { Cell::Value(Cow::Owned(list)) }
 }
 
 /// What goes before `cell` in a CSV file a spreadsheet will open: `'` when a spreadsheet

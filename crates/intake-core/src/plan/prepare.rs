@@ -8,8 +8,8 @@ use crate::identify::{IdentifierKind, KeyHash, key_hash};
 use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
-    Cell, Normalizer, email_match_key, email_match_key_of, first_email, first_phone, merge_items,
-    normalize_integer, trimmed_unguarded,
+    Cell, LIST_SEPARATOR, ListError, Normalizer, email_match_key, email_match_key_of, first_email,
+    first_phone, merge_items, normalize_integer, phone_extension, trimmed_unguarded,
 };
 use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
@@ -258,7 +258,13 @@ impl<'a> Preparer<'a> {
                 // `a@x.com ::: b@y.com`): the first is the value, the others are kept in
                 // `other_emails` or `other_phones`.
                 let (first, rest) = first_item(def.field_type, cell);
-                match self.normalizer_of(column).cell(def, first) {
+                let normalizer = self.normalizer_of(column);
+                let (first_cell, left_out) = normalizer.list_cell(def, first);
+                note_left_out(header, &left_out, row);
+                if matches!(first_cell, Cell::Value(_)) {
+                    note_extensions(header, def.field_type, first, normalizer, row);
+                }
+                match first_cell {
                     Cell::Empty => {}
                     Cell::Placeholder(p) => {
                         row.notes.push(format!("column {header:?}: {p:?} read as empty"));
@@ -273,10 +279,10 @@ impl<'a> Preparer<'a> {
                 }
                 let overflow = rest.and_then(|rest| Some((self.overflow_field(def.field_type)?, rest)));
                 if let Some((list, rest)) = overflow {
-                    match self.normalizer.cell(self.schema.field(list), rest) {
-                        Cell::Value(value) => self.push_value(row, list, &value),
-                        Cell::Invalid(reason) => row.errors.push(error(reason)),
-                        Cell::Empty | Cell::Placeholder(_) => {}
+                    let (rest_cell, left_out) = self.normalizer.list_cell(self.schema.field(list), rest);
+                    note_left_out(header, &left_out, row);
+                    if let Cell::Value(value) = rest_cell {
+                        self.push_value(row, list, &value);
                     }
                 }
             }
@@ -316,6 +322,38 @@ impl<'a> Preparer<'a> {
                     )),
                 }
             }
+        }
+    }
+}
+
+/// Notes the further addresses or numbers of a cell that were left out, each with why: a
+/// contact's additional values never make its row fail.
+fn note_left_out(header: &str, left_out: &[ListError], row: &mut PreparedRow) {
+    for bad in left_out {
+        row.notes.push(format!("column {header:?}: {:?} left out: {}", bad.item, bad.reason));
+    }
+}
+
+/// Notes the extensions (`x12`, `ext. 7`) of a phone cell's numbers: a number is stored in
+/// E.164, which has no room for one, so the import says what it left out.
+fn note_extensions(
+    header: &str,
+    field_type: FieldType,
+    cell: &str,
+    normalizer: &Normalizer,
+    row: &mut PreparedRow,
+) {
+    let numbers = match field_type {
+        FieldType::Phone => cell.split(LIST_SEPARATOR).take(1),
+        FieldType::Phones => cell.split(LIST_SEPARATOR).take(usize::MAX),
+        _ => return,
+    };
+    for number in numbers {
+        if let Some(extension) = phone_extension(number, normalizer.default_region) {
+            row.notes.push(format!(
+                "column {header:?}: extension {extension:?} of {:?} left out (a phone is stored as the number alone)",
+                number.trim()
+            ));
         }
     }
 }
