@@ -192,7 +192,9 @@ fn the_fourth_phone_of_an_iphone_card_is_left_out_not_the_card() {
     assert_eq!(counts, (1, 0, 0, 0), "{rows:?}");
     assert!(rows[0]["Notes"].contains("\"call me\" left out"), "{:?}", rows[0]);
     let anna = ws.contact_by("email", "anna@example.com");
-    assert!(anna["other_phones"].contains("+49407654321"), "{anna:?}");
+    assert_eq!(anna["phone"], "+4915123456789", "the preferred, mobile number is the phone");
+    assert_eq!(anna["whatsapp"], "", "nothing on the card says WhatsApp");
+    assert_eq!(anna["other_phones"], "+49301234567|+49407654321");
 }
 
 #[test]
@@ -213,4 +215,81 @@ fn a_number_excel_shortened_says_so() {
         );
         assert!(error.contains("Telefon") && error.contains("E+12"), "{error}");
     }
+}
+
+// Item 4: the number people message is the contact's phone.
+
+const ANDROID_CARD: &str = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Meyer;Bruno;;;\r\nFN:Bruno Meyer\r\n\
+TEL;CELL:+49 151 98765432\r\nEMAIL;HOME:bruno@example.com\r\nEND:VCARD\r\n";
+
+#[test]
+fn an_android_cards_only_cell_number_is_its_phone_and_a_reimport_by_phone_updates_it() {
+    let ws = Workspace::new();
+    let file = ws.file("android.vcf", ANDROID_CARD);
+    let (counts, rows) = import(&ws, &file, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (1, 0, 0, 0), "{rows:?}");
+    let bruno = ws.contact_by("email", "bruno@example.com");
+    assert_eq!((bruno["phone"].as_str(), bruno["whatsapp"].as_str()), ("+4915198765432", ""));
+
+    let again = ws.file("again.csv", "First Name,Phone,Company\nBruno,0151 98765432,Acme\n");
+    let (counts, rows) = import(&ws, &again, b',', &["--identifier", "phone", "--default-region", "DE"]);
+    assert_eq!(counts, (0, 1, 0, 0), "matched by the phone, not a duplicate: {rows:?}");
+    assert_eq!(ws.contacts().len(), 1);
+}
+
+#[test]
+fn whatsapp_from_mobile_sets_the_whatsapp_number_only_when_asked() {
+    let ws = Workspace::new();
+    let file = ws.file("android.vcf", ANDROID_CARD);
+    let (counts, _) = import(&ws, &file, b',', &["--whatsapp-from-mobile"]);
+    assert_eq!(counts, (1, 0, 0, 0));
+    let bruno = ws.contact_by("email", "bruno@example.com");
+    assert_eq!((bruno["phone"].as_str(), bruno["whatsapp"].as_str()), ("+4915198765432", "+4915198765432"));
+}
+
+const OUTLOOK_HEADER: &str = "First Name,Middle Name,Last Name,Title,E-mail Address,Business Phone,Mobile Phone,Home Phone,Job Title\r\n";
+
+#[test]
+fn outlooks_mobile_phone_is_the_phone_and_the_office_line_another_phone() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "outlook.csv",
+        &format!(
+            "{OUTLOOK_HEADER}\
+             Anna,,Smith,,anna@example.com,+49 30 1234567,+49 151 23456789,,Buyer\r\n\
+             Carl,,Jones,,carl@example.com,+49 30 7654321,,+49 40 1111111,\r\n"
+        ),
+    );
+    let (counts, rows) = import(&ws, &file, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (2, 0, 0, 0), "{rows:?}");
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!(anna["phone"], "+4915123456789");
+    assert_eq!(anna["whatsapp"], "");
+    assert_eq!(anna["other_phones"], "+49301234567");
+    let carl = ws.contact_by("email", "carl@example.com");
+    assert_eq!(carl["phone"], "+49307654321", "no mobile: the first number");
+    assert_eq!(carl["other_phones"], "+49401111111");
+}
+
+#[test]
+fn a_german_excel_files_handy_is_the_phone_and_its_telefon_another() {
+    let ws = Workspace::new();
+    let file = excel_de_file(
+        &ws,
+        "kontakte.csv",
+        "Vorname;E-Mail;Telefon;Handy\r\nJürgen;juergen@example.de;030 1234567;0151 23456789\r\n\
+         Änne;aenne@example.de;030 7654321;\r\n",
+    );
+    let (counts, rows) = import(&ws, &file, b';', &["--default-region", "DE", "--whatsapp-from-mobile"]);
+    assert_eq!(counts, (2, 0, 0, 0), "{rows:?}");
+    let juergen = ws.contact_by("email", "juergen@example.de");
+    assert_eq!(juergen["phone"], "+4915123456789");
+    assert_eq!(juergen["other_phones"], "+49301234567");
+    assert_eq!(juergen["whatsapp"], "+4915123456789", "--whatsapp-from-mobile");
+    let aenne = ws.contact_by("email", "aenne@example.de");
+    assert_eq!(
+        (aenne["phone"].as_str(), aenne["whatsapp"].as_str()),
+        ("+49307654321", ""),
+        "a landline is no WhatsApp"
+    );
 }

@@ -211,6 +211,7 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         batch_size: args.batch_size,
         mapping,
         reader,
+        whatsapp_from_mobile: args.whatsapp_from_mobile,
     })
 }
 

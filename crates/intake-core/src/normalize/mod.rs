@@ -20,7 +20,7 @@ pub use number::{
     BooleanError, DateError, NumberError, boolean_word, is_empty_date, normalize_boolean, normalize_date,
     normalize_decimal, normalize_decimal_with_mark, normalize_integer,
 };
-pub use phone::{PhoneError, Region, normalize_phone, parse_region, phone_extension};
+pub use phone::{PhoneError, Region, is_mobile_number, normalize_phone, parse_region, phone_extension};
 pub use text::{ChoiceError, UrlError, normalize_choice, normalize_multi_choice, normalize_url};
 
 use std::borrow::Cow;

@@ -140,3 +140,15 @@ pub fn phone_extension(text: &str, default_region: Option<Region>) -> Option<Str
         (!extension.is_empty()).then(|| extension.to_string())
     })
 }
+
+/// Whether a number (E.164, as intake stores it) is a mobile number by libphonenumber's
+/// number type: `Mobile`, or `FixedLineOrMobile` where a country's numbers do not tell.
+pub fn is_mobile_number(e164: &str) -> bool {
+    with_util(|util| {
+        let Ok(number) = util.parse(e164, None) else { return false };
+        matches!(
+            util.get_number_type(&number),
+            rlibphonenumber::PhoneNumberType::Mobile | rlibphonenumber::PhoneNumberType::FixedLineOrMobile
+        )
+    })
+}

@@ -9,11 +9,12 @@ use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
     Cell, LIST_SEPARATOR, ListError, Normalizer, email_match_key, email_match_key_of, first_email,
-    first_phone, merge_items, normalize_integer, phone_extension, trimmed_unguarded,
+    first_phone, is_mobile_number, merge_items, normalize_integer, phone_extension, trimmed_unguarded,
 };
 use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
 use crate::read::Record;
+use crate::suggest::is_mobile_header;
 
 /// A row with its cells normalized, ready to be matched and planned.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +54,11 @@ pub struct Preparer<'a> {
     column_normalizers: Vec<Option<Normalizer>>,
     /// The list fields that keep a row's further addresses and numbers.
     lists: ListFields,
+    /// The first column of phone numbers whose header says mobile (`Handy`, `Mobile Phone`):
+    /// its number is the row's phone.
+    mobile_column: Option<usize>,
+    /// Whether the row's mobile number is also its WhatsApp number (`--whatsapp-from-mobile`).
+    whatsapp_from_mobile: bool,
 }
 
 /// `other_emails` and `other_phones` with the fields whose values they must not repeat,
@@ -60,6 +66,9 @@ pub struct Preparer<'a> {
 struct ListFields {
     emails: Option<FieldId>,
     phones: Option<FieldId>,
+    /// `phone` and `whatsapp`.
+    phone: Option<FieldId>,
+    whatsapp: Option<FieldId>,
     /// `(list, its primaries)`: `other_emails` with `email`, `other_phones` with `phone`
     /// and `whatsapp`.
     primaries: Vec<(FieldId, Vec<FieldId>)>,
@@ -78,6 +87,8 @@ impl ListFields {
         ListFields {
             emails: schema.field_id("other_emails"),
             phones: schema.field_id("other_phones"),
+            phone: schema.field_id("phone"),
+            whatsapp: schema.field_id("whatsapp"),
             primaries,
         }
     }
@@ -94,6 +105,11 @@ impl<'a> Preparer<'a> {
     ) -> Preparer<'a> {
         let identifier_column =
             identifier.and_then(|kind| identifier_target(schema, kind)).and_then(|t| mapping.column_of(t));
+        let lists = ListFields::of(schema);
+        let phone_targets = [lists.phone, lists.phones].map(|f| f.map(Target::Field));
+        let mobile_column = mapping.columns.iter().enumerate().position(|(column, target)| {
+            target.is_some() && phone_targets.contains(target) && is_mobile_header(&headers[column])
+        });
         Preparer {
             schema,
             headers,
@@ -102,8 +118,16 @@ impl<'a> Preparer<'a> {
             identifier,
             identifier_column,
             column_normalizers: Vec::new(),
-            lists: ListFields::of(schema),
+            lists,
+            mobile_column,
+            whatsapp_from_mobile: false,
         }
+    }
+
+    /// Makes each row's mobile number its WhatsApp number too, unless a column gives one.
+    pub fn with_whatsapp_from_mobile(mut self, yes: bool) -> Self {
+        self.whatsapp_from_mobile = yes;
+        self
     }
 
     /// Reads the columns named in `formats` with their own date format and decimal mark.
@@ -170,9 +194,70 @@ impl<'a> Preparer<'a> {
             };
             self.prepare_cell(&record, column, *target, cell, &mut row);
         }
+        let mobile = self.settle_phone(&record, &mut row);
+        if self.whatsapp_from_mobile {
+            self.whatsapp_from(mobile, &mut row);
+        }
         self.drop_primary_from_lists(&mut row);
         row.record = record;
         row
+    }
+
+    /// Makes the number people message the row's phone (the SMS and WhatsApp channel, and
+    /// what a later import matches by): the number of a column whose header says mobile,
+    /// else the phone column's, else the first mobile number (by libphonenumber's number
+    /// type) of `other_phones`, else its first. A phone it replaces goes to `other_phones`.
+    /// Returns whether the phone is known to be a mobile number. An import matched by phone
+    /// keeps its phone column as the file has it: that column is the identifier.
+    fn settle_phone(&self, record: &Record, row: &mut PreparedRow) -> bool {
+        let (Some(phone), Some(others)) = (self.lists.phone, self.lists.phones) else { return false };
+        if self.identifier == Some(IdentifierKind::Phone) {
+            return false;
+        }
+        let (chosen, mobile) = match self.mobile_number(record, phone) {
+            Some(number) => (number, true),
+            None if row.value(phone).is_some() => return false,
+            None => {
+                let Some(items) = row.value(others) else { return false };
+                let mut items = items.split(LIST_SEPARATOR);
+                let first = items.clone().next().unwrap_or_default();
+                match items.find(|item| is_mobile_number(item)) {
+                    Some(number) => (number.to_string(), true),
+                    None => (first.to_string(), false),
+                }
+            }
+        };
+        if let Some(old) = row.value(phone).filter(|old| *old != chosen).map(str::to_string) {
+            self.push_value(row, others, &old);
+        }
+        if !chosen.is_empty() {
+            row.values.set(phone, &chosen);
+        }
+        mobile
+    }
+
+    /// The first number of the row's mobile column, normalized, if it has one.
+    fn mobile_number(&self, record: &Record, phone: FieldId) -> Option<String> {
+        let column = self.mobile_column?;
+        let cell = first_phone(record.get(column)?).0;
+        match self.normalizer_of(column).cell(self.schema.field(phone), cell) {
+            Cell::Value(number) => Some(number.into_owned()),
+            _ => None,
+        }
+    }
+
+    /// `--whatsapp-from-mobile`: a row without a WhatsApp number gets its phone, when that is
+    /// a mobile number (from a mobile column, or by its number type).
+    fn whatsapp_from(&self, mobile: bool, row: &mut PreparedRow) {
+        let (Some(phone), Some(whatsapp)) = (self.lists.phone, self.lists.whatsapp) else { return };
+        if row.value(whatsapp).is_some() {
+            return;
+        }
+        let Some(number) = row.value(phone) else { return };
+        if mobile || is_mobile_number(number) {
+            let number = number.to_string();
+            row.values.set(whatsapp, &number);
+        }
     }
 
     /// Leaves out of `other_emails` and `other_phones` what the row has as its e-mail, phone

@@ -26,6 +26,8 @@ pub(crate) enum Transfer {
 pub(crate) struct Params {
     /// A TYPE (or bare 2.1 type) says cell, mobile or iPhone.
     pub mobile: bool,
+    /// A TYPE (or bare 2.1 type) says WhatsApp.
+    pub whatsapp: bool,
     /// Preference: 1 for `PREF`/`TYPE=pref`, `PREF=n` in 4.0; lower wins.
     pub pref: Option<u32>,
     /// Transfer encoding of the value.
@@ -123,6 +125,8 @@ fn bare_param(params: &mut Params, value: &[u8]) {
         params.pref = Some(params.pref.map_or(1, |p| p.min(1)));
     } else if is(b"CELL") || is(b"MOBILE") || is(b"IPHONE") || is(b"X-MOBILE") {
         params.mobile = true;
+    } else if is(b"WHATSAPP") || is(b"X-WHATSAPP") {
+        params.whatsapp = true;
     }
 }
 
