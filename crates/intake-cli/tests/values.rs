@@ -293,3 +293,52 @@ fn a_german_excel_files_handy_is_the_phone_and_its_telefon_another() {
         "a landline is no WhatsApp"
     );
 }
+
+// Item 10: tags are one tag whatever their case; system labels are no tags.
+
+fn tags_of(ws: &Workspace, email: &str) -> Vec<String> {
+    let mut tags: Vec<String> = ws.contact_by("email", email)["tags"]
+        .split('|')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    tags.sort();
+    tags
+}
+
+#[test]
+fn tags_in_any_case_are_one_tag_and_googles_system_labels_are_none() {
+    let ws = Workspace::new();
+    let outlook = ws.file(
+        "outlook.csv",
+        &format!("{OUTLOOK_HEADER}Anna,,Smith,,anna@example.com,,+49 151 23456789,,,\r\n")
+            .replace("Job Title\r\n", "Job Title,Categories\r\n")
+            .replace("+49 151 23456789,,,\r\n", "+49 151 23456789,,,VIP;Kunden\r\n"),
+    );
+    let (counts, rows) = import(&ws, &outlook, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (1, 0, 0, 0), "{rows:?}");
+
+    let google = ws.file(
+        "google.csv",
+        &format!(
+            "{GOOGLE_HEADER}Anna,Smith,* Home,anna@example.com,,,,,,,* myContacts ::: vip ::: Kunden ::: * starred ::: Leads\n"
+        ),
+    );
+    let (counts, rows) =
+        import(&ws, &google, b',', &["--no-import-tag", "--tag", "Fair 2026,leads", "--tag", "VIP"]);
+    assert_eq!(counts, (0, 1, 0, 0), "only Leads and Fair 2026 are new: {rows:?}");
+    assert_eq!(tags_of(&ws, "anna@example.com"), ["Fair 2026", "Kunden", "Leads", "VIP"]);
+
+    // The same file again, tags spelt otherwise: nothing changes.
+    let (counts, rows) =
+        import(&ws, &google, b',', &["--no-import-tag", "--tag", "fair 2026", "--tag", "LEADS"]);
+    assert_eq!(counts, (0, 0, 1, 0), "{rows:?}");
+    assert!(rows[0]["Errors"].contains("no changes"), "{rows:?}");
+
+    // An export imported again keeps the same tags.
+    let export = ws.path("contacts.csv");
+    ws.ok(&["contacts", "export", "--format", "csv", "--output", path_str(&export)]);
+    let (counts, rows) = import(&ws, &export, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (0, 0, 1, 0), "{rows:?}");
+    assert_eq!(tags_of(&ws, "anna@example.com"), ["Fair 2026", "Kunden", "Leads", "VIP"]);
+}

@@ -685,3 +685,39 @@ proptest! {
         prop_assert_eq!(Normalizer::default().cell(&field, &text), Cell::Empty);
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Items joined by `|` (as intake's exports write them) split back into the same items,
+    /// whatever `;` and `,` they hold.
+    #[test]
+    fn the_list_rule_reads_back_what_an_export_wrote(items in proptest::collection::vec("[A-Za-zÄäß0-9 ,;]{1,12}", 1..5)) {
+        let items: Vec<String> = items.iter().map(|i| i.trim().to_string()).filter(|i| !i.is_empty() && i.chars().any(|c| !matches!(c, ',' | ';' | ' '))).collect();
+        prop_assume!(!items.is_empty() && items.len() > 1);
+        prop_assume!(items.iter().all(|i| i.split([',', ';']).all(|part| part.trim() == part)));
+        let joined = items.join("|");
+        prop_assert_eq!(intake_core::normalize::list_items(&joined), items.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    /// A name and its upper- and lower-case forms are one tag; a different name is not.
+    #[test]
+    fn tag_names_ignore_case_in_any_script(name in "[A-Za-zÄÖÜäöüßÉé0-9 ]{1,16}", other in "[a-z]{1,8}") {
+        use intake_core::normalize::same_name;
+        prop_assert!(same_name(&name, &name.to_uppercase()) || name.contains('ß'));
+        prop_assert!(same_name(&name, &name.to_lowercase()));
+        prop_assert!(same_name(&other, &other.to_uppercase()));
+        if name.to_lowercase() != other.to_lowercase() {
+            prop_assert!(!same_name(&name, &other));
+        }
+    }
+
+    /// A number Excel showed in scientific notation is refused with its own message.
+    #[test]
+    fn scientific_notation_says_excel_shortened_it(mantissa in 1u32..10, fraction in 0u32..99999, exponent in 9u32..15, comma in any::<bool>()) {
+        let mark = if comma { ',' } else { '.' };
+        let text = format!("{mantissa}{mark}{fraction}E+{exponent}");
+        let error = normalize_phone(&text, parse_region("DE")).expect_err("refused");
+        prop_assert!(error.to_string().contains("Excel shortened this number"), "{}", error);
+    }
+}

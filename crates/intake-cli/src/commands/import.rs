@@ -9,7 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
 use intake_core::model::{FieldType, Schema, Target};
-use intake_core::normalize::{Normalizer, is_empty_date, normalize_date};
+use intake_core::normalize::{Normalizer, is_empty_date, list_items, normalize_date, same_name};
 use intake_core::pipeline::PipelineError;
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
 use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
@@ -199,7 +199,7 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         purpose,
         identifier,
         overwrite: !args.no_overwrite,
-        tags: args.tags.clone(),
+        tags: tag_names(&args.tags),
         import_tag: None,
         lists: args.lists.clone(),
         unsubscribe_all: args.unsubscribe_all,
@@ -213,6 +213,18 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         reader,
         whatsapp_from_mobile: args.whatsapp_from_mobile,
     })
+}
+
+/// The tags of `--tag` flags, split as a tags cell is (`--tag "Fair 2026,Leads"` is two
+/// tags, `--tag "Fair 2026"` one) and each once whatever its case, first spelling kept.
+fn tag_names(flags: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in flags.iter().flat_map(|flag| list_items(flag)) {
+        if !tags.iter().any(|t| same_name(t, tag)) {
+            tags.push(tag.to_string());
+        }
+    }
+    tags
 }
 
 /// The user's maps and skips: a saved mapping file's, then the flags' (which win).

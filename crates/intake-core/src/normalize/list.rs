@@ -44,6 +44,27 @@ fn items<'c>(cell: &'c str, separators: &Separators) -> Vec<&'c str> {
     items.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
 }
 
+/// The items of a cell of tags, lists or multiple choices, by one rule everywhere (a tags
+/// column, `--tag`, `--list`, a `multi_choice` field): `|` (intake's own separator) and
+/// Google's ` ::: ` when the cell has either; else `;` when it has one (Outlook's
+/// Categories); else `,`. Items are trimmed and empty ones left out.
+pub fn list_items(cell: &str) -> Vec<&str> {
+    let pieces: Vec<&str> = if cell.contains('|') || cell.contains(":::") {
+        cell.split(":::").flat_map(|part| part.split('|')).collect()
+    } else if cell.contains(';') {
+        cell.split(';').collect()
+    } else {
+        cell.split(',').collect()
+    };
+    pieces.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
+}
+
+/// Whether two tag (or list) names are the same tag: compared without case, in any script
+/// (`VIP`, `vip` and `Vip`; `Ärger` and `ärger`). No allocation.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+}
+
 /// The first address of a cell that may hold several, and the rest of the cell, if any.
 pub fn first_email(cell: &str) -> (&str, Option<&str>) {
     split_first(cell, &EMAIL_SEPARATORS)

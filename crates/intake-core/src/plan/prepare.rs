@@ -9,7 +9,8 @@ use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
     Cell, LIST_SEPARATOR, ListError, Normalizer, email_match_key, email_match_key_of, first_email,
-    first_phone, is_mobile_number, merge_items, normalize_integer, phone_extension, trimmed_unguarded,
+    first_phone, is_mobile_number, list_items, merge_items, normalize_integer, phone_extension, same_name,
+    trimmed_unguarded,
 };
 use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
@@ -382,15 +383,15 @@ impl<'a> Preparer<'a> {
                 }
             }
             Target::Tags => {
-                // `|` is intake's own separator; Outlook's Categories use `;`, Google's Labels
-                // ` ::: ` and mark system groups with `* ` (`* myContacts`). A tag such as
-                // `-vip` first comes back with the formula guard of a CSV export.
-                let cell = trimmed_unguarded(cell);
-                let tags = cell.split(":::").flat_map(|part| part.split(['|', ';', ',']));
-                for tag in tags.map(|t| t.trim().trim_start_matches("* ").trim()).filter(|t| !t.is_empty()) {
-                    if !row.tags.iter().any(|t| t == tag) {
-                        row.tags.push(tag.to_string());
+                // One list rule for every tag cell (`list_items`). Google marks its system
+                // groups with `* ` (`* myContacts`, `* starred`): those are no tags. A tag such
+                // as `-vip` first comes back with the formula guard of a CSV export. Tags are
+                // one tag whatever their case; the first spelling is kept.
+                for tag in list_items(trimmed_unguarded(cell)) {
+                    if tag.starts_with("* ") || row.tags.iter().any(|t| same_name(t, tag)) {
+                        continue;
                     }
+                    row.tags.push(tag.to_string());
                 }
             }
             Target::Subscription(channel) => {
