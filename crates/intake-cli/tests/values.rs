@@ -342,3 +342,19 @@ fn tags_in_any_case_are_one_tag_and_googles_system_labels_are_none() {
     assert_eq!(counts, (0, 0, 1, 0), "{rows:?}");
     assert_eq!(tags_of(&ws, "anna@example.com"), ["Fair 2026", "Kunden", "Leads", "VIP"]);
 }
+
+#[test]
+fn a_us_date_column_whose_header_says_mm_dd_yyyy_is_read_month_first() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "us.csv",
+        "First Name,Email,Birthday (MM/DD/YYYY)\nAnn,ann@example.com,03/04/1985\nBob,bob@example.com,1/2/1990\n",
+    );
+    let output =
+        ws.run(&["import", path_str(&file), "--map", "Birthday (MM/DD/YYYY)=birthday", "--no-import-tag"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("dates read as %m/%d/%Y (its header says so)"), "{stderr}");
+    assert_eq!(ws.contact_by("email", "ann@example.com")["birthday"], "1985-03-04");
+    assert_eq!(ws.contact_by("email", "bob@example.com")["birthday"], "1990-01-02");
+}

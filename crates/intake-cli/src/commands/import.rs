@@ -14,7 +14,9 @@ use intake_core::pipeline::PipelineError;
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
 use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
-use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, date_layout_of, decimal_mark_of, profile};
+use intake_core::suggest::{
+    DateLayout, DecimalMark, ValueKind, date_layout_of, decimal_mark_of, header_date_format, profile,
+};
 use intake_formats::csv::ResultsWriter;
 use intake_store::{
     ImportRecord, ImportState, Lease, LeaseAction, LeaseHolder, NewImport, SqliteStore, StoreError,
@@ -321,6 +323,16 @@ fn column_formats_from_values(
             }
             _ => profile(&values, normalizer),
         };
+        // A header that spells its format out (`Birthday (MM/DD/YYYY)`) says how to read it.
+        let spelled = (field_type == FieldType::Date && options.date_format.is_none())
+            .then(|| header_date_format(header))
+            .flatten();
+        if let Some(date_format) = spelled {
+            say(format!("column {header:?}: dates read as {date_format} (its header says so)"));
+            formats
+                .insert(header.clone(), ColumnFormat { date_format: Some(date_format), decimal_mark: None });
+            continue;
+        }
         let format = match (field_type, kind) {
             (FieldType::Date, ValueKind::Date(layout)) if options.date_format.is_none() => match layout {
                 DateLayout::Ambiguous { day_first, month_first } => {

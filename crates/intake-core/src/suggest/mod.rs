@@ -7,7 +7,9 @@ mod header;
 mod values;
 
 pub use header::{compare_form, is_mobile_header, suggest_header};
-pub use values::{DateLayout, DecimalMark, MOSTLY, ValueKind, date_layout_of, decimal_mark_of, profile};
+pub use values::{
+    DateLayout, DecimalMark, MOSTLY, ValueKind, date_layout_of, decimal_mark_of, header_date_format, profile,
+};
 
 use crate::model::{Schema, Target};
 use crate::normalize::Normalizer;

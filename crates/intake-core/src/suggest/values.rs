@@ -173,6 +173,40 @@ fn date_formats(separator: char, year_digits: usize) -> (String, String) {
     (format!("%d{separator}%m{separator}{year}"), format!("%m{separator}%d{separator}{year}"))
 }
 
+/// The date format a header spells out (`Birthday (MM/DD/YYYY)`, `Geburtstag TT.MM.JJJJ`,
+/// `Fecha dd/mm/aaaa`), as a strftime format: the column says how its dates are written.
+/// `None` when the header names no day, month and year in some order.
+pub fn header_date_format(header: &str) -> Option<String> {
+    let lower = header.to_lowercase();
+    let is_part = |c: char| matches!(c, 'd' | 't' | 'm' | 'y' | 'j' | 'a' | '/' | '.' | '-');
+    lower.split(|c: char| !is_part(c)).find_map(spelled_format)
+}
+
+/// `mm/dd/yyyy` and its kin as a strftime format.
+fn spelled_format(token: &str) -> Option<String> {
+    let separator = token.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = token.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else { return None };
+    let mut seen = Vec::with_capacity(3);
+    for part in [a, b, c] {
+        let letter = part.chars().next()?;
+        if !part.chars().all(|c| c == letter) {
+            return None;
+        }
+        let spec = match (letter, part.len()) {
+            ('d' | 't', 1 | 2) => "%d",
+            ('m', 1 | 2) => "%m",
+            ('y' | 'j' | 'a', 4) => "%Y",
+            ('y' | 'j' | 'a', 2) => "%y",
+            _ => return None,
+        };
+        seen.push(spec);
+    }
+    let one_of_each = ["%d", "%m"].iter().all(|spec| seen.contains(spec))
+        && seen.iter().any(|spec| spec.eq_ignore_ascii_case("%y"));
+    one_of_each.then(|| seen.join(&separator.to_string()))
+}
+
 /// `a<sep>b<sep>year` with one- or two-digit `a` and `b`: `(a, b, year, sep, year digits)`.
 fn split_date(value: &str) -> Option<(u32, u32, u32, char, usize)> {
     let separator = value.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
