@@ -358,3 +358,31 @@ fn a_us_date_column_whose_header_says_mm_dd_yyyy_is_read_month_first() {
     assert_eq!(ws.contact_by("email", "ann@example.com")["birthday"], "1985-03-04");
     assert_eq!(ws.contact_by("email", "bob@example.com")["birthday"], "1990-01-02");
 }
+
+#[test]
+fn extensions_of_a_vcard_and_an_outlook_file_are_noted_not_dropped_silently() {
+    let ws = Workspace::new();
+    let card = ws.file(
+        "ext.vcf",
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Eva Klein\r\nN:Klein;Eva;;;\r\nEMAIL:eva@example.com\r\n\
+         TEL;VALUE=uri;TYPE=work:tel:+49-30-1234567;ext=12\r\nEND:VCARD\r\n",
+    );
+    let (counts, rows) = import(&ws, &card, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (1, 0, 0, 0), "{rows:?}");
+    assert!(rows[0]["Notes"].contains("extension \"12\""), "{:?}", rows[0]);
+    assert_eq!(ws.contact_by("email", "eva@example.com")["phone"], "+49301234567");
+    assert_eq!(ws.contact_by("email", "eva@example.com")["other_phones"], "", "the extension is no number");
+
+    let outlook = ws.file(
+        "outlook.csv",
+        &format!("{OUTLOOK_HEADER}Tom,,Berg,,tom@example.com,+49 89 5550100 ext. 7,+49 151 23456789,,\r\n"),
+    );
+    let (counts, rows) = import(&ws, &outlook, b',', &["--no-import-tag"]);
+    assert_eq!(counts, (1, 0, 0, 0), "{rows:?}");
+    assert!(
+        rows[0]["Notes"].contains("extension \"7\"") && rows[0]["Notes"].contains("Business Phone"),
+        "{:?}",
+        rows[0]
+    );
+    assert_eq!(ws.contact_by("email", "tom@example.com")["other_phones"], "+49895550100");
+}

@@ -36,12 +36,38 @@ const PHONE_SEPARATORS: Separators = separators(&[":::", "|", ";"]);
 pub const LIST_SEPARATOR: &str = "|";
 
 /// Splits `cell` at every one of `separators`, trimming the items and leaving out empty ones.
+/// A `;` that starts a phone's extension (`;ext=12`, RFC 3966 as vCards write it) is part of
+/// its number, not a separator.
 fn items<'c>(cell: &'c str, separators: &Separators) -> Vec<&'c str> {
     let mut items = vec![cell];
     for separator in separators.all {
-        items = items.iter().flat_map(|item| item.split(separator)).collect();
+        items = items.iter().flat_map(|item| item.split(*separator)).fold(
+            Vec::new(),
+            |mut joined: Vec<&'c str>, piece| {
+                match joined.last_mut() {
+                    Some(last) if *separator == ";" && starts_extension(piece) => {
+                        *last = widen(cell, last, piece);
+                    }
+                    _ => joined.push(piece),
+                }
+                joined
+            },
+        );
     }
     items.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
+}
+
+/// Whether the text after a `;` is a phone's extension parameter.
+fn starts_extension(piece: &str) -> bool {
+    piece.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("ext="))
+}
+
+/// The slice of `cell` from the start of `first` to the end of `second` (both slices of it).
+fn widen<'c>(cell: &'c str, first: &str, second: &str) -> &'c str {
+    let base = cell.as_ptr() as usize;
+    let start = first.as_ptr() as usize - base;
+    let end = second.as_ptr() as usize - base + second.len();
+    &cell[start..end]
 }
 
 /// The items of a cell of tags, lists or multiple choices, by one rule everywhere (a tags
@@ -65,6 +91,11 @@ pub fn same_name(a: &str, b: &str) -> bool {
     a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
 }
 
+/// The numbers of a cell of phone numbers, as [`normalize_phones`] splits it.
+pub fn phone_items(cell: &str) -> Vec<&str> {
+    items(cell, &PHONE_SEPARATORS)
+}
+
 /// The first address of a cell that may hold several, and the rest of the cell, if any.
 pub fn first_email(cell: &str) -> (&str, Option<&str>) {
     split_first(cell, &EMAIL_SEPARATORS)
@@ -83,7 +114,12 @@ fn split_first<'c>(cell: &'c str, separators: &Separators) -> (&'c str, Option<&
     if !may_split {
         return (cell, None);
     }
-    let first_cut = separators.all.iter().filter_map(|s| cell.find(s).map(|at| (at, s.len()))).min();
+    let cut_at = |separator: &str| {
+        cell.match_indices(separator)
+            .find(|(at, _)| separator != ";" || !starts_extension(&cell[at + 1..]))
+            .map(|(at, _)| (at, separator.len()))
+    };
+    let first_cut = separators.all.iter().filter_map(|s| cut_at(s)).min();
     match first_cut {
         None => (cell, None),
         Some((at, len)) => {
@@ -211,6 +247,9 @@ mod tests {
         assert_eq!(first_phone("+49 30 123, 4"), ("+49 30 123, 4", None));
         assert_eq!(first_phone("0151 1 | 0151 2 ; 0151 3"), ("0151 1", Some("0151 2 ; 0151 3")));
         assert_eq!(first_email("a@x.com,"), ("a@x.com", None));
+        assert_eq!(first_phone("+49 30 1234567;ext=12"), ("+49 30 1234567;ext=12", None));
+        assert_eq!(first_phone("+49 30 1;EXT=2; +49 30 3"), ("+49 30 1;EXT=2", Some("+49 30 3")));
+        assert_eq!(items("+49 30 1;ext=2;+49 30 3", &PHONE_SEPARATORS), ["+49 30 1;ext=2", "+49 30 3"]);
     }
 
     #[test]
