@@ -142,6 +142,9 @@ pub struct ImportArgs {
     /// Let the file re-subscribe contacts who unsubscribed (recorded as forced).
     #[arg(long)]
     pub force_resubscribe: bool,
+    /// Make each row's mobile number its WhatsApp number too, unless a column gives one.
+    #[arg(long)]
+    pub whatsapp_from_mobile: bool,
     /// Region of phone numbers written without a country code (two letters, e.g. DE).
     #[arg(long)]
     pub default_region: Option<String>,

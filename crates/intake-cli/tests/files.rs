@@ -64,8 +64,9 @@ fn an_iphone_vcard_keeps_every_address_and_number() {
     assert_eq!(katrin["company"], "Schneider & Partner");
     assert_eq!(katrin["job_title"], "Leiterin Vertrieb");
     assert_eq!(katrin["other_emails"], "katrin@schneider.example");
-    assert_eq!(katrin["phone"], "+49405550199");
-    assert_eq!(katrin["whatsapp"], "+4915155501234", "the labelled mobile number");
+    assert_eq!(katrin["phone"], "+49405550199", "the preferred number");
+    assert_eq!(katrin["other_phones"], "+4915155501234", "the labelled mobile number");
+    assert_eq!(katrin["whatsapp"], "", "nothing on the card says WhatsApp");
     assert_eq!(katrin["city"], "Hamburg");
     assert_eq!(katrin["birthday"], "1982-06-30");
     assert_eq!(katrin["notes"], "Kennengelernt auf der Messe, Stand 4");

@@ -191,8 +191,8 @@ const OUTLOOK: KnownExport = KnownExport {
         ("E-mail 2 Display Name", ""),
         ("E-mail 3 Address", "other_emails"),
         ("E-mail 3 Display Name", ""),
-        ("Business Phone", "phone"),
-        ("Mobile Phone", "whatsapp"),
+        ("Business Phone", "other_phones"),
+        ("Mobile Phone", "phone"),
         ("Business Phone 2", "other_phones"),
         ("Home Phone", "other_phones"),
         ("Home Phone 2", "other_phones"),
@@ -268,7 +268,7 @@ mod tests {
     fn a_known_export_names_its_columns_and_leaves_some_out() {
         assert_eq!(OUTLOOK.target_of("Title"), Some("name_prefix"));
         assert_eq!(OUTLOOK.target_of("Suffix"), Some("name_suffix"));
-        assert_eq!(OUTLOOK.target_of("Mobile Phone"), Some("whatsapp"));
+        assert_eq!(OUTLOOK.target_of("Mobile Phone"), Some("phone"));
         assert_eq!(GOOGLE.target_of("e-mail 1 - value"), Some("email"));
         assert_eq!(GOOGLE.target_of("Website 1 - Value"), Some("website"));
         assert_eq!(GOOGLE.target_of("Relation 1 - Value"), None);

@@ -107,7 +107,8 @@ pub fn run_import<S: ImportStore>(
     let identifier = setup.options.matched_by();
     let headers = source.headers();
     let preparer = Preparer::new(setup.schema, headers, setup.mapping, &normalizer, identifier)
-        .with_column_formats(&setup.options.column_formats);
+        .with_column_formats(&setup.options.column_formats)
+        .with_whatsapp_from_mobile(setup.options.whatsapp_from_mobile);
     let mut index = IdentityIndex::default();
     let contacts = store.contact_count().map_err(PipelineError::Store)?;
     let (mut prefetched, mut total_rows) = (None, None);

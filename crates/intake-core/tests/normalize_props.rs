@@ -622,3 +622,102 @@ proptest! {
         prop_assert_eq!(normalizer.cell(&def, &guarded), normalizer.cell(&def, &cell), "guarded {:?}", guarded);
     }
 }
+
+const YES_NO_WORDS: [(&str, bool); 15] = [
+    ("yes", true),
+    ("no", false),
+    ("ja", true),
+    ("nein", false),
+    ("oui", true),
+    ("non", false),
+    ("sí", true),
+    ("si", true),
+    ("true", true),
+    ("false", false),
+    ("1", true),
+    ("0", false),
+    ("y", true),
+    ("n", false),
+    ("j", true),
+];
+
+/// `word` with the case of each letter chosen by `mask`.
+fn with_case(word: &str, mask: u32) -> String {
+    word.chars()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            let upper = mask >> (i % 32) & 1 == 1;
+            let chars: Vec<char> = if upper { c.to_uppercase().collect() } else { vec![c] };
+            chars
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A yes/no word reads the same in any case and with spaces around it, in a boolean
+    /// field and a subscription column alike (yes is subscribed, no is unsubscribed).
+    #[test]
+    fn yes_no_words_ignore_case_and_agree_with_subscriptions(
+        (word, yes) in select(YES_NO_WORDS.to_vec()),
+        mask in any::<u32>(),
+        pad in "[ \t]{0,2}",
+    ) {
+        let text = format!("{pad}{}{pad}", with_case(word, mask));
+        prop_assert_eq!(intake_core::normalize::boolean_word(&text), Some(yes));
+        prop_assert_eq!(normalize_boolean(&text), Ok(yes.to_string()));
+        let status = intake_core::model::SubscriptionStatus::parse_answer(&text);
+        let want = if yes {
+            intake_core::model::SubscriptionStatus::Subscribed
+        } else {
+            intake_core::model::SubscriptionStatus::Unsubscribed
+        };
+        prop_assert_eq!(status, Some(want));
+    }
+
+    /// An Outlook zero date (`0/0/00`) is an empty date cell, whatever its separators.
+    #[test]
+    fn zero_dates_are_empty(sep in select(vec!['/', '.', '-']), a in "0{1,2}", b in "0{1,2}", y in "0{2}|0{4}") {
+        let text = format!("{a}{sep}{b}{sep}{y}");
+        prop_assert!(intake_core::normalize::is_empty_date(&text));
+        let field = field(FieldType::Date, Vec::new());
+        prop_assert_eq!(Normalizer::default().cell(&field, &text), Cell::Empty);
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Items joined by `|` (as intake's exports write them) split back into the same items,
+    /// whatever `;` and `,` they hold.
+    #[test]
+    fn the_list_rule_reads_back_what_an_export_wrote(items in proptest::collection::vec("[A-Za-zÄäß0-9 ,;]{1,12}", 1..5)) {
+        let items: Vec<String> = items.iter().map(|i| i.trim().to_string()).filter(|i| !i.is_empty() && i.chars().any(|c| !matches!(c, ',' | ';' | ' '))).collect();
+        prop_assume!(!items.is_empty() && items.len() > 1);
+        prop_assume!(items.iter().all(|i| i.split([',', ';']).all(|part| part.trim() == part)));
+        let joined = items.join("|");
+        prop_assert_eq!(intake_core::normalize::list_items(&joined), items.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    /// A name and its upper- and lower-case forms are one tag; a different name is not.
+    #[test]
+    fn tag_names_ignore_case_in_any_script(name in "[A-Za-zÄÖÜäöüßÉé0-9 ]{1,16}", other in "[a-z]{1,8}") {
+        use intake_core::normalize::same_name;
+        prop_assert!(same_name(&name, &name.to_uppercase()) || name.contains('ß'));
+        prop_assert!(same_name(&name, &name.to_lowercase()));
+        prop_assert!(same_name(&other, &other.to_uppercase()));
+        if name.to_lowercase() != other.to_lowercase() {
+            prop_assert!(!same_name(&name, &other));
+        }
+    }
+
+    /// A number Excel showed in scientific notation is refused with its own message.
+    #[test]
+    fn scientific_notation_says_excel_shortened_it(mantissa in 1u32..10, fraction in 0u32..99999, exponent in 9u32..15, comma in any::<bool>()) {
+        let mark = if comma { ',' } else { '.' };
+        let text = format!("{mantissa}{mark}{fraction}E+{exponent}");
+        let error = normalize_phone(&text, parse_region("DE")).expect_err("refused");
+        prop_assert!(error.to_string().contains("Excel shortened this number"), "{}", error);
+    }
+}

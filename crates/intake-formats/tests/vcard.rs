@@ -120,9 +120,9 @@ fn android_2_1_quoted_printable_with_soft_breaks_and_charset_is_decoded() {
     assert_eq!(cell(r, "First Name"), "Jürgen");
     assert_eq!(cell(r, "Last Name"), "Müller");
     assert_eq!(cell(r, "Full Name"), "Jürgen Müller");
-    assert_eq!(cell(r, "Mobile Phone"), "+49 151 23456789");
-    assert_eq!(cell(r, "Phone"), "0221 123456");
-    assert_eq!(cell(r, "Other Phones"), "");
+    assert_eq!(cell(r, "Phone"), "+49 151 23456789", "preferred and mobile");
+    assert_eq!(cell(r, "WhatsApp"), "");
+    assert_eq!(cell(r, "Other Phones"), "0221 123456");
     assert_eq!(cell(r, "Street"), "Straße 1");
     assert_eq!(cell(r, "City"), "Köln");
     assert_eq!(cell(r, "Postal Code"), "50667");
@@ -161,9 +161,8 @@ fn iphone_3_0_labels_and_a_folded_photo() {
     assert_eq!(cell(r, "Company"), "Beispiel GmbH");
     assert_eq!(cell(r, "Department"), "Vertrieb");
     assert_eq!(cell(r, "Job Title"), "Leiterin");
-    assert_eq!(cell(r, "Mobile Phone"), "+49 170 1111111");
-    assert_eq!(cell(r, "Phone"), "+49 30 2222222");
-    assert_eq!(cell(r, "Other Phones"), "+49 30 3333333");
+    assert_eq!(cell(r, "Phone"), "+49 30 2222222", "the preferred number, though not the mobile");
+    assert_eq!(cell(r, "Other Phones"), "+49 170 1111111|+49 30 3333333");
     assert_eq!(cell(r, "Email"), "anna.schmidt@beispiel.example");
     assert_eq!(cell(r, "Other Emails"), "anna@privat.example");
     assert_eq!(cell(r, "Website"), "https://beispiel.example");
@@ -176,8 +175,8 @@ fn iphone_3_0_labels_and_a_folded_photo() {
 fn apple_label_in_its_special_form_marks_a_mobile() {
     let card = "BEGIN:VCARD\nVERSION:3.0\nFN:X\nitem1.TEL:1\nitem2.TEL:2\nitem2.X-ABLabel:_$!<Mobile>!$_\nEND:VCARD\n";
     let r = &read_str(card)[0];
-    assert_eq!(cell(r, "Mobile Phone"), "2");
-    assert_eq!(cell(r, "Phone"), "1");
+    assert_eq!(cell(r, "Phone"), "2", "no preferred number: the mobile one");
+    assert_eq!(cell(r, "Other Phones"), "1");
 }
 
 #[test]
@@ -199,8 +198,8 @@ fn outlook_2_1_in_windows_1252_is_decoded() {
     assert_eq!(cell(r, "Street"), "Hauptstraße 5");
     assert_eq!(cell(r, "City"), "München");
     assert_eq!(cell(r, "Region"), "Bayern");
-    assert_eq!(cell(r, "Mobile Phone"), "+49 171 7654321");
-    assert_eq!(cell(r, "Phone"), "+49 89 1234567");
+    assert_eq!(cell(r, "Phone"), "+49 171 7654321");
+    assert_eq!(cell(r, "Other Phones"), "+49 89 1234567");
     // QP without CHARSET: UTF-8 when the bytes are UTF-8, else the file's encoding.
     assert_eq!(cell(r, "Notes"), "Kunde seit 2010 – zahlt pünktlich");
 }
@@ -221,9 +220,8 @@ fn google_3_0_export() {
     assert_eq!(r.problem, None);
     assert_eq!(cell(r, "Email"), "carlos@example.com");
     assert_eq!(cell(r, "Other Emails"), "c.garcia@empresa.example");
-    assert_eq!(cell(r, "Mobile Phone"), "+34 612 345 678");
-    assert_eq!(cell(r, "Phone"), "+34 91 123 45 67");
-    assert_eq!(cell(r, "Other Phones"), "+34 91 765 43 21");
+    assert_eq!(cell(r, "Phone"), "+34 612 345 678");
+    assert_eq!(cell(r, "Other Phones"), "+34 91 123 45 67|+34 91 765 43 21");
     assert_eq!(cell(r, "Street"), "Calle Mayor 1, 2º");
     assert_eq!(cell(r, "Other Addresses"), "Paseo de la Castellana 100, 28046 Madrid, España");
     assert_eq!(cell(r, "Website"), "http://carlos.example");
@@ -305,7 +303,7 @@ fn the_headers_map_to_the_built_in_fields() {
             ("Email", "email"),
             ("Other Emails", "other_emails"),
             ("Phone", "phone"),
-            ("Mobile Phone", "whatsapp"),
+            ("WhatsApp", "whatsapp"),
             ("Other Phones", "other_phones"),
             ("Street", "street"),
             ("City", "city"),
@@ -398,8 +396,8 @@ fn a_card_nested_in_agent_does_not_break_the_cards_around_it() {
     let names: Vec<&str> = records.iter().map(|r| cell(r, "First Name")).collect();
     assert_eq!(names, ["Berta", "Olga", "Lena"]);
     assert!(records.iter().all(|r| r.problem.is_none()), "{records:?}");
-    assert_eq!(cell(&records[0], "Mobile Phone"), "+4915123456789");
-    assert_eq!(cell(&records[0], "Phone"), "", "the agent's number is not Berta's");
+    assert_eq!(cell(&records[0], "Phone"), "+4915123456789");
+    assert_eq!(cell(&records[0], "Other Phones"), "", "the agent's number is not Berta's");
     assert_eq!(cell(&records[0], "Email"), "berta@example.com");
     assert_eq!(cell(&records[1], "Email"), "olga@example.com");
     assert_eq!(
@@ -592,7 +590,7 @@ fn corpus_files_with_known_answers() {
     assert_eq!(cell(post, "City"), "The City");
     assert_eq!(cell(post, "Region"), "SomeState");
     assert_eq!(cell(&corpus_records(&dir, "khard/korean-c.vcf")[0], "Full Name"), "최유림");
-    assert_eq!(cell(&corpus_records(&dir, "khard/tel-value-uri.vcf")[0], "Mobile Phone"), "67545678");
+    assert_eq!(cell(&corpus_records(&dir, "khard/tel-value-uri.vcf")[0], "Phone"), "67545678");
     let unparsable = &corpus_records(&dir, "khard/unparsable.vcf")[0];
     assert_eq!(unparsable.problem.as_deref(), Some("card 1 (from line 1): the file ends before END:VCARD"));
 
@@ -603,8 +601,8 @@ fn corpus_files_with_known_answers() {
     assert_eq!(cell(john, "Full Name"), "John Doë");
     assert_eq!(cell(john, "Email"), "roundcube@gmail.com");
     assert_eq!(cell(john, "Other Emails"), "inbox@roundcube.net");
-    assert_eq!(cell(john, "Mobile Phone"), "+987654321");
-    assert_eq!(cell(john, "Phone"), "+123456789");
+    assert_eq!(cell(john, "Phone"), "+987654321", "the CELL number");
+    assert_eq!(cell(john, "Other Phones"), "+123456789");
     let apple = corpus_records(&dir, "roundcube/apple.vcf");
     assert_eq!(cell(&apple[0], "Full Name"), "Apple Computer AG");
     assert_eq!(cell(&apple[0], "First Name"), "");
@@ -823,9 +821,14 @@ proptest! {
         prop_assert_eq!(cell(r, "Notes"), v.note.as_str());
         prop_assert_eq!(cell(r, "Email"), v.emails.first().map_or("", String::as_str));
         prop_assert_eq!(cell(r, "Other Emails"), v.emails.get(1..).unwrap_or_default().join("|"));
-        prop_assert_eq!(cell(r, "Phone"), v.phones.first().map_or("", String::as_str));
-        prop_assert_eq!(cell(r, "Other Phones"), v.phones.get(1..).unwrap_or_default().join("|"));
-        prop_assert_eq!(cell(r, "Mobile Phone"), v.mobile.as_deref().unwrap_or_default());
+        // The mobile number (TYPE=CELL) is the phone; without one, the first.
+        let (phone, others) = match &v.mobile {
+            Some(mobile) => (mobile.as_str(), v.phones.join("|")),
+            None => (v.phones.first().map_or("", String::as_str), v.phones.get(1..).unwrap_or_default().join("|")),
+        };
+        prop_assert_eq!(cell(r, "Phone"), phone);
+        prop_assert_eq!(cell(r, "Other Phones"), others);
+        prop_assert_eq!(cell(r, "WhatsApp"), "");
         prop_assert_eq!(cell(r, "Tags"), v.tags.join("|"));
     }
 }

@@ -5,6 +5,7 @@ use intake_core::identify::{IdentifierKind, KeyHash, key_hash};
 use intake_core::model::{
     BUILTIN_FIELDS, Channel, ContactId, FieldId, FieldValues, Schema, StoredContact, SubscriptionStatus,
 };
+use intake_core::normalize::same_name;
 use intake_core::store::{Asked, ContactReader, ImportStore, ImportWide};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -174,10 +175,10 @@ impl SqliteStore {
         Ok(contacts)
     }
 
-    /// The id of the tag or list (`table` is `tags` or `lists`) called `name`, if it exists.
+    /// The id of the tag or list (`table` is `tags` or `lists`) called `name`, if it exists
+    /// (a tag in any case: see [`find_named`]).
     fn named_id(&self, table: &str, name: &str) -> rusqlite::Result<Option<i64>> {
-        let sql = format!("SELECT id FROM {table} WHERE workspace_id = ?1 AND name = ?2");
-        self.conn.prepare_cached(&sql)?.query_row(params![self.workspace_id, name], |r| r.get(0)).optional()
+        find_named(&self.conn, table, self.workspace_id, name)
     }
 
     /// A contact with the values of `columns`, its tags and its lists.
@@ -210,11 +211,41 @@ pub(crate) fn ensure_named(
         )?
         .execute(params![workspace_id, name, now()])?;
     } else {
+        // `VIP`, `vip` and `Vip` are one tag, spelt as it was first written.
+        if let Some(id) = find_named(conn, table, workspace_id, name)? {
+            return Ok(id);
+        }
         conn.prepare_cached("INSERT OR IGNORE INTO tags (workspace_id, name) VALUES (?1, ?2)")?
             .execute(params![workspace_id, name])?;
     }
     let select = format!("SELECT id FROM {table} WHERE workspace_id = ?1 AND name = ?2");
     conn.prepare_cached(&select)?.query_row(params![workspace_id, name], |r| r.get(0))
+}
+
+/// The id of the tag or list called `name`. A tag is found in any case (`vip` finds `VIP`),
+/// compared in Rust because SQLite's `NOCASE` and `lower` know ASCII only: an exact match
+/// first (one index lookup), then the workspace's tags, which are few.
+pub(crate) fn find_named(
+    conn: &Connection,
+    table: &str,
+    workspace_id: i64,
+    name: &str,
+) -> rusqlite::Result<Option<i64>> {
+    let exact = format!("SELECT id FROM {table} WHERE workspace_id = ?1 AND name = ?2");
+    let found =
+        conn.prepare_cached(&exact)?.query_row(params![workspace_id, name], |r| r.get(0)).optional()?;
+    if found.is_some() || table != "tags" {
+        return Ok(found);
+    }
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM tags WHERE workspace_id = ?1 ORDER BY id")?;
+    let mut rows = stmt.query(params![workspace_id])?;
+    while let Some(row) = rows.next()? {
+        let stored: String = row.get(1)?;
+        if same_name(&stored, name) {
+            return Ok(Some(row.get(0)?));
+        }
+    }
+    Ok(None)
 }
 
 /// Page cache of the import writer's connection, in KiB (SQLite's negative `cache_size`).
@@ -377,7 +408,13 @@ impl ContactReader for SqliteStore {
             let mut contacts = Vec::with_capacity(ids.len());
             for id in ids {
                 let Some(mut contact) = self.load_contact(*id, &columns)? else { continue };
-                contact.tags.retain(|tag| asked.tags.contains(tag));
+                // As the range scan does: each tag under the name it was asked by.
+                contact.tags = asked
+                    .tags
+                    .iter()
+                    .filter(|a| contact.tags.iter().any(|t| same_name(t, a)))
+                    .cloned()
+                    .collect();
                 contact.lists.retain(|list| asked.lists.contains(list));
                 contacts.push(contact);
             }

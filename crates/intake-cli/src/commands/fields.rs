@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
 use intake_core::model::{FieldDef, FieldKind, FieldType};
+use intake_core::normalize::boolean_word;
 use intake_store::SqliteStore;
 
 use crate::args::{FieldsCommand, SettingsCommand};
@@ -66,10 +67,12 @@ pub fn settings(store: &mut SqliteStore, command: SettingsCommand) -> anyhow::Re
         }
         SettingsCommand::Set { key, value } => {
             check_key(&key)?;
-            if !matches!(value.as_str(), "true" | "false") {
-                bail!("{key} is true or false, not {value:?}");
-            }
-            store.set_setting(&key, &value)?;
+            // The same yes/no words a boolean cell accepts (`no`, `nein`, `0` …), stored
+            // as `true` or `false`.
+            let Some(yes) = boolean_word(&value) else {
+                bail!("{key} is yes or no (true or false), not {value:?}");
+            };
+            store.set_setting(&key, if yes { "true" } else { "false" })?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -9,12 +9,14 @@ use anyhow::{Context, anyhow, bail};
 use intake_core::identify::IdentifierKind;
 use intake_core::map::{Mapping, MappingRequest, build_mapping_with_samples};
 use intake_core::model::{FieldType, Schema, Target};
-use intake_core::normalize::{Normalizer, normalize_date};
+use intake_core::normalize::{Normalizer, is_empty_date, list_items, normalize_date, same_name};
 use intake_core::pipeline::PipelineError;
 use intake_core::pipeline::{ImportSetup, check_setup, normalizer_for, run_import};
 use intake_core::plan::{ColumnFormat, ImportOptions, Purpose};
 use intake_core::report::{Checkpoint, Counts};
-use intake_core::suggest::{DateLayout, DecimalMark, ValueKind, decimal_mark_of, profile};
+use intake_core::suggest::{
+    DateLayout, DecimalMark, ValueKind, date_layout_of, decimal_mark_of, header_date_format, profile,
+};
 use intake_formats::csv::ResultsWriter;
 use intake_store::{
     ImportRecord, ImportState, Lease, LeaseAction, LeaseHolder, NewImport, SqliteStore, StoreError,
@@ -204,7 +206,7 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         purpose,
         identifier,
         overwrite: !args.no_overwrite,
-        tags: args.tags.clone(),
+        tags: tag_names(&args.tags),
         import_tag: None,
         lists: args.lists.clone(),
         unsubscribe_all: args.unsubscribe_all,
@@ -216,6 +218,7 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         batch_size: args.batch_size,
         mapping,
         reader,
+        whatsapp_from_mobile: args.whatsapp_from_mobile,
     })
 }
 
@@ -236,6 +239,18 @@ fn check_date_format(pattern: &str) -> anyhow::Result<()> {
         Ok(read) if read == sample => Ok(()),
         _ => Err(bad("does not give a whole date (day, month and year)".to_string())),
     }
+}
+
+/// The tags of `--tag` flags, split as a tags cell is (`--tag "Fair 2026,Leads"` is two
+/// tags, `--tag "Fair 2026"` one) and each once whatever its case, first spelling kept.
+fn tag_names(flags: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in flags.iter().flat_map(|flag| list_items(flag)) {
+        if !tags.iter().any(|t| same_name(t, tag)) {
+            tags.push(tag.to_string());
+        }
+    }
+    tags
 }
 
 /// The user's maps and skips: a saved mapping file's, then the flags' (which win).
@@ -324,7 +339,25 @@ fn column_formats_from_values(
         let field_type = schema.field(*field).field_type;
         let header = &headers[column];
         let values: Vec<&str> = sample.iter().filter_map(|row| row.get(column).map(String::as_str)).collect();
-        let format = match (field_type, profile(&values, normalizer)) {
+        // A column mapped to a date field is read as dates even when some of its values are
+        // bad: those are their rows' errors, and the others still decide the order.
+        let kind = match field_type {
+            FieldType::Date => {
+                date_layout_of(&values).map_or(ValueKind::Text, |(layout, _)| ValueKind::Date(layout))
+            }
+            _ => profile(&values, normalizer),
+        };
+        // A header that spells its format out (`Birthday (MM/DD/YYYY)`) says how to read it.
+        let spelled = (field_type == FieldType::Date && options.date_format.is_none())
+            .then(|| header_date_format(header))
+            .flatten();
+        if let Some(date_format) = spelled {
+            say(format!("column {header:?}: dates read as {date_format} (its header says so)"));
+            formats
+                .insert(header.clone(), ColumnFormat { date_format: Some(date_format), decimal_mark: None });
+            continue;
+        }
+        let format = match (field_type, kind) {
             (FieldType::Date, ValueKind::Date(layout)) if options.date_format.is_none() => match layout {
                 DateLayout::Ambiguous { day_first, month_first } => {
                     match whole_column_date_order(input, column, &day_first, &month_first)? {
@@ -347,7 +380,7 @@ fn column_formats_from_values(
                 layout => {
                     let Some(date_format) = layout.format() else { continue };
                     say(format!(
-                        "column {header:?}: dates read as {date_format} (every value fits only that order)"
+                        "column {header:?}: dates read as {date_format} (its dates fit only that order)"
                     ));
                     ColumnFormat { date_format: Some(date_format.to_string()), decimal_mark: None }
                 }
@@ -390,7 +423,7 @@ fn scan_column(input: &Input, column: usize, mut settled: impl FnMut(&str) -> bo
     let mut record = intake_core::read::Record::default();
     while records.next_record(&mut record)? {
         let value = record.get(column).unwrap_or("").trim();
-        if !value.is_empty() && settled(value) {
+        if !value.is_empty() && !is_empty_date(value) && settled(value) {
             break;
         }
     }

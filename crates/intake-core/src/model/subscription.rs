@@ -77,6 +77,29 @@ impl SubscriptionStatus {
             _ => None,
         }
     }
+
+    /// Reads what people write in a subscription column of a file: a status (`subscribed`,
+    /// `unsubscribed`, `none`), `opt-in`/`opt-out`, or a yes/no word as boolean fields read it
+    /// (`yes`, `ja`, `oui`, `sí`, `true`, `1` are `subscribed`; `no`, `nein`, `non`, `false`,
+    /// `0` are `unsubscribed`: the person said no). Any case.
+    pub fn parse_answer(text: &str) -> Option<SubscriptionStatus> {
+        let text = text.trim();
+        if let Some(status) = SubscriptionStatus::parse(text) {
+            return Some(status);
+        }
+        let opt = text.get(..3).filter(|p| p.eq_ignore_ascii_case("opt")).map(|_| &text[3..]);
+        match opt.map(|rest| rest.trim_start_matches(['-', ' ', '_'])) {
+            Some(rest) if rest.eq_ignore_ascii_case("in") => return Some(SubscriptionStatus::Subscribed),
+            Some(rest) if rest.eq_ignore_ascii_case("out") => {
+                return Some(SubscriptionStatus::Unsubscribed);
+            }
+            _ => {}
+        }
+        crate::normalize::boolean_word(text).map(|yes| match yes {
+            true => SubscriptionStatus::Subscribed,
+            false => SubscriptionStatus::Unsubscribed,
+        })
+    }
 }
 
 impl fmt::Display for SubscriptionStatus {

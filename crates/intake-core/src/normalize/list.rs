@@ -36,12 +36,64 @@ const PHONE_SEPARATORS: Separators = separators(&[":::", "|", ";"]);
 pub const LIST_SEPARATOR: &str = "|";
 
 /// Splits `cell` at every one of `separators`, trimming the items and leaving out empty ones.
+/// A `;` that starts a phone's extension (`;ext=12`, RFC 3966 as vCards write it) is part of
+/// its number, not a separator.
 fn items<'c>(cell: &'c str, separators: &Separators) -> Vec<&'c str> {
     let mut items = vec![cell];
     for separator in separators.all {
-        items = items.iter().flat_map(|item| item.split(separator)).collect();
+        items = items.iter().flat_map(|item| item.split(*separator)).fold(
+            Vec::new(),
+            |mut joined: Vec<&'c str>, piece| {
+                match joined.last_mut() {
+                    Some(last) if *separator == ";" && starts_extension(piece) => {
+                        *last = widen(cell, last, piece);
+                    }
+                    _ => joined.push(piece),
+                }
+                joined
+            },
+        );
     }
     items.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
+}
+
+/// Whether the text after a `;` is a phone's extension parameter.
+fn starts_extension(piece: &str) -> bool {
+    piece.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("ext="))
+}
+
+/// The slice of `cell` from the start of `first` to the end of `second` (both slices of it).
+fn widen<'c>(cell: &'c str, first: &str, second: &str) -> &'c str {
+    let base = cell.as_ptr() as usize;
+    let start = first.as_ptr() as usize - base;
+    let end = second.as_ptr() as usize - base + second.len();
+    &cell[start..end]
+}
+
+/// The items of a cell of tags, lists or multiple choices, by one rule everywhere (a tags
+/// column, `--tag`, `--list`, a `multi_choice` field): `|` (intake's own separator) and
+/// Google's ` ::: ` when the cell has either; else `;` when it has one (Outlook's
+/// Categories); else `,`. Items are trimmed and empty ones left out.
+pub fn list_items(cell: &str) -> Vec<&str> {
+    let pieces: Vec<&str> = if cell.contains('|') || cell.contains(":::") {
+        cell.split(":::").flat_map(|part| part.split('|')).collect()
+    } else if cell.contains(';') {
+        cell.split(';').collect()
+    } else {
+        cell.split(',').collect()
+    };
+    pieces.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
+}
+
+/// Whether two tag (or list) names are the same tag: compared without case, in any script
+/// (`VIP`, `vip` and `Vip`; `Ärger` and `ärger`). No allocation.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// The numbers of a cell of phone numbers, as [`normalize_phones`] splits it.
+pub fn phone_items(cell: &str) -> Vec<&str> {
+    items(cell, &PHONE_SEPARATORS)
 }
 
 /// The first address of a cell that may hold several, and the rest of the cell, if any.
@@ -62,7 +114,12 @@ fn split_first<'c>(cell: &'c str, separators: &Separators) -> (&'c str, Option<&
     if !may_split {
         return (cell, None);
     }
-    let first_cut = separators.all.iter().filter_map(|s| cell.find(s).map(|at| (at, s.len()))).min();
+    let cut_at = |separator: &str| {
+        cell.match_indices(separator)
+            .find(|(at, _)| separator != ";" || !starts_extension(&cell[at + 1..]))
+            .map(|(at, _)| (at, separator.len()))
+    };
+    let first_cut = separators.all.iter().filter_map(|s| cut_at(s)).min();
     match first_cut {
         None => (cell, None),
         Some((at, len)) => {
@@ -84,6 +141,17 @@ pub struct ListError {
 
 /// Normalizes every address of `cell`; duplicates (compared as e-mail match keys) go.
 pub fn normalize_emails(cell: &str) -> Result<String, ListError> {
+    first_bad(normalize_emails_keeping(cell))
+}
+
+/// Normalizes every number of `cell` to E.164; duplicates go.
+pub fn normalize_phones(cell: &str, default_region: Option<Region>) -> Result<String, ListError> {
+    first_bad(normalize_phones_keeping(cell, default_region))
+}
+
+/// [`normalize_emails`] that keeps the good addresses of a cell with a bad one: the
+/// normalized addresses (`|`-joined, maybe empty) and every address left out, with why.
+pub fn normalize_emails_keeping(cell: &str) -> (String, Vec<ListError>) {
     normalize_items(
         items(cell, &EMAIL_SEPARATORS),
         |item| normalize_email(item).map_err(|e: EmailError| e.to_string()),
@@ -91,8 +159,8 @@ pub fn normalize_emails(cell: &str) -> Result<String, ListError> {
     )
 }
 
-/// Normalizes every number of `cell` to E.164; duplicates go.
-pub fn normalize_phones(cell: &str, default_region: Option<Region>) -> Result<String, ListError> {
+/// [`normalize_phones`] that keeps the good numbers of a cell with a bad one.
+pub fn normalize_phones_keeping(cell: &str, default_region: Option<Region>) -> (String, Vec<ListError>) {
     normalize_items(
         items(cell, &PHONE_SEPARATORS),
         |item| normalize_phone(item, default_region).map_err(|e: PhoneError| e.to_string()),
@@ -100,26 +168,37 @@ pub fn normalize_phones(cell: &str, default_region: Option<Region>) -> Result<St
     )
 }
 
+fn first_bad((list, mut bad): (String, Vec<ListError>)) -> Result<String, ListError> {
+    if bad.is_empty() { Ok(list) } else { Err(bad.swap_remove(0)) }
+}
+
 fn normalize_items(
     items: Vec<&str>,
     normalize: impl Fn(&str) -> Result<String, String>,
     key: impl Fn(&str) -> String,
-) -> Result<String, ListError> {
+) -> (String, Vec<ListError>) {
     let mut normalized: Vec<String> = Vec::with_capacity(items.len());
     let mut keys: Vec<String> = Vec::with_capacity(items.len());
+    let mut bad = Vec::new();
     for item in items {
         let unguarded = super::strip_formula_guard(item);
         if super::PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(unguarded)) {
             continue;
         }
-        let value = normalize(unguarded).map_err(|reason| ListError { item: item.to_string(), reason })?;
+        let value = match normalize(unguarded) {
+            Ok(value) => value,
+            Err(reason) => {
+                bad.push(ListError { item: item.to_string(), reason });
+                continue;
+            }
+        };
         let item_key = key(&value);
         if !keys.contains(&item_key) {
             keys.push(item_key);
             normalized.push(value);
         }
     }
-    Ok(normalized.join(LIST_SEPARATOR))
+    (normalized.join(LIST_SEPARATOR), bad)
 }
 
 /// Separators between several lines of text (addresses): intake's `|` and Google's ` ::: `.
@@ -129,14 +208,14 @@ const TEXT_SEPARATORS: Separators = separators(&[":::", "|"]);
 /// Several lines of free text (`other_addresses`): each item on one line (an address's line
 /// breaks become `, `), duplicates dropped. Never fails.
 pub fn normalize_texts(cell: &str) -> Result<String, ListError> {
-    normalize_items(
+    first_bad(normalize_items(
         items(cell, &TEXT_SEPARATORS),
         |item| {
             let lines = item.lines().map(str::trim).filter(|line| !line.is_empty());
             Ok(lines.collect::<Vec<_>>().join(", "))
         },
         |normalized| normalized.to_string(),
-    )
+    ))
 }
 
 /// `list` (normalized, `|`-separated) without the items whose key is one of `drop` and with
@@ -185,6 +264,9 @@ mod tests {
         assert_eq!(first_phone("+49 30 123, 4"), ("+49 30 123, 4", None));
         assert_eq!(first_phone("0151 1 | 0151 2 ; 0151 3"), ("0151 1", Some("0151 2 ; 0151 3")));
         assert_eq!(first_email("a@x.com,"), ("a@x.com", None));
+        assert_eq!(first_phone("+49 30 1234567;ext=12"), ("+49 30 1234567;ext=12", None));
+        assert_eq!(first_phone("+49 30 1;EXT=2; +49 30 3"), ("+49 30 1;EXT=2", Some("+49 30 3")));
+        assert_eq!(items("+49 30 1;ext=2;+49 30 3", &PHONE_SEPARATORS), ["+49 30 1;ext=2", "+49 30 3"]);
     }
 
     #[test]

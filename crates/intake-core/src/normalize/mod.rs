@@ -13,14 +13,15 @@ mod text;
 
 pub use email::{EmailError, email_match_key, email_match_key_of, normalize_email, normalize_email_fully};
 pub use list::{
-    LIST_SEPARATOR, ListError, first_email, first_phone, merge_items, normalize_emails, normalize_phones,
-    normalize_texts,
+    LIST_SEPARATOR, ListError, first_email, first_phone, list_items, merge_items, normalize_emails,
+    normalize_emails_keeping, normalize_phones, normalize_phones_keeping, normalize_texts, phone_items,
+    same_name,
 };
 pub use number::{
-    BooleanError, DateError, NumberError, normalize_boolean, normalize_date, normalize_decimal,
-    normalize_decimal_with_mark, normalize_integer,
+    BooleanError, DateError, NumberError, boolean_word, is_empty_date, normalize_boolean, normalize_date,
+    normalize_decimal, normalize_decimal_with_mark, normalize_integer,
 };
-pub use phone::{PhoneError, Region, normalize_phone, parse_region};
+pub use phone::{PhoneError, Region, is_mobile_number, normalize_phone, parse_region, phone_extension};
 pub use text::{ChoiceError, UrlError, normalize_choice, normalize_multi_choice, normalize_url};
 
 use std::borrow::Cow;
@@ -66,10 +67,29 @@ impl Normalizer {
         if is_placeholder(field, trimmed) {
             return Cell::Placeholder(trimmed.to_string());
         }
+        if field.field_type == FieldType::Date && is_empty_date(trimmed) {
+            return Cell::Empty;
+        }
         match self.value(field, trimmed) {
             Ok(value) => Cell::Value(value),
             Err(reason) => Cell::Invalid(reason),
         }
+    }
+
+    /// Normalizes one cell for `field` as [`Normalizer::cell`] does, except that a list of
+    /// e-mail addresses or phone numbers (a contact's further ones, which never make a row
+    /// fail) keeps its good items: the bad ones come back, each with why, to be noted.
+    pub fn list_cell<'a>(&self, field: &FieldDef, raw: &'a str) -> (Cell<'a>, Vec<ListError>) {
+        let is_list = matches!(field.field_type, FieldType::Emails | FieldType::Phones);
+        let trimmed = trimmed_unguarded(raw);
+        if !is_list || trimmed.is_empty() || is_placeholder(field, trimmed) {
+            return (self.cell(field, raw), Vec::new());
+        }
+        let (list, bad) = match field.field_type {
+            FieldType::Emails => normalize_emails_keeping(trimmed),
+            _ => normalize_phones_keeping(trimmed, self.default_region),
+        };
+        (list_value(list), bad)
     }
 
     /// `text` is trimmed already. Free text and most e-mail addresses are canonical as they
@@ -96,6 +116,11 @@ impl Normalizer {
         };
         owned.map(Cow::Owned)
     }
+}
+
+/// The cell a list of kept items makes: empty when every item was left out.
+fn list_value<'a>(list: String) -> Cell<'a> {
+    if list.is_empty() { Cell::Empty } else { Cell::Value(Cow::Owned(list)) }
 }
 
 /// What goes before `cell` in a CSV file a spreadsheet will open: `'` when a spreadsheet

@@ -39,6 +39,17 @@ pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateEr
     Ok(date.to_string())
 }
 
+/// Whether `value` is a date of zeros, as Outlook writes an empty birthday (`0/0/00`,
+/// `00.00.0000`): a byte check, it runs for every date cell.
+pub fn is_empty_date(value: &str) -> bool {
+    let bytes = value.trim().as_bytes();
+    let separators = bytes.iter().filter(|b| matches!(b, b'/' | b'.' | b'-')).count();
+    !bytes.is_empty()
+        && separators == 2
+        && bytes.iter().all(|b| matches!(b, b'0' | b'/' | b'.' | b'-'))
+        && bytes.contains(&b'0')
+}
+
 /// A birthday without a year, `--mm-dd` (ISO 8601:2000, vCard) or `--mmdd`: February 29 is a
 /// day.
 fn month_and_day(text: &str) -> Result<(i8, i8), DateError> {
@@ -153,14 +164,34 @@ pub fn normalize_decimal(text: &str) -> Result<String, NumberError> {
 
 /// Why a boolean was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a yes/no value (use true, false, yes, no, 1 or 0)")]
+#[error("not a yes/no value (use yes or no, ja or nein, oui or non, sí or no, true or false, 1 or 0)")]
 pub struct BooleanError;
 
-/// Normalizes true/false/yes/no/y/n/1/0 (any case) to `true` or `false`.
+/// Words people write for yes, in the languages the headers are recognized in.
+const YES_WORDS: [&str; 9] = ["true", "yes", "y", "1", "ja", "j", "oui", "si", "sí"];
+/// Words people write for no.
+const NO_WORDS: [&str; 6] = ["false", "no", "n", "0", "nein", "non"];
+
+/// Reads a yes/no word, any case: `true`/`false`, `yes`/`no`, `y`/`n`, `1`/`0`, `ja`/`nein`,
+/// `j`, `oui`/`non`, `sí`/`si`/`no`. One rule for boolean fields, subscription columns and
+/// settings. Compared without allocating: it runs for every boolean cell of a file.
+pub fn boolean_word(text: &str) -> Option<bool> {
+    let text = text.trim();
+    let is = |word: &&str| text.chars().flat_map(char::to_lowercase).eq(word.chars());
+    if YES_WORDS.iter().any(is) {
+        Some(true)
+    } else if NO_WORDS.iter().any(is) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Normalizes a yes/no word (see [`boolean_word`]) to `true` or `false`.
 pub fn normalize_boolean(text: &str) -> Result<String, BooleanError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" => Ok("true".into()),
-        "false" | "no" | "n" | "0" => Ok("false".into()),
-        _ => Err(BooleanError),
+    match boolean_word(text) {
+        Some(true) => Ok("true".into()),
+        Some(false) => Ok("false".into()),
+        None => Err(BooleanError),
     }
 }

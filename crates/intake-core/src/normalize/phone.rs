@@ -9,9 +9,13 @@ use super::phone_util::with_util;
 /// Why a phone number was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    /// libphonenumber could not read it as a phone number at all.
+    /// It cannot be read as a phone number at all; the reason is said in plain words.
     #[error("not a phone number ({0})")]
-    Unparseable(String),
+    Unparseable(&'static str),
+    /// Excel showed a long number in scientific notation (`4,91511E+12`) and saved it so:
+    /// its last digits are lost.
+    #[error("Excel shortened this number; format the column as text and export again")]
+    ExcelShortened,
     /// It has no international prefix and the import has no default region.
     #[error("no country code; write it as +<country code> or set a default region")]
     NoRegion,
@@ -46,7 +50,10 @@ fn normalize_with(
 ) -> Result<String, PhoneError> {
     let text = text.trim();
     if text.is_empty() || text.len() > 64 {
-        return Err(PhoneError::Unparseable("too long or empty".into()));
+        return Err(PhoneError::Unparseable("too long or empty"));
+    }
+    if is_scientific(text) {
+        return Err(PhoneError::ExcelShortened);
     }
     // Digits that start with the region's own country code (`49…` in Germany) are far more
     // often an international number that lost its `+` than a national one.
@@ -80,7 +87,7 @@ fn parse_valid(
         Err(rlibphonenumber::ParseError::InvalidCountryCode) if default_region.is_none() => {
             return Err(PhoneError::NoRegion);
         }
-        Err(e) => return Err(PhoneError::Unparseable(e.to_string().to_lowercase())),
+        Err(e) => return Err(PhoneError::Unparseable(plain_reason(&e))),
     };
     if !util.is_valid_number(&number) {
         return Err(PhoneError::Invalid);
@@ -91,4 +98,57 @@ fn parse_valid(
 /// Only digits, as many as an international number has, and not starting with 0.
 fn looks_like_lost_plus(text: &str) -> bool {
     (8..=15).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0')
+}
+
+/// What a parse error means, in words for the person who wrote the number.
+fn plain_reason(error: &rlibphonenumber::ParseError) -> &'static str {
+    use rlibphonenumber::ParseError;
+    match error {
+        ParseError::InvalidCountryCode => "no country has that country code",
+        ParseError::NotANumber(_) => "it does not look like a phone number",
+        ParseError::TooShortAfterIdd | ParseError::TooShortNsn => "too few digits",
+        ParseError::TooLongNsn => "too many digits",
+    }
+}
+
+/// A number in scientific notation as Excel shows and then saves a long number
+/// (`4,91511E+12`, `4.91511E+12`, `4.9E12`): digits, an optional decimal mark and digits,
+/// `E`, an optional sign, digits. A byte check: it runs for every phone cell.
+fn is_scientific(text: &str) -> bool {
+    let Some(at) = text.find(['E', 'e']) else { return false };
+    let (mantissa, exponent) = (&text[..at], &text[at + 1..]);
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let mantissa_digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    let marks = mantissa.bytes().filter(|b| matches!(b, b'.' | b',')).count();
+    mantissa_digits > 0
+        && marks <= 1
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b','))
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The extension a phone cell carries (`x12`, `ext. 7`, `;ext=3`, `#3456`) as libphonenumber
+/// reads it, if any: E.164 has no room for it, so the import says it was left out. Cells
+/// without a letter, `;` or `#` have none, and are not parsed a second time.
+pub fn phone_extension(text: &str, default_region: Option<Region>) -> Option<String> {
+    if !text.bytes().any(|b| b.is_ascii_alphabetic() || b == b';' || b == b'#') {
+        return None;
+    }
+    with_util(|util| {
+        let number = util.parse(text.trim(), default_region).ok()?;
+        let extension = number.extension();
+        (!extension.is_empty()).then(|| extension.to_string())
+    })
+}
+
+/// Whether a number (E.164, as intake stores it) is a mobile number by libphonenumber's
+/// number type: `Mobile`, or `FixedLineOrMobile` where a country's numbers do not tell.
+pub fn is_mobile_number(e164: &str) -> bool {
+    with_util(|util| {
+        let Ok(number) = util.parse(e164, None) else { return false };
+        matches!(
+            util.get_number_type(&number),
+            rlibphonenumber::PhoneNumberType::Mobile | rlibphonenumber::PhoneNumberType::FixedLineOrMobile
+        )
+    })
 }

@@ -26,7 +26,7 @@ pub fn normalize_choice(text: &str, choices: &[String]) -> Result<String, Choice
 /// Normalizes `|`-separated choices to their declared ids, without repeats, in the order given.
 pub fn normalize_multi_choice(text: &str, choices: &[String]) -> Result<String, ChoiceError> {
     let mut ids: Vec<&str> = Vec::new();
-    for part in text.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in super::list_items(text) {
         let id = find_choice(part, choices)?;
         if !ids.contains(&id) {
             ids.push(id);

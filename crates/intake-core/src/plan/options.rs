@@ -94,6 +94,9 @@ pub struct ImportOptions {
     /// How the file is read (kept so a resumed import reads it the same way).
     #[serde(default)]
     pub reader: ReaderSettings,
+    /// Sets a row's WhatsApp number from its mobile number when no column says WhatsApp.
+    #[serde(default)]
+    pub whatsapp_from_mobile: bool,
 }
 
 /// How the source file is read, as far as the user chose.
@@ -139,6 +142,7 @@ impl Default for ImportOptions {
             batch_size: 50_000,
             mapping: MappingRequest::default(),
             reader: ReaderSettings::default(),
+            whatsapp_from_mobile: false,
         }
     }
 }

@@ -8,12 +8,14 @@ use crate::identify::{IdentifierKind, KeyHash, key_hash};
 use crate::map::Mapping;
 use crate::model::{Channel, FieldId, FieldType, FieldValues, Schema, SubscriptionStatus, Target};
 use crate::normalize::{
-    Cell, Normalizer, email_match_key, email_match_key_of, first_email, first_phone, merge_items,
-    normalize_integer, trimmed_unguarded,
+    Cell, LIST_SEPARATOR, ListError, Normalizer, email_match_key, email_match_key_of, first_email,
+    first_phone, is_mobile_number, list_items, merge_items, normalize_integer, phone_extension, phone_items,
+    same_name, trimmed_unguarded,
 };
 use crate::plan::options::ColumnFormat;
 use crate::plan::outcome::FieldError;
 use crate::read::Record;
+use crate::suggest::is_mobile_header;
 
 mod address;
 
@@ -55,6 +57,11 @@ pub struct Preparer<'a> {
     column_normalizers: Vec<Option<Normalizer>>,
     /// The list fields that keep a row's further addresses and numbers.
     lists: ListFields,
+    /// The first column of phone numbers whose header says mobile (`Handy`, `Mobile Phone`):
+    /// its number is the row's phone.
+    mobile_column: Option<usize>,
+    /// Whether the row's mobile number is also its WhatsApp number (`--whatsapp-from-mobile`).
+    whatsapp_from_mobile: bool,
 }
 
 /// `other_emails` and `other_phones` with the fields whose values they must not repeat,
@@ -62,6 +69,9 @@ pub struct Preparer<'a> {
 struct ListFields {
     emails: Option<FieldId>,
     phones: Option<FieldId>,
+    /// `phone` and `whatsapp`.
+    phone: Option<FieldId>,
+    whatsapp: Option<FieldId>,
     /// `(list, its primaries)`: `other_emails` with `email`, `other_phones` with `phone`
     /// and `whatsapp`.
     primaries: Vec<(FieldId, Vec<FieldId>)>,
@@ -80,6 +90,8 @@ impl ListFields {
         ListFields {
             emails: schema.field_id("other_emails"),
             phones: schema.field_id("other_phones"),
+            phone: schema.field_id("phone"),
+            whatsapp: schema.field_id("whatsapp"),
             primaries,
         }
     }
@@ -96,6 +108,11 @@ impl<'a> Preparer<'a> {
     ) -> Preparer<'a> {
         let identifier_column =
             identifier.and_then(|kind| identifier_target(schema, kind)).and_then(|t| mapping.column_of(t));
+        let lists = ListFields::of(schema);
+        let phone_targets = [lists.phone, lists.phones].map(|f| f.map(Target::Field));
+        let mobile_column = mapping.columns.iter().enumerate().position(|(column, target)| {
+            target.is_some() && phone_targets.contains(target) && is_mobile_header(&headers[column])
+        });
         Preparer {
             schema,
             headers,
@@ -104,8 +121,16 @@ impl<'a> Preparer<'a> {
             identifier,
             identifier_column,
             column_normalizers: Vec::new(),
-            lists: ListFields::of(schema),
+            lists,
+            mobile_column,
+            whatsapp_from_mobile: false,
         }
+    }
+
+    /// Makes each row's mobile number its WhatsApp number too, unless a column gives one.
+    pub fn with_whatsapp_from_mobile(mut self, yes: bool) -> Self {
+        self.whatsapp_from_mobile = yes;
+        self
     }
 
     /// Reads the columns named in `formats` with their own date format and decimal mark.
@@ -173,9 +198,70 @@ impl<'a> Preparer<'a> {
             self.prepare_cell(&record, column, *target, cell, &mut row);
         }
         self.prepare_addresses(&record, &mut row);
+        let mobile = self.settle_phone(&record, &mut row);
+        if self.whatsapp_from_mobile {
+            self.whatsapp_from(mobile, &mut row);
+        }
         self.drop_primary_from_lists(&mut row);
         row.record = record;
         row
+    }
+
+    /// Makes the number people message the row's phone (the SMS and WhatsApp channel, and
+    /// what a later import matches by): the number of a column whose header says mobile,
+    /// else the phone column's, else the first mobile number (by libphonenumber's number
+    /// type) of `other_phones`, else its first. A phone it replaces goes to `other_phones`.
+    /// Returns whether the phone is known to be a mobile number. An import matched by phone
+    /// keeps its phone column as the file has it: that column is the identifier.
+    fn settle_phone(&self, record: &Record, row: &mut PreparedRow) -> bool {
+        let (Some(phone), Some(others)) = (self.lists.phone, self.lists.phones) else { return false };
+        if self.identifier == Some(IdentifierKind::Phone) {
+            return false;
+        }
+        let (chosen, mobile) = match self.mobile_number(record, phone) {
+            Some(number) => (number, true),
+            None if row.value(phone).is_some() => return false,
+            None => {
+                let Some(items) = row.value(others) else { return false };
+                let mut items = items.split(LIST_SEPARATOR);
+                let first = items.clone().next().unwrap_or_default();
+                match items.find(|item| is_mobile_number(item)) {
+                    Some(number) => (number.to_string(), true),
+                    None => (first.to_string(), false),
+                }
+            }
+        };
+        if let Some(old) = row.value(phone).filter(|old| *old != chosen).map(str::to_string) {
+            self.push_value(row, others, &old);
+        }
+        if !chosen.is_empty() {
+            row.values.set(phone, &chosen);
+        }
+        mobile
+    }
+
+    /// The first number of the row's mobile column, normalized, if it has one.
+    fn mobile_number(&self, record: &Record, phone: FieldId) -> Option<String> {
+        let column = self.mobile_column?;
+        let cell = first_phone(record.get(column)?).0;
+        match self.normalizer_of(column).cell(self.schema.field(phone), cell) {
+            Cell::Value(number) => Some(number.into_owned()),
+            _ => None,
+        }
+    }
+
+    /// `--whatsapp-from-mobile`: a row without a WhatsApp number gets its phone, when that is
+    /// a mobile number (from a mobile column, or by its number type).
+    fn whatsapp_from(&self, mobile: bool, row: &mut PreparedRow) {
+        let (Some(phone), Some(whatsapp)) = (self.lists.phone, self.lists.whatsapp) else { return };
+        if row.value(whatsapp).is_some() {
+            return;
+        }
+        let Some(number) = row.value(phone) else { return };
+        if mobile || is_mobile_number(number) {
+            let number = number.to_string();
+            row.values.set(whatsapp, &number);
+        }
     }
 
     /// Leaves out of `other_emails` and `other_phones` what the row has as its e-mail, phone
@@ -267,7 +353,13 @@ impl<'a> Preparer<'a> {
                 // `a@x.com ::: b@y.com`): the first is the value, the others are kept in
                 // `other_emails` or `other_phones`.
                 let (first, rest) = first_item(def.field_type, cell);
-                match self.normalizer_of(column).cell(def, first) {
+                let normalizer = self.normalizer_of(column);
+                let (first_cell, left_out) = normalizer.list_cell(def, first);
+                note_left_out(header, &left_out, row);
+                if matches!(first_cell, Cell::Value(_)) {
+                    note_extensions(header, def.field_type, first, normalizer, row);
+                }
+                match first_cell {
                     Cell::Empty => {}
                     Cell::Placeholder(p) => {
                         row.notes.push(format!("column {header:?}: {p:?} read as empty"));
@@ -282,10 +374,11 @@ impl<'a> Preparer<'a> {
                 }
                 let overflow = rest.and_then(|rest| Some((self.overflow_field(def.field_type)?, rest)));
                 if let Some((list, rest)) = overflow {
-                    match self.normalizer.cell(self.schema.field(list), rest) {
-                        Cell::Value(value) => self.push_value(row, list, &value),
-                        Cell::Invalid(reason) => row.errors.push(error(reason)),
-                        Cell::Empty | Cell::Placeholder(_) => {}
+                    let (rest_cell, left_out) = self.normalizer.list_cell(self.schema.field(list), rest);
+                    note_left_out(header, &left_out, row);
+                    if let Cell::Value(value) = rest_cell {
+                        self.push_value(row, list, &value);
+                        note_extensions(header, FieldType::Phones, rest, self.normalizer, row);
                     }
                 }
             }
@@ -300,15 +393,15 @@ impl<'a> Preparer<'a> {
                 }
             }
             Target::Tags => {
-                // `|` is intake's own separator; Outlook's Categories use `;`, Google's Labels
-                // ` ::: ` and mark system groups with `* ` (`* myContacts`). A tag such as
-                // `-vip` first comes back with the formula guard of a CSV export.
-                let cell = trimmed_unguarded(cell);
-                let tags = cell.split(":::").flat_map(|part| part.split(['|', ';', ',']));
-                for tag in tags.map(|t| t.trim().trim_start_matches("* ").trim()).filter(|t| !t.is_empty()) {
-                    if !row.tags.iter().any(|t| t == tag) {
-                        row.tags.push(tag.to_string());
+                // One list rule for every tag cell (`list_items`). Google marks its system
+                // groups with `* ` (`* myContacts`, `* starred`): those are no tags. A tag such
+                // as `-vip` first comes back with the formula guard of a CSV export. Tags are
+                // one tag whatever their case; the first spelling is kept.
+                for tag in list_items(trimmed_unguarded(cell)) {
+                    if tag.starts_with("* ") || row.tags.iter().any(|t| same_name(t, tag)) {
+                        continue;
                     }
+                    row.tags.push(tag.to_string());
                 }
             }
             Target::Subscription(channel) => {
@@ -316,14 +409,52 @@ impl<'a> Preparer<'a> {
                 if trimmed.is_empty() {
                     return;
                 }
-                match SubscriptionStatus::parse(trimmed) {
+                match SubscriptionStatus::parse_answer(trimmed) {
                     Some(status) => row.subscriptions.push((channel, status)),
                     None => row.errors.push(error(
-                        "not a subscription status (use subscribed, unsubscribed or none)".into(),
+                        "not a subscription status (use subscribed, unsubscribed or none; \
+                         yes or no, opt-in or opt-out)"
+                            .into(),
                     )),
                 }
             }
         }
+    }
+}
+
+/// Notes the further addresses or numbers of a cell that were left out, each with why: a
+/// contact's additional values never make its row fail.
+fn note_left_out(header: &str, left_out: &[ListError], row: &mut PreparedRow) {
+    for bad in left_out {
+        row.notes.push(format!("column {header:?}: {:?} left out: {}", bad.item, bad.reason));
+    }
+}
+
+/// Notes the extensions (`x12`, `ext. 7`) of a phone cell's numbers: a number is stored in
+/// E.164, which has no room for one, so the import says what it left out. Cells without a
+/// letter, `;` or `#` (nearly all) have none and cost one byte scan.
+fn note_extensions(
+    header: &str,
+    field_type: FieldType,
+    cell: &str,
+    normalizer: &Normalizer,
+    row: &mut PreparedRow,
+) {
+    if !cell.bytes().any(|b| b.is_ascii_alphabetic() || b == b';' || b == b'#') {
+        return;
+    }
+    let mut note = |number: &str| {
+        if let Some(extension) = phone_extension(number, normalizer.default_region) {
+            row.notes.push(format!(
+                "column {header:?}: extension {extension:?} of {:?} left out (a phone is stored as the number alone)",
+                number.trim()
+            ));
+        }
+    };
+    match field_type {
+        FieldType::Phone => note(cell),
+        FieldType::Phones => phone_items(cell).into_iter().for_each(note),
+        _ => {}
     }
 }
 

@@ -411,10 +411,19 @@ const MOBILE: &[&str] = &[
     "cellulare",
     "numero di cellulare",
 ];
-/// Confidences of a mobile word for the phone and for WhatsApp: below a plain phone word,
-/// so that `Telefon` takes the phone and `Handy` the WhatsApp number.
+/// Confidences of a mobile word for the phone and for the further numbers: below a plain
+/// phone word, so that `Telefon` is mapped to the phone and `Handy` to `other_phones`; the
+/// import then makes the mobile number the row's phone (it is the one people message), and
+/// never the WhatsApp number, which only a column that says WhatsApp fills.
 const MOBILE_AS_PHONE: f32 = 0.93;
-const MOBILE_AS_WHATSAPP: f32 = 0.9;
+const MOBILE_AS_OTHER_PHONE: f32 = 0.9;
+
+/// Whether `header` is a word for a mobile number (`Handy`, `Mobile Phone`, `Celular` …).
+pub fn is_mobile_header(header: &str) -> bool {
+    let key = compare_form(header);
+    let key = key.trim_end_matches(|c: char| c.is_ascii_digit());
+    !key.is_empty() && MOBILE.iter().any(|word| compare_form(word) == key)
+}
 
 /// Confidence of an exact match with a field's own name, label or alias.
 const OWN_NAME: f32 = 1.0;
@@ -508,6 +517,6 @@ fn vocabulary(schema: &Schema) -> Vec<(Target, String, f32)> {
         add(name, lexicon, LEXICON_WORD);
     }
     add("phone", MOBILE, MOBILE_AS_PHONE);
-    add("whatsapp", MOBILE, MOBILE_AS_WHATSAPP);
+    add("other_phones", MOBILE, MOBILE_AS_OTHER_PHONE);
     words
 }

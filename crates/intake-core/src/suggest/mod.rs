@@ -6,8 +6,10 @@
 mod header;
 mod values;
 
-pub use header::{compare_form, suggest_header};
-pub use values::{DateLayout, DecimalMark, MOSTLY, ValueKind, decimal_mark_of, profile};
+pub use header::{compare_form, is_mobile_header, suggest_header};
+pub use values::{
+    DateLayout, DecimalMark, MOSTLY, ValueKind, date_layout_of, decimal_mark_of, header_date_format, profile,
+};
 
 use crate::model::{Schema, Target};
 use crate::normalize::Normalizer;
@@ -84,7 +86,7 @@ pub fn suggest_column(
 fn from_values(kind: &ValueKind) -> Vec<(&'static str, f32)> {
     match kind {
         ValueKind::Email => vec![("email", 0.9)],
-        ValueKind::Phone { mobile: true } => vec![("phone", 0.85), ("whatsapp", 0.82)],
+        ValueKind::Phone { mobile: true } => vec![("phone", 0.85), ("other_phones", 0.82)],
         ValueKind::Phone { mobile: false } => vec![("phone", 0.85)],
         ValueKind::Date(_) => vec![("birthday", 0.65)],
         _ => Vec::new(),

@@ -131,14 +131,26 @@ fn a_column_named_nothing_is_suggested_from_its_values() {
 }
 
 #[test]
-fn resolving_gives_each_field_to_its_best_column_and_mobiles_fall_back_to_whatsapp() {
+fn resolving_gives_each_field_to_its_best_column_and_mobiles_fall_back_to_other_phones() {
     let schema = Schema::builtin();
     let headers = ["Handy", "Telefon", "E-Mail", "E-Mail 2"];
     let candidates: Vec<Vec<Suggestion>> = headers.iter().map(|h| suggest_header(h, &schema)).collect();
     let chosen = resolve(&candidates, &[false; 4], &[]);
     let names: Vec<Option<&str>> =
         chosen.iter().map(|c| c.as_ref().map(|s| schema.target_name(s.target))).collect();
-    assert_eq!(names, vec![Some("whatsapp"), Some("phone"), Some("email"), None]);
+    assert_eq!(names, vec![Some("other_phones"), Some("phone"), Some("email"), None]);
+}
+
+#[test]
+fn a_header_that_spells_its_date_format_gives_it() {
+    use super::header_date_format;
+    assert_eq!(header_date_format("Birthday (MM/DD/YYYY)").as_deref(), Some("%m/%d/%Y"));
+    assert_eq!(header_date_format("Geburtstag TT.MM.JJJJ").as_deref(), Some("%d.%m.%Y"));
+    assert_eq!(header_date_format("Fecha (dd/mm/aaaa)").as_deref(), Some("%d/%m/%Y"));
+    assert_eq!(header_date_format("signup m/d/yy").as_deref(), Some("%m/%d/%y"));
+    assert_eq!(header_date_format("Birthday"), None);
+    assert_eq!(header_date_format("mm/mm/yyyy"), None);
+    assert_eq!(header_date_format("Add/Edit date"), None);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::normalize::{Normalizer, normalize_email, normalize_phone};
+use crate::normalize::{Normalizer, is_empty_date, normalize_email, normalize_phone};
 
 /// Share of a column's non-empty values that must fit a kind for the column to be that kind.
 pub const MOSTLY: f64 = 0.9;
@@ -120,28 +120,91 @@ fn repeated(values: &[&str]) -> Option<Vec<String>> {
     Some(choices)
 }
 
-/// The layout every value fits, if the column is dates.
+/// The layout of a column of dates, when most of its values are dates.
 fn date_layout(values: &[&str]) -> Option<DateLayout> {
-    if values.iter().all(|v| crate::normalize::normalize_date(v, None).is_ok()) {
-        return Some(DateLayout::Iso);
+    let (layout, dates) = date_layout_of(values)?;
+    let others = values.iter().filter(|v| !is_empty_date(v)).count();
+    (dates as f64 >= MOSTLY * others as f64).then_some(layout)
+}
+
+/// The layout of the dates among `values` (one column's cells, known or thought to be dates)
+/// and how many values fit it. A value that fits no order (`29.02.2001`, `soon`) is a bad
+/// cell of its row, not evidence: it neither decides nor spoils the column's order. A value
+/// that fits only one order (`24.12.1971`) decides it, unless another fits only the other.
+/// Outlook's `0/0/00` is an empty date and counts for nothing.
+pub fn date_layout_of(values: &[&str]) -> Option<(DateLayout, usize)> {
+    let values = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty() && !is_empty_date(v));
+    let (mut iso, mut shape) = (0, None::<(char, usize)>);
+    let (mut day_only, mut month_only, mut both) = (0, 0, 0);
+    for value in values {
+        if crate::normalize::normalize_date(value, None).is_ok() {
+            iso += 1;
+            continue;
+        }
+        let Some((_, _, _, separator, digits)) = split_date(value) else { continue };
+        let (separator, digits) = *shape.get_or_insert((separator, digits));
+        let (day_first, month_first) = date_formats(separator, digits);
+        let fits = |format: &str| crate::normalize::normalize_date(value, Some(format)).is_ok();
+        match (fits(&day_first), fits(&month_first)) {
+            (true, true) => both += 1,
+            (true, false) => day_only += 1,
+            (false, true) => month_only += 1,
+            (false, false) => {}
+        }
     }
-    let parts: Vec<(u32, u32, u32, char, usize)> =
-        values.iter().map(|v| split_date(v)).collect::<Option<_>>()?;
-    let (separator, year_digits) = (parts[0].3, parts[0].4);
-    if parts.iter().any(|p| p.3 != separator || p.4 != year_digits) {
-        return None;
-    }
+    let Some((separator, digits)) = shape else {
+        return (iso > 0).then_some((DateLayout::Iso, iso));
+    };
+    let (day_first, month_first) = date_formats(separator, digits);
+    let layout = match (day_only > 0, month_only > 0) {
+        (true, true) => return None,
+        (true, false) => DateLayout::DayFirst(day_first),
+        (false, true) => DateLayout::MonthFirst(month_first),
+        (false, false) if both > 0 => DateLayout::Ambiguous { day_first, month_first },
+        (false, false) => return None,
+    };
+    Some((layout, day_only + month_only + both))
+}
+
+/// The day-first and month-first formats of dates written with `separator` and a year of
+/// `year_digits` digits.
+fn date_formats(separator: char, year_digits: usize) -> (String, String) {
     let year = if year_digits == 4 { "%Y" } else { "%y" };
-    let day_first = format!("%d{separator}%m{separator}{year}");
-    let month_first = format!("%m{separator}%d{separator}{year}");
-    let fits =
-        |format: &str| values.iter().all(|v| crate::normalize::normalize_date(v, Some(format)).is_ok());
-    match (fits(&day_first), fits(&month_first)) {
-        (true, true) => Some(DateLayout::Ambiguous { day_first, month_first }),
-        (true, false) => Some(DateLayout::DayFirst(day_first)),
-        (false, true) => Some(DateLayout::MonthFirst(month_first)),
-        (false, false) => None,
+    (format!("%d{separator}%m{separator}{year}"), format!("%m{separator}%d{separator}{year}"))
+}
+
+/// The date format a header spells out (`Birthday (MM/DD/YYYY)`, `Geburtstag TT.MM.JJJJ`,
+/// `Fecha dd/mm/aaaa`), as a strftime format: the column says how its dates are written.
+/// `None` when the header names no day, month and year in some order.
+pub fn header_date_format(header: &str) -> Option<String> {
+    let lower = header.to_lowercase();
+    let is_part = |c: char| matches!(c, 'd' | 't' | 'm' | 'y' | 'j' | 'a' | '/' | '.' | '-');
+    lower.split(|c: char| !is_part(c)).find_map(spelled_format)
+}
+
+/// `mm/dd/yyyy` and its kin as a strftime format.
+fn spelled_format(token: &str) -> Option<String> {
+    let separator = token.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = token.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else { return None };
+    let mut seen = Vec::with_capacity(3);
+    for part in [a, b, c] {
+        let letter = part.chars().next()?;
+        if !part.chars().all(|c| c == letter) {
+            return None;
+        }
+        let spec = match (letter, part.len()) {
+            ('d' | 't', 1 | 2) => "%d",
+            ('m', 1 | 2) => "%m",
+            ('y' | 'j' | 'a', 4) => "%Y",
+            ('y' | 'j' | 'a', 2) => "%y",
+            _ => return None,
+        };
+        seen.push(spec);
     }
+    let one_of_each = ["%d", "%m"].iter().all(|spec| seen.contains(spec))
+        && seen.iter().any(|spec| spec.eq_ignore_ascii_case("%y"));
+    one_of_each.then(|| seen.join(&separator.to_string()))
 }
 
 /// `a<sep>b<sep>year` with one- or two-digit `a` and `b`: `(a, b, year, sep, year digits)`.

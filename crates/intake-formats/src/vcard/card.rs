@@ -26,7 +26,7 @@ pub const COLUMNS: [&str; 27] = [
     "Email",
     "Other Emails",
     "Phone",
-    "Mobile Phone",
+    "WhatsApp",
     "Other Phones",
     "Street",
     "City",
@@ -70,6 +70,7 @@ struct Entry {
     value: String,
     group: Option<String>,
     mobile: bool,
+    whatsapp: bool,
     pref: u32,
 }
 
@@ -220,19 +221,25 @@ impl Card {
         record.push(&self.categories.join("|"));
     }
 
+    /// `Phone` is the number people message: the preferred one, else the first mobile (TYPE
+    /// `CELL` or a mobile label), else the first. `WhatsApp` is only a number whose TYPE or
+    /// label says WhatsApp. `Other Phones` has the rest, in file order.
     fn write_phones(&self, record: &mut Record) {
-        let mobile = self.phones.iter().position(|p| p.mobile || self.label_says_mobile(p));
-        let rest: Vec<&Entry> =
-            self.phones.iter().enumerate().filter(|(i, _)| Some(*i) != mobile).map(|(_, p)| p).collect();
-        let (phone, others) = primary_and_rest(rest);
-        record.push(phone);
-        record.push(mobile.map_or("", |i| self.phones[i].value.as_str()));
-        record.push(&others);
+        let whatsapp = self.phones.iter().position(|p| p.whatsapp || self.label_says(p, is_whatsapp_label));
+        let rest = || self.phones.iter().enumerate().filter(move |(i, _)| Some(*i) != whatsapp);
+        let is_mobile = |p: &Entry| p.mobile || self.label_says(p, is_mobile_label);
+        let phone = rest().min_by_key(|(i, p)| (p.pref, !is_mobile(p), *i)).map(|(i, _)| i);
+        let others: Vec<&str> =
+            rest().filter(|(i, _)| Some(*i) != phone).map(|(_, p)| p.value.as_str()).collect();
+        record.push(phone.map_or("", |i| self.phones[i].value.as_str()));
+        record.push(whatsapp.map_or("", |i| self.phones[i].value.as_str()));
+        record.push(&others.join("|"));
     }
 
-    fn label_says_mobile(&self, entry: &Entry) -> bool {
+    /// Whether the `itemN.X-ABLabel` of `entry`'s group satisfies `says`.
+    fn label_says(&self, entry: &Entry, says: fn(&str) -> bool) -> bool {
         let Some(group) = &entry.group else { return false };
-        self.labels.iter().any(|(g, label)| g == group && is_mobile_label(label))
+        self.labels.iter().any(|(g, label)| g == group && says(label))
     }
 
     fn write_addresses(&self, record: &mut Record) {
@@ -294,7 +301,8 @@ fn push_entry(list: &mut Vec<Entry>, property: &Property<'_>, text: &str) {
     }
     let group = property.group.map(|g| String::from_utf8_lossy(g).to_ascii_lowercase());
     let params = &property.params;
-    list.push(Entry { value, group, mobile: params.mobile, pref: params.pref.unwrap_or(u32::MAX) });
+    let pref = params.pref.unwrap_or(u32::MAX);
+    list.push(Entry { value, group, mobile: params.mobile, whatsapp: params.whatsapp, pref });
 }
 
 fn push_nonempty(list: &mut Vec<String>, value: String) {
@@ -333,6 +341,10 @@ fn strip_scheme<'t>(text: &'t str, scheme: &str) -> &'t str {
 }
 
 /// Whether an `X-ABLabel` names a mobile phone (`Mobil`, `Handy`, `_$!<Mobile>!$_` …).
+fn is_whatsapp_label(label: &str) -> bool {
+    label.to_lowercase().contains("whatsapp")
+}
+
 fn is_mobile_label(label: &str) -> bool {
     let label = label.to_lowercase();
     ["mobil", "móvil", "handy", "cell", "iphone", "portable", "celular"].iter().any(|w| label.contains(w))

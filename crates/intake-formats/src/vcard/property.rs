@@ -26,6 +26,8 @@ pub(crate) enum Transfer {
 pub(crate) struct Params {
     /// A TYPE (or bare 2.1 type) says cell, mobile or iPhone.
     pub mobile: bool,
+    /// A TYPE (or bare 2.1 type) says WhatsApp.
+    pub whatsapp: bool,
     /// Preference: 1 for `PREF`/`TYPE=pref`, `PREF=n` in 4.0; lower wins.
     pub pref: Option<u32>,
     /// Transfer encoding of the value.
@@ -138,6 +140,8 @@ fn bare_param(params: &mut Params, value: &[u8]) {
         params.place = Place::Home;
     } else if is(b"WORK") && params.place != Place::Home {
         params.place = Place::Work;
+    } else if is(b"WHATSAPP") || is(b"X-WHATSAPP") {
+        params.whatsapp = true;
     }
 }
 
