@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::{Workspace, big_file, checkpoint_rows, path_str, read_csv};
 
 #[test]
@@ -25,14 +23,7 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start import");
-    let started = Instant::now();
-    while checkpoint_rows(&ws, 1) < 4000 {
-        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint within a minute");
-        assert!(child.try_wait().expect("poll").is_none(), "the import ended before it could be killed");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().expect("kill -9");
-    child.wait().expect("reap");
+    common::kill_after_checkpoint(&ws, &mut child, 4000);
 
     let done = checkpoint_rows(&ws, 1);
     assert!(done < ROWS as u64, "killed mid-way ({done} rows committed)");

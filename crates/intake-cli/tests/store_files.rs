@@ -7,9 +7,8 @@ mod common;
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
-use common::{Workspace, big_file, checkpoint_rows, path_str, read_csv};
+use common::{Workspace, big_file, path_str, read_csv};
 
 const FILE: &str = "First Name,Email\nAnna,anna@example.com\nBen,ben@example.com\n";
 
@@ -85,14 +84,7 @@ fn a_resume_from_another_directory_writes_only_the_imports_own_files() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start import");
-    let started = Instant::now();
-    while checkpoint_rows(&ws, 1) < 4000 {
-        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint within a minute");
-        assert!(child.try_wait().expect("poll").is_none(), "the import ended before it could be killed");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().expect("kill -9");
-    child.wait().expect("reap");
+    common::kill_after_checkpoint(&ws, &mut child, 4000);
 
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let decoys = [elsewhere.path().join("results.csv"), elsewhere.path().join("errors.csv")];

@@ -181,6 +181,19 @@ pub fn checkpoint_rows(ws: &Workspace, id: i64) -> u64 {
         .unwrap_or(0)
 }
 
+/// Kills (`kill -9`) the running import 1 of `child` once it has committed `rows` rows: a
+/// crash in the middle of an import.
+pub fn kill_after_checkpoint(ws: &Workspace, child: &mut std::process::Child, rows: u64) {
+    let started = std::time::Instant::now();
+    while checkpoint_rows(ws, 1) < rows {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no checkpoint within a minute");
+        assert!(child.try_wait().expect("poll").is_none(), "the import ended before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+}
+
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
