@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{Row, Workspace, path_str};
-use serde_json::Value;
+use common::{Workspace, counts_of, import_delimited, path_str};
 
 fn bytes_file(ws: &Workspace, name: &str, bytes: &[u8]) -> PathBuf {
     let path = ws.path(name);
@@ -21,33 +20,6 @@ fn encode(encoding: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
     let (bytes, _, unmappable) = encoding.encode(text);
     assert!(!unmappable, "the fixture is representable in {}", encoding.name());
     bytes.into_owned()
-}
-
-/// Imports with `--json --results results.csv` plus `extra`; returns the JSON counts, the
-/// results file's raw bytes and its rows read with `delimiter`.
-fn import(ws: &Workspace, file: &Path, delimiter: u8, extra: &[&str]) -> (Value, Vec<u8>, Vec<Row>) {
-    let results = ws.path("results.csv");
-    let mut args = vec!["import", path_str(file), "--json", "--results", path_str(&results)];
-    args.extend_from_slice(extra);
-    let json: Value = serde_json::from_str(ws.ok(&args).trim()).expect("one JSON object");
-    let raw = std::fs::read(&results).expect("results file");
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(raw.as_slice());
-    let headers = reader.headers().expect("results header").clone();
-    let rows: Vec<Row> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("results row");
-            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
-        })
-        .collect();
-    assert_eq!(rows.len() as u64, json["rows"].as_u64().expect("rows"), "one results row per row");
-    (json, raw, rows)
-}
-
-fn counts(json: &Value) -> (u64, u64, u64, u64) {
-    let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
-    (n("imported"), n("updated"), n("skipped"), n("errors"))
 }
 
 const EXCEL_DE: &str = "Vorname;Nachname;E-Mail;Ort\r\n\
@@ -63,8 +35,8 @@ const GERMAN_MAP: [&str; 6] =
 fn a_german_excel_file_imports_with_its_umlauts_and_semicolons() {
     let ws = Workspace::new();
     let file = bytes_file(&ws, "kontakte.csv", &encode(encoding_rs::WINDOWS_1252, EXCEL_DE));
-    let (json, raw, rows) = import(&ws, &file, b';', &GERMAN_MAP);
-    assert_eq!(counts(&json), (3, 0, 0, 1));
+    let (json, raw, rows) = import_delimited(&ws, &file, b';', &GERMAN_MAP);
+    assert_eq!(counts_of(&json), (3, 0, 0, 1));
     let juergen = ws.contact_by("email", "juergen@example.de");
     assert_eq!((juergen["first_name"].as_str(), juergen["last_name"].as_str()), ("Jürgen", "Müller"));
     assert_eq!(juergen["city"], "Köln");
@@ -131,8 +103,8 @@ fn excel_unicode_text_imports_and_its_results_keep_the_tabs() {
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let file = bytes_file(&ws, "contacts.txt", &bytes);
-    let (json, raw, rows) = import(&ws, &file, b'\t', &[]);
-    assert_eq!(counts(&json), (2, 0, 0, 0));
+    let (json, raw, rows) = import_delimited(&ws, &file, b'\t', &[]);
+    assert_eq!(counts_of(&json), (2, 0, 0, 0));
     assert!(raw.starts_with("\u{FEFF}First Name\tLast Name\tEmail\tComments\tImport Status".as_bytes()));
     assert_eq!(rows[0]["Comments"], "likes tabs\there");
     let zoe = ws.contact_by("email", "zoe@example.com");
@@ -193,8 +165,8 @@ fn a_declared_encoding_wins_and_an_unknown_one_stops_the_import() {
 fn a_given_delimiter_is_used_and_written_back() {
     let ws = Workspace::new();
     let file = ws.file("pipes.csv", "First Name|Email|Comments\nAnna|anna@example.com|a, b; c\n");
-    let (json, raw, rows) = import(&ws, &file, b'|', &["--delimiter", "|"]);
-    assert_eq!(counts(&json), (1, 0, 0, 0));
+    let (json, raw, rows) = import_delimited(&ws, &file, b'|', &["--delimiter", "|"]);
+    assert_eq!(counts_of(&json), (1, 0, 0, 0));
     assert!(raw.starts_with(b"First Name|Email|Comments|Import Status"), "plain UTF-8 input: no BOM");
     assert_eq!(rows[0]["Comments"], "a, b; c");
     assert_eq!(ws.contact_by("email", "anna@example.com")["notes"], "a, b; c");

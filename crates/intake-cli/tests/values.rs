@@ -9,7 +9,6 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{Row, Workspace, path_str};
-use serde_json::Value;
 
 /// Writes `text` encoded as Windows-1252, as Excel DE saves "CSV (Trennzeichen-getrennt)".
 fn excel_de_file(ws: &Workspace, name: &str, text: &str) -> PathBuf {
@@ -23,23 +22,8 @@ fn excel_de_file(ws: &Workspace, name: &str, text: &str) -> PathBuf {
 /// Imports with `--json --results` plus `extra`; returns the counts `(imported, updated,
 /// skipped, errors)` and the results rows read with `delimiter`.
 fn import(ws: &Workspace, file: &Path, delimiter: u8, extra: &[&str]) -> ((u64, u64, u64, u64), Vec<Row>) {
-    let results = ws.path("results.csv");
-    let mut args = vec!["import", path_str(file), "--json", "--results", path_str(&results)];
-    args.extend_from_slice(extra);
-    let json: Value = serde_json::from_str(ws.ok(&args).trim()).expect("one JSON object");
-    let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_path(&results).expect("results");
-    let headers = reader.headers().expect("results header").clone();
-    let rows: Vec<Row> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("results row");
-            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
-        })
-        .collect();
-    assert_eq!(rows.len() as u64, n("rows"), "one results row per row");
-    ((n("imported"), n("updated"), n("skipped"), n("errors")), rows)
+    let (json, _, rows) = common::import_delimited(ws, file, delimiter, extra);
+    (common::counts_of(&json), rows)
 }
 
 // Item 7: one reading of a date column, per column, that a bad value does not spoil.

@@ -200,7 +200,12 @@ pub fn path_str(path: &Path) -> &str {
 
 /// A CSV file as rows of header → cell.
 pub fn read_csv(path: &Path) -> Vec<Row> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).expect("open csv");
+    rows_of(&std::fs::read(path).expect("open csv"), b',')
+}
+
+/// The rows of CSV `bytes` with cells separated by `delimiter`, as header → cell.
+pub fn rows_of(bytes: &[u8], delimiter: u8) -> Vec<Row> {
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(bytes);
     let headers = reader.headers().expect("headers").clone();
     reader
         .records()
@@ -209,4 +214,29 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
             headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
         })
         .collect()
+}
+
+/// Imports `file` with `--json --results` and the extra args, and returns the JSON counts,
+/// the results file's bytes and its rows (written with the input's `delimiter`); checks
+/// that the results file has one row per row read.
+pub fn import_delimited(
+    ws: &Workspace,
+    file: &Path,
+    delimiter: u8,
+    extra: &[&str],
+) -> (Value, Vec<u8>, Vec<Row>) {
+    let results = ws.path("results.csv");
+    let mut args = vec!["import", path_str(file), "--json", "--results", path_str(&results)];
+    args.extend_from_slice(extra);
+    let json: Value = serde_json::from_str(ws.ok(&args).trim()).expect("one JSON object");
+    let raw = std::fs::read(&results).expect("results file");
+    let rows = rows_of(&raw, delimiter);
+    assert_eq!(rows.len() as u64, json["rows"].as_u64().expect("rows"), "one results row per row");
+    (json, raw, rows)
+}
+
+/// `(imported, updated, skipped, errors)` of `intake import --json`'s object.
+pub fn counts_of(json: &Value) -> (u64, u64, u64, u64) {
+    let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
+    (n("imported"), n("updated"), n("skipped"), n("errors"))
 }
