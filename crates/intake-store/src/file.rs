@@ -8,6 +8,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::StoreError;
+use crate::turn::Turn;
 
 /// How long a statement waits for another connection's lock before it fails, unless
 /// `INTAKE_BUSY_TIMEOUT` gives other seconds. Every connection has it, so a busy store makes
@@ -23,9 +24,10 @@ pub(crate) fn busy_timeout() -> Duration {
 
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The files SQLite keeps beside a store: the write-ahead log, its shared memory, and the
-/// rollback journal. None of them may be written to by anything else.
-pub const COMPANION_SUFFIXES: [&str; 3] = ["-wal", "-shm", "-journal"];
+/// The files kept beside a store: SQLite's write-ahead log, its shared memory and its
+/// rollback journal, and the file processes take turns on (see [`crate::turn`]). None of them
+/// may be written to by anything else.
+pub const COMPANION_SUFFIXES: [&str; 4] = ["-wal", "-shm", "-journal", "-turn"];
 
 /// The store's path as SQLite must see it: absolute, so that a file called `:memory:` or
 /// `file:x.db` is that file (SQLite gives both other meanings), and so that every
@@ -76,7 +78,7 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
 /// or import, not per connection): a 64 MiB page cache (big enough for the indexes' hot
 /// pages, small enough for the 200 MB memory budget); temporary data on disk.
 fn tune(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(busy_timeout())?;
+    wait_when_busy(conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -65536)?;
     // Temporary data (the sorter that builds an index after a bulk load) goes to temporary
@@ -86,6 +88,15 @@ fn tune(conn: &Connection) -> Result<(), StoreError> {
     // Index builds sort on two helper threads (see `indexes`).
     conn.pragma_update(None, "threads", 2)?;
     Ok(())
+}
+
+/// Makes `conn` wait for another connection's lock up to the busy timeout, taking turns with
+/// the other processes (see [`crate::turn`]).
+pub(crate) fn wait_when_busy(conn: &Connection) -> rusqlite::Result<()> {
+    match conn.path().filter(|path| !path.is_empty()) {
+        Some(path) => Turn::of(Path::new(path)).install(conn),
+        None => conn.busy_timeout(busy_timeout()),
+    }
 }
 
 /// One sentence for a person on why the store at `path` failed, and what to do, when the

@@ -34,7 +34,7 @@ pub(crate) fn use_rollback_for_bulk_load(conn: &Connection) -> rusqlite::Result<
 fn switch(conn: &Connection, mode: &str) -> rusqlite::Result<bool> {
     conn.busy_timeout(std::time::Duration::ZERO)?;
     let switched = conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get::<_, String>(0));
-    conn.busy_timeout(crate::busy_timeout())?;
+    crate::file::wait_when_busy(conn)?;
     match switched {
         Ok(now) => Ok(now.eq_ignore_ascii_case(mode)),
         Err(e) if is_busy(&e) => {

@@ -20,6 +20,7 @@ mod journal;
 mod keys;
 mod lease;
 mod migrate;
+mod turn;
 mod undo;
 mod writer;
 

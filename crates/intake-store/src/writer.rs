@@ -24,6 +24,7 @@ use rusqlite::{Connection, params, params_from_iter, types::Value};
 use crate::checkpointer::Checkpointer;
 use crate::indexes;
 use crate::keys::{hash_column, stored_hash};
+use crate::turn::Turn;
 use crate::{StoreError, now};
 
 /// Positions of the `email` and `phone` columns among the built-in fields.
@@ -205,6 +206,8 @@ pub struct SqliteWriter {
     spent: Spent,
     /// The workspace lease the import holds: every commit checks it is still its own.
     lease_owner: Option<String>,
+    /// The store's turn file, where other processes say that they wait for the write lock.
+    turn: Option<std::fs::File>,
 }
 
 /// How a writer's commits reach the database file.
@@ -266,7 +269,9 @@ impl SqliteWriter {
              sms_subscription, whatsapp_subscription, created_import_id, created_at, updated_at) \
              VALUES ({placeholders})"
         );
+        let turn = conn.path().and_then(|path| Turn::of(std::path::Path::new(path)).watch());
         SqliteWriter {
+            turn,
             conn,
             workspace_id,
             schema,
@@ -291,6 +296,9 @@ impl SqliteWriter {
     fn open_batch(&mut self) -> Result<i64, StoreError> {
         if let Some(batch) = &self.batch {
             return Ok(batch.at);
+        }
+        if let Some(turn) = &self.turn {
+            crate::turn::let_waiters_go_first(turn);
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let at = now();
