@@ -40,6 +40,35 @@ pub enum Command {
     /// See how a file's columns would be mapped, and save a mapping for recurring imports.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// Create, list and revoke the service's API keys (of --workspace).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `intake keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key (and the workspace, if it does not exist); the key is printed once, alone
+    /// on the last line.
+    Create {
+        /// admin (fields, keys, webhooks, settings too) or member (imports and contacts).
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// A note on what the key is for.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// The workspace's keys (never their secrets).
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key: requests with it are refused from now on.
+    Revoke {
+        /// The key's id (`keys list`).
+        id: i64,
+    },
 }
 
 /// `intake mapping …`

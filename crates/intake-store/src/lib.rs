@@ -9,6 +9,7 @@
 //! Every statement is scoped by `workspace_id`.
 
 mod admin;
+mod api_keys;
 mod checkpointer;
 mod contacts;
 mod error;
@@ -25,6 +26,7 @@ mod undo;
 mod writer;
 
 pub use admin::DeleteTarget;
+pub use api_keys::{ApiKey, AuditEntry, AuditRecord, NewKey, Role, authenticate};
 pub use error::StoreError;
 pub use export::ExportRow;
 pub use file::{COMPANION_SUFFIXES, explain, store_path};

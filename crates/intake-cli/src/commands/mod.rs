@@ -4,6 +4,7 @@ mod contacts;
 mod fields;
 pub(crate) mod import;
 mod imports;
+mod keys;
 pub(crate) mod mapping;
 
 use std::path::Path;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Contacts(command) => contacts::run(&mut store, command),
         Command::Settings(command) => fields::settings(&mut store, command),
         Command::Mapping(command) => mapping::run(&mut store, command),
+        Command::Keys(command) => keys::run(&store, command),
     };
     ran.map_err(|e| explained(e, &db))
 }
