@@ -40,9 +40,22 @@ pub enum Command {
     /// See how a file's columns would be mapped, and save a mapping for recurring imports.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// Start the HTTP API (and, on first start, print an admin key for workspace default).
+    Serve(ServeArgs),
     /// Create, list and revoke the service's API keys (of --workspace).
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+/// `intake serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "INTAKE_BIND")]
+    pub bind: std::net::SocketAddr,
+    /// Folder for uploads and results files.
+    #[arg(long, default_value = "intake-data", env = "INTAKE_DATA")]
+    pub data: PathBuf,
 }
 
 /// `intake keys …`

@@ -144,6 +144,12 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Whether any workspace of the store has a key, live or revoked: a service's first start
+    /// is the one that finds none.
+    pub fn store_has_keys(&self) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM api_keys)", [], |r| r.get(0))?)
+    }
+
     /// Revokes key `id` of this workspace; false when the workspace has no such live key.
     pub fn revoke_key(&self, id: i64) -> Result<bool, StoreError> {
         let changed = self.conn.execute(

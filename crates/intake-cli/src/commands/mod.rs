@@ -6,6 +6,7 @@ pub(crate) mod import;
 mod imports;
 mod keys;
 pub(crate) mod mapping;
+mod serve;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Settings(command) => fields::settings(&mut store, command),
         Command::Mapping(command) => mapping::run(&mut store, command),
         Command::Keys(command) => keys::run(&store, command),
+        Command::Serve(args) => serve::run(&store, args),
     };
     ran.map_err(|e| explained(e, &db))
 }

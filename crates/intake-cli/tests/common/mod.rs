@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+pub mod server;
+
 /// One test's private store and files.
 pub struct Workspace {
     pub dir: tempfile::TempDir,

@@ -1,0 +1,36 @@
+//! `intake serve`: the HTTP API on a tokio runtime of its own. On the store's first start as a
+//! service (no key in any workspace) it makes an admin key for workspace `default` and prints
+//! it, once.
+
+use std::process::ExitCode;
+
+use intake_server::ServerConfig;
+use intake_store::{AuditEntry, Role, SqliteStore};
+
+use crate::args::ServeArgs;
+use crate::output::outln;
+
+/// Runs the service until it is stopped.
+pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if !store.store_has_keys()? {
+        let first = SqliteStore::open(store.path(), "default")?;
+        let created = first.create_key(Role::Admin, "first start")?;
+        let target = format!("key:{}", created.key.id);
+        let detail = serde_json::json!({ "role": "admin", "label": "first start" });
+        first.audit(&AuditEntry {
+            actor: "serve",
+            action: "key.create",
+            target: &target,
+            address: "",
+            detail,
+        })?;
+        outln!("first start: an admin key for workspace default; it is shown only now:")?;
+        outln!("{}", created.secret)?;
+    }
+    let config = ServerConfig { bind: args.bind, db: store.path().to_path_buf(), data: args.data };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(intake_server::serve(config, |address| {
+        let _ = outln!("listening on http://{address}");
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}

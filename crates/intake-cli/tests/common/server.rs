@@ -1,0 +1,87 @@
+//! A real `intake serve` for API tests: the binary on a free loopback port with the test's
+//! own store, stopped (by its PID) when dropped, and a small JSON client for it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use super::Workspace;
+
+/// A running service.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    /// The admin key of workspace `default` printed on first start (empty on later starts).
+    pub first_key: String,
+    agent: ureq::Agent,
+}
+
+impl Server {
+    /// Starts `intake serve` on `ws`'s store, and waits until it listens.
+    pub fn start(ws: &Workspace) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
+            .arg("--db")
+            .arg(ws.db())
+            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+            .arg(ws.path("intake-data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start intake serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut first_key = String::new();
+        let base = loop {
+            let line = lines.next().expect("intake serve ended before it listened").expect("read stdout");
+            if line.starts_with("ik_") {
+                first_key = line;
+            } else if let Some(address) = line.strip_prefix("listening on ") {
+                break address.to_string();
+            }
+        };
+        // Keep reading, so the service never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        Server { child, base, first_key, agent }
+    }
+
+    /// `GET path` with `key` (none when empty): the status and the JSON body (Null if none).
+    pub fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if !key.is_empty() {
+            request = request.header("Authorization", format!("Bearer {key}"));
+        }
+        answer(request.call())
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        let request =
+            self.agent.post(format!("{}{path}", self.base)).header("Authorization", format!("Bearer {key}"));
+        answer(request.send_json(body))
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str, key: &str) -> (u16, Value) {
+        let request = self
+            .agent
+            .delete(format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {key}"));
+        answer(request.call())
+    }
+}
+
+fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut response = response.expect("the service answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().expect("a body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,77 @@
+//! Who is asking: the API key in `Authorization: Bearer …`, checked against the store, gives
+//! the caller's workspace and role. A missing, unknown or revoked key is a 401.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use intake_store::Role;
+use utoipa::Modify;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::error::AppError;
+use crate::state::{AppState, blocking};
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub key_id: i64,
+    pub role: Role,
+    pub workspace: String,
+    /// The client's address, for the audit log (empty when unknown).
+    pub address: String,
+}
+
+impl Caller {
+    /// Refuses a member key where an admin key is needed.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Member => Err(AppError::forbidden("this needs an admin key; this key is a member key")),
+        }
+    }
+
+    /// `key:<id>`, as the audit log names the caller.
+    pub fn actor(&self) -> String {
+        format!("key:{}", self.key_id)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, AppError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| AppError::unauthorized("no API key: send Authorization: Bearer KEY"))?;
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(|s| s.trim().to_string())
+            .ok_or_else(|| AppError::unauthorized("the Authorization header is not Bearer KEY"))?;
+        let db = state.db().to_path_buf();
+        let found = blocking(move || Ok(intake_store::authenticate(&db, &secret)?)).await?;
+        let (key, workspace) = found.ok_or_else(|| AppError::unauthorized("unknown or revoked API key"))?;
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip().to_string())
+            .unwrap_or_default();
+        Ok(Caller { key_id: key.id, role: key.role, workspace, address })
+    }
+}
+
+/// Declares the bearer key in the OpenAPI document.
+pub(crate) struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("An API key (intake keys create)."));
+        components.add_security_scheme("api_key", SecurityScheme::Http(scheme.build()));
+    }
+}

@@ -1,0 +1,110 @@
+//! The service's errors: [`AppError`] is what a request gets (a status and the JSON body
+//! `{"error": {"code", "message", "details"}}`, whose `code` is stable for programs), and
+//! [`ServerError`] why the service could not start.
+
+use std::path::PathBuf;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use intake_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Why `intake serve` could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("the store: {0}")]
+    Store(#[source] StoreError),
+    #[error("the data folder {}: {source}", path.display())]
+    Data { path: PathBuf, source: std::io::Error },
+    #[error("listening: {0}")]
+    Bind(#[source] std::io::Error),
+    #[error("serving: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A request's failure.
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<serde_json::Value>,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `unauthorized`, `forbidden`, `not_found`, `invalid`, `conflict`,
+    /// `too_large`, `internal` …
+    code: String,
+    /// For people.
+    message: String,
+    /// More, where the code has some (the field, the limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Value>,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError { status, code, message: message.into(), details: None }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> AppError {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(what: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+
+    /// A failure of the service itself: logged in full, answered without its internals.
+    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+        tracing::error!(%cause, "internal error");
+        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the service failed; see its log")
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        match error {
+            StoreError::Invalid(message) => AppError::invalid(message),
+            StoreError::LeaseLost(message) => AppError::new(StatusCode::CONFLICT, "conflict", message),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_string(), message: self.message, details: self.details },
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,55 @@
+//! The `/v1` routes, one module per resource.
+
+mod audit;
+mod fields;
+mod imports;
+mod keys;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// Every `/v1` route with its OpenAPI description.
+pub(crate) fn v1() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(fields::list, fields::add))
+        .routes(routes!(keys::list, keys::create))
+        .routes(routes!(keys::revoke))
+        .routes(routes!(audit::list))
+        .routes(routes!(imports::list))
+        .routes(routes!(imports::get))
+}
+
+/// A page of a listing: at most `limit` items (1 to 500, 50 by default) before the id
+/// `before` (newest first).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Page {
+    /// Only items older than this id (the last id of the previous page).
+    pub before: Option<String>,
+    /// How many (1 to 500).
+    pub limit: Option<u32>,
+}
+
+impl Page {
+    pub fn limit(&self) -> Result<u32, crate::error::AppError> {
+        match self.limit {
+            None => Ok(50),
+            Some(n @ 1..=500) => Ok(n),
+            Some(n) => Err(crate::error::AppError::invalid(format!("limit {n}: give 1 to 500"))),
+        }
+    }
+
+    pub fn before(&self) -> Result<Option<i64>, crate::error::AppError> {
+        self.before.as_deref().map(parse_id).transpose()
+    }
+}
+
+/// An id in a path or query: digits, else 404 (as a missing one).
+pub(crate) fn parse_id(text: &str) -> Result<i64, crate::error::AppError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| crate::error::AppError::not_found(format!("no such id {text:?}")))
+}

@@ -1,0 +1,74 @@
+//! What every handler shares: the store's path and the data folder. Each request opens its
+//! own connection to its own workspace (cheap with SQLite), on the blocking pool.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use intake_store::SqliteStore;
+
+use crate::ServerConfig;
+use crate::auth::Caller;
+use crate::error::{AppError, ServerError};
+
+/// The service's shared state.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: PathBuf,
+    data: PathBuf,
+}
+
+impl AppState {
+    /// The state of a service on `config`'s store (created and migrated when needed).
+    pub fn new(config: &ServerConfig) -> Result<AppState, ServerError> {
+        let db = intake_store::store_path(&config.db).map_err(ServerError::Store)?;
+        std::fs::create_dir_all(&config.data)
+            .map_err(|source| ServerError::Data { path: config.data.clone(), source })?;
+        let data = std::path::absolute(&config.data)
+            .map_err(|source| ServerError::Data { path: config.data.clone(), source })?;
+        // Opening it migrates it once, before any request.
+        SqliteStore::open(&db, "default").map_err(ServerError::Store)?;
+        Ok(AppState { inner: Arc::new(Inner { db, data }) })
+    }
+
+    /// A state only good for generating the OpenAPI document.
+    pub(crate) fn for_document() -> AppState {
+        AppState { inner: Arc::new(Inner { db: PathBuf::new(), data: PathBuf::new() }) }
+    }
+
+    pub(crate) fn db(&self) -> &std::path::Path {
+        &self.inner.db
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn data(&self) -> &std::path::Path {
+        &self.inner.data
+    }
+
+    /// Runs `work` on the caller's workspace, on the blocking pool.
+    pub(crate) async fn with_store<T, F>(&self, caller: &Caller, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteStore) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.inner.db.clone();
+        let workspace = caller.workspace.clone();
+        blocking(move || {
+            let mut store = SqliteStore::open(&db, &workspace)?;
+            work(&mut store)
+        })
+        .await
+    }
+}
+
+/// Runs `work` on the blocking pool.
+pub(crate) async fn blocking<T, F>(work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::internal(format!("blocking task: {e}")))?
+}
