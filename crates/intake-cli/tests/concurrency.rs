@@ -153,8 +153,8 @@ fn start_long_import(ws: &Workspace, workspace: &str, rows: usize) -> Child {
 fn imports_into_two_workspaces_run_side_by_side() {
     let ws = Workspace::new();
     // Make both workspaces (and the store) exist before the long import starts.
-    ws.ok(&["--workspace", "one", "imports", "list"]);
-    ws.ok(&["--workspace", "two", "imports", "list"]);
+    ws.ok(&["--workspace", "one", "keys", "create"]);
+    ws.ok(&["--workspace", "two", "keys", "create"]);
     let mut long = start_long_import(&ws, "one", 400_000);
     let small = ws.file("small.csv", &people(0, 500));
     let other = ws.ok(&["--workspace", "two", "import", path_str(&small), "--json"]);

@@ -45,3 +45,27 @@ fn a_key_is_shown_once_listed_without_its_secret_and_revoked_for_good() {
         .expect("keys");
     assert!(hashes.iter().all(|h| !h.contains(&secret[3..])), "the secret is stored");
 }
+
+#[test]
+fn a_mistyped_workspace_is_refused_and_only_keys_create_makes_one() {
+    let ws = Workspace::new();
+    let file = ws.file("people.csv", "First Name,Email\nAnna,anna@example.com\n");
+    ws.ok(&["import", common::path_str(&file)]);
+    ws.ok(&["--workspace", "acme", "keys", "create"]);
+    for args in [
+        vec!["--workspace", "acmee", "import", common::path_str(&file)],
+        vec!["--workspace", "acmee", "imports", "list"],
+        vec!["--workspace", "acmee", "keys", "list"],
+    ] {
+        let refused = ws.fails(&args);
+        assert!(
+            refused.contains("no workspace \"acmee\" (it has acme, default)")
+                && refused.contains("intake keys create --workspace acmee"),
+            "{args:?}: {refused}"
+        );
+    }
+    let db = rusqlite::Connection::open(ws.db()).expect("open");
+    let workspaces: i64 = db.query_row("SELECT count(*) FROM workspaces", [], |r| r.get(0)).expect("count");
+    assert_eq!(workspaces, 2, "a refused command made a workspace");
+    assert!(ws.ok(&["--workspace", "acme", "imports", "list"]).contains("file"));
+}

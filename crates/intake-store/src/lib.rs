@@ -82,13 +82,27 @@ impl SqliteStore {
     /// or `:memory:`; a new store is readable by its owner only. Any number of processes may
     /// open (and create, and migrate) one store at once.
     pub fn open(path: &Path, workspace: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, workspace, true)
+    }
+
+    /// Opens the database at `path` (created and migrated as needed) in the workspace called
+    /// `workspace`, which must exist: a mistyped name is refused, naming the workspaces there
+    /// are, rather than opening an empty one.
+    pub fn open_existing(path: &Path, workspace: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, workspace, false)
+    }
+
+    fn open_with(path: &Path, workspace: &str, create: bool) -> Result<SqliteStore, StoreError> {
         let path = store_path(path)?;
         file::create_private(&path);
         let mut conn = connect(&path)?;
         // Refused before anything is changed when it is not an intake store.
         migrate::to_latest(&mut conn, &path)?;
         journal::use_log(&conn)?;
-        let workspace_id = ensure_workspace(&conn, workspace)?;
+        let workspace_id = match create {
+            true => ensure_workspace(&conn, workspace)?,
+            false => existing_workspace(&conn, workspace, &path)?,
+        };
         let mut store = SqliteStore {
             conn,
             path,
@@ -153,6 +167,25 @@ impl SqliteStore {
 /// load treat the store as its own (drop the lookup indexes, leave the write-ahead log).
 fn no_contact_stored(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM contacts)", [], |r| r.get(0))
+}
+
+fn existing_workspace(conn: &Connection, name: &str, path: &Path) -> Result<i64, StoreError> {
+    let found: Option<i64> = conn
+        .query_row("SELECT id FROM workspaces WHERE name = ?1", params![name], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let mut statement = conn.prepare("SELECT name FROM workspaces ORDER BY name")?;
+    let names: Vec<String> = statement.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let there = match names.is_empty() {
+        true => "it has none yet".to_string(),
+        false => format!("it has {}", names.join(", ")),
+    };
+    tracing::debug!(store = %path.display(), workspace = name, "no such workspace");
+    Err(StoreError::Invalid(format!(
+        "it has no workspace {name:?} ({there}); `intake keys create --workspace {name}` creates it"
+    )))
 }
 
 fn ensure_workspace(conn: &Connection, name: &str) -> Result<i64, StoreError> {

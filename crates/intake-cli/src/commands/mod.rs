@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use intake_store::{SqliteStore, StoreError};
 
-use crate::args::{Cli, Command, ContactsCommand, MappingCommand};
+use crate::args::{Cli, Command, ContactsCommand, KeysCommand, MappingCommand};
 use crate::paths::{Role, check_outputs};
 
 /// Runs the command the user asked for.
@@ -21,7 +21,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = intake_store::store_path(&cli.db)?;
     // Before the store is opened (or created): nothing may be read or written yet.
     refuse_clobbering(&cli.command, &db)?;
-    let mut store = SqliteStore::open(&db, &cli.workspace).map_err(|e| {
+    // Only `keys create` makes a workspace (and `default` is made on first use): a mistyped
+    // --workspace must not open an empty one.
+    let creates =
+        cli.workspace == "default" || matches!(cli.command, Command::Keys(KeysCommand::Create { .. }));
+    let opened = match creates {
+        true => SqliteStore::open(&db, &cli.workspace),
+        false => SqliteStore::open_existing(&db, &cli.workspace),
+    };
+    let mut store = opened.map_err(|e| {
         let error = anyhow::Error::from(e).context(format!("opening the store {}", db.display()));
         explained(error, &db)
     })?;
