@@ -31,7 +31,7 @@ use crate::paths::{Role, absolute_text, check_outputs};
 /// `intake import FILE …`
 pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let mut options = options_from(store, &args)?;
-    let input = input::open(&args.read.file, &options.reader)?;
+    let input = input::open(&args.read.file, &options.reader, store.schema())?;
     // What was found is recorded, so that a resumed import reads the file the same way.
     input.record_settings(&mut options.reader);
     if !args.json {
@@ -123,7 +123,7 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool, wait: bool) -> anyho
     }
     // The options hold what the first run found (delimiter, date format), so the file is
     // read and mapped the same way.
-    let input = input::open(path, &record.options.reader)?;
+    let input = input::open(path, &record.options.reader, store.schema())?;
     let mut options = record.options.clone();
     let mapping = checked_mapping_for(store, &input, &mut options, true)?;
     store.reopen_import(id)?;
