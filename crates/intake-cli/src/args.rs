@@ -175,7 +175,7 @@ pub struct ImportArgs {
     /// Do not add the automatic `import-DATE-ID` tag.
     #[arg(long)]
     pub no_import_tag: bool,
-    /// Add every imported or updated contact to this static list (repeatable; created if missing).
+    /// Add every imported or updated contact to this static list (repeatable; created if missing; "A,B" is two lists, as for --tag).
     #[arg(long = "list")]
     pub lists: Vec<String>,
     /// Mark every contact of the file unsubscribed on every channel.

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
+use intake_core::model::{FieldKind, Schema};
 use intake_core::plan::ReaderSettings;
 use intake_core::read::{Record, Source};
 use intake_formats::csv::{CsvOptions, CsvSource, ResultsFormat, TextEncoding};
@@ -110,8 +111,9 @@ fn parse_delimiter(text: &str) -> anyhow::Result<char> {
     }
 }
 
-/// Opens `path` with the user's reader settings.
-pub fn open(path: &Path, settings: &ReaderSettings) -> anyhow::Result<Input> {
+/// Opens `path` with the user's reader settings. A vCard file is read with the custom fields
+/// of `schema`, which intake's export writes as properties of its own.
+pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> anyhow::Result<Input> {
     let kind = kind_of(path)?;
     if settings.sheet.is_some() && !matches!(kind, Kind::Sheet) {
         bail!(
@@ -124,7 +126,15 @@ pub fn open(path: &Path, settings: &ReaderSettings) -> anyhow::Result<Input> {
             let sheet = settings.sheet.as_deref().map(SheetChoice::parse);
             Ok(Input::Sheet(SheetSource::open(path, SheetOptions { sheet, ..SheetOptions::default() })?))
         }
-        Kind::Vcard => Ok(Input::Vcard(VcardSource::open(path, VcardOptions::default())?)),
+        Kind::Vcard => {
+            let custom: Vec<String> = schema
+                .fields()
+                .iter()
+                .filter(|field| field.kind == FieldKind::Custom)
+                .map(|field| field.name.clone())
+                .collect();
+            Ok(Input::Vcard(VcardSource::open(path, VcardOptions::default())?.with_fields(&custom)))
+        }
         Kind::Text => {
             let encoding = settings
                 .encoding

@@ -13,9 +13,10 @@ pub mod vcard_text;
 
 use std::borrow::Cow;
 
+use intake_core::model::{BUILTIN_FIELDS, Channel, SubscriptionStatus};
 use intake_core::normalize::formula_guard;
 
-use vcard_text::{escape, push_line, push_line_if};
+use vcard_text::{escape, field_property, intake_property, push_line, push_line_if};
 
 /// The cell as it is safe to write to a CSV a spreadsheet will open.
 pub fn guard_formula(cell: &str) -> Cow<'_, str> {
@@ -59,6 +60,12 @@ struct Columns {
     nickname: Option<usize>,
     gender: Option<usize>,
     other_addresses: Option<usize>,
+    language: Option<usize>,
+    lists: Option<usize>,
+    /// The subscription columns, in [`Channel::ALL`] order.
+    subscriptions: [Option<usize>; 3],
+    /// The custom fields' columns, with the property each is written as.
+    custom: Vec<(usize, String)>,
 }
 
 impl VcardWriter {
@@ -94,14 +101,35 @@ impl VcardWriter {
                 nickname: at("nickname"),
                 gender: at("gender"),
                 other_addresses: at("other_addresses"),
+                language: at("language"),
+                lists: at("lists"),
+                subscriptions: Channel::ALL.map(|channel| at(channel.field_name())),
+                custom: custom_columns(header),
             },
+        }
+    }
+
+    /// What vCard has no property for, as intake's own: the lists, the subscriptions that
+    /// are known (`none` is what a card without one says), and the custom fields' values.
+    fn push_intake(&self, card: &mut String, row: &[String]) {
+        let c = &self.columns;
+        let get = |column| cell(row, column);
+        push_line_if(card, "X-INTAKE-LISTS", &text_list(get(c.lists)));
+        for (channel, column) in Channel::ALL.iter().zip(c.subscriptions) {
+            let status = get(column);
+            if !status.is_empty() && status != SubscriptionStatus::None.as_str() {
+                push_line(card, &intake_property(channel.field_name()), &escape(status));
+            }
+        }
+        for (column, property) in &c.custom {
+            push_line_if(card, property, &escape(get(Some(*column))));
         }
     }
 
     /// The card of one export row.
     pub fn card(&self, row: &[String]) -> String {
         let c = &self.columns;
-        let get = |column: Option<usize>| column.and_then(|i| row.get(i)).map(String::as_str).unwrap_or("");
+        let get = |column| cell(row, column);
         let (first, last) = (get(c.first_name), get(c.last_name));
         let mut card = String::from("BEGIN:VCARD\r\nVERSION:4.0\r\n");
         let full = [first, last].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
@@ -141,8 +169,9 @@ impl VcardWriter {
             push_line(&mut card, "URL", &escape(url));
         }
         push_line_if(&mut card, "NOTE", &escape(get(c.notes)));
-        let tags: Vec<String> = get(c.tags).split('|').filter(|t| !t.is_empty()).map(escape).collect();
-        push_line_if(&mut card, "CATEGORIES", &tags.join(","));
+        push_line_if(&mut card, "CATEGORIES", &text_list(get(c.tags)));
+        push_line_if(&mut card, "LANG", &escape(get(c.language)));
+        self.push_intake(&mut card, row);
         // UID is what a re-import reads as the external id: only the contact's own. Intake's
         // id goes where no reader takes it for one.
         push_line_if(&mut card, "UID", &escape(get(c.external_id)));
@@ -150,6 +179,32 @@ impl VcardWriter {
         card.push_str("END:VCARD\r\n");
         card
     }
+}
+
+/// Where the custom fields sit in an export row: every column that is no built-in field and
+/// none of the columns around the fields (`id`, the subscriptions, `tags`, `lists`).
+fn custom_columns(header: &[String]) -> Vec<(usize, String)> {
+    let around = |name: &str| {
+        ["id", "tags", "lists"].contains(&name) || Channel::ALL.iter().any(|c| c.field_name() == name)
+    };
+    let builtin = |name: &str| BUILTIN_FIELDS.iter().any(|field| field.0 == name);
+    let custom = |name: &&String| !around(name) && !builtin(name);
+    header
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| custom(name))
+        .map(|(at, name)| (at, field_property(name)))
+        .collect()
+}
+
+/// The cell of an export row at `column`, empty when the header has no such column.
+fn cell(row: &[String], column: Option<usize>) -> &str {
+    column.and_then(|at| row.get(at)).map_or("", String::as_str)
+}
+
+/// A `|`-separated cell of names as a vCard text list: each escaped, `,`-separated.
+fn text_list(cell: &str) -> String {
+    list_items(cell).map(escape).collect::<Vec<_>>().join(",")
 }
 
 /// The values of a `|`-separated list field.

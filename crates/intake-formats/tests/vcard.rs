@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use intake_core::map::{MappingRequest, build_mapping};
 use intake_core::model::Schema;
+use intake_core::normalize::{join_names, list_items};
 use intake_core::read::{Record, Source};
 use intake_formats::vcard::{COLUMNS, VcardOptions, VcardSource};
 use proptest::prelude::*;
@@ -316,6 +317,11 @@ fn the_headers_map_to_the_built_in_fields() {
             ("Website", "website"),
             ("External ID", "external_id"),
             ("Tags", "tags"),
+            ("Lists", "lists"),
+            ("Language", "language"),
+            ("Email Subscription", "email_subscription"),
+            ("SMS Subscription", "sms_subscription"),
+            ("WhatsApp Subscription", "whatsapp_subscription"),
         ]
     );
 }
@@ -829,6 +835,47 @@ proptest! {
         prop_assert_eq!(cell(r, "Phone"), phone);
         prop_assert_eq!(cell(r, "Other Phones"), others);
         prop_assert_eq!(cell(r, "WhatsApp"), "");
-        prop_assert_eq!(cell(r, "Tags"), v.tags.join("|"));
+        // `|`-joined, so that the list rule reads back the same tags (also one with a `;`).
+        prop_assert_eq!(cell(r, "Tags"), join_names(&v.tags));
+        prop_assert_eq!(list_items(cell(r, "Tags")), v.tags.iter().map(String::as_str).collect::<Vec<_>>());
     }
+}
+
+// ---------------------------------------------------------------- intake's own properties
+
+#[test]
+fn intake_properties_carry_lists_subscriptions_language_and_custom_fields() {
+    let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Anna\r\nN:;Anna;;;\r\n\
+        TEL;VALUE=uri;TYPE=voice;PREF=1:tel:+4915123456789\r\n\
+        TEL;VALUE=uri;TYPE=cell;X-WHATSAPP=true:tel:+4915199999999\r\n\
+        CATEGORIES:Fair\\, 2026\r\n\
+        LANG;PREF=2:en\r\nLANG;PREF=1:de\r\n\
+        X-INTAKE-LISTS:Newsletter,Partners\\, Berlin\r\n\
+        x-intake-email-subscription:subscribed\r\n\
+        X-INTAKE-SMS-SUBSCRIPTION:unsubscribed\r\n\
+        X-INTAKE-FIELD-C-TEXT:free\\, text\\; with: marks\r\n\
+        X-INTAKE-FIELD-C-MULTI:news|offers\r\n\
+        X-INTAKE-FIELD-ELSEWHERE:kept out\r\n\
+        END:VCARD\r\n";
+    let fields = ["c_text".to_string(), "c_multi".to_string(), "c_empty".to_string()];
+    let source = VcardSource::from_bytes("t.vcf", card.as_bytes().to_vec(), VcardOptions::default())
+        .expect("open")
+        .with_fields(&fields);
+    assert_eq!(source.headers()[COLUMNS.len()..], fields);
+    let records = read_all(&source);
+    let r = &records[0];
+    assert_eq!(r.problem, None);
+    assert_eq!(cell(r, "Phone"), "+4915123456789");
+    assert_eq!(cell(r, "WhatsApp"), "+4915199999999", "X-WHATSAPP=true, as intake exports it");
+    assert_eq!(cell(r, "Other Phones"), "");
+    assert_eq!(cell(r, "Tags"), "Fair, 2026|", "one tag, which the list rule does not split");
+    assert_eq!(cell(r, "Lists"), "Newsletter|Partners, Berlin");
+    assert_eq!(cell(r, "Language"), "de", "the preferred LANG");
+    assert_eq!(cell(r, "Email Subscription"), "subscribed");
+    assert_eq!(cell(r, "SMS Subscription"), "unsubscribed");
+    assert_eq!(cell(r, "WhatsApp Subscription"), "");
+    let custom: Vec<&str> = (COLUMNS.len()..COLUMNS.len() + 3).map(|at| r.get(at).unwrap_or("?")).collect();
+    assert_eq!(custom, ["free, text; with: marks", "news|offers", ""]);
+    let note = r.note.as_deref().unwrap_or_default();
+    assert!(note.contains("no field for X-INTAKE-FIELD-ELSEWHERE"), "{note}");
 }

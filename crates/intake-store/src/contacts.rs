@@ -176,7 +176,7 @@ impl SqliteStore {
     }
 
     /// The id of the tag or list (`table` is `tags` or `lists`) called `name`, if it exists
-    /// (a tag in any case: see [`find_named`]).
+    /// (in any case: see [`find_named`]).
     fn named_id(&self, table: &str, name: &str) -> rusqlite::Result<Option<i64>> {
         find_named(&self.conn, table, self.workspace_id, name)
     }
@@ -205,16 +205,16 @@ pub(crate) fn ensure_named(
     workspace_id: i64,
     name: &str,
 ) -> rusqlite::Result<i64> {
+    // `VIP`, `vip` and `Vip` are one tag (`Leads` and `leads` one list), spelt as first written.
+    if let Some(id) = find_named(conn, table, workspace_id, name)? {
+        return Ok(id);
+    }
     if table == "lists" {
         conn.prepare_cached(
             "INSERT OR IGNORE INTO lists (workspace_id, name, created_at) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![workspace_id, name, now()])?;
     } else {
-        // `VIP`, `vip` and `Vip` are one tag, spelt as it was first written.
-        if let Some(id) = find_named(conn, table, workspace_id, name)? {
-            return Ok(id);
-        }
         conn.prepare_cached("INSERT OR IGNORE INTO tags (workspace_id, name) VALUES (?1, ?2)")?
             .execute(params![workspace_id, name])?;
     }
@@ -222,9 +222,9 @@ pub(crate) fn ensure_named(
     conn.prepare_cached(&select)?.query_row(params![workspace_id, name], |r| r.get(0))
 }
 
-/// The id of the tag or list called `name`. A tag is found in any case (`vip` finds `VIP`),
+/// The id of the tag or list called `name`, found in any case (`vip` finds `VIP`),
 /// compared in Rust because SQLite's `NOCASE` and `lower` know ASCII only: an exact match
-/// first (one index lookup), then the workspace's tags, which are few.
+/// first (one index lookup), then the workspace's tags or lists, which are few.
 pub(crate) fn find_named(
     conn: &Connection,
     table: &str,
@@ -234,10 +234,11 @@ pub(crate) fn find_named(
     let exact = format!("SELECT id FROM {table} WHERE workspace_id = ?1 AND name = ?2");
     let found =
         conn.prepare_cached(&exact)?.query_row(params![workspace_id, name], |r| r.get(0)).optional()?;
-    if found.is_some() || table != "tags" {
+    if found.is_some() {
         return Ok(found);
     }
-    let mut stmt = conn.prepare_cached("SELECT id, name FROM tags WHERE workspace_id = ?1 ORDER BY id")?;
+    let all = format!("SELECT id, name FROM {table} WHERE workspace_id = ?1 ORDER BY id");
+    let mut stmt = conn.prepare_cached(&all)?;
     let mut rows = stmt.query(params![workspace_id])?;
     while let Some(row) = rows.next()? {
         let stored: String = row.get(1)?;
@@ -408,18 +409,18 @@ impl ContactReader for SqliteStore {
             let mut contacts = Vec::with_capacity(ids.len());
             for id in ids {
                 let Some(mut contact) = self.load_contact(*id, &columns)? else { continue };
-                // As the range scan does: each tag under the name it was asked by.
-                contact.tags = asked
-                    .tags
-                    .iter()
-                    .filter(|a| contact.tags.iter().any(|t| same_name(t, a)))
-                    .cloned()
-                    .collect();
-                contact.lists.retain(|list| asked.lists.contains(list));
+                // As the range scan does: each tag and list under the name it was asked by.
+                contact.tags = as_asked(&asked.tags, &contact.tags);
+                contact.lists = as_asked(&asked.lists, &contact.lists);
                 contacts.push(contact);
             }
             return Ok(contacts);
         }
         self.load_contact_range(ids, *first, *last, asked)
     }
+}
+
+/// Of the names `asked`, those the contact `has` in any case, spelt as asked.
+fn as_asked(asked: &[String], has: &[String]) -> Vec<String> {
+    asked.iter().filter(|a| has.iter().any(|h| same_name(h, a))).cloned().collect()
 }

@@ -1,6 +1,7 @@
 //! Exporting contacts as rows of text: what a user sees of the store.
 
 use intake_core::model::{Channel, ContactId};
+use intake_core::normalize::join_names;
 use rusqlite::params;
 
 use crate::contacts::ContactColumns;
@@ -19,7 +20,8 @@ impl SqliteStore {
         header
     }
 
-    /// Calls `row` for every contact in id order, with its cells in `export_header` order.
+    /// Calls `row` for every contact in id order, with its cells in `export_header` order:
+    /// tags and lists as one cell each that an import reads back as the same names.
     pub fn export_contacts(
         &self,
         row: &mut dyn FnMut(ExportRow) -> Result<(), StoreError>,
@@ -35,8 +37,8 @@ impl SqliteStore {
             let fields = 0..self.schema.len();
             cells.extend(fields.map(|field| contact.values.get(field).unwrap_or_default().to_string()));
             cells.extend(contact.subscriptions.iter().map(|s| s.as_str().to_string()));
-            cells.push(self.tag_names(id)?.join("|"));
-            cells.push(self.list_names(id)?.join("|"));
+            cells.push(join_names(&self.tag_names(id)?));
+            cells.push(join_names(&self.list_names(id)?));
             row(cells)?;
         }
         Ok(())

@@ -157,7 +157,7 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Corrupt(format!("choices of field {name}: {e}")))?;
             let def =
                 FieldDef { name, label, field_type, choices, kind: FieldKind::Custom, aliases: Vec::new() };
-            schema.add_custom(def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            schema.add_stored(def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }
         Ok(schema)
     }

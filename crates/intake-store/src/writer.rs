@@ -335,11 +335,11 @@ impl SqliteWriter {
         Ok(())
     }
 
-    /// Creates the contacts of a run of `Write::Create`s, with their own tags, through a
+    /// Creates the contacts of a run of `Write::Create`s, with their own tags and lists, through a
     /// statement prepared once for the run. The statuses they are created with are in their
     /// rows, which the consent log reads (`subscription_creations`).
     fn create_all(&mut self, creates: &[Write], at: i64) -> Result<(), StoreError> {
-        let mut own_tags: Vec<(ContactId, &[String])> = Vec::new();
+        let mut own: Vec<(ContactId, &NewContact)> = Vec::new();
         {
             let mut insert = self.conn.prepare_cached(&self.insert_contact)?;
             let mut binder = ContactBinder::start(&mut insert, self.workspace_id, self.wide.import_id, at)?;
@@ -348,16 +348,16 @@ impl SqliteWriter {
                 binder.bind(&mut insert, &self.schema, contact)?;
                 insert.raw_execute()?;
                 let id = self.conn.last_insert_rowid();
-                if !contact.tags.is_empty() {
-                    own_tags.push((id, &contact.tags));
+                if !contact.tags.is_empty() || !contact.lists.is_empty() {
+                    own.push((id, contact));
                 }
                 if let Some(batch) = &mut self.batch {
                     batch.created = true;
                 }
             }
         }
-        for (id, tags) in own_tags {
-            self.add_tags_and_lists(id, tags, &[])?;
+        for (id, contact) in own {
+            self.add_tags_and_lists(id, &contact.tags, &contact.lists)?;
         }
         Ok(())
     }
@@ -413,7 +413,7 @@ impl SqliteWriter {
         if let Some(batch) = &mut self.batch {
             batch.updated.push(update.id);
         }
-        self.add_tags_and_lists(update.id, &update.add_tags, &[])
+        self.add_tags_and_lists(update.id, &update.add_tags, &update.add_lists)
     }
 
     /// Records an overwritten value, so undo can restore it.

@@ -31,7 +31,7 @@ use crate::paths::{Role, absolute_text, check_outputs};
 /// `intake import FILE …`
 pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let mut options = options_from(store, &args)?;
-    let input = input::open(&args.read.file, &options.reader)?;
+    let input = input::open(&args.read.file, &options.reader, store.schema())?;
     // What was found is recorded, so that a resumed import reads the file the same way.
     input.record_settings(&mut options.reader);
     if !args.json {
@@ -123,7 +123,7 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool, wait: bool) -> anyho
     }
     // The options hold what the first run found (delimiter, date format), so the file is
     // read and mapped the same way.
-    let input = input::open(path, &record.options.reader)?;
+    let input = input::open(path, &record.options.reader, store.schema())?;
     let mut options = record.options.clone();
     let mapping = checked_mapping_for(store, &input, &mut options, true)?;
     store.reopen_import(id)?;
@@ -206,9 +206,9 @@ fn options_from(store: &SqliteStore, args: &ImportArgs) -> anyhow::Result<Import
         purpose,
         identifier,
         overwrite: !args.no_overwrite,
-        tags: tag_names(&args.tags),
+        tags: names_of_flags(&args.tags),
         import_tag: None,
-        lists: args.lists.clone(),
+        lists: names_of_flags(&args.lists),
         unsubscribe_all: args.unsubscribe_all,
         force_resubscribe: args.force_resubscribe,
         require_first_name,
@@ -241,16 +241,17 @@ fn check_date_format(pattern: &str) -> anyhow::Result<()> {
     }
 }
 
-/// The tags of `--tag` flags, split as a tags cell is (`--tag "Fair 2026,Leads"` is two
-/// tags, `--tag "Fair 2026"` one) and each once whatever its case, first spelling kept.
-fn tag_names(flags: &[String]) -> Vec<String> {
-    let mut tags: Vec<String> = Vec::new();
-    for tag in flags.iter().flat_map(|flag| list_items(flag)) {
-        if !tags.iter().any(|t| same_name(t, tag)) {
-            tags.push(tag.to_string());
+/// The tags of `--tag` flags (or the lists of `--list` flags), split as a tags or lists cell
+/// is (`--tag "Fair 2026,Leads"` is two tags, `--tag "Fair 2026"` one) and each once
+/// whatever its case, first spelling kept.
+fn names_of_flags(flags: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in flags.iter().flat_map(|flag| list_items(flag)) {
+        if !names.iter().any(|n| same_name(n, name)) {
+            names.push(name.to_string());
         }
     }
-    tags
+    names
 }
 
 /// The user's maps and skips: a saved mapping file's, then the flags' (which win).

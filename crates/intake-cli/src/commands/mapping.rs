@@ -129,7 +129,7 @@ fn map_file(
         reader: input::settings(read)?,
         ..Default::default()
     };
-    let input = input::open(&read.file, &options.reader)?;
+    let input = input::open(&read.file, &options.reader, store.schema())?;
     let sample = input.sample()?;
     let mapping = mapping_for(store, &input, &sample, &mut options, true)?;
     Ok((input, sample, mapping))

@@ -242,3 +242,13 @@ pub fn counts_of(json: &Value) -> (u64, u64, u64, u64) {
     let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
     (n("imported"), n("updated"), n("skipped"), n("errors"))
 }
+
+/// Checks that the vCard `text`, its folded lines joined, has each of `lines` as a whole line.
+pub fn assert_card_lines(text: &str, lines: &[&str]) {
+    let unfolded = text.replace("\r\n ", "");
+    for line in lines {
+        let whole =
+            unfolded.starts_with(&format!("{line}\r\n")) || unfolded.contains(&format!("\n{line}\r\n"));
+        assert!(whole, "{line} missing in\n{unfolded}");
+    }
+}

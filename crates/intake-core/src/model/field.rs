@@ -177,6 +177,8 @@ pub enum Target {
     ContactId,
     /// `|`-separated tags to add.
     Tags,
+    /// `|`-separated names of the static lists the contact joins (as `--list` does).
+    Lists,
     /// Subscription status for a channel.
     Subscription(Channel),
 }
@@ -212,8 +214,18 @@ impl Schema {
 
     /// Adds a custom field after checking its name and choices.
     pub fn add_custom(&mut self, field: FieldDef) -> Result<FieldId, SchemaError> {
-        Self::check_custom(&field)?;
         if self.target_by_name(&field.name).is_some() {
+            return Err(SchemaError::Taken(field.name));
+        }
+        self.add_stored(field)
+    }
+
+    /// Adds a custom field a store declared earlier. Unlike [`Schema::add_custom`] it takes a
+    /// name that a target other than a field has since taken (`lists`): the workspace still
+    /// opens, and the name means the target.
+    pub fn add_stored(&mut self, field: FieldDef) -> Result<FieldId, SchemaError> {
+        Self::check_custom(&field)?;
+        if self.field_id(&field.name).is_some() {
             return Err(SchemaError::Taken(field.name));
         }
         self.fields.push(field);
@@ -266,11 +278,12 @@ impl Schema {
         self.fields.iter().position(|f| f.name == name)
     }
 
-    /// The target called `name`: a field, `id`, `tags` or a `<channel>_subscription`.
+    /// The target called `name`: a field, `id`, `tags`, `lists` or a `<channel>_subscription`.
     pub fn target_by_name(&self, name: &str) -> Option<Target> {
         match name {
             "id" => return Some(Target::ContactId),
             "tags" => return Some(Target::Tags),
+            "lists" => return Some(Target::Lists),
             _ => {}
         }
         if let Some(channel) = Channel::ALL.into_iter().find(|c| c.field_name() == name) {
@@ -285,6 +298,7 @@ impl Schema {
             Target::Field(id) => &self.fields[id].name,
             Target::ContactId => "id",
             Target::Tags => "tags",
+            Target::Lists => "lists",
             Target::Subscription(channel) => channel.field_name(),
         }
     }
@@ -294,6 +308,7 @@ impl Schema {
         let mut out: Vec<(Target, Vec<String>)> = vec![
             (Target::ContactId, vec!["id".into(), "Contact ID".into()]),
             (Target::Tags, vec!["tags".into(), "Tags".into(), "Tag".into()]),
+            (Target::Lists, vec!["lists".into(), "Lists".into(), "List".into()]),
         ];
         for channel in Channel::ALL {
             let label = format!("{} Subscription", channel.name());

@@ -85,6 +85,17 @@ pub fn list_items(cell: &str) -> Vec<&str> {
     pieces.into_iter().map(str::trim).filter(|item| !item.is_empty()).collect()
 }
 
+/// Tag or list names as one cell that [`list_items`] reads back as the same names: joined
+/// by `|`, and a single name that holds a `;` or `,` (`Fair, 2026`) followed by a `|`, which
+/// keeps the rule from splitting it there.
+pub fn join_names<S: AsRef<str>>(names: &[S]) -> String {
+    let mut cell = names.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(LIST_SEPARATOR);
+    if names.len() == 1 && cell.contains([';', ',']) {
+        cell.push_str(LIST_SEPARATOR);
+    }
+    cell
+}
+
 /// Whether two tag (or list) names are the same tag: compared without case, in any script
 /// (`VIP`, `vip` and `Vip`; `Ärger` and `ärger`). No allocation.
 pub fn same_name(a: &str, b: &str) -> bool {
@@ -236,6 +247,16 @@ pub fn merge_items(list: &str, more: &str, drop: &[String], key: impl Fn(&str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_names_read_back_as_the_same_names() {
+        for names in [&["VIP", "Fair, 2026"][..], &["Fair, 2026"], &["a;b"], &["Ärger"], &[]] {
+            let cell = join_names(names);
+            assert_eq!(list_items(&cell), names, "{cell:?}");
+        }
+        assert_eq!(join_names(&["Fair, 2026"]), "Fair, 2026|");
+        assert_eq!(join_names(&["VIP", "Leads"]), "VIP|Leads");
+    }
 
     #[test]
     fn every_address_is_checked_normalized_and_kept_once() {

@@ -13,9 +13,9 @@ mod text;
 
 pub use email::{EmailError, email_match_key, email_match_key_of, normalize_email, normalize_email_fully};
 pub use list::{
-    LIST_SEPARATOR, ListError, first_email, first_phone, list_items, merge_items, normalize_emails,
-    normalize_emails_keeping, normalize_phones, normalize_phones_keeping, normalize_texts, phone_items,
-    same_name,
+    LIST_SEPARATOR, ListError, first_email, first_phone, join_names, list_items, merge_items,
+    normalize_emails, normalize_emails_keeping, normalize_phones, normalize_phones_keeping, normalize_texts,
+    phone_items, same_name,
 };
 pub use number::{
     BooleanError, DateError, NumberError, boolean_word, is_empty_date, normalize_boolean, normalize_date,

@@ -153,15 +153,17 @@ impl<'a> Decider<'a> {
             values: std::mem::take(&mut row.values),
             subscriptions,
             tags: self.row_only_tags(row),
+            lists: self.row_only_lists(row),
         }))
     }
 
     fn update(&self, row: &PreparedRow, contact: &StoredContact, outcome: &mut RowOutcome) -> Option<Write> {
         let fields = self.field_changes(row, contact);
         let subscriptions = self.subscription_changes(row, contact, outcome);
-        let add_tags: Vec<String> =
-            self.row_only_tags(row).into_iter().filter(|tag| !contact.tags.contains(tag)).collect();
-        if fields.is_empty() && subscriptions.is_empty() && add_tags.is_empty() && !self.lacks_wide(contact) {
+        let add_tags = lacking(self.row_only_tags(row), &contact.tags);
+        let add_lists = lacking(self.row_only_lists(row), &contact.lists);
+        let memberships = add_tags.is_empty() && add_lists.is_empty();
+        if fields.is_empty() && subscriptions.is_empty() && memberships && !self.lacks_wide(contact) {
             skip(outcome, SkipReason::Unchanged, format!("no changes to contact {}", contact.id));
             return None;
         }
@@ -172,6 +174,7 @@ impl<'a> Decider<'a> {
             fields,
             subscriptions,
             add_tags,
+            add_lists,
         }))
     }
 
@@ -236,21 +239,18 @@ impl<'a> Decider<'a> {
     /// The row's own tags (from its tags column) that are not import-wide already: a
     /// contact gets the import-wide ones from the store writer, once per batch.
     fn row_only_tags(&self, row: &PreparedRow) -> Vec<String> {
-        let wide =
-            |tag: &String| self.options.tags.contains(tag) || self.options.import_tag.as_ref() == Some(tag);
-        let mut own: Vec<String> = Vec::new();
-        for tag in row.tags.iter().filter(|tag| !wide(tag)) {
-            if !own.contains(tag) {
-                own.push(tag.clone());
-            }
-        }
-        own
+        own_names(&row.tags, self.options.tags.iter().chain(&self.options.import_tag))
+    }
+
+    /// [`Decider::row_only_tags`] for the row's lists and `--list`.
+    fn row_only_lists(&self, row: &PreparedRow) -> Vec<String> {
+        own_names(&row.lists, self.options.lists.iter())
     }
 
     /// What deciding `rows` needs to know of their stored contacts: the values of the
     /// fields the rows set and of the identifier (a match by hash is checked against it),
     /// and whether they have the user's import-wide tags and lists and those of the rows' own
-    /// tags columns (not the automatic import tag, which decides nothing).
+    /// tags and lists columns (not the automatic import tag, which decides nothing).
     pub fn asked(&self, rows: &[PreparedRow]) -> crate::store::Asked {
         let mut wanted = vec![false; self.schema.len()];
         let fields = rows.iter().flat_map(|row| row.values.iter().map(|(field, _)| field));
@@ -260,13 +260,9 @@ impl<'a> Decider<'a> {
             }
         }
         let fields = (0..wanted.len()).filter(|&field| wanted[field]).collect();
-        let mut tags: Vec<String> = self.options.tags.clone();
-        for tag in rows.iter().flat_map(|row| &row.tags) {
-            if !tags.contains(tag) {
-                tags.push(tag.clone());
-            }
-        }
-        crate::store::Asked { fields, tags, lists: self.options.lists.clone() }
+        let tags = asked_names(&self.options.tags, rows.iter().flat_map(|row| &row.tags));
+        let lists = asked_names(&self.options.lists, rows.iter().flat_map(|row| &row.lists));
+        crate::store::Asked { fields, tags, lists }
     }
 
     /// What every contact this import creates gets: its tags and lists.
@@ -281,6 +277,30 @@ impl<'a> Decider<'a> {
     pub fn schema(&self) -> &Schema {
         self.schema
     }
+}
+
+/// Of a row's own tag or list names, those that are not import-wide (`wide`). Compared as
+/// written: a row's `Leads` beside `--tag leads` is written with the row, and so its spelling
+/// is the one the store keeps.
+fn own_names<'w>(row: &[String], wide: impl Iterator<Item = &'w String> + Clone) -> Vec<String> {
+    row.iter().filter(|name| !wide.clone().any(|w| w == *name)).cloned().collect()
+}
+
+/// Of `names`, those a contact that has `have` lacks. The store loads a contact's tags and
+/// lists under the names they were asked by, whatever their stored case.
+fn lacking(names: Vec<String>, have: &[String]) -> Vec<String> {
+    names.into_iter().filter(|name| !have.contains(name)).collect()
+}
+
+/// The import-wide names and, once each, those of the rows' own cells.
+fn asked_names<'r>(wide: &[String], rows: impl Iterator<Item = &'r String>) -> Vec<String> {
+    let mut names = wide.to_vec();
+    for name in rows {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
 }
 
 fn skip(outcome: &mut RowOutcome, reason: SkipReason, message: String) {

@@ -138,6 +138,8 @@ pub struct NewContact {
     pub subscriptions: [SubscriptionStatus; 3],
     /// Tags of its own row (from a tags column) that are not import-wide.
     pub tags: Vec<String>,
+    /// Lists of its own row (from a lists column) that are not import-wide.
+    pub lists: Vec<String>,
 }
 
 /// A change of one field of an existing contact, kept so the import can be undone.
@@ -167,6 +169,8 @@ pub struct ContactUpdate {
     /// does not have yet. The import-wide tags and lists it lacks
     /// ([`crate::store::ImportWide`]) the store writer gives to a whole batch at once.
     pub add_tags: Vec<String>,
+    /// Lists of its own row (from a lists column), as `add_tags`.
+    pub add_lists: Vec<String>,
 }
 
 /// What a row asks the store to write.

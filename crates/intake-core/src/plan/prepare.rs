@@ -28,6 +28,8 @@ pub struct PreparedRow {
     pub values: FieldValues,
     /// Tags from a `tags` column.
     pub tags: Vec<String>,
+    /// Names of the static lists from a `lists` column.
+    pub lists: Vec<String>,
     /// Subscription statuses from `<channel>_subscription` columns.
     pub subscriptions: Vec<(Channel, SubscriptionStatus)>,
     /// The identifier's match key, when the row has one.
@@ -392,18 +394,8 @@ impl<'a> Preparer<'a> {
                     Err(_) => row.errors.push(error("not a contact id (a whole number)".into())),
                 }
             }
-            Target::Tags => {
-                // One list rule for every tag cell (`list_items`). Google marks its system
-                // groups with `* ` (`* myContacts`, `* starred`): those are no tags. A tag such
-                // as `-vip` first comes back with the formula guard of a CSV export. Tags are
-                // one tag whatever their case; the first spelling is kept.
-                for tag in list_items(trimmed_unguarded(cell)) {
-                    if tag.starts_with("* ") || row.tags.iter().any(|t| same_name(t, tag)) {
-                        continue;
-                    }
-                    row.tags.push(tag.to_string());
-                }
-            }
+            Target::Tags => push_names(cell, &mut row.tags),
+            Target::Lists => push_names(cell, &mut row.lists),
             Target::Subscription(channel) => {
                 let trimmed = cell.trim();
                 if trimmed.is_empty() {
@@ -419,6 +411,19 @@ impl<'a> Preparer<'a> {
                 }
             }
         }
+    }
+}
+
+/// Adds the tag or list names of `cell` to `names`, split by the one list rule for every
+/// such cell (`list_items`). Google marks its system groups with `* ` (`* myContacts`,
+/// `* starred`): those are no names. A name such as `-vip` first comes back with the formula
+/// guard of a CSV export. A name is one name whatever its case; the first spelling is kept.
+fn push_names(cell: &str, names: &mut Vec<String>) {
+    for name in list_items(trimmed_unguarded(cell)) {
+        if name.starts_with("* ") || names.iter().any(|n| same_name(n, name)) {
+            continue;
+        }
+        names.push(name.to_string());
     }
 }
 

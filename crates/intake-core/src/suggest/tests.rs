@@ -35,6 +35,13 @@ fn headers_in_six_languages_map_confidently() {
         ("Società", "company"),
         ("E-Mail-Adresse", "email"),
         ("Schlagworte", "tags"),
+        ("Lists", "lists"),
+        ("Mailing lists", "lists"),
+        ("Listen", "lists"),
+        ("Verteiler", "lists"),
+        ("Listas", "lists"),
+        ("Listes de diffusion", "lists"),
+        ("Liste di distribuzione", "lists"),
         ("Email Subscription", "email_subscription"),
         ("WhatsApp", "whatsapp"),
     ];

@@ -1,6 +1,7 @@
 //! Text values and content lines as vCard 3.0 and 4.0 write them: escaping and folding are
 //! the same in RFC 2426 and RFC 6350, so the export's vCard 4.0 writer and the reader bench's
-//! vCard 3.0 files share this one copy.
+//! vCard 3.0 files share this one copy; and the names of intake's own `X-INTAKE-…`
+//! properties, which the export writes and the reader reads.
 
 /// A text value escaped (RFC 6350 §3.4, RFC 2426 §4): backslash, comma and semicolon get a
 /// backslash, a line break becomes `\n`.
@@ -47,6 +48,27 @@ pub fn push_line_if(card: &mut String, name: &str, value: &str) {
     }
 }
 
+/// The property under which intake writes a value vCard has no property for:
+/// `X-INTAKE-` and `name` in capitals with `-` for `_` (`email_subscription` →
+/// `X-INTAKE-EMAIL-SUBSCRIPTION`), since a property name may hold no `_` (RFC 6350 §3.3).
+pub fn intake_property(name: &str) -> String {
+    format!("X-INTAKE-{}", name.to_ascii_uppercase().replace('_', "-"))
+}
+
+/// The property of custom field `field`: `X-INTAKE-FIELD-` and its name, as
+/// [`intake_property`] writes names.
+pub fn field_property(field: &str) -> String {
+    intake_property(&format!("field_{field}"))
+}
+
+/// The custom field whose [`field_property`] `property` is (in any case), if it is one.
+pub fn field_of_property(property: &str) -> Option<String> {
+    let prefix = "X-INTAKE-FIELD-";
+    let (head, name) = (property.get(..prefix.len())?, property.get(prefix.len()..)?);
+    let named = head.eq_ignore_ascii_case(prefix) && !name.is_empty();
+    named.then(|| name.to_ascii_lowercase().replace('-', "_"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +99,16 @@ mod tests {
         let mut card = String::new();
         push_line(&mut card, "NOTE", &"x".repeat(70));
         assert_eq!(card, format!("NOTE:{}\r\n", "x".repeat(70)));
+    }
+
+    #[test]
+    fn intake_properties_name_fields_without_underscores_and_back() {
+        assert_eq!(intake_property("email_subscription"), "X-INTAKE-EMAIL-SUBSCRIPTION");
+        assert_eq!(field_property("c_text2"), "X-INTAKE-FIELD-C-TEXT2");
+        assert_eq!(field_of_property("x-intake-field-C-TEXT2").as_deref(), Some("c_text2"));
+        assert_eq!(field_of_property("X-INTAKE-FIELD-"), None);
+        assert_eq!(field_of_property("X-INTAKE-LISTS"), None);
+        assert_eq!(field_of_property("X-ÄNTAKE-FIELD-x"), None);
     }
 
     #[test]

@@ -4,14 +4,21 @@
 //! contact's own, and every other e-mail, phone and address kept in an `Other …` column,
 //! `|`-separated, so that no value of the card is lost.
 
+use intake_core::model::Channel;
+use intake_core::normalize::join_names;
 use intake_core::read::Record;
+
+use crate::export::vcard_text::{field_of_property, intake_property};
 
 use super::property::{Params, Place, Property, split_unescaped, unescape};
 
 /// The columns of every vCard row, in order. The engine maps every one by itself except
-/// Full Name (FN; the name's parts are mapped); External ID is from UID and Tags from
-/// CATEGORIES.
-pub const COLUMNS: [&str; 27] = [
+/// Full Name (FN; the name's parts are mapped); External ID is from UID, Tags from
+/// CATEGORIES, Language from LANG, and Lists and the subscriptions from intake's own
+/// `X-INTAKE-LISTS` and `X-INTAKE-<CHANNEL>-SUBSCRIPTION` (see [`intake_property`]). After
+/// them come the columns of the custom fields the source was asked for
+/// (`VcardSource::with_fields`).
+pub const COLUMNS: [&str; 32] = [
     "Full Name",
     "Prefix",
     "First Name",
@@ -39,10 +46,20 @@ pub const COLUMNS: [&str; 27] = [
     "Website",
     "External ID",
     "Tags",
+    "Lists",
+    "Language",
+    "Email Subscription",
+    "SMS Subscription",
+    "WhatsApp Subscription",
 ];
 
-/// The properties [`Card::apply`] uses.
-const KEPT: [&[u8]; 16] = [
+/// The properties of the subscription columns, in [`Channel::ALL`] order.
+fn subscription_properties() -> [String; 3] {
+    Channel::ALL.map(|channel| intake_property(channel.field_name()))
+}
+
+/// The properties [`Card::apply`] uses, besides intake's own (`X-INTAKE-…`).
+const KEPT: [&[u8]; 17] = [
     b"FN",
     b"N",
     b"NICKNAME",
@@ -59,7 +76,11 @@ const KEPT: [&[u8]; 16] = [
     b"UID",
     b"CATEGORIES",
     b"X-ABLABEL",
+    b"LANG",
 ];
+
+/// The start of intake's own properties' names.
+const INTAKE: &[u8] = b"X-INTAKE-";
 
 /// Bytes counted for each kept value on top of its text (its place in a list).
 const VALUE_OVERHEAD: usize = 32;
@@ -103,6 +124,14 @@ pub(crate) struct Card {
     categories: Vec<String>,
     /// `(group, label)` from `itemN.X-ABLabel`.
     labels: Vec<(String, String)>,
+    /// The preferred LANG: its preference and value.
+    language: Option<(u32, String)>,
+    /// From `X-INTAKE-LISTS`.
+    lists: Vec<String>,
+    /// From `X-INTAKE-<CHANNEL>-SUBSCRIPTION`, in [`Channel::ALL`] order.
+    subscriptions: [String; 3],
+    /// `(field, value)` from `X-INTAKE-FIELD-<NAME>`.
+    custom: Vec<(String, String)>,
     kept: usize,
 }
 
@@ -120,7 +149,8 @@ impl Card {
 
     /// Whether a property with this name is kept (the others are ignored).
     pub fn keeps(name: &[u8]) -> bool {
-        KEPT.iter().any(|kept| kept.eq_ignore_ascii_case(name))
+        let intake = name.get(..INTAKE.len()).is_some_and(|start| start.eq_ignore_ascii_case(INTAKE));
+        intake || KEPT.iter().any(|kept| kept.eq_ignore_ascii_case(name))
     }
 
     /// Takes the decoded `text` of `property` into the card.
@@ -142,9 +172,32 @@ impl Card {
             b"NOTE" => push_nonempty(&mut self.notes, unescape(text).trim().to_string()),
             b"URL" => push_nonempty(&mut self.urls, clean(&unescape(text))),
             b"UID" => set_once(&mut self.uid, clean(&unescape(text))),
-            b"CATEGORIES" => self.add_categories(text),
+            b"CATEGORIES" => add_new(&mut self.categories, list(text)),
             b"X-ABLABEL" => self.add_label(property.group, text),
-            _ => {}
+            b"LANG" => self.set_language(text, params),
+            b"X-INTAKE-LISTS" => add_new(&mut self.lists, list(text)),
+            _ => self.apply_intake(&String::from_utf8_lossy(&name), text),
+        }
+    }
+
+    /// Takes a value of intake's own properties other than the lists: a subscription, or a
+    /// custom field's value (written as text, `|` between the items of a list).
+    fn apply_intake(&mut self, name: &str, text: &str) {
+        if let Some(field) = field_of_property(name) {
+            if !self.custom.iter().any(|(f, _)| *f == field) {
+                self.custom.push((field, unescape(text).trim().to_string()));
+            }
+        } else if let Some(at) = subscription_properties().iter().position(|p| p.as_str() == name) {
+            set_once(&mut self.subscriptions[at], clean(&unescape(text)));
+        }
+    }
+
+    /// LANG: the preferred one (lowest PREF), else the first.
+    fn set_language(&mut self, text: &str, params: &Params) {
+        let pref = params.pref.unwrap_or(u32::MAX);
+        let value = clean(&unescape(text));
+        if !value.is_empty() && self.language.as_ref().is_none_or(|(best, _)| pref < *best) {
+            self.language = Some((pref, value));
         }
     }
 
@@ -181,14 +234,6 @@ impl Card {
         }
     }
 
-    fn add_categories(&mut self, text: &str) {
-        for category in list(text) {
-            if !self.categories.contains(&category) {
-                self.categories.push(category);
-            }
-        }
-    }
-
     fn add_label(&mut self, group: Option<&[u8]>, text: &str) {
         if let Some(group) = group {
             let group = String::from_utf8_lossy(group).to_ascii_lowercase();
@@ -218,7 +263,24 @@ impl Card {
         record.push(&self.notes.join("\n"));
         record.push(&self.urls.join("|"));
         record.push(&self.uid);
-        record.push(&self.categories.join("|"));
+        record.push(&join_names(&self.categories));
+        record.push(&join_names(&self.lists));
+        record.push(self.language.as_ref().map_or("", |(_, language)| language.as_str()));
+        for status in &self.subscriptions {
+            record.push(status);
+        }
+    }
+
+    /// Writes the values of the custom fields `fields` (their columns follow [`COLUMNS`]).
+    pub fn write_custom(&self, fields: &[String], record: &mut Record) {
+        for field in fields {
+            record.push(self.custom.iter().find(|(f, _)| f == field).map_or("", |(_, value)| value.as_str()));
+        }
+    }
+
+    /// The custom fields the card has a value of that are not among `fields`.
+    pub fn other_fields<'c>(&'c self, fields: &'c [String]) -> impl Iterator<Item = &'c str> + 'c {
+        self.custom.iter().map(|(f, _)| f.as_str()).filter(|f| !fields.iter().any(|known| known == f))
     }
 
     /// `Phone` is the number people message: the preferred one, else the first mobile (TYPE
@@ -303,6 +365,15 @@ fn push_entry(list: &mut Vec<Entry>, property: &Property<'_>, text: &str) {
     let params = &property.params;
     let pref = params.pref.unwrap_or(u32::MAX);
     list.push(Entry { value, group, mobile: params.mobile, whatsapp: params.whatsapp, pref });
+}
+
+/// Adds the `items` that `list` does not hold yet.
+fn add_new(list: &mut Vec<String>, items: impl Iterator<Item = String>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
 }
 
 fn push_nonempty(list: &mut Vec<String>, value: String) {

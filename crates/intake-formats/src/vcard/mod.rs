@@ -65,13 +65,16 @@ enum Input {
     Bytes(Vec<u8>),
 }
 
-/// A vCard file (or bytes) read as rows of [`COLUMNS`].
+/// A vCard file (or bytes) read as rows of [`COLUMNS`] (and of the custom fields of
+/// [`VcardSource::with_fields`]).
 pub struct VcardSource {
     input: Input,
     name: String,
     options: VcardOptions,
     encoding: FileEncoding,
     headers: Vec<String>,
+    /// The custom fields read from `X-INTAKE-FIELD-…` properties, in their columns' order.
+    fields: Vec<String>,
 }
 
 impl VcardSource {
@@ -93,9 +96,19 @@ impl VcardSource {
 
     fn new(input: Input, name: String, sample: &[u8], options: VcardOptions) -> Result<Self, SourceError> {
         let headers = COLUMNS.iter().map(|c| (*c).to_string()).collect();
-        let source = VcardSource { input, name, options, encoding: encoding::detect(sample), headers };
+        let encoding = encoding::detect(sample);
+        let source = VcardSource { input, name, options, encoding, headers, fields: Vec::new() };
         source.check_start()?;
         Ok(source)
+    }
+
+    /// Also reads the values of these custom fields (a workspace's), which intake's export
+    /// writes as `X-INTAKE-FIELD-<NAME>` properties, into columns named as the fields, after
+    /// [`COLUMNS`]. A card's value of any other field is noted as not imported.
+    pub fn with_fields(mut self, fields: &[String]) -> VcardSource {
+        self.headers.extend(fields.iter().cloned());
+        self.fields.extend(fields.iter().cloned());
+        self
     }
 
     /// The file's path, when it was opened from one.
@@ -166,6 +179,9 @@ impl Source for VcardSource {
 
     fn records(&self) -> Result<Box<dyn RecordStream + Send + '_>, SourceError> {
         let lines = self.lines()?;
-        Ok(Box::new(stream::CardStream::new(lines, &self.name, self.options, self.encoding.fallback)))
+        Ok(Box::new(
+            stream::CardStream::new(lines, &self.name, self.options, self.encoding.fallback)
+                .with_fields(&self.fields),
+        ))
     }
 }

@@ -26,7 +26,7 @@ pub(crate) enum Transfer {
 pub(crate) struct Params {
     /// A TYPE (or bare 2.1 type) says cell, mobile or iPhone.
     pub mobile: bool,
-    /// A TYPE (or bare 2.1 type) says WhatsApp.
+    /// A TYPE (or bare 2.1 type, or intake's `X-WHATSAPP=true`) says WhatsApp.
     pub whatsapp: bool,
     /// Preference: 1 for `PREF`/`TYPE=pref`, `PREF=n` in 4.0; lower wins.
     pub pref: Option<u32>,
@@ -121,6 +121,9 @@ fn keyed_param(params: &mut Params, key: &[u8], values: &[u8]) {
         params.pref = Some(parse_number(values).unwrap_or(1));
     } else if key.eq_ignore_ascii_case(b"X-APPLE-OMIT-YEAR") {
         params.omit_year = parse_number(values);
+    } else if key.eq_ignore_ascii_case(b"X-WHATSAPP") {
+        // As intake's export writes the WhatsApp number: `TEL;TYPE=cell;X-WHATSAPP=true`.
+        params.whatsapp = !values.eq_ignore_ascii_case(b"false");
     }
 }
 
@@ -261,6 +264,9 @@ mod tests {
         assert!(p.params.mobile);
         let p = parse(b"EMAIL;PREF=2:a@b.c").expect("property");
         assert_eq!(p.params.pref, Some(2));
+        let p = parse(b"TEL;VALUE=uri;TYPE=cell;X-WHATSAPP=true:tel:+4915199999999").expect("property");
+        assert!(p.params.whatsapp && p.params.mobile);
+        assert!(!parse(b"TEL;X-WHATSAPP=false:1").expect("property").params.whatsapp);
         assert!(parse(b"blablabla").is_none());
         assert!(parse(b"a b:c").is_none());
     }

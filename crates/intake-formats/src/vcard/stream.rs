@@ -13,6 +13,7 @@ use super::VcardOptions;
 use super::card::Card;
 use super::lines::{self, LineKind, LineReader, LogicalLine};
 use super::property;
+use crate::export::vcard_text::field_property;
 
 /// Rows of a vCard file, one per card.
 pub(crate) struct CardStream<'a, R> {
@@ -32,6 +33,8 @@ pub(crate) struct CardStream<'a, R> {
     agent_pending: bool,
     /// The card went over its byte cap: its later values are not kept.
     full: bool,
+    /// The custom fields whose values are columns (`VcardSource::with_fields`).
+    fields: &'a [String],
 }
 
 /// The first problem of a card and how many more there were.
@@ -85,6 +88,26 @@ impl<'a, R: BufRead> CardStream<'a, R> {
             notes: None,
             agent_pending: false,
             full: false,
+            fields: &[],
+        }
+    }
+
+    /// Writes the values of these custom fields after the fixed columns.
+    pub fn with_fields(mut self, fields: &'a [String]) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Notes the card's values of custom fields the reader was not asked for: the workspace
+    /// has no such field, and the user should know what was not imported.
+    fn note_other_fields(&mut self) {
+        let n = self.card_no;
+        let others: Vec<String> = self.card.other_fields(self.fields).map(field_property).collect();
+        for property in others {
+            self.note(format!(
+                "card {n}: the workspace has no field for {property}; its value was not imported \
+                 (declare the field with `intake fields add` and import again)"
+            ));
         }
     }
 
@@ -265,6 +288,8 @@ impl<R: BufRead> RecordStream for CardStream<'_, R> {
         record.clear();
         record.row = self.card_no + 1;
         self.card.write(record);
+        self.card.write_custom(self.fields, record);
+        self.note_other_fields();
         record.problem = self.problems.take();
         record.note = self.notes.take();
         Ok(true)
