@@ -16,7 +16,7 @@ pub enum MatchState<'a> {
     /// The row has no identifier value.
     NoKey,
     /// This many rows of the file share the row's identifier.
-    DuplicateInFile(u32),
+    DuplicateInFile(u64),
     /// This many existing contacts share the row's identifier.
     Ambiguous(u32),
     /// No contact has the identifier.
