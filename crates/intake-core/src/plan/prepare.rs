@@ -303,6 +303,7 @@ impl<'a> Preparer<'a> {
     fn check_shape(&self, record: &Record, row: &mut PreparedRow) {
         let error = |reason: String| FieldError {
             row: record.row,
+            line: record.line,
             column: String::new(),
             value: String::new(),
             reason,
@@ -342,6 +343,7 @@ impl<'a> Preparer<'a> {
         let header = &self.headers[column];
         let error = |reason: String| FieldError {
             row: record.row,
+            line: record.line,
             column: header.clone(),
             value: cell.to_string(),
             reason,
