@@ -414,8 +414,8 @@ impl<'a> Preparer<'a> {
                 match SubscriptionStatus::parse_answer(trimmed) {
                     Some(status) => row.subscriptions.push((channel, status)),
                     None => row.errors.push(error(
-                        "not a subscription status (use subscribed, unsubscribed or none; \
-                         yes or no, opt-in or opt-out)"
+                        "not a subscription status (use subscribed, unsubscribed or none, yes or \
+                         no, opt-in or opt-out)"
                             .into(),
                     )),
                 }
