@@ -259,6 +259,30 @@ fn a_huge_shared_string_is_refused_before_calamine_reads_it() {
     assert!(peak < 8 << 20, "refusing it used {peak} bytes at its peak");
 }
 
+/// The same for an inline string in the sheet's own XML: calamine's parser would gather it
+/// whole before any row reached the row cap (a 200 MB one took 625 MB).
+#[test]
+fn a_huge_inline_string_is_refused_before_calamine_reads_it() {
+    let _serial = serial();
+    let huge = "x".repeat(40 << 20);
+    let xml = sheet_xml(&format!(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>First Name</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>{huge}</t></is></c></row>"#
+    ));
+    drop(huge);
+    let bytes = xlsx_with_sheet(&xml);
+    drop(xml);
+    assert!(bytes.len() < 1 << 20, "the file is small: {}", bytes.len());
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let error = open_bytes(bytes, SheetOptions::default()).err().expect("refused").to_string();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    assert!(
+        error.contains("a cell holds a text longer than 16 MiB") && error.contains("max_row_bytes"),
+        "{error}"
+    );
+    assert!(peak < 8 << 20, "refusing it used {peak} bytes at its peak");
+}
+
 /// The same cap as a CSV row holds for a row of a sheet, and for one text of an ODS.
 #[test]
 fn a_sheet_row_or_ods_cell_over_the_row_cap_is_refused() {
