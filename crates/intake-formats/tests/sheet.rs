@@ -198,6 +198,20 @@ fn a_cell_at_xfd1048576_is_refused_without_a_dense_allocation() {
     assert_eq!((rows.len(), rows[0].row, rows[0].len()), (1, 1_048_576, 16_384));
 }
 
+/// The row cap is said as it is, Excel's 1,048,576 rows (a message once said 65535).
+#[test]
+fn a_cell_below_the_last_row_is_refused_naming_the_real_row_cap() {
+    let _serial = serial();
+    let xml = sheet_xml(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row><row r="1048577"><c r="A1048577"><v>1</v></c></row>"#,
+    );
+    let source = open_bytes(xlsx_with_sheet(&xml), SheetOptions::default()).unwrap();
+    let mut stream = source.records().unwrap();
+    let error = stream.next_record(&mut Record::default()).expect_err("refused").to_string();
+    assert!(error.contains("row 1048577 has a value in column A, above the cap of 1048576 rows"), "{error}");
+    assert!(error.contains("max_rows") && !error.contains("65535"), "{error}");
+}
+
 #[test]
 fn a_zip_bomb_is_refused_naming_the_cap() {
     let _serial = serial();
