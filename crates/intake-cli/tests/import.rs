@@ -368,7 +368,7 @@ fn custom_fields_are_validated_by_type() {
     let (counts, rows) = ws.import(&file, &[]);
     assert_eq!(counts.tuple(), (1, 0, 0, 1));
     let errors = &rows[1]["Import Errors"];
-    assert!(errors.contains("\"gold\" is not one of the choices"), "{errors}");
+    assert!(errors.contains("value \"gold\": not one of the choices (free, pro)"), "{errors}");
     assert!(errors.contains("\"cars\""), "{errors}");
     assert!(errors.contains("column \"seats\""), "{errors}");
     let anna = ws.contact_by("email", "anna@example.com");

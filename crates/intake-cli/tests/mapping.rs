@@ -218,8 +218,9 @@ fn a_linkedin_export_with_its_notes_above_the_header_maps_without_help() {
     let (counts, rows) = ws.import(&example("linkedin-connections.csv"), &["--no-import-tag"]);
     // LinkedIn leaves out the e-mail of people who hide it: such a row cannot be matched.
     assert_eq!(counts.tuple(), (1, 0, 0, 1), "{rows:?}");
-    // The export's rows of notes above the header are skipped; rows keep their numbers.
-    assert!(rows[1]["Import Errors"].contains("row 5: the identifier email is empty"), "{rows:?}");
+    // The export's rows of notes above the header are skipped; rows keep their numbers (the
+    // blank line below the notes puts row 5 on line 6).
+    assert!(rows[1]["Import Errors"].contains("row 5 (line 6): the identifier email is empty"), "{rows:?}");
     let priya = ws.contact_by("email", "priya.nair@example.com");
     assert_eq!(priya["company"], "Globex");
     assert_eq!(priya["job_title"], "Head of Growth");

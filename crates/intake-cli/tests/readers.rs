@@ -118,6 +118,33 @@ fn vcards_with_stray_lines_and_nested_cards_import() {
     assert_eq!(ws.contacts().len(), 2, "the agent is no contact of its own");
 }
 
+/// An exporter that embeds a card inside another without AGENT: the outer contact imports
+/// with what follows the nested card, the nested one imports as a contact of its own, and
+/// the card after them is untouched (it was "no END:VCARD" and an Error before).
+#[test]
+fn a_card_nested_without_agent_imports_as_its_own_contact() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "nested.vcf",
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Outer;Anna\r\nEMAIL:anna@example.com\r\n\
+         BEGIN:VCARD\r\nVERSION:3.0\r\nN:Inner;Ines\r\nEMAIL:ines@example.com\r\nEND:VCARD\r\n\
+         ORG:Acme\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:3.0\r\nN:After;Bruno\r\nEMAIL:bruno@example.com\r\nEND:VCARD\r\n",
+    );
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.tuple(), (3, 0, 0, 0), "{rows:?}");
+    assert!(
+        rows[0]["Import Notes"].contains("lines 5-9: a card nested in it was read as card 2"),
+        "{rows:?}"
+    );
+    assert!(rows[1]["Import Notes"].contains("nested in card 1"), "{rows:?}");
+    let anna = ws.contact_by("email", "anna@example.com");
+    assert_eq!((anna["first_name"].as_str(), anna["company"].as_str()), ("Anna", "Acme"));
+    let ines = ws.contact_by("email", "ines@example.com");
+    assert_eq!((ines["first_name"].as_str(), ines["company"].as_str()), ("Ines", ""));
+    assert_eq!(ws.contact_by("email", "bruno@example.com")["first_name"], "Bruno");
+}
+
 /// A spreadsheet row has the same cap as a CSV row (16 MiB); the message says there is no
 /// flag to raise it, instead of "raise that option" with no such option on the command line.
 #[test]

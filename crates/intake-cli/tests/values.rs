@@ -194,7 +194,7 @@ fn a_number_excel_shortened_says_so() {
     for row in &rows {
         let error = &row["Import Errors"];
         assert!(
-            error.contains("Excel shortened this number; format the column as text and export again"),
+            error.contains("Excel shortened this number: format the column as text and export again"),
             "{error}"
         );
         assert!(error.contains("Telefon") && error.contains("E+12"), "{error}");

@@ -91,15 +91,16 @@ impl StoreMatch {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Slot {
     /// Rows of the file with this key.
-    pub rows_in_file: u32,
+    pub rows_in_file: u64,
     /// Contacts of the store with this key.
     pub store: StoreMatch,
 }
 
 /// A [`Slot`] in 8 bytes, so that a bucket of the index is 16 bytes and a million keys
-/// take about 34 MB: the low 16 bits count rows (saturating at 65,535), the high 48 bits
-/// hold the store match: 0 for none, `id + 1` for one contact (ids below 2^46), and the top
-/// bit set with a count for several.
+/// take about 34 MB: the low 16 bits count rows (up to 65,535; the rows beyond are counted
+/// in [`IdentityIndex`]'s overflow, so counts in messages stay exact), the high 48 bits hold
+/// the store match: 0 for none, `id + 1` for one contact (ids below 2^46), and the top bit
+/// set with a count for several.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct PackedSlot(u64);
 
@@ -109,8 +110,8 @@ const MANY: u64 = 1 << 47;
 const STORE_MASK: u64 = MANY - 1;
 
 impl PackedSlot {
-    fn rows(self) -> u32 {
-        (self.0 & ROWS_MASK) as u32
+    fn rows(self) -> u64 {
+        self.0 & ROWS_MASK
     }
 
     fn store(self) -> StoreMatch {
@@ -122,8 +123,8 @@ impl PackedSlot {
         }
     }
 
-    fn with(rows: u32, store: StoreMatch) -> PackedSlot {
-        let rows = u64::from(rows).min(ROWS_MASK);
+    fn with(rows: u64, store: StoreMatch) -> PackedSlot {
+        let rows = rows.min(ROWS_MASK);
         let store = match store {
             StoreMatch::None => 0,
             // An id too large to pack is kept as "several", which sends the row to an
@@ -164,6 +165,9 @@ impl Hasher for PrehashedHasher {
 #[derive(Default)]
 pub struct IdentityIndex {
     slots: HashMap<KeyHash, PackedSlot, BuildHasherDefault<PrehashedHasher>>,
+    /// Rows past the 65,535 a packed slot counts, for the few keys that have more (70,000
+    /// rows with one e-mail are reported as 70,000, not 65,535).
+    overflow: HashMap<KeyHash, u64, BuildHasherDefault<PrehashedHasher>>,
     /// Whether [`IdentityIndex::forget_plain_keys`] dropped the keys of one row and no
     /// stored contact, which a key it does not hold then stands for.
     plain_forgotten: bool,
@@ -175,6 +179,7 @@ impl IdentityIndex {
     pub fn with_capacity(keys: usize) -> IdentityIndex {
         IdentityIndex {
             slots: HashMap::with_capacity_and_hasher(keys, BuildHasherDefault::default()),
+            overflow: HashMap::default(),
             plain_forgotten: false,
         }
     }
@@ -187,9 +192,12 @@ impl IdentityIndex {
     /// Counts one more row of the file with a key whose [`key_hash`] is `hash`.
     pub fn count_hash(&mut self, hash: KeyHash) {
         let slot = self.slots.entry(hash).or_default();
-        // Rows sit in the low bits; saturate instead of carrying into the store bits.
+        // Rows sit in the low bits; once full, count on beside them instead of carrying into
+        // the store bits.
         if slot.0 & ROWS_MASK != ROWS_MASK {
             slot.0 += 1;
+        } else {
+            *self.overflow.entry(hash).or_default() += 1;
         }
     }
 
@@ -221,8 +229,13 @@ impl IdentityIndex {
 
     /// What is known about `key`.
     pub fn slot(&self, key: &str) -> Slot {
-        match self.slots.get(&key_hash(key)) {
-            Some(slot) => slot.unpack(),
+        let hash = key_hash(key);
+        match self.slots.get(&hash) {
+            Some(slot) => {
+                let mut slot = slot.unpack();
+                slot.rows_in_file += self.overflow.get(&hash).copied().unwrap_or(0);
+                slot
+            }
             None if self.plain_forgotten => Slot { rows_in_file: 1, store: StoreMatch::None },
             None => Slot::default(),
         }
@@ -250,19 +263,20 @@ mod tests {
         for slot in cases {
             assert_eq!(PackedSlot::with(slot.rows_in_file, slot.store).unpack(), slot);
         }
-        // A count past the 16 bits saturates; an id past the packed range is "several".
+        // A packed count stops at 16 bits (the index counts on); an id past the packed range
+        // is "several".
         assert_eq!(PackedSlot::with(70_000, StoreMatch::None).rows(), 65_535);
         assert_eq!(PackedSlot::with(1, StoreMatch::One(1 << 50)).store(), StoreMatch::Many(1));
     }
 
     #[test]
-    fn counting_saturates_without_touching_the_store_match() {
+    fn counting_past_16_bits_is_exact_and_keeps_the_store_match() {
         let mut index = IdentityIndex::default();
         for _ in 0..70_000 {
             index.count_row("a@b.de");
         }
         index.add_store_match(key_hash("a@b.de"), 42);
-        assert_eq!(index.slot("a@b.de"), Slot { rows_in_file: 65_535, store: StoreMatch::One(42) });
+        assert_eq!(index.slot("a@b.de"), Slot { rows_in_file: 70_000, store: StoreMatch::One(42) });
         index.add_store_match(key_hash("not-in-file@b.de"), 7);
         assert_eq!(index.distinct_keys(), 1);
     }

@@ -8,6 +8,9 @@
 pub struct Record {
     /// Row number as a spreadsheet shows it: the header is row 1, the first data row is 2.
     pub row: u64,
+    /// The line of the file the row starts on, for a reader of lines (CSV); 0 where rows
+    /// have no lines of their own (spreadsheets) or the reader names them itself (vCard).
+    pub line: u64,
     text: String,
     ends: Vec<usize>,
     /// A problem with the row as a whole that the reader found (for example bytes that are
@@ -19,8 +22,14 @@ pub struct Record {
 }
 
 impl Record {
+    /// Where the row is, as messages name it.
+    pub fn place(&self) -> RowPlace {
+        RowPlace { row: self.row, line: self.line }
+    }
+
     /// Empties the record for reuse.
     pub fn clear(&mut self) {
+        self.line = 0;
         self.text.clear();
         self.ends.clear();
         self.problem = None;
@@ -78,6 +87,28 @@ impl Record {
     /// The cells in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// Where a row is, as every message names it: `row 7`, or `row 7 (line 9)` when the row
+/// starts on another line of the file than its number (a line break inside a quoted cell
+/// above it, or a blank line, make the two differ): the user looks for the row in a
+/// spreadsheet by its number and in a text editor by its line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowPlace {
+    /// Row number (header = row 1).
+    pub row: u64,
+    /// The line the row starts on; 0 when not known or not told apart.
+    pub line: u64,
+}
+
+impl std::fmt::Display for RowPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "row {}", self.row),
+            line if line == self.row => write!(f, "row {}", self.row),
+            line => write!(f, "row {} (line {line})", self.row),
+        }
     }
 }
 

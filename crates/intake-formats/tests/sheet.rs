@@ -198,6 +198,20 @@ fn a_cell_at_xfd1048576_is_refused_without_a_dense_allocation() {
     assert_eq!((rows.len(), rows[0].row, rows[0].len()), (1, 1_048_576, 16_384));
 }
 
+/// The row cap is said as it is, Excel's 1,048,576 rows (a message once said 65535).
+#[test]
+fn a_cell_below_the_last_row_is_refused_naming_the_real_row_cap() {
+    let _serial = serial();
+    let xml = sheet_xml(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row><row r="1048577"><c r="A1048577"><v>1</v></c></row>"#,
+    );
+    let source = open_bytes(xlsx_with_sheet(&xml), SheetOptions::default()).unwrap();
+    let mut stream = source.records().unwrap();
+    let error = stream.next_record(&mut Record::default()).expect_err("refused").to_string();
+    assert!(error.contains("row 1048577 has a value in column A, above the cap of 1048576 rows"), "{error}");
+    assert!(error.contains("max_rows") && !error.contains("65535"), "{error}");
+}
+
 #[test]
 fn a_zip_bomb_is_refused_naming_the_cap() {
     let _serial = serial();
@@ -256,6 +270,30 @@ fn a_huge_shared_string_is_refused_before_calamine_reads_it() {
     let peak = PEAK.load(Ordering::Relaxed) - base;
     assert!(error.contains("longer than 16 MiB") && error.contains("max_row_bytes"), "{error}");
     assert!(!error.contains("raise that option"), "{error}");
+    assert!(peak < 8 << 20, "refusing it used {peak} bytes at its peak");
+}
+
+/// The same for an inline string in the sheet's own XML: calamine's parser would gather it
+/// whole before any row reached the row cap (a 200 MB one took 625 MB).
+#[test]
+fn a_huge_inline_string_is_refused_before_calamine_reads_it() {
+    let _serial = serial();
+    let huge = "x".repeat(40 << 20);
+    let xml = sheet_xml(&format!(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>First Name</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>{huge}</t></is></c></row>"#
+    ));
+    drop(huge);
+    let bytes = xlsx_with_sheet(&xml);
+    drop(xml);
+    assert!(bytes.len() < 1 << 20, "the file is small: {}", bytes.len());
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let error = open_bytes(bytes, SheetOptions::default()).err().expect("refused").to_string();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    assert!(
+        error.contains("a cell holds a text longer than 16 MiB") && error.contains("max_row_bytes"),
+        "{error}"
+    );
     assert!(peak < 8 << 20, "refusing it used {peak} bytes at its peak");
 }
 

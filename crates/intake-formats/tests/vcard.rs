@@ -416,6 +416,44 @@ fn a_card_nested_in_agent_does_not_break_the_cards_around_it() {
     );
 }
 
+/// Some exporters embed a related person's card inside a card without an AGENT. The card
+/// around it goes on after the nested card's END:VCARD and imports whole; the nested card is
+/// a card of its own, read after it; the cards around both are untouched.
+#[test]
+fn a_card_nested_without_agent_is_a_card_of_its_own_and_the_outer_card_goes_on() {
+    let cards = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Outer\r\nEMAIL:anna@example.com\r\n\
+        BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ines Inner\r\nEMAIL:ines@example.com\r\nEND:VCARD\r\n\
+        TEL:+4915123456789\r\nEND:VCARD\r\n\
+        BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bruno\r\nEMAIL:bruno@example.com\r\nEND:VCARD\r\n";
+    let records = read_str(cards);
+    let names: Vec<&str> = records.iter().map(|r| cell(r, "Full Name")).collect();
+    assert_eq!(names, ["Anna Outer", "Ines Inner", "Bruno"]);
+    assert!(records.iter().all(|r| r.problem.is_none()), "{records:?}");
+    assert_eq!(records.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 3, 4]);
+    assert_eq!(
+        (cell(&records[0], "Email"), cell(&records[0], "Phone")),
+        ("anna@example.com", "+4915123456789")
+    );
+    assert_eq!((cell(&records[1], "Email"), cell(&records[1], "Phone")), ("ines@example.com", ""));
+    assert_eq!(records[0].note.as_deref(), Some("card 1, lines 5-9: a card nested in it was read as card 2"));
+    assert_eq!(
+        records[1].note.as_deref(),
+        Some("card 2, lines 5-9: nested in card 1, read as a card of its own")
+    );
+    assert_eq!(records[2].note, None);
+
+    // A BEGIN:VCARD in a card that nothing of the card follows is a missing END, as before.
+    let cards = "BEGIN:VCARD\nFN:Anna\nBEGIN:VCARD\nFN:Bruno\nEND:VCARD\nBEGIN:VCARD\nFN:Carla\nEND:VCARD\n";
+    let records = read_str(cards);
+    let names: Vec<&str> = records.iter().map(|r| cell(r, "Full Name")).collect();
+    assert_eq!(names, ["Anna", "Bruno", "Carla"]);
+    assert_eq!(
+        records[0].problem.as_deref(),
+        Some("card 1 (from line 1): no END:VCARD before the BEGIN:VCARD on line 3")
+    );
+    assert_eq!((&records[1].problem, &records[1].note, &records[2].problem), (&None, &None, &None));
+}
+
 #[test]
 fn a_file_that_is_not_a_vcard_is_refused_naming_the_line() {
     let csv = "\n\nFirst Name,Last Name,Email\nAnna,Muster,anna@example.com\n";

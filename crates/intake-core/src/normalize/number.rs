@@ -42,12 +42,15 @@ pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateEr
 /// Whether `value` is a date of zeros, as Outlook writes an empty birthday (`0/0/00`,
 /// `00.00.0000`): a byte check, it runs for every date cell.
 pub fn is_empty_date(value: &str) -> bool {
-    let bytes = value.trim().as_bytes();
-    let separators = bytes.iter().filter(|b| matches!(b, b'/' | b'.' | b'-')).count();
-    !bytes.is_empty()
-        && separators == 2
-        && bytes.iter().all(|b| matches!(b, b'0' | b'/' | b'.' | b'-'))
-        && bytes.contains(&b'0')
+    // Three groups of zeros, none of them empty: `--0` is no date at all, not an empty one.
+    let mut groups = 0;
+    for part in value.trim().split(['/', '.', '-']) {
+        if part.is_empty() || part.bytes().any(|b| b != b'0') {
+            return false;
+        }
+        groups += 1;
+    }
+    groups == 3
 }
 
 /// A birthday without a year, `--mm-dd` (ISO 8601:2000, vCard) or `--mmdd`: February 29 is a

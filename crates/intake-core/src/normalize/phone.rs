@@ -10,11 +10,11 @@ use super::phone_util::with_util;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
     /// It cannot be read as a phone number at all; the reason is said in plain words.
-    #[error("not a phone number ({0})")]
+    #[error("not a phone number: {0}")]
     Unparseable(&'static str),
     /// Excel showed a long number in scientific notation (`4,91511E+12`) and saved it so:
     /// its last digits are lost.
-    #[error("Excel shortened this number; format the column as text and export again")]
+    #[error("Excel shortened this number: format the column as text and export again")]
     ExcelShortened,
     /// It has no international prefix and the import has no default region.
     #[error("no country code; write it as +<country code> or set a default region")]
@@ -50,7 +50,7 @@ fn normalize_with(
 ) -> Result<String, PhoneError> {
     let text = text.trim();
     if text.is_empty() || text.len() > 64 {
-        return Err(PhoneError::Unparseable("too long or empty"));
+        return Err(PhoneError::Unparseable(if text.is_empty() { "it is empty" } else { "it is too long" }));
     }
     if is_scientific(text) {
         return Err(PhoneError::ExcelShortened);
@@ -105,7 +105,7 @@ fn plain_reason(error: &rlibphonenumber::ParseError) -> &'static str {
     use rlibphonenumber::ParseError;
     match error {
         ParseError::InvalidCountryCode => "no country has that country code",
-        ParseError::NotANumber(_) => "it does not look like a phone number",
+        ParseError::NotANumber(_) => "it is not written as one",
         ParseError::TooShortAfterIdd | ParseError::TooShortNsn => "too few digits",
         ParseError::TooLongNsn => "too many digits",
     }

@@ -1,39 +1,52 @@
 //! Text, choices and URLs.
 
-/// Why a choice was rejected.
+/// Why a choice was rejected. The message names the unknown value only when it is one item
+/// of several: the whole cell is in the message already (`value "gold": not one of …`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not one of the choices ({choices})")]
+#[error("{}not one of the choices ({choices})", self.item_named())]
 pub struct ChoiceError {
     /// The unknown value.
     pub value: String,
     /// The declared choices, comma-separated.
     pub choices: String,
+    /// Whether `value` is one item of a cell that has others.
+    pub in_list: bool,
 }
 
-fn find_choice<'a>(value: &str, choices: &'a [String]) -> Result<&'a str, ChoiceError> {
+impl ChoiceError {
+    fn item_named(&self) -> String {
+        match self.in_list {
+            true => format!("{:?} is ", self.value),
+            false => String::new(),
+        }
+    }
+}
+
+fn find_choice<'a>(value: &str, choices: &'a [String], in_list: bool) -> Result<&'a str, ChoiceError> {
     choices
         .iter()
         .find(|c| c.eq_ignore_ascii_case(value) || c.to_lowercase() == value.to_lowercase())
         .map(String::as_str)
-        .ok_or_else(|| ChoiceError { value: value.to_string(), choices: choices.join(", ") })
+        .ok_or_else(|| ChoiceError { value: value.to_string(), choices: choices.join(", "), in_list })
 }
 
 /// Normalizes a choice to its declared id, matched ignoring case.
 pub fn normalize_choice(text: &str, choices: &[String]) -> Result<String, ChoiceError> {
-    find_choice(text.trim(), choices).map(str::to_string)
+    find_choice(text.trim(), choices, false).map(str::to_string)
 }
 
 /// Normalizes `|`-separated choices to their declared ids, without repeats, in the order given.
 pub fn normalize_multi_choice(text: &str, choices: &[String]) -> Result<String, ChoiceError> {
     let mut ids: Vec<&str> = Vec::new();
-    for part in super::list_items(text) {
-        let id = find_choice(part, choices)?;
+    let parts = super::list_items(text);
+    for &part in &parts {
+        let id = find_choice(part, choices, parts.len() > 1)?;
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
     if ids.is_empty() {
-        return Err(ChoiceError { value: text.to_string(), choices: choices.join(", ") });
+        return Err(ChoiceError { value: text.to_string(), choices: choices.join(", "), in_list: false });
     }
     Ok(ids.join("|"))
 }

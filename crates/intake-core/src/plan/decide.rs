@@ -16,7 +16,7 @@ pub enum MatchState<'a> {
     /// The row has no identifier value.
     NoKey,
     /// This many rows of the file share the row's identifier.
-    DuplicateInFile(u32),
+    DuplicateInFile(u64),
     /// This many existing contacts share the row's identifier.
     Ambiguous(u32),
     /// No contact has the identifier.
@@ -69,10 +69,10 @@ impl<'a> Decider<'a> {
         }
         let id_name = self.options.identifier.name();
         let key = row.key.as_deref().unwrap_or("");
+        let place = row.record.place();
         let duplicate = match matched {
             MatchState::DuplicateInFile(n) => Some(format!(
-                "row {}: {n} rows of this file have the {id_name} {key:?}; none of them was imported",
-                outcome.row
+                "{place}: {n} rows of this file have the {id_name} {key:?}; none of them was imported"
             )),
             _ => None,
         };
@@ -86,15 +86,14 @@ impl<'a> Decider<'a> {
         }
         let write = match matched {
             MatchState::NoKey => {
-                outcome.messages.push(format!("row {}: the identifier {id_name} is empty", outcome.row));
+                outcome.messages.push(format!("{place}: the identifier {id_name} is empty"));
                 outcome.reasons.push(format!("the identifier {id_name} is empty"));
                 None
             }
             MatchState::DuplicateInFile(_) => None,
             MatchState::Ambiguous(n) => {
                 outcome.messages.push(format!(
-                    "row {}: {n} existing contacts have the {id_name} {key:?}; merge them first",
-                    outcome.row
+                    "{place}: {n} existing contacts have the {id_name} {key:?}; merge them first"
                 ));
                 outcome.reasons.push(format!("several existing contacts have the same {id_name}"));
                 None
@@ -127,7 +126,7 @@ impl<'a> Decider<'a> {
         if self.options.require_first_name && !has_first_name {
             outcome
                 .messages
-                .push(format!("row {}: a first name is required to create a contact", outcome.row));
+                .push(format!("{}: a first name is required to create a contact", row.record.place()));
             outcome.reasons.push("a first name is required to create a contact".to_string());
             return None;
         }

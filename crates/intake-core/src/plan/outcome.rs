@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::model::{Channel, ContactId, FieldId, FieldValues, SubscriptionStatus};
+use crate::read::RowPlace;
 
 /// The status column of the results file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +66,8 @@ impl SkipReason {
 pub struct FieldError {
     /// Row number (header = row 1).
     pub row: u64,
+    /// The line the row starts on (0 when not told apart), see [`RowPlace`].
+    pub line: u64,
     /// Column header.
     pub column: String,
     /// The cell as written.
@@ -74,6 +77,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// Where the row is, as messages name it.
+    pub fn place(&self) -> RowPlace {
+        RowPlace { row: self.row, line: self.line }
+    }
+
     /// Why, without the row and the value: rows that fail alike share it.
     pub fn kind(&self) -> String {
         if self.column.is_empty() {
@@ -87,9 +95,9 @@ impl FieldError {
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.column.is_empty() {
-            write!(f, "row {}: {}", self.row, self.reason)
+            write!(f, "{}: {}", self.place(), self.reason)
         } else {
-            write!(f, "row {}, column {:?}, value {:?}: {}", self.row, self.column, self.value, self.reason)
+            write!(f, "{}, column {:?}, value {:?}: {}", self.place(), self.column, self.value, self.reason)
         }
     }
 }

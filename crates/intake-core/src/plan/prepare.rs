@@ -305,6 +305,7 @@ impl<'a> Preparer<'a> {
     fn check_shape(&self, record: &Record, row: &mut PreparedRow) {
         let error = |reason: String| FieldError {
             row: record.row,
+            line: record.line,
             column: String::new(),
             value: String::new(),
             reason,
@@ -344,6 +345,7 @@ impl<'a> Preparer<'a> {
         let header = &self.headers[column];
         let error = |reason: String| FieldError {
             row: record.row,
+            line: record.line,
             column: header.clone(),
             value: cell.to_string(),
             reason,
@@ -404,8 +406,8 @@ impl<'a> Preparer<'a> {
                 match SubscriptionStatus::parse_answer(trimmed) {
                     Some(status) => row.subscriptions.push((channel, status)),
                     None => row.errors.push(error(
-                        "not a subscription status (use subscribed, unsubscribed or none; \
-                         yes or no, opt-in or opt-out)"
+                        "not a subscription status (use subscribed, unsubscribed or none, yes or \
+                         no, opt-in or opt-out)"
                             .into(),
                     )),
                 }

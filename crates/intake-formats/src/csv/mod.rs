@@ -21,6 +21,7 @@
 mod column;
 mod decode;
 mod encoding;
+mod lines;
 mod reader;
 mod results;
 mod sniff;

@@ -15,11 +15,12 @@ use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use intake_core::read::{Record, RecordStream, Source, SourceError};
+use intake_core::read::{Record, RecordStream, RowPlace, Source, SourceError};
 
 use super::column::ColumnScanner;
 use super::decode::{RecordTooLong, TextReader};
 use super::encoding::{DetectedEncoding, EncodingSource, TextEncoding, detect_encoding};
+use super::lines::LineTracker;
 use super::results::ResultsFormat;
 use super::sniff::{Dialect, DialectHints, sniff_dialect};
 
@@ -133,8 +134,8 @@ impl CsvSource {
         let mut stream = self.stream()?;
         stream.skip_preamble(self.dialect.preamble)?;
         let mut first = csv::ByteRecord::new();
-        let line = stream.reader.position().line();
-        let found = stream.reader.read_byte_record(&mut first).map_err(|e| stream.error(&e, line))?;
+        let start = stream.reader.position().byte();
+        let found = stream.reader.read_byte_record(&mut first).map_err(|e| stream.error(&e, start))?;
         if !found {
             let what = if self.dialect.has_header { "it has no header row" } else { "it has no row" };
             return Err(SourceError { message: format!("{} is empty: {what}", self.name.display()) });
@@ -171,13 +172,14 @@ impl CsvSource {
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(self.buffer)
-            .from_reader(text);
+            .from_reader(LineTracker::new(text));
         Ok(CsvRecords {
             reader,
             source: self,
             raw: csv::ByteRecord::new(),
             row: 0,
             start: (0, 1),
+            line: 0,
             ends_in_break: false,
             end_checked: false,
             column: None,
@@ -287,8 +289,8 @@ impl Source for CsvSource {
         let mut stream = self.stream()?;
         stream.skip_preamble(self.dialect.preamble)?;
         if self.dialect.has_header {
-            let line = stream.reader.position().line();
-            stream.reader.read_byte_record(&mut stream.raw).map_err(|e| stream.error(&e, line))?;
+            let start = stream.reader.position().byte();
+            stream.reader.read_byte_record(&mut stream.raw).map_err(|e| stream.error(&e, start))?;
             stream.row += 1;
         }
         Ok(Box::new(stream))
@@ -304,13 +306,15 @@ fn is_too_long(error: &std::io::Error) -> bool {
 }
 
 struct CsvRecords<'a> {
-    reader: csv::Reader<Text>,
+    reader: csv::Reader<LineTracker<Text>>,
     source: &'a CsvSource,
     raw: csv::ByteRecord,
     /// Row number of the last row read (the header is row 1 when there is one).
     row: u64,
     /// Where the last row read began in the text: byte offset and line.
     start: (u64, u64),
+    /// The line the last row read starts on (after the blank lines before it).
+    line: u64,
     /// Whether the last row read ended in a line break inside a cell (a quote left open
     /// would end the file so).
     ends_in_break: bool,
@@ -326,20 +330,22 @@ impl CsvRecords<'_> {
     /// Reads past `rows` rows of notes above the header; rows keep their numbers in the file.
     fn skip_preamble(&mut self, rows: usize) -> Result<(), SourceError> {
         for _ in 0..rows {
-            let line = self.reader.position().line();
-            self.reader.read_byte_record(&mut self.raw).map_err(|e| self.error(&e, line))?;
+            let start = self.reader.position().byte();
+            self.reader.read_byte_record(&mut self.raw).map_err(|e| self.error(&e, start))?;
             self.row += 1;
         }
         Ok(())
     }
 
-    /// A read error, naming the row and the line it began on.
-    fn error(&self, error: &csv::Error, line: u64) -> SourceError {
+    /// A read error of the row whose read began at text offset `start`, naming the row and
+    /// the line it starts on.
+    fn error(&mut self, error: &csv::Error, start: u64) -> SourceError {
         let too_long = match error.kind() {
             csv::ErrorKind::Io(io) => is_too_long(io),
             _ => false,
         };
-        self.read_error(&format!("row {} (from line {line})", self.row + 1), too_long, error)
+        let place = RowPlace { row: self.row + 1, line: self.reader.get_mut().line_at(start) };
+        self.read_error(&place.to_string(), too_long, error)
     }
 
     /// A read error at `place` (the row, and the line it began on where that is known).
@@ -367,7 +373,7 @@ impl CsvRecords<'_> {
     /// file's own bytes, the file is opened at that offset instead of read up to it.
     fn scanner_at(&self, offset: u64, seek: bool) -> Result<ColumnScanner<Text>, SourceError> {
         let (delimiter, quote) = (self.source.dialect.delimiter, self.source.dialect.quote);
-        if seek && self.reader.get_ref().passed_through() {
+        if seek && self.reader.get_ref().get_ref().passed_through() {
             let bom = self.source.encoding.bom_len as u64;
             let raw = self.source.input.open_at(&self.source.name, bom + offset)?;
             let encoding = self.source.encoding;
@@ -448,7 +454,7 @@ impl CsvRecords<'_> {
     /// break (`false` when that is not known).
     fn file_ends_in_break(&self) -> bool {
         let end = self.reader.position().byte();
-        if end == 0 || !self.reader.get_ref().passed_through() {
+        if end == 0 || !self.reader.get_ref().get_ref().passed_through() {
             return false;
         }
         let offset = self.source.encoding.bom_len as u64 + end - 1;
@@ -463,7 +469,7 @@ impl CsvRecords<'_> {
 
     /// Reads the next row's bytes into `self.raw`; `false` at the end.
     fn read_raw(&mut self) -> Result<bool, SourceError> {
-        self.reader.get_mut().reset_budget();
+        self.reader.get_mut().get_mut().reset_budget();
         let start = self.reader.position();
         self.start = (start.byte(), start.line());
         match self.reader.read_byte_record(&mut self.raw) {
@@ -472,10 +478,11 @@ impl CsvRecords<'_> {
                 self.check_end()?;
                 return Ok(false);
             }
-            Err(e) => return Err(self.error(&e, self.start.1)),
+            Err(e) => return Err(self.error(&e, self.start.0)),
         }
         self.row += 1;
         self.ends_in_break = matches!(self.raw.as_slice().last(), Some(b'\n' | b'\r'));
+        self.line = self.reader.get_mut().line_at(self.start.0);
         Ok(true)
     }
 
@@ -506,6 +513,7 @@ impl RecordStream for CsvRecords<'_> {
         }
         record.clear();
         record.row = self.row;
+        record.line = self.line;
         // One UTF-8 check for the whole row; cell boundaries are then char boundaries unless
         // a cell ends inside a character, which only invalid cells do.
         let Ok(text) = std::str::from_utf8(self.raw.as_slice()) else {
@@ -520,13 +528,14 @@ impl RecordStream for CsvRecords<'_> {
                 None => {
                     record.clear();
                     record.row = self.row;
+                    record.line = self.line;
                     self.push_cells_one_by_one(record);
                     return Ok(true);
                 }
             }
             start = end;
         }
-        let decoder = self.reader.get_ref();
+        let decoder = self.reader.get_ref().get_ref();
         if decoder.saw_malformed() {
             let bad = record.iter().position(|cell| cell.contains('\u{FFFD}'));
             if let Some(column) = bad {

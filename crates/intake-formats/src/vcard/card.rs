@@ -201,6 +201,11 @@ impl Card {
         }
     }
 
+    /// Whether the card has a name (FN or N) already.
+    pub fn has_name(&self) -> bool {
+        !self.full_name.is_empty() || self.name.is_some()
+    }
+
     fn set_name(&mut self, text: &str) {
         if self.name.is_some() {
             return;

@@ -3,7 +3,10 @@
 //! property, bad bytes, a line or card over the caps) into that row's problem, naming the card
 //! and the line. Address books are lenient, and so is this: a stray line inside a card that
 //! is no property (`# comment`, text without a `:`) and a card nested in an `AGENT` property
-//! are passed over with a note, and the card imports.
+//! are passed over with a note, and the card imports. Any other card nested in a card (some
+//! exporters embed a related person's card) is read as a card of its own, after the card
+//! around it, which goes on after the nested card's `END:VCARD`; only when no line of the
+//! outer card follows that END is the outer card taken to lack its own END.
 
 use std::io::BufRead;
 
@@ -23,8 +26,10 @@ pub(crate) struct CardStream<'a, R> {
     fallback: &'static encoding_rs::Encoding,
     card: Card,
     card_no: u64,
-    /// A `BEGIN:VCARD` line that ended the previous (unterminated) card and starts the next.
-    pending_begin: Option<u64>,
+    /// How the next card starts, when reading the previous one found it: a `BEGIN:VCARD`
+    /// line that ended an unterminated card, or a line after a nested card that starts a
+    /// card without a BEGIN (its text is still the line reader's).
+    pending_start: Option<Start>,
     problems: Problems,
     /// What was passed over in the current card, `; `-separated.
     notes: Option<String>,
@@ -35,6 +40,24 @@ pub(crate) struct CardStream<'a, R> {
     full: bool,
     /// The custom fields whose values are columns (`VcardSource::with_fields`).
     fields: &'a [String],
+    /// A card found nested in the previous one, read and waiting to be handed out next.
+    queued: Option<CardState>,
+}
+
+/// What is read of one card; a nested card is read into its own while the outer one waits.
+#[derive(Default)]
+struct CardState {
+    card: Card,
+    problems: Problems,
+    notes: Option<String>,
+    agent_pending: bool,
+    full: bool,
+}
+
+impl CardState {
+    fn note(&mut self, note: String) {
+        append_note(&mut self.notes, note);
+    }
 }
 
 /// The first problem of a card and how many more there were.
@@ -63,6 +86,7 @@ impl Problems {
 }
 
 /// How a card starts.
+#[derive(Debug, Clone, Copy)]
 enum Start {
     Begin(u64),
     /// A line that should have been inside a card (no `BEGIN:VCARD` before it).
@@ -83,12 +107,13 @@ impl<'a, R: BufRead> CardStream<'a, R> {
             fallback,
             card: Card::default(),
             card_no: 0,
-            pending_begin: None,
+            pending_start: None,
             problems: Problems::default(),
             notes: None,
             agent_pending: false,
             full: false,
             fields: &[],
+            queued: None,
         }
     }
 
@@ -111,14 +136,59 @@ impl<'a, R: BufRead> CardStream<'a, R> {
         }
     }
 
+    /// Takes the state of the card being read, leaving a fresh one.
+    fn take_state(&mut self) -> CardState {
+        CardState {
+            card: std::mem::take(&mut self.card),
+            problems: std::mem::take(&mut self.problems),
+            notes: self.notes.take(),
+            agent_pending: std::mem::take(&mut self.agent_pending),
+            full: std::mem::take(&mut self.full),
+        }
+    }
+
+    /// Makes `state` the card being read.
+    fn put_state(&mut self, state: CardState) {
+        self.card = state.card;
+        self.problems = state.problems;
+        self.notes = state.notes;
+        self.agent_pending = state.agent_pending;
+        self.full = state.full;
+    }
+
+    /// Whether the line just read, after a card nested in the current one, belongs to the
+    /// current card. It does not when it starts a card: a `BEGIN:VCARD`, a `VERSION` (which
+    /// comes once, first), or a name when the current card has its own (the current card
+    /// then lacked its END, and the nested one was the next card).
+    fn continues_card(&self) -> bool {
+        let text = self.lines.text();
+        if lines::is_begin(text) {
+            return false;
+        }
+        let Some(property) = property::parse(text) else { return true };
+        let name = property.name;
+        let names = |n: &[u8]| name.eq_ignore_ascii_case(n);
+        !(names(b"VERSION") || ((names(b"FN") || names(b"N")) && self.card.has_name()))
+    }
+
+    /// The next line with content, skipping blank and passed-over lines.
+    fn next_content_line(&mut self) -> Result<Option<LogicalLine>, SourceError> {
+        while let Some(line) = self.next_line()? {
+            if line.kind == LineKind::Content {
+                return Ok(Some(line));
+            }
+        }
+        Ok(None)
+    }
+
     fn next_line(&mut self) -> Result<Option<LogicalLine>, SourceError> {
         self.lines.next_logical().map_err(|e| SourceError { message: format!("{}: {e}", self.name) })
     }
 
     /// The first line of the next card, skipping blank lines.
     fn find_start(&mut self) -> Result<Option<Start>, SourceError> {
-        if let Some(line) = self.pending_begin.take() {
-            return Ok(Some(Start::Begin(line)));
+        if let Some(start) = self.pending_start.take() {
+            return Ok(Some(start));
         }
         while let Some(line) = self.next_line()? {
             match line.kind {
@@ -132,45 +202,103 @@ impl<'a, R: BufRead> CardStream<'a, R> {
         Ok(None)
     }
 
-    /// Reads the card that begins with `start`.
-    fn read_card(&mut self, start: Start) -> Result<(), SourceError> {
+    /// Reads the card that begins with `start`; the line of its `END:VCARD`, if it has one.
+    /// In a `nested` card a `BEGIN:VCARD` is taken for a missing END (cards nest one deep).
+    fn read_card(&mut self, start: Start, nested: bool) -> Result<Option<u64>, SourceError> {
         let first = match start {
             Start::Begin(line) => line,
             Start::Orphan(line) => {
                 let n = self.card_no;
                 self.problems.add(format!("card {n}, line {}: no BEGIN:VCARD before this line", line.line));
                 if line.kind == LineKind::Content && lines::is_end(self.lines.text()) {
-                    return Ok(());
+                    return Ok(Some(line.line));
                 }
                 self.take_line(line);
                 line.line
             }
         };
-        while let Some(line) = self.next_line()? {
+        let mut peeked = None;
+        loop {
+            let line = match peeked.take() {
+                Some(line) => line,
+                None => match self.next_line()? {
+                    Some(line) => line,
+                    None => break,
+                },
+            };
             if line.kind != LineKind::Content {
                 continue;
             }
             let text = self.lines.text();
             if lines::is_end(text) {
-                return Ok(());
+                return Ok(Some(line.line));
             }
             if is_agent_begin(text) || (self.agent_pending && lines::is_begin(text)) {
                 self.skip_nested(line.line)?;
                 continue;
             }
             if lines::is_begin(text) {
+                if !nested {
+                    match self.read_nested(first, line.line)? {
+                        Some(next) => {
+                            peeked = Some(next);
+                            continue;
+                        }
+                        None => return Ok(None),
+                    }
+                }
                 self.problems.add(format!(
                     "card {} (from line {first}): no END:VCARD before the BEGIN:VCARD on line {}",
                     self.card_no, line.line
                 ));
-                self.pending_begin = Some(line.line);
-                return Ok(());
+                self.pending_start = Some(Start::Begin(line.line));
+                return Ok(None);
             }
             self.take_line(line);
         }
         self.problems
             .add(format!("card {} (from line {first}): the file ends before END:VCARD", self.card_no));
-        Ok(())
+        Ok(None)
+    }
+
+    /// Reads the card that begins on line `from` inside the current one (which began on line
+    /// `first`) as a card of its own, queued to be handed out after the current one. When a
+    /// line of the current card follows its `END:VCARD`, it was nested: that line is returned
+    /// and the current card goes on. Otherwise (the file ends, or another card begins) the
+    /// current card lacked its END: it gets that problem and `None` is returned.
+    fn read_nested(&mut self, first: u64, from: u64) -> Result<Option<LogicalLine>, SourceError> {
+        let outer = self.take_state();
+        self.card_no += 1;
+        let end = self.read_card(Start::Begin(from), true)?;
+        let mut inner = self.take_state();
+        self.card_no -= 1;
+        self.put_state(outer);
+        let n = self.card_no;
+        let after = match end {
+            Some(_) => self.next_content_line()?,
+            None => None,
+        };
+        let goes_on = after.filter(|_| self.continues_card());
+        match (end, goes_on) {
+            (Some(to), Some(_)) => {
+                let own = n + 1;
+                self.note(format!("card {n}, lines {from}-{to}: a card nested in it was read as card {own}"));
+                inner.note(format!(
+                    "card {own}, lines {from}-{to}: nested in card {n}, read as a card of its own"
+                ));
+            }
+            _ => {
+                self.problems.add(format!(
+                    "card {n} (from line {first}): no END:VCARD before the BEGIN:VCARD on line {from}"
+                ));
+                self.pending_start = after.map(|line| match lines::is_begin(self.lines.text()) {
+                    true => Start::Begin(line.line),
+                    false => Start::Orphan(line),
+                });
+            }
+        }
+        self.queued = Some(inner);
+        Ok(goes_on)
     }
 
     /// Passes over a card nested in the current one (an `AGENT`'s) that begins on line
@@ -205,13 +333,7 @@ impl<'a, R: BufRead> CardStream<'a, R> {
     }
 
     fn note(&mut self, note: String) {
-        match &mut self.notes {
-            Some(notes) => {
-                notes.push_str("; ");
-                notes.push_str(&note);
-            }
-            None => self.notes = Some(note),
-        }
+        append_note(&mut self.notes, note);
     }
 
     /// Takes one content line of the current card.
@@ -261,6 +383,17 @@ impl<'a, R: BufRead> CardStream<'a, R> {
     }
 }
 
+/// Adds `note` to a card's notes, `; `-separated.
+fn append_note(notes: &mut Option<String>, note: String) {
+    match notes {
+        Some(notes) => {
+            notes.push_str("; ");
+            notes.push_str(&note);
+        }
+        None => *notes = Some(note),
+    }
+}
+
 /// Whether the line is `AGENT:BEGIN:VCARD` (with any parameters): vCard 2.1's agent card,
 /// whose lines follow up to its own `END:VCARD`.
 fn is_agent_begin(line: &[u8]) -> bool {
@@ -279,12 +412,17 @@ pub(crate) fn snippet(line: &[u8]) -> String {
 
 impl<R: BufRead> RecordStream for CardStream<'_, R> {
     fn next_record(&mut self, record: &mut Record) -> Result<bool, SourceError> {
-        let Some(start) = self.find_start()? else { return Ok(false) };
-        self.card_no += 1;
-        self.card.clear();
-        self.full = false;
-        self.agent_pending = false;
-        self.read_card(start)?;
+        if let Some(nested) = self.queued.take() {
+            self.card_no += 1;
+            self.put_state(nested);
+        } else {
+            let Some(start) = self.find_start()? else { return Ok(false) };
+            self.card_no += 1;
+            self.card.clear();
+            self.full = false;
+            self.agent_pending = false;
+            self.read_card(start, false)?;
+        }
         record.clear();
         record.row = self.card_no + 1;
         self.card.write(record);
