@@ -110,7 +110,9 @@ fn undo(
     as_json: bool,
     wait: bool,
 ) -> anyhow::Result<ExitCode> {
-    let _lease = import::when_granted(wait, || store.lease_import(id, LeaseAction::Undo))?;
+    let _lease = intake_import::run::when_granted(wait, &mut import::say(false), || {
+        store.lease_import(id, LeaseAction::Undo)
+    })?;
     let report = if dry_run { store.preview_undo(id)? } else { store.undo_import(id)? };
     if as_json {
         output::json_line(&json!({

@@ -11,6 +11,7 @@ mod serve;
 use std::path::Path;
 use std::process::ExitCode;
 
+use intake_import::ImportError;
 use intake_store::{SqliteStore, StoreError};
 
 use crate::args::{Cli, Command, ContactsCommand, KeysCommand, MappingCommand};
@@ -75,11 +76,18 @@ fn refuse_clobbering(command: &Command, db: &Path) -> anyhow::Result<()> {
     }
 }
 
+/// The store's error that `cause` is, or carries as an import's.
+fn store_error_in<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a StoreError> {
+    match cause.downcast_ref::<ImportError>() {
+        Some(ImportError::Store(error)) => Some(error),
+        _ => cause.downcast_ref::<StoreError>(),
+    }
+}
+
 /// `error`, or, when the store's file is its cause (locked, read-only, damaged, not a
 /// store), one sentence that names the file and says what to do.
 fn explained(error: anyhow::Error, db: &Path) -> anyhow::Error {
-    let sentence =
-        error.chain().find_map(|cause| intake_store::explain(db, cause.downcast_ref::<StoreError>()?));
+    let sentence = error.chain().find_map(|cause| intake_store::explain(db, store_error_in(cause)?));
     match sentence {
         Some(sentence) => anyhow::anyhow!(sentence),
         None => error,

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
+use std::path::PathBuf;
+
 use intake_core::model::{FieldKind, Schema};
 use intake_core::plan::ReaderSettings;
 use intake_core::read::{Record, Source};
@@ -13,7 +14,22 @@ use intake_formats::csv::{CsvOptions, CsvSource, ResultsFormat, TextEncoding};
 use intake_formats::sheet::{SheetChoice, SheetOptions, SheetSource};
 use intake_formats::vcard::{VcardOptions, VcardSource};
 
-use crate::args::ReadArgs;
+use crate::ImportError;
+
+/// How to read the file, as a person said it (`--delimiter`, `--encoding` …): what is not
+/// said is found from the file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadRequest {
+    pub file: PathBuf,
+    /// One ASCII character, or `\t` / `tab`.
+    pub delimiter: Option<String>,
+    /// An encoding label (`utf-8`, `windows-1252`, `utf-16le` …).
+    pub encoding: Option<String>,
+    /// Whether the first row is a header; found from the file when `None`.
+    pub has_header: Option<bool>,
+    /// A spreadsheet's sheet, by name or 1-based number.
+    pub sheet: Option<String>,
+}
 
 /// Rows read to recognize columns by their values.
 const SAMPLE_ROWS: usize = 200;
@@ -69,7 +85,7 @@ impl Input {
     }
 
     /// The first rows' cells, for suggestions from values.
-    pub fn sample(&self) -> anyhow::Result<Vec<Vec<String>>> {
+    pub fn sample(&self) -> Result<Vec<Vec<String>>, ImportError> {
         let mut records = self.source().records()?;
         let mut record = Record::default();
         let mut rows = Vec::new();
@@ -80,32 +96,30 @@ impl Input {
     }
 }
 
-/// The reader settings the flags give.
-pub fn settings(read: &ReadArgs) -> anyhow::Result<ReaderSettings> {
-    let file_size =
-        std::fs::metadata(&read.file).with_context(|| format!("reading {}", read.file.display()))?.len();
+/// The reader settings `read` gives.
+pub fn settings(read: &ReadRequest) -> Result<ReaderSettings, ImportError> {
+    let file_size = std::fs::metadata(&read.file).map_err(|e| ImportError::file(&read.file, e))?.len();
     Ok(ReaderSettings {
         delimiter: read.delimiter.as_deref().map(parse_delimiter).transpose()?,
         encoding: read.encoding.clone(),
-        has_header: match (read.header, read.no_header) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
-        },
+        has_header: read.has_header,
         sheet: read.sheet.clone(),
         file_size: Some(file_size),
     })
 }
 
-fn parse_delimiter(text: &str) -> anyhow::Result<char> {
+fn parse_delimiter(text: &str) -> Result<char, ImportError> {
+    let invalid = |message: String| Err(ImportError::Invalid(message));
     match text {
         "\\t" | "tab" => Ok('\t'),
         _ => {
             let mut chars = text.chars();
             match (chars.next(), chars.next()) {
-                (Some('"' | '\r' | '\n'), None) => bail!("--delimiter cannot be a quote or a line break"),
+                (Some('"' | '\r' | '\n'), None) => {
+                    invalid("--delimiter cannot be a quote or a line break".into())
+                }
                 (Some(c), None) if c.is_ascii() => Ok(c),
-                _ => bail!("--delimiter must be one ASCII character (or \\t), not {text:?}"),
+                _ => invalid(format!("--delimiter must be one ASCII character (or \\t), not {text:?}")),
             }
         }
     }
@@ -113,13 +127,13 @@ fn parse_delimiter(text: &str) -> anyhow::Result<char> {
 
 /// Opens `path` with the user's reader settings. A vCard file is read with the custom fields
 /// of `schema`, which intake's export writes as properties of its own.
-pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> anyhow::Result<Input> {
+pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> Result<Input, ImportError> {
     let kind = kind_of(path)?;
     if settings.sheet.is_some() && !matches!(kind, Kind::Sheet) {
-        bail!(
+        return Err(ImportError::Invalid(format!(
             "--sheet is for spreadsheets (.xlsx, .xls, .ods), and {} is not one; leave --sheet out",
             path.display()
-        );
+        )));
     }
     match kind {
         Kind::Sheet => {
@@ -141,7 +155,7 @@ pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> anyhow::
                 .as_deref()
                 .map(TextEncoding::from_label)
                 .transpose()
-                .map_err(|e| anyhow!("--encoding: {e}"))?;
+                .map_err(|e| ImportError::Invalid(format!("--encoding: {e}")))?;
             let delimiter = settings.delimiter.map(|c| c as u8);
             let options = CsvOptions { delimiter, encoding, has_header: settings.has_header };
             Ok(Input::Csv(CsvSource::open(path, options)?))
@@ -158,7 +172,7 @@ enum Kind {
 /// The kind of file, by its extension or else by its first bytes (a zip or OLE container
 /// is a spreadsheet; `BEGIN:VCARD`, in any case, after a byte-order mark or blank lines, a
 /// vCard file).
-fn kind_of(path: &Path) -> anyhow::Result<Kind> {
+fn kind_of(path: &Path) -> Result<Kind, ImportError> {
     let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match extension.as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" => return Ok(Kind::Sheet),
@@ -168,7 +182,7 @@ fn kind_of(path: &Path) -> anyhow::Result<Kind> {
     let mut head = [0u8; 64];
     let read = std::fs::File::open(path)
         .and_then(|mut file| std::io::Read::read(&mut file, &mut head))
-        .with_context(|| format!("reading {}", path.display()))?;
+        .map_err(|e| ImportError::file(path, e))?;
     let head = &head[..read];
     if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Ok(Kind::Sheet);

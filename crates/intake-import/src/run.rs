@@ -1,0 +1,96 @@
+//! Running an import: claiming the workspace's lease (or waiting for it), running the
+//! pipeline with the results files, and recording how it ended; and checking that an
+//! interrupted import can be resumed.
+
+use std::path::Path;
+
+use intake_core::map::Mapping;
+use intake_core::pipeline::{ImportSetup, PipelineError, run_import};
+use intake_core::report::{Checkpoint, Counts};
+use intake_formats::csv::ResultsWriter;
+use intake_store::{ImportRecord, ImportState, LeaseHolder, SqliteStore, StoreError};
+
+use crate::ImportError;
+use crate::input::Input;
+
+/// Claims the workspace's lease with `claim`: when another import, resume or undo holds
+/// it, fails naming it, or with `wait` says so once and tries again until it is free.
+pub fn when_granted<T>(
+    wait: bool,
+    on_wait: &mut dyn FnMut(String),
+    mut claim: impl FnMut() -> Result<Result<T, LeaseHolder>, StoreError>,
+) -> Result<T, ImportError> {
+    let mut pause = std::time::Duration::from_millis(50);
+    let mut said = false;
+    loop {
+        match claim()? {
+            Ok(granted) => return Ok(granted),
+            Err(holder) if !wait => {
+                return Err(ImportError::Busy(format!("{holder}; wait for it or use --wait")));
+            }
+            Err(holder) => {
+                if !said {
+                    on_wait(format!("waiting: {holder}"));
+                    said = true;
+                }
+                // SQLite cannot tell when the lease is released: ask again, less and less
+                // often, at most every second.
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+/// Runs the pipeline for `record` and records how it ended. `progress` is told the counts
+/// so far and, once pass 1 has counted them, the file's rows.
+pub fn execute(
+    store: &mut SqliteStore,
+    record: &ImportRecord,
+    input: &Input,
+    mapping: &Mapping,
+    resume: Option<&Checkpoint>,
+    progress: &mut dyn FnMut(&Counts, Option<u64>),
+) -> Result<Counts, ImportError> {
+    let schema = store.schema().clone();
+    let results = record.results_path.as_deref().map(Path::new);
+    let errors = record.errors_path.as_deref().map(Path::new);
+    let source = input.source();
+    let mut sink = ResultsWriter::open(
+        source.headers(),
+        input.results_format(),
+        results,
+        errors,
+        resume.map(|c| c.sink),
+    )?;
+    let setup = ImportSetup {
+        schema: &schema,
+        options: &record.options,
+        mapping,
+        import_id: record.id,
+        dry_run: record.dry_run,
+    };
+    let result = run_import(source, store, &mut sink, &setup, resume, progress);
+    match result {
+        Ok(checkpoint) => {
+            store.finish_import(record.id, ImportState::Completed, Some(&checkpoint), None)?;
+            Ok(checkpoint.counts)
+        }
+        Err(error) => {
+            let message = match &error {
+                PipelineError::Store(cause) => intake_store::explain(store.path(), cause),
+                _ => None,
+            };
+            let message = message.unwrap_or_else(|| error.to_string());
+            if let PipelineError::Store(StoreError::LeaseLost(_)) = error {
+                // Another process resumes it: its record is no longer this one's to write.
+                return Err(ImportError::Stopped(format!("import {} stopped: {message}", record.id)));
+            }
+            store.finish_import(record.id, ImportState::Failed, None, Some(&message))?;
+            Err(ImportError::Stopped(format!(
+                "import {} stopped; fix the cause, then `intake imports resume {}`: {message}",
+                record.id, record.id
+            )))
+        }
+    }
+}
