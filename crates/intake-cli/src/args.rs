@@ -56,6 +56,9 @@ pub struct ServeArgs {
     /// Folder for uploads and results files.
     #[arg(long, default_value = "intake-data", env = "INTAKE_DATA")]
     pub data: PathBuf,
+    /// The largest file an upload may be, in MB.
+    #[arg(long, default_value_t = 1000, env = "INTAKE_MAX_UPLOAD_MB")]
+    pub max_upload_mb: u64,
 }
 
 /// `intake keys …`

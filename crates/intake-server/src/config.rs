@@ -12,4 +12,9 @@ pub struct ServerConfig {
     pub db: PathBuf,
     /// Uploads and results files live under it, per workspace.
     pub data: PathBuf,
+    /// The largest file an upload may be, in bytes.
+    pub max_upload_bytes: u64,
 }
+
+/// The upload limit when none is set: 1 GB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1_000_000_000;

@@ -11,6 +11,7 @@ mod auth;
 pub mod config;
 mod error;
 mod routes;
+mod runner;
 mod state;
 
 use std::net::SocketAddr;
@@ -37,7 +38,7 @@ struct ApiDoc;
 /// The API's routes with their OpenAPI document.
 fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/v1", routes::v1())
+        .nest("/v1", routes::v1(state.max_upload_bytes()))
         .with_state(state)
         .split_for_parts();
     (router, doc)

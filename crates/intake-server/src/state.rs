@@ -9,6 +9,7 @@ use intake_store::SqliteStore;
 use crate::ServerConfig;
 use crate::auth::Caller;
 use crate::error::{AppError, ServerError};
+use crate::runner::Runner;
 
 /// The service's shared state.
 #[derive(Clone)]
@@ -19,6 +20,8 @@ pub struct AppState {
 struct Inner {
     db: PathBuf,
     data: PathBuf,
+    max_upload_bytes: u64,
+    runner: Runner,
 }
 
 impl AppState {
@@ -31,21 +34,43 @@ impl AppState {
             .map_err(|source| ServerError::Data { path: config.data.clone(), source })?;
         // Opening it migrates it once, before any request.
         SqliteStore::open(&db, "default").map_err(ServerError::Store)?;
-        Ok(AppState { inner: Arc::new(Inner { db, data }) })
+        let max_upload_bytes = config.max_upload_bytes;
+        Ok(AppState { inner: Arc::new(Inner { db, data, max_upload_bytes, runner: Runner::default() }) })
     }
 
     /// A state only good for generating the OpenAPI document.
     pub(crate) fn for_document() -> AppState {
-        AppState { inner: Arc::new(Inner { db: PathBuf::new(), data: PathBuf::new() }) }
+        let inner = Inner {
+            db: PathBuf::new(),
+            data: PathBuf::new(),
+            max_upload_bytes: 0,
+            runner: Runner::default(),
+        };
+        AppState { inner: Arc::new(inner) }
     }
 
     pub(crate) fn db(&self) -> &std::path::Path {
         &self.inner.db
     }
 
-    #[allow(dead_code)]
-    pub(crate) fn data(&self) -> &std::path::Path {
-        &self.inner.data
+    pub(crate) fn max_upload_bytes(&self) -> u64 {
+        self.inner.max_upload_bytes
+    }
+
+    pub(crate) fn runner(&self) -> &Runner {
+        &self.inner.runner
+    }
+
+    /// The folder of the caller's workspace's uploads and results (`ws-<id>/uploads`, by the
+    /// workspace's id: its name is the client's), made when needed.
+    pub(crate) async fn uploads_of(&self, caller: &Caller) -> Result<PathBuf, AppError> {
+        let data = self.inner.data.clone();
+        self.with_store(caller, move |store| {
+            let folder = data.join(format!("ws-{}", store.workspace_id())).join("uploads");
+            std::fs::create_dir_all(&folder).map_err(AppError::internal)?;
+            Ok(folder)
+        })
+        .await
     }
 
     /// Runs `work` on the caller's workspace, on the blocking pool.

@@ -12,6 +12,8 @@ use crate::{SqliteStore, StoreError, now};
 /// Where an import stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportState {
+    /// Uploaded to the service and not started: its settings may still change.
+    Uploaded,
     /// Started and not finished, its process alive.
     Running,
     /// Started and not finished, its process gone (killed, or silent for longer than the
@@ -30,6 +32,7 @@ impl ImportState {
     /// The state's name.
     pub fn as_str(self) -> &'static str {
         match self {
+            ImportState::Uploaded => "uploaded",
             ImportState::Running => "running",
             ImportState::Interrupted => "interrupted",
             ImportState::Completed => "completed",
@@ -39,7 +42,9 @@ impl ImportState {
     }
 
     fn parse(text: &str) -> Option<ImportState> {
-        [Self::Running, Self::Completed, Self::Failed, Self::Undone].into_iter().find(|s| s.as_str() == text)
+        [Self::Uploaded, Self::Running, Self::Completed, Self::Failed, Self::Undone]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 }
 
@@ -103,6 +108,68 @@ impl SqliteStore {
     /// [`crate::WorkspaceLeases::begin_import`]).
     pub fn create_import(&mut self, new: &NewImport<'_>) -> Result<ImportId, StoreError> {
         insert_import(&self.conn, self.workspace_id, new)
+    }
+
+    /// Records a file uploaded to the service as an import in state `uploaded`, with the
+    /// client's `settings` (JSON), and returns its id.
+    pub fn create_uploaded_import(
+        &mut self,
+        file_name: &str,
+        source_path: &str,
+        results_path: &str,
+        errors_path: &str,
+        settings: &str,
+    ) -> Result<ImportId, StoreError> {
+        let options = serde_json::to_string(&ImportOptions::default()).map_err(json_error)?;
+        let checkpoint = serde_json::to_string(&Checkpoint::default()).map_err(json_error)?;
+        self.conn.execute(
+            "INSERT INTO imports (workspace_id, file_name, source_path, options, dry_run, state, checkpoint, \
+             results_path, errors_path, started_at, settings) \
+             VALUES (?1, ?2, ?3, ?4, 0, 'uploaded', ?5, ?6, ?7, ?8, ?9)",
+            params![
+                self.workspace_id,
+                file_name,
+                source_path,
+                options,
+                checkpoint,
+                results_path,
+                errors_path,
+                now(),
+                settings
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The client's settings of an uploaded import.
+    pub fn import_settings(&self, id: ImportId) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT settings FROM imports WHERE workspace_id = ?1 AND id = ?2";
+        Ok(self.conn.query_row(sql, params![self.workspace_id, id], |r| r.get(0)).optional()?.flatten())
+    }
+
+    /// Changes the client's settings of an import that is still `uploaded`; false when it is
+    /// not (any more).
+    pub fn set_import_settings(&mut self, id: ImportId, settings: &str) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE imports SET settings = ?1 WHERE workspace_id = ?2 AND id = ?3 AND state = 'uploaded'",
+            params![settings, self.workspace_id, id],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Starts an uploaded import with `options`: it is `running` from now on. The caller holds
+    /// the workspace's lease for it.
+    pub fn start_uploaded_import(&mut self, id: ImportId, options: &ImportOptions) -> Result<(), StoreError> {
+        let options = serde_json::to_string(options).map_err(json_error)?;
+        let changed = self.conn.execute(
+            "UPDATE imports SET state = 'running', options = ?1, started_at = ?2 \
+             WHERE workspace_id = ?3 AND id = ?4 AND state = 'uploaded'",
+            params![options, now(), self.workspace_id, id],
+        )?;
+        match changed {
+            1 => Ok(()),
+            _ => Err(StoreError::Invalid(format!("import {id} is not an uploaded import waiting to start"))),
+        }
     }
 
     /// Stores the options of an import (the import tag is known only once its id is).

@@ -65,6 +65,11 @@ impl SqliteStore {
         if record.state == ImportState::Undone {
             return Err(StoreError::Invalid(format!("import {id} is already undone")));
         }
+        if record.state == ImportState::Uploaded {
+            return Err(StoreError::Invalid(format!(
+                "import {id} was uploaded and never started: it changed nothing"
+            )));
+        }
         let ws = self.workspace_id;
         let tx = self.conn.transaction()?;
         if let Some(owner) = &self.lease_owner {

@@ -67,6 +67,9 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool, wait: bool) -> anyho
     match record.state {
         ImportState::Completed => bail!("import {id} is completed; there is nothing to resume"),
         ImportState::Undone => bail!("import {id} was undone"),
+        ImportState::Uploaded => {
+            bail!("import {id} was uploaded to the service and never started; start it there")
+        }
         ImportState::Running | ImportState::Interrupted | ImportState::Failed => {}
     }
     let outputs: Vec<Role<'_>> =

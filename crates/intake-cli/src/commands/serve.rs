@@ -27,7 +27,12 @@ pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
         outln!("first start: an admin key for workspace default; it is shown only now:")?;
         outln!("{}", created.secret)?;
     }
-    let config = ServerConfig { bind: args.bind, db: store.path().to_path_buf(), data: args.data };
+    let config = ServerConfig {
+        bind: args.bind,
+        db: store.path().to_path_buf(),
+        data: args.data,
+        max_upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {
         let _ = outln!("listening on http://{address}");

@@ -20,11 +20,17 @@ pub struct Server {
 impl Server {
     /// Starts `intake serve` on `ws`'s store, and waits until it listens.
     pub fn start(ws: &Workspace) -> Server {
+        Server::start_with(ws, &[])
+    }
+
+    /// [`Server::start`] with more flags of `intake serve`.
+    pub fn start_with(ws: &Workspace, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
             .arg("--db")
             .arg(ws.db())
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
             .arg(ws.path("intake-data"))
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -60,6 +66,54 @@ impl Server {
         let request =
             self.agent.post(format!("{}{path}", self.base)).header("Authorization", format!("Bearer {key}"));
         answer(request.send_json(body))
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub fn patch(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        let request =
+            self.agent.patch(format!("{}{path}", self.base)).header("Authorization", format!("Bearer {key}"));
+        answer(request.send_json(body))
+    }
+
+    /// `POST path` with `bytes` as the body, of `content_type`.
+    pub fn post_bytes(&self, path: &str, key: &str, content_type: &str, bytes: &[u8]) -> (u16, Value) {
+        let request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {key}"))
+            .header("Content-Type", content_type);
+        answer(request.send(bytes))
+    }
+
+    /// `GET path`: the status and the body's bytes.
+    pub fn get_bytes(&self, path: &str, key: &str) -> (u16, Vec<u8>) {
+        let request =
+            self.agent.get(format!("{}{path}", self.base)).header("Authorization", format!("Bearer {key}"));
+        let mut response = request.call().expect("the service answers");
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_vec().expect("a body"))
+    }
+
+    /// Uploads `bytes` as a raw body named `name`, and returns the status and the answer.
+    pub fn upload(&self, key: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+        self.post_bytes(&format!("/v1/imports?filename={name}"), key, "application/octet-stream", bytes)
+    }
+
+    /// Waits (up to a minute) until import `id` is no longer `running`, and returns it.
+    pub fn finished(&self, key: &str, id: &str) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            let (status, import) = self.get(&format!("/v1/imports/{id}"), key);
+            assert_eq!(status, 200, "{import}");
+            if import["state"] != "running" {
+                return import;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "import {id} still running: {import}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// `DELETE path`.

@@ -114,6 +114,15 @@ fn day_and_month_order_is_decided_from_the_whole_column() {
         profile(&["24.12.1990", "01.02.1985"], &n),
         ValueKind::Date(DateLayout::DayFirst("%d.%m.%Y".into()))
     );
+    // Dots are day first unless a value proves otherwise.
+    assert_eq!(
+        profile(&["03.04.1975", "01.01.1980"], &n),
+        ValueKind::Date(DateLayout::DayFirst("%d.%m.%Y".into()))
+    );
+    assert_eq!(
+        profile(&["03.04.1975", "04.13.1980"], &n),
+        ValueKind::Date(DateLayout::MonthFirst("%m.%d.%Y".into()))
+    );
     // Both orders break somewhere: not one date layout.
     assert_eq!(profile(&["13/01/2020", "01/13/2020"], &n), ValueKind::Text);
 }

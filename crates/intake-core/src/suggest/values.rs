@@ -160,6 +160,10 @@ pub fn date_layout_of(values: &[&str]) -> Option<(DateLayout, usize)> {
         (true, true) => return None,
         (true, false) => DateLayout::DayFirst(day_first),
         (false, true) => DateLayout::MonthFirst(month_first),
+        // Dates written with dots are day first wherever people write them so (Germany,
+        // Austria, Switzerland, Poland, Scandinavia …); month first with dots is not a
+        // convention anywhere, so only a value that fits no other order makes it so.
+        (false, false) if both > 0 && separator == '.' => DateLayout::DayFirst(day_first),
         (false, false) if both > 0 => DateLayout::Ambiguous { day_first, month_first },
         (false, false) => return None,
     };

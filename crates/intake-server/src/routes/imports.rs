@@ -16,7 +16,7 @@ use crate::state::AppState;
 pub struct Import {
     id: String,
     file_name: String,
-    /// `running`, `completed`, `interrupted`, `failed`, `undone` …
+    /// `uploaded`, `running`, `completed`, `interrupted`, `failed`, `undone`
     state: String,
     dry_run: bool,
     /// Seconds since the epoch.
@@ -25,6 +25,9 @@ pub struct Import {
     counts: Counts,
     /// Why it failed, when it did.
     message: Option<String>,
+    /// How far it is, while it runs in this service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progress: Option<crate::runner::Progress>,
 }
 
 /// Rows by outcome, as the CLI's `--json` names them.
@@ -56,6 +59,7 @@ impl From<ImportRecord> for Import {
             finished_at: r.finished_at,
             counts,
             message: r.message,
+            progress: None,
         }
     }
 }
@@ -91,5 +95,7 @@ pub(crate) async fn get(
             Ok(all.into_iter().find(|r| r.id == id))
         })
         .await?;
-    found.map(|r| Json(Import::from(r))).ok_or_else(|| AppError::not_found(format!("no import {id}")))
+    let mut import = found.map(Import::from).ok_or_else(|| AppError::not_found(format!("no import {id}")))?;
+    import.progress = super::uploads::progress_of(&state, &caller, id);
+    Ok(Json(import))
 }

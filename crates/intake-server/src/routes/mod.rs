@@ -4,22 +4,35 @@ mod audit;
 mod fields;
 mod imports;
 mod keys;
+mod uploads;
 
+use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-/// Every `/v1` route with its OpenAPI description.
-pub(crate) fn v1() -> OpenApiRouter<AppState> {
+/// Every `/v1` route with its OpenAPI description. Request bodies are limited to 64 KB,
+/// except an upload's, which may be `max_upload_bytes`.
+pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
+    let upload_limit = usize::try_from(max_upload_bytes).unwrap_or(usize::MAX);
+    let (schemas, paths, imports) = routes!(imports::list, uploads::upload);
+    let imports = imports.layer(DefaultBodyLimit::max(upload_limit));
     OpenApiRouter::new()
         .routes(routes!(fields::list, fields::add))
         .routes(routes!(keys::list, keys::create))
         .routes(routes!(keys::revoke))
         .routes(routes!(audit::list))
-        .routes(routes!(imports::list))
-        .routes(routes!(imports::get))
+        .routes((schemas, paths, imports))
+        .routes(routes!(imports::get, uploads::configure))
+        .routes(routes!(uploads::start))
+        .routes(routes!(uploads::results))
+        .routes(routes!(uploads::errors))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
+
+/// The largest JSON body a request may have.
+const JSON_BODY_LIMIT: usize = 64 * 1024;
 
 /// A page of a listing: at most `limit` items (1 to 500, 50 by default) before the id
 /// `before` (newest first).
