@@ -8,6 +8,12 @@
 //! several times cheaper than keeping it up to date through a million random inserts. A
 //! lookup without its index would still be right, only slow: every reader of a kind calls
 //! [`ensure`] first.
+//!
+//! The second indexes of the membership tables (contacts by tag, lists by contact) are
+//! dropped for a bulk load too and built again when it ends ([`ensure_memberships`]): kept up
+//! to date row by row they took half of what a tags column costs (0.35 of 0.7 s for 300,000
+//! rows with 1 to 3 tags). Every opening of the store builds them if a killed load left them
+//! missing.
 
 use intake_core::identify::IdentifierKind;
 use rusqlite::Connection;
@@ -55,21 +61,56 @@ pub(crate) fn ensure(conn: &Connection, kind: IdentifierKind) -> rusqlite::Resul
     if exists {
         return Ok(());
     }
-    let cache: i64 = conn.pragma_query_value(None, "cache_size", |row| row.get(0))?;
-    conn.pragma_update(None, "cache_size", SORTER_CACHE_KIB)?;
-    let built = conn.execute_batch(create);
-    conn.pragma_update(None, "cache_size", cache)?;
-    built
+    with_sorter_cache(conn, || conn.execute_batch(create))
 }
 
-/// Drops every lookup index (before a bulk load into an empty store).
+/// The second indexes of the membership tables, as (name, `CREATE INDEX` statement).
+const MEMBERSHIPS: [(&str, &str); 2] = [
+    (
+        "contact_tags_by_tag",
+        "CREATE INDEX IF NOT EXISTS contact_tags_by_tag ON contact_tags (workspace_id, tag_id, contact_id)",
+    ),
+    (
+        "list_members_by_contact",
+        "CREATE INDEX IF NOT EXISTS list_members_by_contact ON list_members (workspace_id, contact_id)",
+    ),
+];
+
+/// Drops every lookup index and the membership tables' second indexes (before a bulk load
+/// into an empty store).
 pub(crate) fn drop_all(conn: &Connection) -> rusqlite::Result<()> {
-    for kind in INDEXED {
-        if let Some((name, _)) = index(kind) {
-            conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+    let lookups = INDEXED.into_iter().filter_map(index).map(|(name, _)| name);
+    for name in lookups.chain(MEMBERSHIPS.map(|(name, _)| name)) {
+        conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+    }
+    Ok(())
+}
+
+/// Builds the membership tables' second indexes where they are missing.
+pub(crate) fn ensure_memberships(conn: &Connection) -> rusqlite::Result<()> {
+    for (name, create) in MEMBERSHIPS {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1)",
+            [name],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            with_sorter_cache(conn, || conn.execute_batch(create))?;
         }
     }
     Ok(())
+}
+
+/// Runs `build` with the page cache that makes SQLite's sorter fastest.
+fn with_sorter_cache(
+    conn: &Connection,
+    build: impl FnOnce() -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let cache: i64 = conn.pragma_query_value(None, "cache_size", |row| row.get(0))?;
+    conn.pragma_update(None, "cache_size", SORTER_CACHE_KIB)?;
+    let built = build();
+    conn.pragma_update(None, "cache_size", cache)?;
+    built
 }
 
 #[cfg(test)]
@@ -102,5 +143,28 @@ mod tests {
         assert_eq!(index_names(&conn), ["contacts_email", "contacts_external_id", "contacts_phone"]);
         drop_all(&conn).unwrap();
         assert!(index_names(&conn).is_empty());
+    }
+
+    #[test]
+    fn the_membership_indexes_are_dropped_for_a_bulk_load_and_built_again() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE contacts (id INTEGER PRIMARY KEY, workspace_id INTEGER, email_hash INTEGER, \
+             phone_hash INTEGER, external_id TEXT); \
+             CREATE TABLE contact_tags (workspace_id, contact_id, tag_id); \
+             CREATE TABLE list_members (workspace_id, list_id, contact_id);",
+        )
+        .unwrap();
+        ensure_memberships(&conn).unwrap();
+        let names = |conn: &Connection| -> Vec<String> {
+            let mut stmt =
+                conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name").unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(names(&conn), ["contact_tags_by_tag", "list_members_by_contact"]);
+        drop_all(&conn).unwrap();
+        assert!(names(&conn).is_empty());
+        ensure_memberships(&conn).unwrap();
+        assert_eq!(names(&conn), ["contact_tags_by_tag", "list_members_by_contact"]);
     }
 }

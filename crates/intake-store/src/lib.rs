@@ -99,6 +99,8 @@ impl SqliteStore {
         // Refused before anything is changed when it is not an intake store.
         migrate::to_latest(&mut conn, &path)?;
         journal::use_log(&conn)?;
+        // A bulk load that was killed left them dropped.
+        indexes::ensure_memberships(&conn)?;
         let workspace_id = match create {
             true => ensure_workspace(&conn, workspace)?,
             false => existing_workspace(&conn, workspace, &path)?,

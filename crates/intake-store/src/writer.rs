@@ -604,6 +604,7 @@ impl StoreWriter for SqliteWriter {
         if let Some(kind) = self.wide.identifier {
             indexes::ensure(&self.conn, kind)?;
         }
+        indexes::ensure_memberships(&self.conn)?;
         self.spent.indexes += started.elapsed();
         self.back_to_log()
     }
