@@ -146,6 +146,22 @@ pub struct ReadArgs {
     /// The first row is the header, even if it looks like data.
     #[arg(long)]
     pub header: bool,
+    /// A spreadsheet's highest row with data (default 1,048,576, Excel's).
+    #[arg(long, value_name = "ROWS")]
+    pub max_rows: Option<u32>,
+    /// A spreadsheet's highest column with data (default 1,024).
+    #[arg(long, value_name = "COLUMNS")]
+    pub max_columns: Option<u32>,
+    /// The cells an .xls or .ods sheet may be loaded as, empty ones inside its bounds
+    /// included (default 10,000,000, about 320 MB).
+    #[arg(long, value_name = "CELLS")]
+    pub max_sheet_cells: Option<u64>,
+    /// The uncompressed size an .xlsx or .ods may have, in MB (default 1,073).
+    #[arg(long, value_name = "MB")]
+    pub max_unzipped_mb: Option<u64>,
+    /// The entries an .xlsx or .ods may have (default 100,000).
+    #[arg(long, value_name = "ENTRIES")]
+    pub max_zip_entries: Option<u64>,
 }
 
 /// Flags of `intake import`.

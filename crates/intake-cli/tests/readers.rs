@@ -166,7 +166,7 @@ fn a_sheet_row_over_the_row_cap_is_refused_naming_the_cap() {
     book.save(&file).expect("save");
     let error = ws.fails(&["import", path_str(&file)]);
     assert!(error.contains("row 3 holds more than 16 MiB of text"), "{error}");
-    assert!(error.contains("the command line has no flag"), "{error}");
+    assert!(error.contains("a contact row is never that large"), "{error}");
     assert!(!error.contains("raise that option"), "{error}");
     assert!(ws.contacts().is_empty());
 }
@@ -196,4 +196,28 @@ fn duplicate_headers_are_told_apart_by_position() {
     let anna = ws.contact_by("email", "anna@home.example");
     assert_eq!(anna["other_emails"], "anna@work.example");
     assert_eq!(anna["city"], "Berlin");
+}
+
+/// A sheet over a cap is refused naming the flag that raises it, and imports once it is raised.
+#[test]
+fn a_sheet_over_a_cap_names_the_flag_that_raises_it() {
+    let ws = Workspace::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "First Name").expect("cell");
+    sheet.write_string(0, 1, "Email").expect("cell");
+    sheet.write_string(1, 0, "Anna").expect("cell");
+    sheet.write_string(1, 1, "anna@example.com").expect("cell");
+    sheet.write_string(0, 1500, "Far away").expect("cell");
+    let file = ws.path("wide.xlsx");
+    book.save(&file).expect("save");
+    let error = ws.fails(&["import", path_str(&file)]);
+    assert!(error.contains("raise the cap with --max-columns"), "{error}");
+    assert!(ws.contacts().is_empty());
+    let suggest = ws.fails(&["mapping", "suggest", path_str(&file)]);
+    assert!(suggest.contains("--max-columns"), "{suggest}");
+    let (counts, _) = ws.import(&file, &["--max-columns", "2000"]);
+    assert_eq!(counts.imported, 1);
+    let narrow = ws.fails(&["import", path_str(&file), "--max-columns", "2000", "--max-rows", "1"]);
+    assert!(narrow.contains("raise the cap with --max-rows"), "{narrow}");
 }

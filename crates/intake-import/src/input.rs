@@ -8,7 +8,7 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use intake_core::model::{FieldKind, Schema};
-use intake_core::plan::ReaderSettings;
+use intake_core::plan::{ReaderSettings, SheetCaps};
 use intake_core::read::{Record, Source};
 use intake_formats::csv::{CsvOptions, CsvSource, ResultsFormat, TextEncoding};
 use intake_formats::sheet::{SheetChoice, SheetOptions, SheetSource};
@@ -29,6 +29,8 @@ pub struct ReadRequest {
     pub has_header: Option<bool>,
     /// A spreadsheet's sheet, by name or 1-based number.
     pub sheet: Option<String>,
+    /// A spreadsheet's caps, where the person raised or lowered them.
+    pub sheet_caps: SheetCaps,
 }
 
 /// Rows read to recognize columns by their values.
@@ -105,6 +107,7 @@ pub fn settings(read: &ReadRequest) -> Result<ReaderSettings, ImportError> {
         has_header: read.has_header,
         sheet: read.sheet.clone(),
         file_size: Some(file_size),
+        sheet_caps: read.sheet_caps,
     })
 }
 
@@ -138,7 +141,7 @@ pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> Result<I
     match kind {
         Kind::Sheet => {
             let sheet = settings.sheet.as_deref().map(SheetChoice::parse);
-            Ok(Input::Sheet(SheetSource::open(path, SheetOptions { sheet, ..SheetOptions::default() })?))
+            Ok(Input::Sheet(SheetSource::open(path, sheet_options(sheet, &settings.sheet_caps))?))
         }
         Kind::Vcard => {
             let custom: Vec<String> = schema
@@ -160,6 +163,20 @@ pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> Result<I
             let options = CsvOptions { delimiter, encoding, has_header: settings.has_header };
             Ok(Input::Csv(CsvSource::open(path, options)?))
         }
+    }
+}
+
+/// The reader's options with the caps the person set.
+fn sheet_options(sheet: Option<SheetChoice>, caps: &SheetCaps) -> SheetOptions {
+    let defaults = SheetOptions::default();
+    SheetOptions {
+        sheet,
+        max_rows: caps.max_rows.unwrap_or(defaults.max_rows),
+        max_columns: caps.max_columns.unwrap_or(defaults.max_columns),
+        max_loaded_cells: caps.max_cells.unwrap_or(defaults.max_loaded_cells),
+        max_unzipped_bytes: caps.max_unzipped_bytes.unwrap_or(defaults.max_unzipped_bytes),
+        max_zip_entries: caps.max_zip_entries.unwrap_or(defaults.max_zip_entries),
+        ..defaults
     }
 }
 

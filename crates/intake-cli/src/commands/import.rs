@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use intake_core::map::Mapping;
+use intake_core::plan::SheetCaps;
 use intake_core::report::{Checkpoint, Counts};
 use intake_import::input::{self, Input, ReadRequest};
 use intake_import::mapping::checked_mapping_for;
@@ -158,5 +159,12 @@ pub fn read_request(read: &ReadArgs) -> ReadRequest {
             _ => None,
         },
         sheet: read.sheet.clone(),
+        sheet_caps: SheetCaps {
+            max_rows: read.max_rows,
+            max_columns: read.max_columns,
+            max_cells: read.max_sheet_cells,
+            max_unzipped_bytes: read.max_unzipped_mb.map(|mb| mb.saturating_mul(1_000_000)),
+            max_zip_entries: read.max_zip_entries,
+        },
     }
 }

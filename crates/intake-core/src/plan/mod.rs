@@ -8,7 +8,7 @@ mod outcome;
 mod prepare;
 
 pub use decide::{Decider, MatchState};
-pub use options::{ColumnFormat, ImportOptions, Purpose, ReaderSettings};
+pub use options::{ColumnFormat, ImportOptions, Purpose, ReaderSettings, SheetCaps};
 pub use outcome::{
     ContactUpdate, FieldChange, FieldError, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange,
     Write,

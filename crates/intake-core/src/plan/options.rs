@@ -115,6 +115,24 @@ pub struct ReaderSettings {
     pub sheet: Option<String>,
     /// Size in bytes of the file when the import started, to refuse resuming a changed file.
     pub file_size: Option<u64>,
+    /// Caps of a spreadsheet the user raised (or lowered); the reader's defaults otherwise.
+    #[serde(default)]
+    pub sheet_caps: SheetCaps,
+}
+
+/// A spreadsheet's caps as the user set them (`--max-rows` …); `None` keeps the reader's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetCaps {
+    /// Highest row number of a non-empty cell.
+    pub max_rows: Option<u32>,
+    /// Highest column of a non-empty cell.
+    pub max_columns: Option<u32>,
+    /// Cells an XLS or ODS sheet may be loaded as.
+    pub max_cells: Option<u64>,
+    /// Uncompressed size of an XLSX or ODS, in bytes.
+    pub max_unzipped_bytes: Option<u64>,
+    /// Entries of an XLSX or ODS.
+    pub max_zip_entries: Option<u64>,
 }
 
 impl ImportOptions {

@@ -41,11 +41,7 @@ pub enum SheetError {
         sheet: String,
     },
     /// The file is larger than a cap allows.
-    #[error(
-        "{file}: {what}, above the cap of {cap}; intake does not read larger ones (the cap is \
-         `{option}` of SheetOptions for programs using the library; the command line has no flag \
-         for it): split the file or take out what is not needed"
-    )]
+    #[error("{file}: {what}, above the cap of {cap}; {}", raise(option))]
     TooLarge {
         /// The file.
         file: String,
@@ -62,6 +58,24 @@ impl From<SheetError> for SourceError {
     fn from(e: SheetError) -> Self {
         SourceError { message: e.to_string() }
     }
+}
+
+/// What to do about a cap: the flag that raises it (`SheetOptions` field for programs using
+/// the library), or, for a row's size, that no contact row is that large.
+fn raise(option: &str) -> String {
+    let flag = match option {
+        "max_rows" => "--max-rows",
+        "max_columns" => "--max-columns",
+        "max_loaded_cells" => "--max-sheet-cells",
+        "max_unzipped_bytes" => "--max-unzipped-mb",
+        "max_zip_entries" => "--max-zip-entries",
+        _ => {
+            return "a contact row is never that large (a cell pasted many times over?): take out what \
+                    is not needed, or split the file"
+                .to_string();
+        }
+    };
+    format!("if the file is right, raise the cap with {flag} (`{option}` of SheetOptions in the library)")
 }
 
 /// A size in words: `16 MiB`, or bytes below one MiB.

@@ -111,6 +111,7 @@ impl ImportSettings {
                 encoding: self.encoding.clone(),
                 has_header: self.has_header,
                 sheet: self.sheet.clone(),
+                sheet_caps: Default::default(),
             },
             purpose: self.purpose.clone().unwrap_or(defaults.purpose),
             identifier: self.identifier.clone().unwrap_or(defaults.identifier),
