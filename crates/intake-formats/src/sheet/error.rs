@@ -70,9 +70,10 @@ fn raise(option: &str) -> String {
         "max_unzipped_bytes" => "--max-unzipped-mb",
         "max_zip_entries" => "--max-zip-entries",
         _ => {
-            return "a contact row is never that large (a cell pasted many times over?): take out what \
-                    is not needed, or split the file"
-                .to_string();
+            return format!(
+                "a contact row is never that large (a cell pasted many times over?): take out what is \
+                 not needed, or split the file (`{option}` of SheetOptions in the library)"
+            );
         }
     };
     format!("if the file is right, raise the cap with {flag} (`{option}` of SheetOptions in the library)")
