@@ -52,7 +52,14 @@ pub(crate) struct ColumnScanner<R> {
     last_of_previous: u8,
     delimiter: u8,
     quote: Option<u8>,
+    /// Whether the text's first bytes are still to come: a UTF-8 byte-order mark there is
+    /// skipped, as the `csv` crate skips it (a second BOM after the file's own, which the
+    /// decoder took off, or one inside UTF-16 text).
+    at_text_start: bool,
 }
+
+/// U+FEFF in UTF-8.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl<R: Read> ColumnScanner<R> {
     pub(crate) fn new(input: R, delimiter: u8, quote: Option<u8>) -> ColumnScanner<R> {
@@ -67,12 +74,14 @@ impl<R: Read> ColumnScanner<R> {
             last_of_previous: b'\n',
             delimiter,
             quote,
+            at_text_start: true,
         }
     }
 
     /// Counts offsets from `base`, where the input starts in the text.
     pub(crate) fn starting_at(mut self, base: u64) -> ColumnScanner<R> {
         self.offset = base;
+        self.at_text_start = base == 0;
         self
     }
 
@@ -114,6 +123,11 @@ impl<R: Read> ColumnScanner<R> {
         loop {
             let (delimiter, quote) = (self.delimiter, self.quote);
             self.fill()?;
+            if std::mem::take(&mut self.at_text_start) && self.buffer[self.at..self.end].starts_with(UTF8_BOM)
+            {
+                self.at += UTF8_BOM.len();
+                continue;
+            }
             // The byte before the unread ones.
             let before = match self.at {
                 0 => self.last_of_previous,
