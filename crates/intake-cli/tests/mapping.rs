@@ -107,6 +107,15 @@ fn an_ambiguous_day_month_order_is_reported_not_guessed() {
     assert!(output.status.success(), "{stderr}");
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(json["errors"], 2, "no order was guessed: the dates are not ISO");
+    // Each row says why, and how to decide.
+    let results = ws.path("results.csv");
+    ws.run(&["import", path_str(&file), "--dry-run", "--results", path_str(&results)]);
+    let rows = common::read_csv(&results);
+    assert!(
+        rows[0]["Import Errors"]
+            .contains("could be either way round (%d/%m/%Y or %m/%d/%Y); say which with --date-format"),
+        "{rows:?}"
+    );
     let output = ws.run(&["import", path_str(&file)]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("read both as %d/%m/%Y and as %m/%d/%Y"), "{stderr}");

@@ -181,7 +181,18 @@ fn date_iso() {
     assert_eq!(normalize_date("1990-00-10", None), Err(DateError::Impossible));
     assert_eq!(normalize_date("1990-01-00", None), Err(DateError::Impossible));
     assert!(matches!(normalize_date("1990-4-5", None), Err(DateError::Format(_))));
-    assert!(matches!(normalize_date("05.04.1990", None), Err(DateError::Format(_))));
+    // Without a decided format, a date that reads both ways says so (and how to decide).
+    assert_eq!(
+        normalize_date("05.04.1990", None),
+        Err(DateError::EitherWay { day_first: "%d.%m.%Y".into(), month_first: "%m.%d.%Y".into() })
+    );
+    assert_eq!(
+        normalize_date("03/04/25", None),
+        Err(DateError::EitherWay { day_first: "%d/%m/%y".into(), month_first: "%m/%d/%y".into() })
+    );
+    // One that reads only one way is not in the (undecided) column's format.
+    assert!(matches!(normalize_date("25/12/2024", None), Err(DateError::Format(_))));
+    assert!(matches!(normalize_date("05.04.19901", None), Err(DateError::Format(_))));
     assert!(matches!(normalize_date("1990-04-05T10:00", None), Err(DateError::Format(_))));
     assert!(matches!(normalize_date("１９９０-04-05", None), Err(DateError::Format(_))));
 }

@@ -11,6 +11,17 @@ pub enum DateError {
     /// It has the shape but names a day that does not exist (`1990-02-31`).
     #[error("no such date")]
     Impossible,
+    /// No format was decided for its column, and it reads as a date with the day first and
+    /// with the month first (`03/04/2025`): which one it is, only the person knows.
+    #[error(
+        "the day and month could be either way round ({day_first} or {month_first}); say which with --date-format"
+    )]
+    EitherWay {
+        /// The strftime format with the day first (`%d/%m/%Y`).
+        day_first: String,
+        /// The strftime format with the month first (`%m/%d/%Y`).
+        month_first: String,
+    },
 }
 
 /// Normalizes a date to ISO 8601 `yyyy-mm-dd`. `format` is a strftime format such as
@@ -21,7 +32,7 @@ pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateEr
         return month_and_day(month_day).map(|(month, day)| format!("--{month:02}-{day:02}"));
     }
     let date = match format {
-        None => parse_iso(text)?,
+        None => parse_iso(text).map_err(|error| either_way(text).unwrap_or(error))?,
         Some(format) => Date::strptime(format, text).map_err(|e| {
             // jiff names the parameter when a number is out of range (`32/01`, `01/13`) or the
             // month has no such day (`31/02`); other errors ("no digits found") are the shape.
@@ -37,6 +48,25 @@ pub fn normalize_date(text: &str, format: Option<&str>) -> Result<String, DateEr
         return Err(DateError::Format(format.unwrap_or("yyyy-mm-dd").to_string()));
     }
     Ok(date.to_string())
+}
+
+/// [`DateError::EitherWay`] for `text` when it reads as a date both day first and month
+/// first, with `/`, `.` or `-` between day, month and a year of two or four digits.
+fn either_way(text: &str) -> Option<DateError> {
+    let separator = text.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = text.split(separator).collect();
+    let digits = |part: &str, lengths: &[usize]| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    let [first, second, year] = parts[..] else { return None };
+    if !(digits(first, &[1, 2]) && digits(second, &[1, 2]) && digits(year, &[2, 4])) {
+        return None;
+    }
+    let year = if year.len() == 4 { "%Y" } else { "%y" };
+    let day_first = format!("%d{separator}%m{separator}{year}");
+    let month_first = format!("%m{separator}%d{separator}{year}");
+    let fits = |format: &str| Date::strptime(format, text).is_ok();
+    (fits(&day_first) && fits(&month_first)).then_some(DateError::EitherWay { day_first, month_first })
 }
 
 /// Whether `value` is a date of zeros, as Outlook writes an empty birthday (`0/0/00`,
