@@ -196,3 +196,42 @@ fn another_workspaces_import_cannot_be_changed_started_or_read() {
     assert_eq!(server.get_bytes(&format!("/v1/imports/{id}/results.csv"), &theirs).0, 404);
     assert_eq!(server.get(&format!("/v1/imports/{id}"), &key).1["state"], "uploaded");
 }
+
+#[test]
+fn an_import_is_undone_through_the_api_as_the_cli_undoes_it() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let people =
+        b"First Name,Email,Email Subscription\nAnna,anna@example.com,unsubscribed\nBen,ben@example.com,\n";
+    let (_, uploaded) = server.upload(&key, "people.csv", people);
+    let id = uploaded["id"].as_str().expect("id").to_string();
+    assert_eq!(server.post(&format!("/v1/imports/{id}/start"), &key, &json!({})).0, 202);
+    assert_eq!(server.finished(&key, &id)["counts"]["imported"], 2);
+
+    let (status, preview) = server.post(&format!("/v1/imports/{id}/undo?dry_run=true"), &key, &json!({}));
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!((preview["dry_run"].clone(), preview["deleted"].clone()), (json!(true), json!(2)));
+    assert_eq!(ws.contacts().len(), 2, "a dry run changes nothing");
+
+    // Another workspace cannot undo it.
+    let created = ws.ok(&["--workspace", "other", "keys", "create"]);
+    let theirs = created.lines().last().expect("key").to_string();
+    assert_eq!(server.post(&format!("/v1/imports/{id}/undo"), &theirs, &json!({})).0, 404);
+
+    let (status, undone) = server.post(&format!("/v1/imports/{id}/undo"), &key, &json!({}));
+    assert_eq!(status, 200, "{undone}");
+    assert_eq!(undone["deleted"], 2);
+    assert!(ws.contacts().is_empty());
+    // Anna's unsubscribe outlives her contact: a new import does not subscribe her.
+    let again =
+        ws.file("again.csv", "First Name,Email,Email Subscription\nAnna,anna@example.com,subscribed\n");
+    ws.ok(&["import", path_str(&again)]);
+    assert_eq!(ws.contact_by("email", "anna@example.com")["email_subscription"], "unsubscribed");
+    assert_eq!(server.get(&format!("/v1/imports/{id}"), &key).1["state"], "undone");
+    let (status, again) = server.post(&format!("/v1/imports/{id}/undo"), &key, &json!({}));
+    assert_eq!(status, 422, "{again}");
+    assert!(again["error"]["message"].as_str().is_some_and(|m| m.contains("already undone")), "{again}");
+    let (_, log) = server.get("/v1/audit", &key);
+    assert_eq!(log[0]["action"], "import.undo");
+}

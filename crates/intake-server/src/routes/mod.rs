@@ -4,6 +4,7 @@ mod audit;
 mod fields;
 mod imports;
 mod keys;
+mod undo;
 mod uploads;
 
 use axum::extract::DefaultBodyLimit;
@@ -28,6 +29,7 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::start))
         .routes(routes!(uploads::results))
         .routes(routes!(uploads::errors))
+        .routes(routes!(undo::undo))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 
