@@ -10,8 +10,35 @@ use intake_core::report::{Checkpoint, Counts};
 use intake_formats::csv::ResultsWriter;
 use intake_store::{ImportRecord, ImportState, LeaseHolder, SqliteStore, StoreError};
 
+use intake_core::plan::ImportOptions;
+
 use crate::ImportError;
-use crate::input::Input;
+use crate::input::{self, Input};
+use crate::mapping::checked_mapping_for;
+use crate::settings::{ImportRequest, options_from};
+
+/// What an import needs to run, checked: its options (with how the file was found to be
+/// written, so that a resume reads it the same way), the opened file and its mapping.
+pub struct Prepared {
+    pub options: ImportOptions,
+    pub input: Input,
+    pub mapping: Mapping,
+}
+
+/// Checks `request` against its file with every rule an import has, and opens it. Says how
+/// the file is read, and what was decided about its columns, to `notes`.
+pub fn prepare(
+    store: &SqliteStore,
+    request: &ImportRequest,
+    notes: &mut dyn FnMut(String),
+) -> Result<Prepared, ImportError> {
+    let mut options = options_from(store, request)?;
+    let input = input::open(&request.read.file, &options.reader, store.schema())?;
+    input.record_settings(&mut options.reader);
+    notes(format!("reading {}: {}", request.read.file.display(), input.describe()));
+    let mapping = checked_mapping_for(store, &input, &mut options, notes)?;
+    Ok(Prepared { options, input, mapping })
+}
 
 /// Claims the workspace's lease with `claim`: when another import, resume or undo holds
 /// it, fails naming it, or with `wait` says so once and tries again until it is free.

@@ -9,9 +9,8 @@ use std::time::Instant;
 
 use intake_core::report::Counts;
 use intake_import::ImportError;
-use intake_import::input;
-use intake_import::mapping::checked_mapping_for;
-use intake_import::settings::{ImportRequest, options_from};
+use intake_import::run::{Prepared, prepare};
+use intake_import::settings::ImportRequest;
 use intake_store::{LeaseAction, SqliteStore, WorkspaceLeases};
 
 /// How far a running import is.
@@ -50,10 +49,7 @@ impl Runner {
         request: ImportRequest,
     ) -> Result<(), ImportError> {
         let mut store = SqliteStore::open(&db, &workspace)?;
-        let mut options = options_from(&store, &request)?;
-        let input = input::open(&request.read.file, &options.reader, store.schema())?;
-        input.record_settings(&mut options.reader);
-        let mapping = checked_mapping_for(&store, &input, &mut options, &mut |_| {})?;
+        let Prepared { mut options, input, mapping } = prepare(&store, &request, &mut |_| {})?;
         let lease = match store.lease_import(id, LeaseAction::Import)? {
             Ok(lease) => lease,
             Err(holder) => return Err(ImportError::Busy(holder.to_string())),

@@ -96,6 +96,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The columns [`read_key`] reads, of `api_keys k`.
+const KEY_COLUMNS: &str = "k.id, k.role, k.label, k.prefix, k.created_at, k.last_used_at, k.revoked_at";
+
+fn read_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
+    Ok(ApiKey {
+        id: r.get(0)?,
+        role: Role::from_name(&r.get::<_, String>(1)?).unwrap_or(Role::Member),
+        label: r.get(2)?,
+        prefix: r.get(3)?,
+        created_at: r.get(4)?,
+        last_used_at: r.get(5)?,
+        revoked_at: r.get(6)?,
+    })
+}
+
 fn hash_of(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
@@ -126,21 +141,10 @@ impl SqliteStore {
 
     /// The workspace's keys, revoked ones too, oldest first.
     pub fn keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-        let mut statement = self.conn.prepare(
-            "SELECT id, role, label, prefix, created_at, last_used_at, revoked_at FROM api_keys \
-             WHERE workspace_id = ?1 ORDER BY id",
-        )?;
-        let rows = statement.query_map(params![self.workspace_id], |r| {
-            Ok(ApiKey {
-                id: r.get(0)?,
-                role: Role::from_name(&r.get::<_, String>(1)?).unwrap_or(Role::Member),
-                label: r.get(2)?,
-                prefix: r.get(3)?,
-                created_at: r.get(4)?,
-                last_used_at: r.get(5)?,
-                revoked_at: r.get(6)?,
-            })
-        })?;
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys k WHERE k.workspace_id = ?1 ORDER BY k.id"
+        ))?;
+        let rows = statement.query_map(params![self.workspace_id], read_key)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -209,22 +213,12 @@ pub fn authenticate(path: &Path, secret: &str) -> Result<Option<(ApiKey, String)
     let conn = crate::connect(&crate::store_path(path)?)?;
     let found = conn
         .query_row(
-            "SELECT k.id, k.role, k.label, k.prefix, k.created_at, k.last_used_at, w.name \
-             FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id \
-             WHERE k.secret_hash = ?1 AND k.revoked_at IS NULL",
+            &format!(
+                "SELECT {KEY_COLUMNS}, w.name FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id \
+                 WHERE k.secret_hash = ?1 AND k.revoked_at IS NULL"
+            ),
             params![hash_of(secret)],
-            |r| {
-                let key = ApiKey {
-                    id: r.get(0)?,
-                    role: Role::from_name(&r.get::<_, String>(1)?).unwrap_or(Role::Member),
-                    label: r.get(2)?,
-                    prefix: r.get(3)?,
-                    created_at: r.get(4)?,
-                    last_used_at: r.get(5)?,
-                    revoked_at: None,
-                };
-                Ok((key, r.get::<_, String>(6)?))
-            },
+            |r| Ok((read_key(r)?, r.get::<_, String>(7)?)),
         )
         .optional()?;
     if let Some((key, _)) = &found {

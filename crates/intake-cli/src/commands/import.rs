@@ -10,8 +10,8 @@ use intake_core::plan::SheetCaps;
 use intake_core::report::{Checkpoint, Counts};
 use intake_import::input::{self, Input, ReadRequest};
 use intake_import::mapping::checked_mapping_for;
-use intake_import::run::when_granted;
-use intake_import::settings::{ImportRequest, options_from};
+use intake_import::run::{Prepared, prepare, when_granted};
+use intake_import::settings::ImportRequest;
 use intake_store::{ImportRecord, ImportState, Lease, LeaseAction, NewImport, SqliteStore, WorkspaceLeases};
 
 use crate::args::{ImportArgs, ReadArgs};
@@ -20,14 +20,7 @@ use crate::paths::{Role, absolute_text, check_outputs};
 
 /// `intake import FILE …`
 pub fn import(store: &mut SqliteStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let mut options = options_from(store, &request_of(&args))?;
-    let input = input::open(&args.read.file, &options.reader, store.schema())?;
-    // What was found is recorded, so that a resumed import reads the file the same way.
-    input.record_settings(&mut options.reader);
-    if !args.json {
-        errln!("reading {}: {}", args.read.file.display(), input.describe());
-    }
-    let mapping = checked_mapping_for(store, &input, &mut options, &mut say(args.json))?;
+    let Prepared { mut options, input, mapping } = prepare(store, &request_of(&args), &mut say(args.json))?;
     let file = &args.read.file;
     let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let source_path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
