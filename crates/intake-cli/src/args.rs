@@ -59,6 +59,12 @@ pub struct ServeArgs {
     /// The largest file an upload may be, in MB.
     #[arg(long, default_value_t = 1000, env = "INTAKE_MAX_UPLOAD_MB")]
     pub max_upload_mb: u64,
+    /// Seconds a review holds: a reviewed import not started within them expires.
+    #[arg(long, default_value_t = 3600, env = "INTAKE_REVIEW_WINDOW_SECS")]
+    pub review_window_secs: u64,
+    /// Jobs (reviews, imports) this process runs at once.
+    #[arg(long, default_value_t = 2, env = "INTAKE_MAX_RUNNING_JOBS")]
+    pub max_running_jobs: usize,
 }
 
 /// `intake keys …`

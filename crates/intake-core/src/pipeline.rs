@@ -10,6 +10,7 @@
 //! without the store writer.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
@@ -46,6 +47,9 @@ pub enum PipelineError<E: std::error::Error + 'static> {
     /// The store writer stopped early; its own error says why.
     #[error("the store writer stopped")]
     WriterStopped,
+    /// Stopped on request at the end of a batch, which was committed with its checkpoint.
+    #[error("cancelled after {} rows", .0.rows_done)]
+    Cancelled(Box<Checkpoint>),
 }
 
 /// Everything fixed for one run of an import.
@@ -60,6 +64,8 @@ pub struct ImportSetup<'a> {
     pub import_id: ImportId,
     /// When true nothing is written to the store.
     pub dry_run: bool,
+    /// Once set, the import stops at the end of the batch it is in.
+    pub stop: Option<&'a AtomicBool>,
 }
 
 /// Checks that options and mapping can work together before any row is read.
@@ -489,6 +495,9 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
                 self.commit()?;
                 pending_rows = 0;
                 progress(&self.checkpoint.counts, self.total_rows);
+                if self.setup.stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+                    return Err(PipelineError::Cancelled(Box::new(self.checkpoint.clone())));
+                }
             }
         }
         if pending_rows > 0 {

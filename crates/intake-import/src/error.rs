@@ -35,6 +35,9 @@ pub enum ImportError {
     /// The import stopped; the message says why and what to do.
     #[error("{0}")]
     Stopped(String),
+    /// Stopped on request at the end of a batch; what it wrote stays.
+    #[error("import {id} was cancelled after {rows} rows")]
+    Cancelled { id: i64, rows: u64 },
 }
 
 impl ImportError {

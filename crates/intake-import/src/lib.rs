@@ -12,6 +12,7 @@ mod error;
 pub mod input;
 pub mod mapping;
 pub mod mapping_file;
+pub mod review;
 pub mod run;
 pub mod settings;
 

@@ -3,6 +3,7 @@
 //! interrupted import can be resumed.
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use intake_core::map::Mapping;
 use intake_core::pipeline::{ImportSetup, PipelineError, run_import};
@@ -69,16 +70,24 @@ pub fn when_granted<T>(
     }
 }
 
-/// Runs the pipeline for `record` and records how it ended. `progress` is told the counts
-/// so far and, once pass 1 has counted them, the file's rows.
-pub fn execute(
+/// How a run can be followed and stopped: `progress` is told the counts so far and, once
+/// pass 1 has counted them, the file's rows; once `stop` is set, the run ends at the end of
+/// its batch.
+pub struct Control<'a> {
+    pub progress: &'a mut dyn FnMut(&Counts, Option<u64>),
+    pub stop: Option<&'a AtomicBool>,
+}
+
+/// Runs the pipeline for `record` (from `resume`'s checkpoint, if given) into its results
+/// files, without recording how it ended: for a review, whose record is not the import's.
+pub fn run_pipeline(
     store: &mut SqliteStore,
     record: &ImportRecord,
     input: &Input,
     mapping: &Mapping,
     resume: Option<&Checkpoint>,
-    progress: &mut dyn FnMut(&Counts, Option<u64>),
-) -> Result<Counts, ImportError> {
+    control: Control<'_>,
+) -> Result<Result<Checkpoint, PipelineError<StoreError>>, ImportError> {
     let schema = store.schema().clone();
     let results = record.results_path.as_deref().map(Path::new);
     let errors = record.errors_path.as_deref().map(Path::new);
@@ -96,28 +105,68 @@ pub fn execute(
         mapping,
         import_id: record.id,
         dry_run: record.dry_run,
+        stop: control.stop,
     };
-    let result = run_import(source, store, &mut sink, &setup, resume, progress);
-    match result {
+    Ok(run_import(source, store, &mut sink, &setup, resume, control.progress))
+}
+
+/// Runs the pipeline for `record` and records how it ended.
+pub fn execute(
+    store: &mut SqliteStore,
+    record: &ImportRecord,
+    input: &Input,
+    mapping: &Mapping,
+    resume: Option<&Checkpoint>,
+    control: Control<'_>,
+) -> Result<Counts, ImportError> {
+    let id = record.id;
+    let error = match run_pipeline(store, record, input, mapping, resume, control)? {
         Ok(checkpoint) => {
-            store.finish_import(record.id, ImportState::Completed, Some(&checkpoint), None)?;
-            Ok(checkpoint.counts)
+            store.finish_import(id, ImportState::Completed, Some(&checkpoint), None)?;
+            return Ok(checkpoint.counts);
         }
-        Err(error) => {
-            let message = match &error {
-                PipelineError::Store(cause) => intake_store::explain(store.path(), cause),
-                _ => None,
-            };
-            let message = message.unwrap_or_else(|| error.to_string());
-            if let PipelineError::Store(StoreError::LeaseLost(_)) = error {
-                // Another process resumes it: its record is no longer this one's to write.
-                return Err(ImportError::Stopped(format!("import {} stopped: {message}", record.id)));
-            }
-            store.finish_import(record.id, ImportState::Failed, None, Some(&message))?;
-            Err(ImportError::Stopped(format!(
-                "import {} stopped; fix the cause, then `intake imports resume {}`: {message}",
-                record.id, record.id
-            )))
+        Err(PipelineError::Cancelled(checkpoint)) => {
+            let rows = checkpoint.rows_done;
+            let message = format!("cancelled after {rows} rows; what it wrote can be undone");
+            store.finish_import(id, ImportState::Cancelled, Some(&checkpoint), Some(&message))?;
+            return Err(ImportError::Cancelled { id, rows });
         }
+        Err(error) => error,
+    };
+    let message = match &error {
+        PipelineError::Store(cause) => intake_store::explain(store.path(), cause),
+        _ => None,
+    };
+    let message = message.unwrap_or_else(|| error.to_string());
+    if let PipelineError::Store(StoreError::LeaseLost(_)) = error {
+        // Another process resumes it: its record is no longer this one's to write.
+        return Err(ImportError::Stopped(format!("import {id} stopped: {message}")));
     }
+    store.finish_import(id, ImportState::Failed, None, Some(&message))?;
+    Err(ImportError::Stopped(format!(
+        "import {id} stopped; fix the cause, then `intake imports resume {id}`: {message}"
+    )))
+}
+
+/// Opens the file of an interrupted or failed import `record` as its first run read it, and
+/// its mapping, checking that the file did not change since; the caller holds the lease.
+pub fn prepare_resume(store: &SqliteStore, record: &ImportRecord) -> Result<(Input, Mapping), ImportError> {
+    let id = record.id;
+    if record.dry_run {
+        return Err(ImportError::Invalid(format!("import {id} was a dry run; run it again instead")));
+    }
+    let path = Path::new(&record.source_path);
+    let size = std::fs::metadata(path).map_err(|e| ImportError::file(path, e))?.len();
+    if record.options.reader.file_size.is_some_and(|s| s != size) {
+        return Err(ImportError::Invalid(format!(
+            "{} changed since import {id} started (its size differs); start a new import",
+            path.display()
+        )));
+    }
+    // The options hold what the first run found (delimiter, date format), so the file is
+    // read and mapped the same way.
+    let input = input::open(path, &record.options.reader, store.schema())?;
+    let mut options = record.options.clone();
+    let mapping = checked_mapping_for(store, &input, &mut options, &mut |_| {})?;
+    Ok((input, mapping))
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// How `intake serve` runs.
 #[derive(Debug, Clone)]
@@ -14,7 +15,17 @@ pub struct ServerConfig {
     pub data: PathBuf,
     /// The largest file an upload may be, in bytes.
     pub max_upload_bytes: u64,
+    /// How long a review holds: a reviewed import not started within it expires.
+    pub review_window: Duration,
+    /// Jobs (reviews, imports) this process runs at once.
+    pub max_running_jobs: usize,
 }
+
+/// The review window when none is set: one hour.
+pub const DEFAULT_REVIEW_WINDOW: Duration = Duration::from_secs(3600);
+
+/// Jobs run at once when not set.
+pub const DEFAULT_MAX_RUNNING_JOBS: usize = 2;
 
 /// The upload limit when none is set: 1 GB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1_000_000_000;

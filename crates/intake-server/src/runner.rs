@@ -1,17 +1,27 @@
-//! Running imports for the service: each on a thread of its own (engine work never runs on the
-//! async runtime), holding its workspace's lease like a CLI import, with its progress kept in
-//! memory for `GET /v1/imports/{id}` while it runs. The store records how it ends.
+//! The job runner: claims reviews and imports from the store's job queue (see
+//! `intake_store::JobQueue`) and runs each on a thread of its own, never on the async runtime.
+//! An import holds its workspace's lease like a CLI import and is recorded as the CLI records
+//! it; its progress is kept in memory for `GET /v1/imports/{id}` while this process runs it.
+//!
+//! Because jobs are rows, a server that was killed loses none: the next claim after a restart
+//! gives a dead runner's job back to the queue, and an import carries on from its checkpoint
+//! (a review runs again).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use intake_core::report::Counts;
 use intake_import::ImportError;
-use intake_import::run::{Prepared, prepare};
-use intake_import::settings::ImportRequest;
-use intake_store::{LeaseAction, SqliteStore, WorkspaceLeases};
+use intake_import::review::review;
+use intake_import::run::{Control, Prepared, prepare, prepare_resume};
+use intake_store::{
+    ImportState, Job, JobKind, JobQueue, JobState, LeaseAction, SqliteJobs, SqliteStore, WorkspaceLeases,
+};
+
+use crate::routes::ImportSettings;
 
 /// How far a running import is.
 #[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
@@ -26,77 +36,363 @@ pub struct Progress {
     pub seconds_left: Option<u64>,
 }
 
-/// The imports this process runs, by workspace and id.
-#[derive(Clone, Default)]
+/// How the runner runs.
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// The store's file.
+    pub db: PathBuf,
+    /// How long a review holds.
+    pub review_window: Duration,
+    /// Jobs this process runs at once.
+    pub max_running_jobs: usize,
+}
+
+/// How often an idle runner looks for jobs other processes queued, or whose turn came.
+const POLL: Duration = Duration::from_millis(500);
+
+/// How often a runner says its jobs are alive (a job is given back to the queue after
+/// `intake_store::LEASE_TTL_SECS` without a sign).
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// How long a job waits before trying again when its workspace is busy with an import that
+/// is not a job (a CLI import).
+const BUSY_RETRY_SECS: i64 = 2;
+
+/// This process's runner.
+#[derive(Clone)]
 pub struct Runner {
-    running: Arc<Mutex<HashMap<(String, i64), Progress>>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: RunnerSettings,
+    /// Progress of the imports running here, by workspace and import id.
+    progress: Mutex<HashMap<(String, i64), Progress>>,
+    /// Stop flags of the jobs running here, by workspace and import id.
+    stops: Mutex<HashMap<(String, i64), Arc<AtomicBool>>>,
+    running: AtomicUsize,
+    /// Set and notified when a job was queued here (or one ended), to claim at once.
+    wake: (Mutex<bool>, Condvar),
 }
 
 impl Runner {
-    /// The progress of import `id` of `workspace`, while this process runs it.
-    pub fn progress(&self, workspace: &str, id: i64) -> Option<Progress> {
-        self.running.lock().ok()?.get(&(workspace.to_string(), id)).cloned()
-    }
-
-    /// Takes the workspace's lease for import `id` (recorded at upload with `request`'s
-    /// settings) and runs it on a thread of its own. Fails at once, before the thread, when the
-    /// settings do not work with the file or another import holds the lease.
-    pub fn start(
-        &self,
-        db: PathBuf,
-        workspace: String,
-        id: i64,
-        request: ImportRequest,
-    ) -> Result<(), ImportError> {
-        let mut store = SqliteStore::open(&db, &workspace)?;
-        let Prepared { mut options, input, mapping } = prepare(&store, &request, &mut |_| {})?;
-        let lease = match store.lease_import(id, LeaseAction::Import)? {
-            Ok(lease) => lease,
-            Err(holder) => return Err(ImportError::Busy(holder.to_string())),
+    /// A runner that claims no job (for the OpenAPI document).
+    pub fn idle(settings: RunnerSettings) -> Runner {
+        let inner = Inner {
+            settings,
+            progress: Mutex::default(),
+            stops: Mutex::default(),
+            running: AtomicUsize::new(0),
+            wake: (Mutex::new(false), Condvar::new()),
         };
-        options.import_tag = Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
-        store.start_uploaded_import(id, &options)?;
-        let key = (workspace, id);
-        self.set(&key, Progress::default());
-        let runner = self.clone();
-        let spawned = std::thread::Builder::new().name(format!("intake-import-{id}")).spawn(move || {
-            let _lease = lease;
-            let started = Instant::now();
-            let outcome = store.import(id).map_err(ImportError::from).and_then(|record| {
-                intake_import::run::execute(
-                    &mut store,
-                    &record,
-                    &input,
-                    &mapping,
-                    None,
-                    &mut |counts, total| runner.set(&key, progress_of(counts, total, started)),
-                )
-            });
-            if let Err(error) = outcome {
-                tracing::warn!(import = id, %error, "import stopped");
-            }
-            runner.forget(&key);
-        });
-        spawned.map_err(|e| ImportError::Stopped(format!("no thread for import {id}: {e}")))?;
-        Ok(())
+        Runner { inner: Arc::new(inner) }
     }
 
-    fn set(&self, key: &(String, i64), progress: Progress) {
-        if let Ok(mut running) = self.running.lock() {
-            running.insert(key.clone(), progress);
+    /// Starts a runner on `settings.db`: its claiming thread and its heartbeat.
+    pub fn start(settings: RunnerSettings) -> std::io::Result<Runner> {
+        let runner = Runner::idle(settings);
+        let owner =
+            SqliteJobs::open(&runner.inner.settings.db).map_err(std::io::Error::other)?.owner().to_string();
+        let claimer = runner.clone();
+        let claimer_owner = owner.clone();
+        std::thread::Builder::new()
+            .name("intake-jobs".into())
+            .spawn(move || claimer.claim_forever(&claimer_owner))?;
+        let db = runner.inner.settings.db.clone();
+        std::thread::Builder::new()
+            .name("intake-jobs-beat".into())
+            .spawn(move || beat_forever(&db, &owner))?;
+        Ok(runner)
+    }
+
+    /// Says a job was queued: the runner claims at once rather than at its next look.
+    pub fn wake(&self) {
+        let (flag, signal) = &self.inner.wake;
+        if let Ok(mut woken) = flag.lock() {
+            *woken = true;
+            signal.notify_one();
         }
     }
 
-    fn forget(&self, key: &(String, i64)) {
-        if let Ok(mut running) = self.running.lock() {
-            running.remove(key);
+    /// The progress of import `id` of `workspace`, while this process runs it.
+    pub fn progress(&self, workspace: &str, id: i64) -> Option<Progress> {
+        self.inner.progress.lock().ok()?.get(&(workspace.to_string(), id)).cloned()
+    }
+
+    /// Asks the job of import `id` of `workspace` that runs here to stop at its next batch.
+    pub fn stop(&self, workspace: &str, id: i64) {
+        if let Some(stop) =
+            self.inner.stops.lock().ok().and_then(|s| s.get(&(workspace.to_string(), id)).cloned())
+        {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn claim_forever(&self, owner: &str) {
+        loop {
+            let claimed =
+                match self.inner.running.load(Ordering::Acquire) < self.inner.settings.max_running_jobs {
+                    true => self.claim_one(owner),
+                    false => false,
+                };
+            if !claimed {
+                self.wait(POLL);
+            }
+        }
+    }
+
+    /// Claims one job and starts it; false when there was none (or the store failed).
+    fn claim_one(&self, owner: &str) -> bool {
+        let claimed =
+            SqliteJobs::open_as(&self.inner.settings.db, owner.to_string()).and_then(|mut q| q.claim());
+        let job = match claimed {
+            Ok(Some(job)) => job,
+            Ok(None) => return false,
+            Err(error) => {
+                tracing::warn!(%error, "claiming a job");
+                return false;
+            }
+        };
+        self.inner.running.fetch_add(1, Ordering::AcqRel);
+        let runner = self.clone();
+        let owner = owner.to_string();
+        let name = format!("intake-job-{}", job.id);
+        let spawned = std::thread::Builder::new().name(name).spawn(move || {
+            runner.run(&owner, job);
+            runner.inner.running.fetch_sub(1, Ordering::AcqRel);
+            runner.wake();
+        });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "no thread for a job; it runs again after a restart");
+            self.inner.running.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    fn wait(&self, at_most: Duration) {
+        let (flag, signal) = &self.inner.wake;
+        let Ok(woken) = flag.lock() else { return };
+        if let Ok((mut woken, _)) = signal.wait_timeout_while(woken, at_most, |woken| !*woken) {
+            *woken = false;
+        }
+    }
+
+    /// Runs `job` and records how it ended.
+    fn run(&self, owner: &str, job: Job) {
+        let key = (job.workspace.clone(), job.import_id);
+        let stop = Arc::new(AtomicBool::new(job.cancel_requested));
+        self.set_stop(&key, Some(stop.clone()));
+        tracing::info!(
+            job = job.id,
+            kind = job.kind.as_str(),
+            import = job.import_id,
+            attempt = job.attempts,
+            "job started"
+        );
+        let ran = match job.kind {
+            JobKind::Review => self.review(&job, &stop),
+            JobKind::Import => self.import(&job, &stop),
+            JobKind::Undo => Err(ImportError::Invalid("undo jobs are not run by this version".into())),
+        };
+        self.set_stop(&key, None);
+        self.forget_progress(&key);
+        let (state, message) = match ran {
+            Ok(Ran::Done) => (JobState::Done, None),
+            Ok(Ran::Busy) => return self.put_back(owner, &job),
+            Err(ImportError::Cancelled { .. }) => (JobState::Cancelled, None),
+            Err(error) => (JobState::Failed, Some(error.to_string())),
+        };
+        tracing::info!(
+            job = job.id,
+            kind = job.kind.as_str(),
+            import = job.import_id,
+            state = state.as_str(),
+            "job ended"
+        );
+        let finished = SqliteJobs::open_as(&self.inner.settings.db, owner.to_string())
+            .and_then(|mut q| q.finish(job.id, state, message.as_deref()));
+        if let Err(error) = finished {
+            tracing::warn!(job = job.id, %error, "recording the end of a job");
+        }
+    }
+
+    fn put_back(&self, owner: &str, job: &Job) {
+        tracing::info!(job = job.id, "the workspace is busy with an import that is not a job: waiting");
+        let put = SqliteJobs::open_as(&self.inner.settings.db, owner.to_string())
+            .and_then(|mut q| q.put_back(job.id, BUSY_RETRY_SECS));
+        if let Err(error) = put {
+            tracing::warn!(job = job.id, %error, "giving a job back to the queue");
+        }
+    }
+
+    /// Runs an import job: a queued import starts, an interrupted one (its runner was
+    /// killed) carries on from its checkpoint.
+    fn import(&self, job: &Job, stop: &AtomicBool) -> Result<Ran, ImportError> {
+        let id = job.import_id;
+        let mut store = SqliteStore::open(&self.inner.settings.db, &job.workspace)?;
+        let record = store.import(id)?;
+        let resume = match record.state {
+            ImportState::Queued => false,
+            ImportState::Running | ImportState::Interrupted => true,
+            // Cancelled before its turn, or ended by a runner that was then killed.
+            _ => return Ok(Ran::Done),
+        };
+        if stop.load(Ordering::Relaxed) {
+            store.cancel_unstarted_import(id)?;
+            return Err(ImportError::Cancelled { id, rows: 0 });
+        }
+        let action = if resume { LeaseAction::Resume } else { LeaseAction::Import };
+        let _lease = match store.lease_import(id, action)? {
+            Ok(lease) => lease,
+            Err(_) => return Ok(Ran::Busy),
+        };
+        let (record, input, mapping, checkpoint) = match resume {
+            true => {
+                let (input, mapping) = prepare_resume(&store, &record)?;
+                store.reopen_import(id)?;
+                let checkpoint = record.checkpoint.clone();
+                (store.import(id)?, input, mapping, Some(checkpoint))
+            }
+            false => {
+                let request = settings_of(&store, id)?.request(Path::new(&record.source_path));
+                let Prepared { mut options, input, mapping } = prepare(&store, &request, &mut |_| {})?;
+                options.import_tag =
+                    Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
+                store.start_uploaded_import(id, &options)?;
+                (store.import(id)?, input, mapping, None)
+            }
+        };
+        let key = (job.workspace.clone(), id);
+        let mut progress =
+            self.progress_reporter(key, job.id, stop, checkpoint.as_ref().map_or(0, |c| c.counts.rows));
+        let control = Control { progress: &mut progress, stop: Some(stop) };
+        intake_import::run::execute(&mut store, &record, &input, &mapping, checkpoint.as_ref(), control)?;
+        Ok(Ran::Done)
+    }
+
+    /// Runs a review job: a dry run into the review's own files; the import is `reviewed`
+    /// (until the review window ends) or, when it cannot run, `uploaded` again with why.
+    fn review(&self, job: &Job, stop: &AtomicBool) -> Result<Ran, ImportError> {
+        let id = job.import_id;
+        let mut store = SqliteStore::open(&self.inner.settings.db, &job.workspace)?;
+        let record = store.import(id)?;
+        if record.state != ImportState::Reviewing {
+            return Ok(Ran::Done);
+        }
+        let reviewed = self.reviewed(&mut store, job, stop);
+        match reviewed {
+            Ok(text) => {
+                let expires = intake_store::now() + self.inner.settings.review_window.as_secs() as i64;
+                store.set_review(id, &text, expires)?;
+                Ok(Ran::Done)
+            }
+            Err(ImportError::Cancelled { rows, .. }) => {
+                store.review_failed(id, "the review was cancelled")?;
+                Err(ImportError::Cancelled { id, rows })
+            }
+            Err(error) => {
+                store.review_failed(id, &format!("the review could not run: {error}"))?;
+                Err(error)
+            }
+        }
+    }
+
+    /// The review of `job`'s import, as JSON.
+    fn reviewed(&self, store: &mut SqliteStore, job: &Job, stop: &AtomicBool) -> Result<String, ImportError> {
+        let id = job.import_id;
+        let mut record = store.import(id)?;
+        let request = settings_of(store, id)?.request(Path::new(&record.source_path));
+        let Prepared { options, input, mapping } = prepare(store, &request, &mut |_| {})?;
+        record.options = options;
+        record.dry_run = true;
+        record.results_path = Some(review_file(&record.source_path, "review-results.csv"));
+        record.errors_path = Some(review_file(&record.source_path, "review-errors.csv"));
+        let key = (job.workspace.clone(), id);
+        let mut progress = self.progress_reporter(key, job.id, stop, 0);
+        let control = Control { progress: &mut progress, stop: Some(stop) };
+        let found = review(store, &record, &input, &mapping, control)?;
+        serde_json::to_string(&found).map_err(|e| ImportError::Invalid(e.to_string()))
+    }
+
+    /// What a job's pipeline tells after each batch: its progress, kept for `GET`; and, once
+    /// a second, whether another process asked the job to stop.
+    fn progress_reporter<'a>(
+        &'a self,
+        key: (String, i64),
+        job: i64,
+        stop: &'a AtomicBool,
+        rows_before: u64,
+    ) -> impl FnMut(&Counts, Option<u64>) + 'a {
+        let started = Instant::now();
+        let mut asked = Instant::now();
+        move |counts, total| {
+            self.set_progress(&key, progress_of(counts, total, rows_before, started));
+            if asked.elapsed() >= Duration::from_secs(1) {
+                asked = Instant::now();
+                let requested =
+                    SqliteJobs::open(&self.inner.settings.db).and_then(|mut q| q.cancel_requested(job));
+                if requested.unwrap_or(false) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn set_progress(&self, key: &(String, i64), progress: Progress) {
+        if let Ok(mut all) = self.inner.progress.lock() {
+            all.insert(key.clone(), progress);
+        }
+    }
+
+    fn forget_progress(&self, key: &(String, i64)) {
+        if let Ok(mut all) = self.inner.progress.lock() {
+            all.remove(key);
+        }
+    }
+
+    fn set_stop(&self, key: &(String, i64), stop: Option<Arc<AtomicBool>>) {
+        if let Ok(mut stops) = self.inner.stops.lock() {
+            match stop {
+                Some(stop) => stops.insert(key.clone(), stop),
+                None => stops.remove(key),
+            };
         }
     }
 }
 
-fn progress_of(counts: &Counts, total: Option<u64>, started: Instant) -> Progress {
+/// How a job's run ended, short of an error.
+enum Ran {
+    Done,
+    /// Its workspace's lease is held by an import that is not a job: it waits its turn.
+    Busy,
+}
+
+/// The client's settings of import `id`.
+fn settings_of(store: &SqliteStore, id: i64) -> Result<ImportSettings, ImportError> {
+    let text = store.import_settings(id)?.unwrap_or_else(|| "{}".into());
+    serde_json::from_str(&text).map_err(|e| ImportError::Invalid(format!("the import's settings: {e}")))
+}
+
+/// `upload-….csv` → `upload-….review-errors.csv`.
+pub(crate) fn review_file(source: &str, suffix: &str) -> String {
+    Path::new(source).with_extension(suffix).to_string_lossy().into_owned()
+}
+
+/// Says every `HEARTBEAT` that this runner's jobs are alive, each time on a connection of its
+/// own (an open one would keep an import's bulk load in the write-ahead log).
+fn beat_forever(db: &Path, owner: &str) {
+    loop {
+        std::thread::sleep(HEARTBEAT);
+        if let Err(error) = SqliteJobs::open_as(db, owner.to_string()).and_then(|mut q| q.beat()) {
+            tracing::warn!(%error, "heartbeat of the running jobs");
+        }
+    }
+}
+
+fn progress_of(counts: &Counts, total: Option<u64>, rows_before: u64, started: Instant) -> Progress {
     let seconds = started.elapsed().as_secs_f64().max(0.001);
-    let rate = counts.rows as f64 / seconds;
+    let rate = counts.rows.saturating_sub(rows_before) as f64 / seconds;
     let left =
         total.filter(|_| rate > 0.0).map(|t| (t.saturating_sub(counts.rows) as f64 / rate).round() as u64);
     Progress {

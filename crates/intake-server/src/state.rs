@@ -9,7 +9,7 @@ use intake_store::SqliteStore;
 use crate::ServerConfig;
 use crate::auth::Caller;
 use crate::error::{AppError, ServerError};
-use crate::runner::Runner;
+use crate::runner::{Runner, RunnerSettings};
 
 /// The service's shared state.
 #[derive(Clone)]
@@ -35,7 +35,13 @@ impl AppState {
         // Opening it migrates it once, before any request.
         SqliteStore::open(&db, "default").map_err(ServerError::Store)?;
         let max_upload_bytes = config.max_upload_bytes;
-        Ok(AppState { inner: Arc::new(Inner { db, data, max_upload_bytes, runner: Runner::default() }) })
+        let runner = Runner::start(RunnerSettings {
+            db: db.clone(),
+            review_window: config.review_window,
+            max_running_jobs: config.max_running_jobs.max(1),
+        })
+        .map_err(|source| ServerError::Data { path: db.clone(), source })?;
+        Ok(AppState { inner: Arc::new(Inner { db, data, max_upload_bytes, runner }) })
     }
 
     /// A state only good for generating the OpenAPI document.
@@ -44,7 +50,11 @@ impl AppState {
             db: PathBuf::new(),
             data: PathBuf::new(),
             max_upload_bytes: 0,
-            runner: Runner::default(),
+            runner: Runner::idle(RunnerSettings {
+                db: PathBuf::new(),
+                review_window: crate::config::DEFAULT_REVIEW_WINDOW,
+                max_running_jobs: 0,
+            }),
         };
         AppState { inner: Arc::new(inner) }
     }

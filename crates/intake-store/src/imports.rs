@@ -5,7 +5,9 @@
 use intake_core::model::ImportId;
 use intake_core::plan::ImportOptions;
 use intake_core::report::Checkpoint;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::jobs::{JobId, JobKind};
 
 use crate::{SqliteStore, StoreError, now};
 
@@ -14,6 +16,16 @@ use crate::{SqliteStore, StoreError, now};
 pub enum ImportState {
     /// Uploaded to the service and not started: its settings may still change.
     Uploaded,
+    /// Its review (a dry run) is queued or runs.
+    Reviewing,
+    /// Reviewed: its counts, error file and first rows are known, and hold until the review
+    /// expires.
+    Reviewed,
+    /// Reviewed longer ago than the review window: review it again before it starts. Never
+    /// stored: a `reviewed` import reads as this once its review's time is up.
+    Expired,
+    /// Started through the service, waiting for its turn.
+    Queued,
     /// Started and not finished, its process alive.
     Running,
     /// Started and not finished, its process gone (killed, or silent for longer than the
@@ -24,6 +36,8 @@ pub enum ImportState {
     Completed,
     /// Stopped by an error; can be resumed once the cause is fixed.
     Failed,
+    /// Stopped on request, at a batch's end: what it wrote stays, and can be undone.
+    Cancelled,
     /// Undone.
     Undone,
 }
@@ -33,18 +47,45 @@ impl ImportState {
     pub fn as_str(self) -> &'static str {
         match self {
             ImportState::Uploaded => "uploaded",
+            ImportState::Reviewing => "reviewing",
+            ImportState::Reviewed => "reviewed",
+            ImportState::Expired => "expired",
+            ImportState::Queued => "queued",
             ImportState::Running => "running",
             ImportState::Interrupted => "interrupted",
             ImportState::Completed => "completed",
             ImportState::Failed => "failed",
+            ImportState::Cancelled => "cancelled",
             ImportState::Undone => "undone",
         }
     }
 
+    /// Whether it never changed a contact: uploaded to the service and not yet run.
+    pub fn before_start(self) -> bool {
+        matches!(
+            self,
+            ImportState::Uploaded
+                | ImportState::Reviewing
+                | ImportState::Reviewed
+                | ImportState::Expired
+                | ImportState::Queued
+        )
+    }
+
     fn parse(text: &str) -> Option<ImportState> {
-        [Self::Uploaded, Self::Running, Self::Completed, Self::Failed, Self::Undone]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::Uploaded,
+            Self::Reviewing,
+            Self::Reviewed,
+            Self::Queued,
+            Self::Running,
+            Self::Completed,
+            Self::Failed,
+            Self::Cancelled,
+            Self::Undone,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -77,6 +118,10 @@ pub struct ImportRecord {
     pub finished_at: Option<i64>,
     /// When an interrupted import gave its last sign of life.
     pub stopped_at: Option<i64>,
+    /// Until when its review holds (seconds since the epoch), once reviewed.
+    pub review_expires_at: Option<i64>,
+    /// Who started it (`key:<id>`), when it was started through the service.
+    pub started_by: Option<String>,
 }
 
 /// What is recorded when an import starts.
@@ -96,7 +141,7 @@ pub struct NewImport<'a> {
 }
 
 const COLUMNS: &str = "id, file_name, source_path, options, dry_run, state, checkpoint, results_path, \
-                       errors_path, message, started_at, finished_at, stopped_at";
+                       errors_path, message, started_at, finished_at, stopped_at, review_expires_at, started_by";
 
 fn json_error(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -147,29 +192,100 @@ impl SqliteStore {
         Ok(self.conn.query_row(sql, params![self.workspace_id, id], |r| r.get(0)).optional()?.flatten())
     }
 
-    /// Changes the client's settings of an import that is still `uploaded`; false when it is
-    /// not (any more).
+    /// Changes the client's settings of an import that is `uploaded` or `reviewed` (its review
+    /// no longer holds: it is `uploaded` again); false when it is in another state.
     pub fn set_import_settings(&mut self, id: ImportId, settings: &str) -> Result<bool, StoreError> {
         let changed = self.conn.execute(
-            "UPDATE imports SET settings = ?1 WHERE workspace_id = ?2 AND id = ?3 AND state = 'uploaded'",
+            "UPDATE imports SET settings = ?1, state = 'uploaded', review = NULL, review_expires_at = NULL \
+             WHERE workspace_id = ?2 AND id = ?3 AND state IN ('uploaded', 'reviewed')",
             params![settings, self.workspace_id, id],
         )?;
         Ok(changed == 1)
     }
 
-    /// Starts an uploaded import with `options`: it is `running` from now on. The caller holds
+    /// Queues the review of an `uploaded` or `reviewed` (also expired) import: it is
+    /// `reviewing` until the job ends. Returns the job's id.
+    pub fn queue_review(&mut self, id: ImportId) -> Result<JobId, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE imports SET state = 'reviewing', review = NULL, review_expires_at = NULL, message = NULL \
+             WHERE workspace_id = ?1 AND id = ?2 AND state IN ('uploaded', 'reviewed')",
+            params![self.workspace_id, id],
+        )?;
+        if changed != 1 {
+            return Err(StoreError::Invalid(format!("import {id} cannot be reviewed in its state")));
+        }
+        let job = crate::jobs::enqueue(&tx, self.workspace_id, JobKind::Review, id, "{}")?;
+        tx.commit()?;
+        Ok(job)
+    }
+
+    /// Records what the review of import `id` found (JSON), holding until `expires_at`.
+    pub fn set_review(&mut self, id: ImportId, review: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE imports SET state = 'reviewed', review = ?1, review_expires_at = ?2 \
+             WHERE workspace_id = ?3 AND id = ?4 AND state = 'reviewing'",
+            params![review, expires_at, self.workspace_id, id],
+        )?;
+        Ok(())
+    }
+
+    /// Records that the review of import `id` could not run: it is `uploaded` again, with why.
+    pub fn review_failed(&mut self, id: ImportId, message: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE imports SET state = 'uploaded', message = ?1 WHERE workspace_id = ?2 AND id = ?3 \
+             AND state = 'reviewing'",
+            params![message, self.workspace_id, id],
+        )?;
+        Ok(())
+    }
+
+    /// What the review of import `id` found (JSON), if it was reviewed.
+    pub fn import_review(&self, id: ImportId) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT review FROM imports WHERE workspace_id = ?1 AND id = ?2";
+        Ok(self.conn.query_row(sql, params![self.workspace_id, id], |r| r.get(0)).optional()?.flatten())
+    }
+
+    /// Queues an `uploaded` import, or a `reviewed` one whose review holds, to run, started
+    /// by `started_by`: it is `queued` until a runner takes it. Returns the job's id.
+    pub fn queue_import(&mut self, id: ImportId, started_by: &str) -> Result<JobId, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE imports SET state = 'queued', started_by = ?1, message = NULL WHERE workspace_id = ?2 \
+             AND id = ?3 AND (state = 'uploaded' OR (state = 'reviewed' AND review_expires_at >= ?4))",
+            params![started_by, self.workspace_id, id, now()],
+        )?;
+        if changed != 1 {
+            return Err(StoreError::Invalid(format!("import {id} cannot start in its state")));
+        }
+        let job = crate::jobs::enqueue(&tx, self.workspace_id, JobKind::Import, id, "{}")?;
+        tx.commit()?;
+        Ok(job)
+    }
+
+    /// Starts a queued import with `options`: it is `running` from now on. The caller holds
     /// the workspace's lease for it.
     pub fn start_uploaded_import(&mut self, id: ImportId, options: &ImportOptions) -> Result<(), StoreError> {
         let options = serde_json::to_string(options).map_err(json_error)?;
         let changed = self.conn.execute(
             "UPDATE imports SET state = 'running', options = ?1, started_at = ?2 \
-             WHERE workspace_id = ?3 AND id = ?4 AND state = 'uploaded'",
+             WHERE workspace_id = ?3 AND id = ?4 AND state = 'queued'",
             params![options, now(), self.workspace_id, id],
         )?;
         match changed {
             1 => Ok(()),
-            _ => Err(StoreError::Invalid(format!("import {id} is not an uploaded import waiting to start"))),
+            _ => Err(StoreError::Invalid(format!("import {id} is not a queued import waiting to start"))),
         }
+    }
+
+    /// Cancels import `id` before it ran (queued, or its review): it is `cancelled`.
+    pub fn cancel_unstarted_import(&mut self, id: ImportId) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE imports SET state = 'cancelled', finished_at = ?1 WHERE workspace_id = ?2 AND id = ?3 \
+             AND state IN ('queued', 'uploaded', 'reviewing', 'reviewed')",
+            params![now(), self.workspace_id, id],
+        )?;
+        Ok(changed == 1)
     }
 
     /// Stores the options of an import (the import tag is known only once its id is).
@@ -238,6 +354,12 @@ impl SqliteStore {
     /// Marks the `running` imports that no live process runs as interrupted, with their
     /// last sign of life.
     fn mark_interrupted(&self, records: &mut [ImportRecord]) -> Result<(), StoreError> {
+        let at = now();
+        for record in records.iter_mut().filter(|r| r.state == ImportState::Reviewed) {
+            if record.review_expires_at.is_some_and(|expires| expires < at) {
+                record.state = ImportState::Expired;
+            }
+        }
         let crate::lease::LeaseState { live, left_behind } =
             crate::lease::lease_state(&self.conn, self.workspace_id)?;
         for record in records.iter_mut().filter(|r| r.state == ImportState::Running && !r.dry_run) {
@@ -300,6 +422,8 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportRecord,
             started_at: row.get(10)?,
             finished_at: row.get(11)?,
             stopped_at: row.get(12)?,
+            review_expires_at: row.get(13)?,
+            started_by: row.get(14)?,
         })
     };
     Ok(build())

@@ -201,17 +201,8 @@ impl LeaseRow {
     /// Whether its holder is still alive: a recent heartbeat, and on this host a process
     /// with its id that started when it did (so a reused pid is not mistaken for it).
     fn is_live(&self, at: i64) -> bool {
-        if at - self.heartbeat_at > LEASE_TTL_SECS {
-            return false;
-        }
-        if self.host != this_host() {
-            return true;
-        }
-        match process_started(self.pid) {
-            Some(started) => self.process_started.is_none_or(|recorded| recorded == started),
-            // No such process, unless this system cannot tell (no /proc).
-            None => process_started(std::process::id() as i64).is_none(),
-        }
+        Process { host: &self.host, pid: self.pid, started: self.process_started }
+            .is_live(self.heartbeat_at, at)
     }
 
     fn holder(&self, workspace: &str) -> LeaseHolder {
@@ -270,8 +261,7 @@ fn grant(
     import_id: ImportId,
     action: LeaseAction,
 ) -> Result<String, StoreError> {
-    let pid = std::process::id() as i64;
-    let started = process_started(pid);
+    let (pid, started) = this_process();
     let at = now();
     let owner = owner_token(pid, started);
     conn.execute(
@@ -361,8 +351,40 @@ impl SqliteStore {
     }
 }
 
+/// A process that holds something in the store (a lease, a job), as recorded with it.
+pub(crate) struct Process<'a> {
+    pub(crate) host: &'a str,
+    pub(crate) pid: i64,
+    /// When it started (see [`process_started`]), so that a reused pid is not mistaken for it.
+    pub(crate) started: Option<i64>,
+}
+
+impl Process<'_> {
+    /// Whether it is still alive at `at`, its last sign of life at `heartbeat_at`: a recent
+    /// heartbeat, and on this host a process with its id that started when it did.
+    pub(crate) fn is_live(&self, heartbeat_at: i64, at: i64) -> bool {
+        if at - heartbeat_at > LEASE_TTL_SECS {
+            return false;
+        }
+        if self.host != this_host() {
+            return true;
+        }
+        match process_started(self.pid) {
+            Some(started) => self.started.is_none_or(|recorded| recorded == started),
+            // No such process, unless this system cannot tell (no /proc).
+            None => process_started(std::process::id() as i64).is_none(),
+        }
+    }
+}
+
+/// This process: its pid and when it started.
+pub(crate) fn this_process() -> (i64, Option<i64>) {
+    let pid = std::process::id() as i64;
+    (pid, process_started(pid))
+}
+
 /// A token no other holder has: this process (pid and start) and the moment.
-fn owner_token(pid: i64, started: Option<i64>) -> String {
+pub(crate) fn owner_token(pid: i64, started: Option<i64>) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())

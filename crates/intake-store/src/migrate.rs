@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_address_fields.sql"),
     include_str!("../migrations/sqlite/0007_api_keys_audit.sql"),
     include_str!("../migrations/sqlite/0008_uploaded_imports.sql"),
+    include_str!("../migrations/sqlite/0009_jobs.sql"),
 ];
 
 /// The schema version this intake writes.

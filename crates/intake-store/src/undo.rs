@@ -65,7 +65,7 @@ impl SqliteStore {
         if record.state == ImportState::Undone {
             return Err(StoreError::Invalid(format!("import {id} is already undone")));
         }
-        if record.state == ImportState::Uploaded {
+        if record.state.before_start() {
             return Err(StoreError::Invalid(format!(
                 "import {id} was uploaded and never started: it changed nothing"
             )));

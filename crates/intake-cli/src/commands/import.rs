@@ -4,13 +4,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use intake_core::map::Mapping;
 use intake_core::plan::SheetCaps;
 use intake_core::report::{Checkpoint, Counts};
-use intake_import::input::{self, Input, ReadRequest};
-use intake_import::mapping::checked_mapping_for;
-use intake_import::run::{Prepared, prepare, when_granted};
+use intake_import::input::{Input, ReadRequest};
+use intake_import::run::{Control, Prepared, prepare, prepare_resume, when_granted};
 use intake_import::settings::ImportRequest;
 use intake_store::{ImportRecord, ImportState, Lease, LeaseAction, NewImport, SqliteStore, WorkspaceLeases};
 
@@ -61,10 +60,11 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool, wait: bool) -> anyho
     match record.state {
         ImportState::Completed => bail!("import {id} is completed; there is nothing to resume"),
         ImportState::Undone => bail!("import {id} was undone"),
-        ImportState::Uploaded => {
+        ImportState::Cancelled => bail!("import {id} was cancelled; undo it, or start a new import"),
+        state if state.before_start() => {
             bail!("import {id} was uploaded to the service and never started; start it there")
         }
-        ImportState::Running | ImportState::Interrupted | ImportState::Failed => {}
+        _ => {}
     }
     let outputs: Vec<Role<'_>> =
         [("its results file", &record.results_path), ("its error file", &record.errors_path)]
@@ -73,19 +73,7 @@ pub fn resume(store: &mut SqliteStore, id: i64, json: bool, wait: bool) -> anyho
             .collect();
     let input = [Role { name: "its input file", path: Path::new(&record.source_path) }];
     check_outputs(&outputs, &input, store.path())?;
-    if record.dry_run {
-        bail!("import {id} was a dry run; run it again instead");
-    }
-    let path = Path::new(&record.source_path);
-    let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
-    if record.options.reader.file_size.is_some_and(|s| s != size) {
-        bail!("{} changed since import {id} started (its size differs); start a new import", path.display());
-    }
-    // The options hold what the first run found (delimiter, date format), so the file is
-    // read and mapped the same way.
-    let input = input::open(path, &record.options.reader, store.schema())?;
-    let mut options = record.options.clone();
-    let mapping = checked_mapping_for(store, &input, &mut options, &mut say(true))?;
+    let (input, mapping) = prepare_resume(store, &record)?;
     store.reopen_import(id)?;
     let checkpoint = record.checkpoint.clone();
     let counts = execute(store, &record, &input, &mapping, Some(&checkpoint), json)?;
@@ -103,9 +91,9 @@ fn execute(
     quiet: bool,
 ) -> anyhow::Result<Counts> {
     let progress = output::Progress::new(quiet, resume.map_or(0, |c| c.counts.rows));
-    let result = intake_import::run::execute(store, record, input, mapping, resume, &mut |counts, total| {
-        progress.update(counts, total)
-    });
+    let mut update = |counts: &Counts, total| progress.update(counts, total);
+    let control = Control { progress: &mut update, stop: None };
+    let result = intake_import::run::execute(store, record, input, mapping, resume, control);
     progress.finish();
     Ok(result?)
 }

@@ -32,6 +32,8 @@ pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
         db: store.path().to_path_buf(),
         data: args.data,
         max_upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
+        review_window: std::time::Duration::from_secs(args.review_window_secs),
+        max_running_jobs: args.max_running_jobs,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {

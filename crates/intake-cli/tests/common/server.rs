@@ -91,7 +91,9 @@ impl Server {
             self.agent.get(format!("{}{path}", self.base)).header("Authorization", format!("Bearer {key}"));
         let mut response = request.call().expect("the service answers");
         let status = response.status().as_u16();
-        (status, response.body_mut().read_to_vec().expect("a body"))
+        // Results files of big imports are larger than the client's default limit (10 MB).
+        let body = response.body_mut().with_config().limit(1 << 30).read_to_vec().expect("a body");
+        (status, body)
     }
 
     /// Uploads `bytes` as a raw body named `name`, and returns the status and the answer.
@@ -99,13 +101,14 @@ impl Server {
         self.post_bytes(&format!("/v1/imports?filename={name}"), key, "application/octet-stream", bytes)
     }
 
-    /// Waits (up to a minute) until import `id` is no longer `running`, and returns it.
+    /// Waits (up to a minute) until import `id` is no longer queued, running or being
+    /// reviewed, and returns it.
     pub fn finished(&self, key: &str, id: &str) -> Value {
         let started = std::time::Instant::now();
         loop {
             let (status, import) = self.get(&format!("/v1/imports/{id}"), key);
             assert_eq!(status, 200, "{import}");
-            if import["state"] != "running" {
+            if !["queued", "running", "reviewing"].contains(&import["state"].as_str().unwrap_or("")) {
                 return import;
             }
             assert!(

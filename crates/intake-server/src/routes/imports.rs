@@ -2,13 +2,14 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use intake_store::ImportRecord;
+use intake_store::{ImportRecord, ImportState, JobKind, SqliteStore};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Page, parse_id};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody};
+use crate::runner::{Progress, Runner};
 use crate::state::AppState;
 
 /// An import as the history shows it.
@@ -16,7 +17,8 @@ use crate::state::AppState;
 pub struct Import {
     id: String,
     file_name: String,
-    /// `uploaded`, `running`, `completed`, `interrupted`, `failed`, `undone`
+    /// `uploaded`, `reviewing`, `reviewed`, `expired`, `queued`, `running`, `completed`,
+    /// `interrupted`, `failed`, `cancelled`, `undone`
     state: String,
     dry_run: bool,
     /// Seconds since the epoch.
@@ -25,9 +27,44 @@ pub struct Import {
     counts: Counts,
     /// Why it failed, when it did.
     message: Option<String>,
-    /// How far it is, while it runs in this service.
+    /// How far it is, while it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     progress: Option<crate::runner::Progress>,
+    /// While queued: how many imports of the workspace run or wait before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queue_position: Option<u64>,
+    /// Once reviewed: until when the review holds (seconds since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review_expires_at: Option<i64>,
+    /// Who started it (`key:<id>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_by: Option<String>,
+}
+
+impl Import {
+    /// Whether it has ended: nothing about it changes any more but an undo.
+    pub(crate) fn has_ended(&self) -> bool {
+        !matches!(self.state.as_str(), "reviewing" | "queued" | "running")
+    }
+}
+
+/// Import `id` as the API shows it: with its place in the queue, and its progress (from the
+/// runner when it runs here, else from its last checkpoint).
+pub(crate) fn view(store: &SqliteStore, runner: &Runner, id: i64) -> Result<Import, AppError> {
+    let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
+    let (state, rows_done) = (record.state, record.checkpoint.rows_done);
+    let mut import = Import::from(record);
+    if state == ImportState::Queued
+        && let Some((job, _)) = store.job_of(id, JobKind::Import)?
+    {
+        import.queue_position = Some(store.jobs_ahead(job)?);
+    }
+    if matches!(state, ImportState::Running | ImportState::Reviewing) {
+        import.progress = runner.progress(store.workspace(), id).or_else(|| {
+            Some(Progress { rows_done, ..Progress::default() }).filter(|_| state == ImportState::Running)
+        });
+    }
+    Ok(import)
 }
 
 /// Rows by outcome, as the CLI's `--json` names them.
@@ -60,6 +97,9 @@ impl From<ImportRecord> for Import {
             counts,
             message: r.message,
             progress: None,
+            queue_position: None,
+            review_expires_at: r.review_expires_at,
+            started_by: r.started_by,
         }
     }
 }
@@ -89,13 +129,7 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Import>, AppError> {
     let id = parse_id(&id)?;
-    let found = state
-        .with_store(&caller, move |store| {
-            let all = store.imports()?;
-            Ok(all.into_iter().find(|r| r.id == id))
-        })
-        .await?;
-    let mut import = found.map(Import::from).ok_or_else(|| AppError::not_found(format!("no import {id}")))?;
-    import.progress = super::uploads::progress_of(&state, &caller, id);
+    let runner = state.runner().clone();
+    let import = state.with_store(&caller, move |store| view(store, &runner, id)).await?;
     Ok(Json(import))
 }

@@ -4,6 +4,7 @@ mod audit;
 mod fields;
 mod imports;
 mod keys;
+mod runs;
 mod undo;
 mod uploads;
 
@@ -12,6 +13,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
+
+pub(crate) use uploads::ImportSettings;
 
 /// Every `/v1` route with its OpenAPI description. Request bodies are limited to 64 KB,
 /// except an upload's, which may be `max_upload_bytes`.
@@ -26,9 +29,14 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes((schemas, paths, imports))
         .routes(routes!(imports::get, uploads::configure))
-        .routes(routes!(uploads::start))
+        .routes(routes!(runs::start))
+        .routes(routes!(runs::review, runs::get_review))
+        .routes(routes!(runs::cancel))
+        .routes(routes!(runs::events))
         .routes(routes!(uploads::results))
         .routes(routes!(uploads::errors))
+        .routes(routes!(uploads::review_results))
+        .routes(routes!(uploads::review_errors))
         .routes(routes!(undo::undo))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

@@ -1,9 +1,9 @@
 //! An import through the service: `POST /v1/imports` uploads the file (streamed to the data
 //! folder under a name of the server's own, never the client's), reads it as the CLI would and
 //! answers with what it found per column; `PATCH /v1/imports/{id}` sets the import's settings
-//! (the CLI's flag names), checked against the file with the CLI's rules; `POST
-//! /v1/imports/{id}/start` runs it; `GET /v1/imports/{id}/results.csv` and `…/errors.csv` are
-//! the files the CLI would write.
+//! (the CLI's flag names), checked against the file with the CLI's rules (a change undoes a
+//! review); `GET /v1/imports/{id}/results.csv` and `…/errors.csv` are the files the CLI would
+//! write, and `…/review/results.csv` and `…/review/errors.csv` those of its review.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use intake_import::ImportError;
 use intake_import::input::ReadRequest;
 use intake_import::mapping::{ColumnView, describe_columns, suggest_mapping};
 use intake_import::settings::ImportRequest;
-use intake_store::{AuditEntry, SqliteStore};
+use intake_store::{AuditEntry, ImportState, SqliteStore};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
@@ -27,7 +27,6 @@ use super::imports::Import;
 use super::parse_id;
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody};
-use crate::runner::Progress;
 use crate::state::AppState;
 
 /// An import's settings, by the CLI's flag names; each left out keeps its value (the CLI's
@@ -360,7 +359,7 @@ pub(crate) async fn configure(
     let id = parse_id(&id)?;
     let settings = state
         .with_store(&caller, move |store| {
-            let (path, stored) = uploaded(store, id)?;
+            let (path, stored) = configurable(store, id)?;
             let settings = stored.merged(change);
             check(store, &settings.request(Path::new(&path)))?;
             let text = serde_json::to_string(&settings).map_err(AppError::internal)?;
@@ -371,10 +370,11 @@ pub(crate) async fn configure(
     Ok(Json(settings))
 }
 
-/// The file and settings of uploaded import `id`; 404 when there is none, 409 once it started.
-fn uploaded(store: &SqliteStore, id: i64) -> Result<(String, ImportSettings), AppError> {
+/// The file and settings of import `id` when its settings may change (uploaded, reviewed,
+/// expired); 404 when there is none, 409 in another state.
+pub(crate) fn configurable(store: &SqliteStore, id: i64) -> Result<(String, ImportSettings), AppError> {
     let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
-    if record.state != intake_store::ImportState::Uploaded {
+    if !matches!(record.state, ImportState::Uploaded | ImportState::Reviewed | ImportState::Expired) {
         return Err(AppError::new(
             StatusCode::CONFLICT,
             "started",
@@ -387,51 +387,13 @@ fn uploaded(store: &SqliteStore, id: i64) -> Result<(String, ImportSettings), Ap
 }
 
 /// The CLI's checks of `request` against its file (the identifier mapped, no field twice …).
-fn check(store: &SqliteStore, request: &ImportRequest) -> Result<(), AppError> {
+pub(crate) fn check(store: &SqliteStore, request: &ImportRequest) -> Result<(), AppError> {
     let mut options = intake_import::settings::options_from(store, request).map_err(import_error)?;
     let input = intake_import::input::open(&request.read.file, &options.reader, store.schema())
         .map_err(import_error)?;
     intake_import::mapping::checked_mapping_for(store, &input, &mut options, &mut |_| {})
         .map_err(import_error)?;
     Ok(())
-}
-
-/// Starts an uploaded import; `GET /v1/imports/{id}` follows it.
-#[utoipa::path(post, path = "/imports/{id}/start", operation_id = "start_import", tag = "imports",
-    params(("id" = String, Path, description = "The import's id")),
-    responses((status = 202, body = Import), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(crate) async fn start(
-    State(state): State<AppState>,
-    caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<(StatusCode, Json<Import>), AppError> {
-    let id = parse_id(&id)?;
-    let (db, runner, workspace) =
-        (state.db().to_path_buf(), state.runner().clone(), caller.workspace.clone());
-    let (actor, address) = (caller.actor(), caller.address.clone());
-    let import = state
-        .with_store(&caller, move |store| {
-            let (path, settings) = uploaded(store, id)?;
-            runner.start(db, workspace, id, settings.request(Path::new(&path))).map_err(import_error)?;
-            let target = format!("import:{id}");
-            let detail = serde_json::to_value(&settings).map_err(AppError::internal)?;
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "import.start",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
-            Ok(Import::from(store.import(id)?))
-        })
-        .await?;
-    Ok((StatusCode::ACCEPTED, Json(import)))
-}
-
-/// The progress of a running import, for `GET /v1/imports/{id}`.
-pub(crate) fn progress_of(state: &AppState, caller: &Caller, id: i64) -> Option<Progress> {
-    state.runner().progress(&caller.workspace, id)
 }
 
 /// The results file of an import: every row of the file with its outcome.
@@ -460,21 +422,53 @@ pub(crate) async fn errors(
     download(state, caller, id, Which::Errors).await
 }
 
+/// The review's results file: every row with what the import would do with it.
+#[utoipa::path(get, path = "/imports/{id}/review/results.csv", operation_id = "review_results", tag = "imports",
+    params(("id" = String, Path, description = "The import's id")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn review_results(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    download(state, caller, id, Which::ReviewResults).await
+}
+
+/// The review's error file: the rows the import would refuse, with the reason.
+#[utoipa::path(get, path = "/imports/{id}/review/errors.csv", operation_id = "review_errors", tag = "imports",
+    params(("id" = String, Path, description = "The import's id")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn review_errors(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    download(state, caller, id, Which::ReviewErrors).await
+}
+
 enum Which {
     Results,
     Errors,
+    ReviewResults,
+    ReviewErrors,
 }
 
 async fn download(state: AppState, caller: Caller, id: String, which: Which) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let record = state
+    let (record, reviewed) = state
         .with_store(&caller, move |store| {
-            store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))
+            let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
+            Ok((record, store.import_review(id)?.is_some()))
         })
         .await?;
+    let review = |suffix| Some(crate::runner::review_file(&record.source_path, suffix)).filter(|_| reviewed);
     let (path, name) = match which {
-        Which::Results => (record.results_path, "results"),
-        Which::Errors => (record.errors_path, "errors"),
+        Which::Results => (record.results_path.clone(), "results"),
+        Which::Errors => (record.errors_path.clone(), "errors"),
+        Which::ReviewResults => (review("review-results.csv"), "review-results"),
+        Which::ReviewErrors => (review("review-errors.csv"), "review-errors"),
     };
     let missing = || AppError::not_found(format!("import {id} has no {name} file (yet)"));
     let path = path.ok_or_else(missing)?;

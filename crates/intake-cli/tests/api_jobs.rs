@@ -1,0 +1,271 @@
+//! The service's jobs, through a real `intake serve`: a review is a dry run with the counts the
+//! import then gives, its error file and first rows, and expires; imports of one workspace
+//! wait in line; a cancel stops at a batch's end and can be undone; a server killed in the
+//! middle of an import finishes it after a restart; the event stream follows an import to its
+//! end.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::time::{Duration, Instant};
+
+use common::server::Server;
+use common::{Workspace, big_file, checkpoint_rows};
+use serde_json::{Value, json};
+
+/// A small file: two good rows, one bad e-mail, one phone written the German way.
+const SMALL: &str = "First Name,Last Name,E-Mail,Mobile\n\
+                     Jürgen,Muster,JUERGEN@Example.com,0151 23456789\n\
+                     Anna,Beispiel,anna@example.com,+49 160 1234567\n\
+                     Bert,Kaputt,bert-at-example.com,\n";
+
+fn upload(server: &Server, key: &str, name: &str, body: &[u8]) -> String {
+    let (status, uploaded) = server.upload(key, name, body);
+    assert_eq!(status, 201, "{uploaded}");
+    uploaded["id"].as_str().expect("an id").to_string()
+}
+
+/// Uploads `body` with the region its phones need.
+fn upload_de(server: &Server, key: &str, name: &str, body: &[u8]) -> String {
+    let id = upload(server, key, name, body);
+    let (status, set) = server.patch(&format!("/v1/imports/{id}"), key, &json!({ "default_region": "DE" }));
+    assert_eq!(status, 200, "{set}");
+    id
+}
+
+fn wait_for(server: &Server, key: &str, id: &str, what: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let (status, import) = server.get(&format!("/v1/imports/{id}"), key);
+        assert_eq!(status, 200, "{import}");
+        if what(&import) {
+            return import;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "waited a minute: {import}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_review_counts_what_the_import_then_does_changes_nothing_and_a_change_undoes_it() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let id = upload(&server, &key, "kontakte.csv", SMALL.as_bytes());
+    let (status, _) = server.patch(&format!("/v1/imports/{id}"), &key, &json!({ "default_region": "DE" }));
+    assert_eq!(status, 200);
+    let (status, _) = server.get(&format!("/v1/imports/{id}/review"), &key);
+    assert_eq!(status, 404, "no review before one was asked for");
+
+    let (status, reviewing) = server.post(&format!("/v1/imports/{id}/review"), &key, &json!({}));
+    assert_eq!(status, 202, "{reviewing}");
+    let reviewed = server.finished(&key, &id);
+    assert_eq!(reviewed["state"], "reviewed", "{reviewed}");
+    assert!(
+        reviewed["review_expires_at"].as_i64().unwrap_or(0) > reviewed["started_at"].as_i64().unwrap_or(0)
+    );
+    let (status, review) = server.get(&format!("/v1/imports/{id}/review"), &key);
+    assert_eq!(status, 200, "{review}");
+    assert_eq!(review["expired"], false);
+    let counts = &review["counts"];
+    assert_eq!(
+        (counts["rows"].as_u64(), counts["imported"].as_u64(), counts["errors"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
+    let reasons = review["top_error_reasons"].to_string();
+    assert!(reasons.contains("E-Mail"), "the reason names the column: {reasons}");
+    let first = &review["first_rows"][0];
+    assert_eq!(first["row"], 2);
+    assert_eq!(first["values"]["email"], "juergen@example.com", "{first}");
+    assert_eq!(first["values"]["phone"], "+4915123456789", "stored as the import stores it: {first}");
+    let third = review["first_rows"][2]["errors"].to_string();
+    assert!(third.contains("bert-at-example.com"), "{third}");
+    let (status, errors) = server.get_bytes(&format!("/v1/imports/{id}/review/errors.csv"), &key);
+    assert_eq!(status, 200);
+    let errors = String::from_utf8_lossy(&errors);
+    assert!(errors.contains("bert-at-example.com") && !errors.contains("anna@"), "{errors}");
+    assert!(ws.contacts().is_empty(), "a review writes no contact");
+
+    // A changed setting needs a new review.
+    let (status, _) = server.patch(&format!("/v1/imports/{id}"), &key, &json!({ "tags": ["messe"] }));
+    assert_eq!(status, 200);
+    let (_, import) = server.get(&format!("/v1/imports/{id}"), &key);
+    assert_eq!(import["state"], "uploaded", "{import}");
+    let (status, _) = server.get(&format!("/v1/imports/{id}/review"), &key);
+    assert_eq!(status, 404, "the old review no longer holds");
+
+    server.post(&format!("/v1/imports/{id}/review"), &key, &json!({}));
+    server.finished(&key, &id);
+    let (status, started) = server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+    assert_eq!(status, 202, "{started}");
+    let done = server.finished(&key, &id);
+    assert_eq!(done["state"], "completed", "{done}");
+    for count in ["rows", "imported", "updated", "skipped", "errors"] {
+        assert_eq!(done["counts"][count], counts[count], "the review said what the import did: {count}");
+    }
+    assert_eq!(done["started_by"], "key:1");
+    assert_eq!(ws.contacts().len(), 2);
+}
+
+#[test]
+fn a_review_expires_after_the_window_and_an_expired_import_cannot_start() {
+    let ws = Workspace::new();
+    let server = Server::start_with(&ws, &["--review-window-secs", "1"]);
+    let key = server.first_key.clone();
+    let id = upload(&server, &key, "kontakte.csv", SMALL.as_bytes());
+    server.post(&format!("/v1/imports/{id}/review"), &key, &json!({}));
+    assert_eq!(server.finished(&key, &id)["state"], "reviewed");
+    let expired = wait_for(&server, &key, &id, |i| i["state"] == "expired");
+    assert_eq!(expired["state"], "expired");
+    let (status, refused) = server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "expired");
+    assert!(refused["error"]["message"].as_str().unwrap_or("").contains("review it again"), "{refused}");
+    let (_, review) = server.get(&format!("/v1/imports/{id}/review"), &key);
+    assert_eq!(review["expired"], true);
+    assert!(ws.contacts().is_empty());
+}
+
+#[test]
+fn imports_of_one_workspace_wait_in_line_and_a_queued_one_can_be_cancelled() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let big = big_file(150_000);
+    let first = upload_de(&server, &key, "big.csv", big.as_bytes());
+    let second = upload(&server, &key, "small.csv", SMALL.as_bytes());
+    let third = upload(&server, &key, "again.csv", SMALL.as_bytes());
+    for id in [&first, &second, &third] {
+        let (status, started) = server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+        assert_eq!(status, 202, "{started}");
+    }
+    let (_, waiting) = server.get(&format!("/v1/imports/{third}"), &key);
+    assert_eq!(waiting["state"], "queued", "{waiting}");
+    assert_eq!(waiting["queue_position"], 2, "two imports before it: {waiting}");
+    let (status, cancelled) = server.post(&format!("/v1/imports/{third}/cancel"), &key, &json!({}));
+    assert_eq!(status, 202, "{cancelled}");
+    assert_eq!(cancelled["state"], "cancelled", "a queued import is cancelled at once: {cancelled}");
+
+    let done_first = server.finished(&key, &first);
+    let done_second = server.finished(&key, &second);
+    assert_eq!(done_first["state"], "completed", "{done_first}");
+    assert_eq!(done_second["state"], "completed", "{done_second}");
+    assert!(
+        done_second["started_at"].as_i64() >= done_first["finished_at"].as_i64(),
+        "the second ran after the first: {done_first} {done_second}"
+    );
+    let (_, third_now) = server.get(&format!("/v1/imports/{third}"), &key);
+    assert_eq!(third_now["state"], "cancelled");
+    assert_eq!(third_now["counts"]["rows"], 0, "it never ran: {third_now}");
+    let (status, _) = server.post(&format!("/v1/imports/{third}/cancel"), &key, &json!({}));
+    assert_eq!(status, 409, "nothing left to cancel");
+}
+
+#[test]
+fn a_running_import_cancelled_stops_at_a_batch_and_can_be_undone() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let rows = 300_000;
+    let id = upload_de(&server, &key, "big.csv", big_file(rows).as_bytes());
+    server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+    let numeric: i64 = id.parse().expect("a number");
+    let started = Instant::now();
+    while checkpoint_rows(&ws, numeric) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no batch within a minute");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (status, asked) = server.post(&format!("/v1/imports/{id}/cancel"), &key, &json!({}));
+    assert_eq!(status, 202, "{asked}");
+    let done = server.finished(&key, &id);
+    assert_eq!(done["state"], "cancelled", "{done}");
+    let counts = &done["counts"];
+    let done_rows = counts["rows"].as_u64().unwrap_or(0);
+    assert!(done_rows > 0 && done_rows < rows as u64, "stopped part way: {done}");
+    let imported = counts["imported"].as_u64().unwrap_or(0);
+    assert_eq!(ws.contacts().len() as u64, imported, "what the counts say was written, and only that");
+    let results = server.get_bytes(&format!("/v1/imports/{id}/results.csv"), &key).1;
+    let lines = results.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    assert_eq!(lines, done_rows + 1, "the results file ends at the batch");
+    let (status, undone) = server.post(&format!("/v1/imports/{id}/undo"), &key, &json!({}));
+    assert_eq!(status, 200, "{undone}");
+    assert_eq!(undone["deleted"].as_u64(), Some(imported));
+    assert!(ws.contacts().is_empty());
+}
+
+#[test]
+fn a_server_killed_in_the_middle_of_an_import_finishes_it_after_a_restart() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let rows = 200_000;
+    let id = upload_de(&server, &key, "big.csv", big_file(rows).as_bytes());
+    let queued_behind = upload(&server, &key, "small.csv", SMALL.as_bytes());
+    server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+    server.post(&format!("/v1/imports/{queued_behind}/start"), &key, &json!({}));
+    let numeric: i64 = id.parse().expect("a number");
+    let started = Instant::now();
+    while checkpoint_rows(&ws, numeric) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no batch within a minute");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    drop(server); // kill -9
+    let committed = checkpoint_rows(&ws, numeric);
+    assert!(committed < rows as u64, "killed in the middle, after {committed} rows");
+
+    let server = Server::start(&ws);
+    let done = server.finished(&key, &id);
+    assert_eq!(done["state"], "completed", "{done}");
+    assert_eq!(done["counts"]["rows"].as_u64(), Some(rows as u64), "{done}");
+    let bad = rows.div_ceil(50) as u64;
+    assert_eq!(done["counts"]["imported"].as_u64(), Some(rows as u64 - bad), "{done}");
+    assert_eq!(ws.contacts().len(), rows - bad as usize, "no one twice, no one missing");
+    let results = server.get_bytes(&format!("/v1/imports/{id}/results.csv"), &key).1;
+    let lines = results.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+    assert_eq!(lines, rows + 1, "one results line per row, none twice");
+    let behind = server.finished(&key, &queued_behind);
+    assert_eq!(behind["state"], "completed", "the queued import ran after the restart: {behind}");
+}
+
+#[test]
+fn the_event_stream_follows_an_import_to_its_end() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let id = upload(&server, &key, "big.csv", big_file(60_000).as_bytes());
+    server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+    let response = ureq::get(format!("{}/v1/imports/{id}/events", server.base))
+        .header("Authorization", format!("Bearer {key}"))
+        .call()
+        .expect("the stream opens");
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .starts_with("text/event-stream")
+    );
+    let mut events = Vec::new();
+    let mut event = String::new();
+    for line in BufReader::new(response.into_body().into_reader()).lines() {
+        let line = line.expect("a line");
+        if let Some(name) = line.strip_prefix("event: ") {
+            event = name.to_string();
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            let import: Value = serde_json::from_str(data).expect("JSON data");
+            events.push((event.clone(), import));
+            if event == "end" {
+                break;
+            }
+        }
+    }
+    let (last_name, last) = events.last().expect("events");
+    assert_eq!(last_name, "end");
+    assert_eq!(last["state"], "completed", "{last}");
+    assert_eq!(last["counts"]["rows"], 60_000);
+    assert!(events.iter().any(|(name, _)| name == "import"), "an event before the end");
+
+    let (status, _) = server.get(&format!("/v1/imports/{id}/events"), "");
+    assert_eq!(status, 401);
+}

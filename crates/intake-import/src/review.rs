@@ -1,0 +1,123 @@
+//! Reviewing an import before it runs: a dry run of the whole file (the counts it would give
+//! and its error file) and its first rows as they would be stored, so that a person can check
+//! the mapping by eye.
+
+use std::collections::BTreeMap;
+
+use intake_core::map::Mapping;
+use intake_core::pipeline::{PipelineError, normalizer_for};
+use intake_core::plan::{ImportOptions, Preparer};
+use intake_core::read::Record;
+use intake_core::report::Counts;
+use intake_store::{ImportRecord, SqliteStore};
+use serde::{Deserialize, Serialize};
+
+use crate::ImportError;
+use crate::input::Input;
+use crate::run::{Control, run_pipeline};
+
+/// How many rows a review shows as they would be stored.
+pub const PREVIEW_ROWS: usize = 10;
+
+/// How many error reasons a review names.
+pub const TOP_REASONS: usize = 10;
+
+/// What a review found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Review {
+    /// What the import would do with every row (the CLI's `--json` keys).
+    pub counts: Counts,
+    /// The most common error reasons, most common first.
+    pub top_error_reasons: Vec<ReasonCount>,
+    /// The first rows as they would be stored.
+    pub first_rows: Vec<PreviewRow>,
+}
+
+/// An error reason and how many rows have it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub rows: u64,
+}
+
+/// One row as it would be stored: each field's normalized value, tags, lists, subscriptions,
+/// and what is wrong with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreviewRow {
+    /// Its row number (the header is row 1).
+    pub row: u64,
+    /// Field name → the value as stored.
+    pub values: BTreeMap<String, String>,
+    pub tags: Vec<String>,
+    pub lists: Vec<String>,
+    /// Channel subscription field → status.
+    pub subscriptions: BTreeMap<String, String>,
+    /// Its problems, each naming the column and the value.
+    pub errors: Vec<String>,
+}
+
+/// Reviews the import `record` (a dry run: `record.dry_run` must be set, and its results paths
+/// are the review's own files).
+pub fn review(
+    store: &mut SqliteStore,
+    record: &ImportRecord,
+    input: &Input,
+    mapping: &Mapping,
+    control: Control<'_>,
+) -> Result<Review, ImportError> {
+    if !record.dry_run {
+        return Err(ImportError::Invalid("a review is a dry run".into()));
+    }
+    let first_rows = preview(store, input, &record.options, mapping)?;
+    let counts = match run_pipeline(store, record, input, mapping, None, control)? {
+        Ok(checkpoint) => checkpoint.counts,
+        Err(PipelineError::Cancelled(checkpoint)) => {
+            return Err(ImportError::Cancelled { id: record.id, rows: checkpoint.rows_done });
+        }
+        Err(error) => return Err(ImportError::Stopped(format!("the review stopped: {error}"))),
+    };
+    let top_error_reasons = counts
+        .top_error_reasons(TOP_REASONS)
+        .into_iter()
+        .map(|(reason, rows)| ReasonCount { reason: reason.to_string(), rows })
+        .collect();
+    Ok(Review { counts, top_error_reasons, first_rows })
+}
+
+/// The first [`PREVIEW_ROWS`] rows of `input` as the import would prepare them.
+pub fn preview(
+    store: &SqliteStore,
+    input: &Input,
+    options: &ImportOptions,
+    mapping: &Mapping,
+) -> Result<Vec<PreviewRow>, ImportError> {
+    let schema = store.schema();
+    let normalizer = normalizer_for(options).map_err(ImportError::Invalid)?;
+    let source = input.source();
+    let preparer = Preparer::new(schema, source.headers(), mapping, &normalizer, options.matched_by())
+        .with_column_formats(&options.column_formats)
+        .with_whatsapp_from_mobile(options.whatsapp_from_mobile);
+    let mut records = source.records()?;
+    let mut rows = Vec::new();
+    let mut record = Record::default();
+    while rows.len() < PREVIEW_ROWS && records.next_record(&mut record)? {
+        let prepared = preparer.prepare(std::mem::take(&mut record));
+        rows.push(PreviewRow {
+            row: prepared.record.row,
+            values: prepared
+                .values
+                .iter()
+                .map(|(f, v)| (schema.field(f).name.clone(), v.to_string()))
+                .collect(),
+            tags: prepared.tags,
+            lists: prepared.lists,
+            subscriptions: prepared
+                .subscriptions
+                .iter()
+                .map(|(channel, status)| (channel.field_name().to_string(), status.as_str().to_string()))
+                .collect(),
+            errors: prepared.errors.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(rows)
+}
