@@ -65,6 +65,9 @@ pub struct ServeArgs {
     /// Jobs (reviews, imports) this process runs at once.
     #[arg(long, default_value_t = 2, env = "INTAKE_MAX_RUNNING_JOBS")]
     pub max_running_jobs: usize,
+    /// Seconds an import's files (upload, results, errors) are kept after it ended.
+    #[arg(long, default_value_t = 7 * 24 * 3600, env = "INTAKE_RETENTION_SECS")]
+    pub retention_secs: u64,
 }
 
 /// `intake keys …`

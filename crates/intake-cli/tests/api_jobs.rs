@@ -269,3 +269,56 @@ fn the_event_stream_follows_an_import_to_its_end() {
     let (status, _) = server.get(&format!("/v1/imports/{id}/events"), "");
     assert_eq!(status, 401);
 }
+
+#[test]
+fn files_are_deleted_after_the_retention_time_and_the_history_says_so() {
+    let ws = Workspace::new();
+    let server = Server::start_with(&ws, &["--retention-secs", "2"]);
+    let key = server.first_key.clone();
+    // A CLI import into the same store: its results file is the user's, never deleted.
+    let cli_results = ws.path("cli-results.csv");
+    let file = ws.file("cli.csv", "First Name,E-Mail\nCarla,carla@example.com\n");
+    ws.ok(&[
+        "import",
+        common::path_str(&file),
+        "--default-region",
+        "DE",
+        "--results",
+        common::path_str(&cli_results),
+    ]);
+    let ran = upload_de(&server, &key, "kontakte.csv", SMALL.as_bytes());
+    server.post(&format!("/v1/imports/{ran}/review"), &key, &json!({}));
+    server.finished(&key, &ran);
+    server.post(&format!("/v1/imports/{ran}/start"), &key, &json!({}));
+    assert_eq!(server.finished(&key, &ran)["state"], "completed");
+    let left = upload(&server, &key, "left.csv", SMALL.as_bytes());
+    let (status, _) = server.get_bytes(&format!("/v1/imports/{ran}/results.csv"), &key);
+    assert_eq!(status, 200, "kept within the retention time");
+
+    let deleted = wait_for(&server, &key, &ran, |i| !i["files_deleted_at"].is_null());
+    assert_eq!(deleted["state"], "completed", "the history keeps the import: {deleted}");
+    assert_eq!(deleted["counts"]["imported"], 2);
+    let (status, gone) = server.get(&format!("/v1/imports/{ran}/results.csv"), &key);
+    assert_eq!(status, 410, "{gone}");
+    assert_eq!(gone["error"]["code"], "deleted");
+    assert_eq!(server.get(&format!("/v1/imports/{ran}/review/errors.csv"), &key).0, 410);
+    wait_for(&server, &key, &left, |i| !i["files_deleted_at"].is_null());
+    let (status, refused) = server.post(&format!("/v1/imports/{left}/start"), &key, &json!({}));
+    assert_eq!(status, 410, "an upload left too long must be uploaded again: {refused}");
+    let uploads: Vec<String> = walk(&ws.path("intake-data"));
+    assert!(uploads.is_empty(), "every file of the service is gone: {uploads:?}");
+    assert!(cli_results.exists(), "a CLI import's results file is the user's");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        match path.is_dir() {
+            true => files.extend(walk(&path)),
+            false => files.push(path.display().to_string()),
+        }
+    }
+    files
+}

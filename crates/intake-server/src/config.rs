@@ -19,7 +19,12 @@ pub struct ServerConfig {
     pub review_window: Duration,
     /// Jobs (reviews, imports) this process runs at once.
     pub max_running_jobs: usize,
+    /// How long an import's files (upload, results, errors) are kept after it ended.
+    pub retention: Duration,
 }
+
+/// The retention time when none is set: seven days.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The review window when none is set: one hour.
 pub const DEFAULT_REVIEW_WINDOW: Duration = Duration::from_secs(3600);

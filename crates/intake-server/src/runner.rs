@@ -45,6 +45,10 @@ pub struct RunnerSettings {
     pub review_window: Duration,
     /// Jobs this process runs at once.
     pub max_running_jobs: usize,
+    /// How long an import's files are kept after it ended.
+    pub retention: Duration,
+    /// The service's data folder: the only place the retention sweep deletes files in.
+    pub data: PathBuf,
 }
 
 /// How often an idle runner looks for jobs other processes queued, or whose turn came.
@@ -102,6 +106,10 @@ impl Runner {
         std::thread::Builder::new()
             .name("intake-jobs-beat".into())
             .spawn(move || beat_forever(&db, &owner))?;
+        let settings = runner.inner.settings.clone();
+        std::thread::Builder::new()
+            .name("intake-retention".into())
+            .spawn(move || sweep_forever(&settings))?;
         Ok(runner)
     }
 
@@ -386,6 +394,49 @@ fn beat_forever(db: &Path, owner: &str) {
         std::thread::sleep(HEARTBEAT);
         if let Err(error) = SqliteJobs::open_as(db, owner.to_string()).and_then(|mut q| q.beat()) {
             tracing::warn!(%error, "heartbeat of the running jobs");
+        }
+    }
+}
+
+/// How often the retention sweep looks for files to delete (more often when the retention
+/// time is shorter).
+const SWEEP: Duration = Duration::from_secs(60);
+
+fn sweep_forever(settings: &RunnerSettings) {
+    loop {
+        sweep(settings);
+        std::thread::sleep(SWEEP.min(settings.retention).max(Duration::from_millis(200)));
+    }
+}
+
+/// Deletes the files of the imports that ended longer ago than the retention time (their
+/// review's too), and records it.
+fn sweep(settings: &RunnerSettings) {
+    let cutoff = intake_store::now() - settings.retention.as_secs() as i64;
+    let expired = match intake_store::retention::files_past(&settings.db, cutoff) {
+        Ok(expired) => expired,
+        Err(error) => return tracing::warn!(%error, "looking for files past the retention time"),
+    };
+    for import in expired {
+        let reviews = import.files.first().map(|source| {
+            [review_file(source, "review-results.csv"), review_file(source, "review-errors.csv")]
+        });
+        for file in import.files.iter().cloned().chain(reviews.into_iter().flatten()) {
+            // Only the service's own files: never a path outside its data folder.
+            let path = PathBuf::from(&file);
+            if !path.starts_with(&settings.data) {
+                continue;
+            }
+            if let Err(error) = std::fs::remove_file(&path)
+                && error.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(import = import.import_id, %error, "deleting a file past the retention time");
+            }
+        }
+        match intake_store::retention::mark_files_deleted(&settings.db, import.workspace_id, import.import_id)
+        {
+            Ok(()) => tracing::info!(import = import.import_id, "files deleted after the retention time"),
+            Err(error) => tracing::warn!(import = import.import_id, %error, "recording deleted files"),
         }
     }
 }

@@ -39,6 +39,8 @@ impl AppState {
             db: db.clone(),
             review_window: config.review_window,
             max_running_jobs: config.max_running_jobs.max(1),
+            retention: config.retention,
+            data: data.clone(),
         })
         .map_err(|source| ServerError::Data { path: db.clone(), source })?;
         Ok(AppState { inner: Arc::new(Inner { db, data, max_upload_bytes, runner }) })
@@ -54,6 +56,8 @@ impl AppState {
                 db: PathBuf::new(),
                 review_window: crate::config::DEFAULT_REVIEW_WINDOW,
                 max_running_jobs: 0,
+                retention: crate::config::DEFAULT_RETENTION,
+                data: PathBuf::new(),
             }),
         };
         AppState { inner: Arc::new(inner) }

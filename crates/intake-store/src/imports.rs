@@ -122,6 +122,8 @@ pub struct ImportRecord {
     pub review_expires_at: Option<i64>,
     /// Who started it (`key:<id>`), when it was started through the service.
     pub started_by: Option<String>,
+    /// When the service deleted its files after the retention time.
+    pub files_deleted_at: Option<i64>,
 }
 
 /// What is recorded when an import starts.
@@ -141,7 +143,8 @@ pub struct NewImport<'a> {
 }
 
 const COLUMNS: &str = "id, file_name, source_path, options, dry_run, state, checkpoint, results_path, \
-                       errors_path, message, started_at, finished_at, stopped_at, review_expires_at, started_by";
+                       errors_path, message, started_at, finished_at, stopped_at, review_expires_at, started_by, \
+                       files_deleted_at";
 
 fn json_error(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -424,6 +427,7 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportRecord,
             stopped_at: row.get(12)?,
             review_expires_at: row.get(13)?,
             started_by: row.get(14)?,
+            files_deleted_at: row.get(15)?,
         })
     };
     Ok(build())

@@ -22,6 +22,7 @@ mod journal;
 mod keys;
 mod lease;
 mod migrate;
+pub mod retention;
 mod turn;
 mod undo;
 mod writer;

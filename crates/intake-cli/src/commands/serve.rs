@@ -34,6 +34,7 @@ pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
         review_window: std::time::Duration::from_secs(args.review_window_secs),
         max_running_jobs: args.max_running_jobs,
+        retention: std::time::Duration::from_secs(args.retention_secs),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {

@@ -39,6 +39,9 @@ pub struct Import {
     /// Who started it (`key:<id>`).
     #[serde(skip_serializing_if = "Option::is_none")]
     started_by: Option<String>,
+    /// When its files (upload, results, errors) were deleted after the retention time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files_deleted_at: Option<i64>,
 }
 
 impl Import {
@@ -100,6 +103,7 @@ impl From<ImportRecord> for Import {
             queue_position: None,
             review_expires_at: r.review_expires_at,
             started_by: r.started_by,
+            files_deleted_at: r.files_deleted_at,
         }
     }
 }

@@ -30,7 +30,7 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/imports/{id}/review", operation_id = "review_import", tag = "imports",
     params(("id" = String, Path, description = "The import's id")),
     responses((status = 202, body = Import), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn review(
     State(state): State<AppState>,
     caller: Caller,
@@ -110,7 +110,7 @@ pub(crate) async fn get_review(
 #[utoipa::path(post, path = "/imports/{id}/start", operation_id = "start_import", tag = "imports",
     params(("id" = String, Path, description = "The import's id")),
     responses((status = 202, body = Import), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn start(
     State(state): State<AppState>,
     caller: Caller,

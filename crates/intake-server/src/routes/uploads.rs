@@ -349,7 +349,7 @@ pub(crate) fn import_error(error: ImportError) -> AppError {
 #[utoipa::path(patch, path = "/imports/{id}", operation_id = "configure_import", tag = "imports",
     params(("id" = String, Path, description = "The import's id")), request_body = ImportSettings,
     responses((status = 200, body = ImportSettings), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn configure(
     State(state): State<AppState>,
     caller: Caller,
@@ -381,6 +381,15 @@ pub(crate) fn configurable(store: &SqliteStore, id: i64) -> Result<(String, Impo
             format!("import {id} is {}; its settings can no longer change", record.state.as_str()),
         ));
     }
+    if record.files_deleted_at.is_some() {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "deleted",
+            format!(
+                "import {id} was left longer than the retention time and its file deleted; upload it again"
+            ),
+        ));
+    }
     let text = store.import_settings(id)?.unwrap_or_else(|| "{}".to_string());
     let settings = serde_json::from_str(&text).map_err(AppError::internal)?;
     Ok((record.source_path, settings))
@@ -400,7 +409,7 @@ pub(crate) fn check(store: &SqliteStore, request: &ImportRequest) -> Result<(), 
 #[utoipa::path(get, path = "/imports/{id}/results.csv", operation_id = "import_results", tag = "imports",
     params(("id" = String, Path, description = "The import's id")),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
 pub(crate) async fn results(
     State(state): State<AppState>,
     caller: Caller,
@@ -413,7 +422,7 @@ pub(crate) async fn results(
 #[utoipa::path(get, path = "/imports/{id}/errors.csv", operation_id = "import_errors", tag = "imports",
     params(("id" = String, Path, description = "The import's id")),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
 pub(crate) async fn errors(
     State(state): State<AppState>,
     caller: Caller,
@@ -426,7 +435,7 @@ pub(crate) async fn errors(
 #[utoipa::path(get, path = "/imports/{id}/review/results.csv", operation_id = "review_results", tag = "imports",
     params(("id" = String, Path, description = "The import's id")),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
 pub(crate) async fn review_results(
     State(state): State<AppState>,
     caller: Caller,
@@ -439,7 +448,7 @@ pub(crate) async fn review_results(
 #[utoipa::path(get, path = "/imports/{id}/review/errors.csv", operation_id = "review_errors", tag = "imports",
     params(("id" = String, Path, description = "The import's id")),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
 pub(crate) async fn review_errors(
     State(state): State<AppState>,
     caller: Caller,
@@ -463,6 +472,16 @@ async fn download(state: AppState, caller: Caller, id: String, which: Which) -> 
             Ok((record, store.import_review(id)?.is_some()))
         })
         .await?;
+    if let Some(at) = record.files_deleted_at {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "deleted",
+            format!(
+                "the files of import {id} were deleted at {} after the retention time",
+                intake_store::local_time(at)
+            ),
+        ));
+    }
     let review = |suffix| Some(crate::runner::review_file(&record.source_path, suffix)).filter(|_| reviewed);
     let (path, name) = match which {
         Which::Results => (record.results_path.clone(), "results"),

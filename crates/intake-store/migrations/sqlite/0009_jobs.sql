@@ -29,7 +29,9 @@ CREATE INDEX jobs_by_state ON jobs (state, id);
 CREATE INDEX jobs_by_import ON jobs (workspace_id, import_id, id);
 
 -- What an import's review (a dry run) found, as JSON, and until when it holds; who started
--- an import (`key:<id>`, `cli:<user>`) for its history and its notifications.
+-- an import (`key:<id>`, `cli:<user>`) for its history and its notifications; when the
+-- service deleted its files (upload, results, errors) after the retention time.
 ALTER TABLE imports ADD COLUMN review TEXT;
 ALTER TABLE imports ADD COLUMN review_expires_at INTEGER;
 ALTER TABLE imports ADD COLUMN started_by TEXT;
+ALTER TABLE imports ADD COLUMN files_deleted_at INTEGER;
