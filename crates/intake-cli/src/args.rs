@@ -68,6 +68,9 @@ pub struct ServeArgs {
     /// Seconds an import's files (upload, results, errors) are kept after it ended.
     #[arg(long, default_value_t = 7 * 24 * 3600, env = "INTAKE_RETENTION_SECS")]
     pub retention_secs: u64,
+    /// The most rows a file to import through the service may have.
+    #[arg(long, default_value_t = 5_000_000, env = "INTAKE_MAX_ROWS")]
+    pub max_rows: u64,
 }
 
 /// `intake keys …`

@@ -322,3 +322,57 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     files
 }
+
+#[test]
+fn an_upload_says_how_its_file_is_read_and_counts_its_rows() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    // Excel's CSV in Germany: Windows-1252 and semicolons.
+    let (text, _, _) = encoding_rs::WINDOWS_1252
+        .encode("Vorname;Nachname;E-Mail\nJürgen;Muster;j@example.com\nÄnne;Bär;a@example.com\n");
+    let (status, csv) = server.upload(&key, "kontakte.csv", &text);
+    assert_eq!(status, 201, "{csv}");
+    let file = &csv["file"];
+    assert_eq!(file["format"], "csv");
+    assert_eq!(file["delimiter"], ";");
+    assert_eq!(file["encoding"], "windows-1252", "{file}");
+    assert_eq!(file["has_header"], true);
+    assert_eq!(file["headers"], json!(["Vorname", "Nachname", "E-Mail"]));
+    let id = csv["id"].as_str().expect("an id").to_string();
+    let counted = wait_for(&server, &key, &id, |i| i["row_count"]["done"] == true);
+    assert_eq!(counted["row_count"]["rows"], 2);
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for name in ["Kunden", "Lieferanten"] {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name).expect("a name");
+        sheet.write_string(0, 0, "Email").expect("cell");
+        sheet.write_string(1, 0, "kunde@example.com").expect("cell");
+    }
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let (status, sheet) = server.upload(&key, "kunden.xlsx", &bytes);
+    assert_eq!(status, 201, "{sheet}");
+    assert_eq!(sheet["file"]["format"], "xlsx");
+    assert_eq!(sheet["file"]["sheet"], "Kunden");
+    assert_eq!(sheet["file"]["sheet_names"], json!(["Kunden", "Lieferanten"]));
+}
+
+#[test]
+fn a_file_over_the_row_limit_cannot_be_reviewed_or_started_and_the_error_names_the_limit() {
+    let ws = Workspace::new();
+    let server = Server::start_with(&ws, &["--max-rows", "2"]);
+    let key = server.first_key.clone();
+    let id = upload_de(&server, &key, "kontakte.csv", SMALL.as_bytes());
+    wait_for(&server, &key, &id, |i| i["row_count"]["done"] == true);
+    for action in ["review", "start"] {
+        let (status, refused) = server.post(&format!("/v1/imports/{id}/{action}"), &key, &json!({}));
+        assert_eq!(status, 422, "{refused}");
+        assert_eq!(refused["error"]["code"], "too_many_rows");
+        assert_eq!(refused["error"]["details"]["limit"], 2);
+        assert!(refused["error"]["message"].as_str().unwrap_or("").contains("max_rows"), "{refused}");
+    }
+    let small = upload(&server, &key, "two.csv", b"First Name,Email\nA,a@example.com\nB,b@example.com\n");
+    server.post(&format!("/v1/imports/{small}/start"), &key, &json!({}));
+    assert_eq!(server.finished(&key, &small)["state"], "completed", "a file at the limit imports");
+}

@@ -46,6 +46,26 @@ pub enum Input {
     Vcard(VcardSource),
 }
 
+/// How a file is read: its format, and for CSV its encoding and dialect, for a spreadsheet
+/// its sheets; and its column headers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileInfo {
+    /// `csv`, `xlsx`, `xls`, `ods` or `vcard`.
+    pub format: String,
+    pub encoding: Option<String>,
+    /// One character, or `\t`.
+    pub delimiter: Option<String>,
+    pub quote: Option<String>,
+    pub has_header: bool,
+    /// The row of the header (after rows of notes above it).
+    pub header_row: Option<u64>,
+    /// The sheet read.
+    pub sheet: Option<String>,
+    /// Every sheet of the workbook, in tab order.
+    pub sheet_names: Vec<String>,
+    pub headers: Vec<String>,
+}
+
 /// Results files of inputs that are not CSV: comma-separated UTF-8 with a byte-order mark,
 /// which Excel opens with the right characters.
 const RESULTS_AS_CSV: ResultsFormat = ResultsFormat { delimiter: b',', byte_order_mark: true };
@@ -75,6 +95,72 @@ impl Input {
             Input::Sheet(sheet) => format!("{:?} spreadsheet, sheet {:?}", sheet.format(), sheet.sheet()),
             Input::Vcard(_) => "vCard, one row per card".to_string(),
         }
+    }
+
+    /// How the file is read, field by field, for a program to show and change.
+    pub fn file_info(&self) -> FileInfo {
+        let headers = self.source().headers().to_vec();
+        match self {
+            Input::Csv(csv) => {
+                let dialect = csv.dialect();
+                FileInfo {
+                    format: "csv".into(),
+                    encoding: Some(csv.encoding().encoding.to_string()),
+                    delimiter: Some(match dialect.delimiter {
+                        b'\t' => "\\t".to_string(),
+                        d => char::from(d).to_string(),
+                    }),
+                    quote: dialect.quote.map(|q| char::from(q).to_string()),
+                    has_header: dialect.has_header,
+                    header_row: dialect.has_header.then_some(dialect.preamble as u64 + 1),
+                    sheet: None,
+                    sheet_names: Vec::new(),
+                    headers,
+                }
+            }
+            Input::Sheet(sheet) => FileInfo {
+                format: format!("{:?}", sheet.format()).to_lowercase(),
+                encoding: None,
+                delimiter: None,
+                quote: None,
+                has_header: true,
+                header_row: Some(1),
+                sheet: Some(sheet.sheet().to_string()),
+                sheet_names: sheet.sheet_names().to_vec(),
+                headers,
+            },
+            Input::Vcard(_) => FileInfo {
+                format: "vcard".into(),
+                encoding: None,
+                delimiter: None,
+                quote: None,
+                has_header: false,
+                header_row: None,
+                sheet: None,
+                sheet_names: Vec::new(),
+                headers,
+            },
+        }
+    }
+
+    /// Counts the file's rows, telling `so_far` the count every `every` rows; stops early,
+    /// with the count so far, once `enough` rows are counted.
+    pub fn count_rows(
+        &self,
+        every: u64,
+        enough: u64,
+        so_far: &mut dyn FnMut(u64),
+    ) -> Result<u64, ImportError> {
+        let mut records = self.source().records()?;
+        let mut record = Record::default();
+        let mut rows = 0;
+        while rows < enough && records.next_record(&mut record)? {
+            rows += 1;
+            if rows % every == 0 {
+                so_far(rows);
+            }
+        }
+        Ok(rows)
     }
 
     /// What a resumed import must know to read the file the same way.

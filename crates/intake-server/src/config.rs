@@ -21,7 +21,12 @@ pub struct ServerConfig {
     pub max_running_jobs: usize,
     /// How long an import's files (upload, results, errors) are kept after it ended.
     pub retention: Duration,
+    /// The most rows a file to import may have.
+    pub max_rows: u64,
 }
+
+/// Rows a file may have when not set.
+pub const DEFAULT_MAX_ROWS: u64 = 5_000_000;
 
 /// The retention time when none is set: seven days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);

@@ -13,12 +13,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use intake_core::map::Mapping;
 use intake_core::report::Counts;
 use intake_import::ImportError;
+use intake_import::input::Input;
 use intake_import::review::review;
 use intake_import::run::{Control, Prepared, prepare, prepare_resume};
 use intake_store::{
-    ImportState, Job, JobKind, JobQueue, JobState, LeaseAction, SqliteJobs, SqliteStore, WorkspaceLeases,
+    ImportRecord, ImportState, Job, JobKind, JobQueue, JobState, LeaseAction, SqliteJobs, SqliteStore,
+    WorkspaceLeases,
 };
 
 use crate::routes::ImportSettings;
@@ -49,6 +52,8 @@ pub struct RunnerSettings {
     pub retention: Duration,
     /// The service's data folder: the only place the retention sweep deletes files in.
     pub data: PathBuf,
+    /// The most rows a file to import may have.
+    pub max_rows: u64,
 }
 
 /// How often an idle runner looks for jobs other processes queued, or whose turn came.
@@ -119,6 +124,37 @@ impl Runner {
         if let Ok(mut woken) = flag.lock() {
             *woken = true;
             signal.notify_one();
+        }
+    }
+
+    /// The most rows a file to import may have.
+    pub fn max_rows(&self) -> u64 {
+        self.inner.settings.max_rows
+    }
+
+    /// Counts the rows of uploaded import `id`'s file on a thread of its own, recording the
+    /// count as it comes (every 100,000 rows) and when done; stops past the row limit.
+    pub fn count_rows(&self, workspace: String, id: i64, file: PathBuf) {
+        let (db, max_rows) = (self.inner.settings.db.clone(), self.inner.settings.max_rows);
+        let counted = std::thread::Builder::new().name(format!("intake-count-{id}")).spawn(move || {
+            let count = || -> Result<(), ImportError> {
+                let mut store = SqliteStore::open(&db, &workspace)?;
+                let request = intake_import::input::ReadRequest { file, ..Default::default() };
+                let settings = intake_import::input::settings(&request)?;
+                let input = intake_import::input::open(&request.file, &settings, store.schema())?;
+                let mut so_far = |rows| {
+                    let _ = store.set_row_count(id, rows, false);
+                };
+                let rows = input.count_rows(100_000, max_rows.saturating_add(1), &mut so_far)?;
+                SqliteStore::open(&db, &workspace)?.set_row_count(id, rows, true)?;
+                Ok(())
+            };
+            if let Err(error) = count() {
+                tracing::warn!(import = id, %error, "counting an upload's rows");
+            }
+        });
+        if let Err(error) = counted {
+            tracing::warn!(import = id, %error, "no thread to count an upload's rows");
         }
     }
 
@@ -255,28 +291,58 @@ impl Runner {
             Ok(lease) => lease,
             Err(_) => return Ok(Ran::Busy),
         };
-        let (record, input, mapping, checkpoint) = match resume {
-            true => {
-                let (input, mapping) = prepare_resume(&store, &record)?;
+        let prepared = match resume {
+            true => prepare_resume(&store, &record).and_then(|(input, mapping)| {
                 store.reopen_import(id)?;
-                let checkpoint = record.checkpoint.clone();
-                (store.import(id)?, input, mapping, Some(checkpoint))
-            }
-            false => {
-                let request = settings_of(&store, id)?.request(Path::new(&record.source_path));
-                let Prepared { mut options, input, mapping } = prepare(&store, &request, &mut |_| {})?;
-                options.import_tag =
-                    Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
-                store.start_uploaded_import(id, &options)?;
-                (store.import(id)?, input, mapping, None)
+                Ok((input, mapping, Some(record.checkpoint.clone())))
+            }),
+            false => self.prepare_start(&mut store, &record).map(|(input, mapping)| (input, mapping, None)),
+        };
+        let (input, mapping, checkpoint) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                // It never ran, or cannot go on: it failed, and says why.
+                store.finish_import(id, ImportState::Failed, None, Some(&error.to_string()))?;
+                return Err(error);
             }
         };
+        let record = store.import(id)?;
         let key = (job.workspace.clone(), id);
         let mut progress =
             self.progress_reporter(key, job.id, stop, checkpoint.as_ref().map_or(0, |c| c.counts.rows));
         let control = Control { progress: &mut progress, stop: Some(stop) };
         intake_import::run::execute(&mut store, &record, &input, &mapping, checkpoint.as_ref(), control)?;
         Ok(Ran::Done)
+    }
+
+    /// Prepares queued import `record` to start: its settings checked against its file, the
+    /// file within the row limit, and the import `running` with its options.
+    fn prepare_start(
+        &self,
+        store: &mut SqliteStore,
+        record: &ImportRecord,
+    ) -> Result<(Input, Mapping), ImportError> {
+        let id = record.id;
+        let request = settings_of(store, id)?.request(Path::new(&record.source_path));
+        let Prepared { mut options, input, mapping } = prepare(store, &request, &mut |_| {})?;
+        self.check_row_limit(record, &input)?;
+        options.import_tag = Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
+        store.start_uploaded_import(id, &options)?;
+        Ok((input, mapping))
+    }
+
+    /// Fails when `record`'s file has more rows than the limit: by the upload's count when
+    /// it is done, else by counting now.
+    fn check_row_limit(&self, record: &ImportRecord, input: &Input) -> Result<(), ImportError> {
+        let max = self.inner.settings.max_rows;
+        let rows = match record.row_count {
+            Some((rows, true)) => rows,
+            _ => input.count_rows(u64::MAX, max.saturating_add(1), &mut |_| {})?,
+        };
+        match rows > max {
+            true => Err(ImportError::Invalid(too_many_rows(max))),
+            false => Ok(()),
+        }
     }
 
     /// Runs a review job: a dry run into the review's own files; the import is `reviewed`
@@ -312,6 +378,7 @@ impl Runner {
         let mut record = store.import(id)?;
         let request = settings_of(store, id)?.request(Path::new(&record.source_path));
         let Prepared { options, input, mapping } = prepare(store, &request, &mut |_| {})?;
+        self.check_row_limit(&record, &input)?;
         record.options = options;
         record.dry_run = true;
         record.results_path = Some(review_file(&record.source_path, "review-results.csv"));
@@ -374,6 +441,11 @@ enum Ran {
     Done,
     /// Its workspace's lease is held by an import that is not a job: it waits its turn.
     Busy,
+}
+
+/// Why a file with more than `max` rows is refused.
+pub(crate) fn too_many_rows(max: u64) -> String {
+    format!("the file has more than {max} rows, the most an import may have (the setting max_rows)")
 }
 
 /// The client's settings of import `id`.

@@ -41,6 +41,7 @@ impl AppState {
             max_running_jobs: config.max_running_jobs.max(1),
             retention: config.retention,
             data: data.clone(),
+            max_rows: config.max_rows,
         })
         .map_err(|source| ServerError::Data { path: db.clone(), source })?;
         Ok(AppState { inner: Arc::new(Inner { db, data, max_upload_bytes, runner }) })
@@ -58,6 +59,7 @@ impl AppState {
                 max_running_jobs: 0,
                 retention: crate::config::DEFAULT_RETENTION,
                 data: PathBuf::new(),
+                max_rows: crate::config::DEFAULT_MAX_ROWS,
             }),
         };
         AppState { inner: Arc::new(inner) }

@@ -124,6 +124,8 @@ pub struct ImportRecord {
     pub started_by: Option<String>,
     /// When the service deleted its files after the retention time.
     pub files_deleted_at: Option<i64>,
+    /// The uploaded file's rows as counted so far, and whether the count is done.
+    pub row_count: Option<(u64, bool)>,
 }
 
 /// What is recorded when an import starts.
@@ -144,7 +146,7 @@ pub struct NewImport<'a> {
 
 const COLUMNS: &str = "id, file_name, source_path, options, dry_run, state, checkpoint, results_path, \
                        errors_path, message, started_at, finished_at, stopped_at, review_expires_at, started_by, \
-                       files_deleted_at";
+                       files_deleted_at, row_count, row_count_done";
 
 fn json_error(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -204,6 +206,15 @@ impl SqliteStore {
             params![settings, self.workspace_id, id],
         )?;
         Ok(changed == 1)
+    }
+
+    /// Records the rows of uploaded import `id`'s file counted so far, and whether that is all.
+    pub fn set_row_count(&mut self, id: ImportId, rows: u64, done: bool) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE imports SET row_count = ?1, row_count_done = ?2 WHERE workspace_id = ?3 AND id = ?4",
+            params![rows as i64, done, self.workspace_id, id],
+        )?;
+        Ok(())
     }
 
     /// Queues the review of an `uploaded` or `reviewed` (also expired) import: it is
@@ -428,6 +439,9 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ImportRecord,
             review_expires_at: row.get(13)?,
             started_by: row.get(14)?,
             files_deleted_at: row.get(15)?,
+            row_count: row
+                .get::<_, Option<i64>>(16)?
+                .map(|n| (n.max(0) as u64, row.get(17).unwrap_or(false))),
         })
     };
     Ok(build())

@@ -35,6 +35,7 @@ pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
         review_window: std::time::Duration::from_secs(args.review_window_secs),
         max_running_jobs: args.max_running_jobs,
         retention: std::time::Duration::from_secs(args.retention_secs),
+        max_rows: args.max_rows,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {

@@ -42,6 +42,17 @@ pub struct Import {
     /// When its files (upload, results, errors) were deleted after the retention time.
     #[serde(skip_serializing_if = "Option::is_none")]
     files_deleted_at: Option<i64>,
+    /// An uploaded file's rows, counted in the background: so far, and whether that is all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    row_count: Option<RowCount>,
+}
+
+/// The rows of an uploaded file as counted so far.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowCount {
+    rows: u64,
+    /// Whether the count is done.
+    done: bool,
 }
 
 impl Import {
@@ -104,6 +115,7 @@ impl From<ImportRecord> for Import {
             review_expires_at: r.review_expires_at,
             started_by: r.started_by,
             files_deleted_at: r.files_deleted_at,
+            row_count: r.row_count.map(|(rows, done)| RowCount { rows, done }),
         }
     }
 }

@@ -41,6 +41,7 @@ pub(crate) async fn review(
     let import = state
         .with_store(&caller, move |store| {
             let (path, settings) = configurable(store, id)?;
+            within_row_limit(store, id, runner.max_rows())?;
             check(store, &settings.request(FilePath::new(&path)))?;
             store.queue_review(id)?;
             audit(store, &actor, &address, "import.review", id)?;
@@ -123,6 +124,7 @@ pub(crate) async fn start(
             let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
             refuse_to_start(id, record.state)?;
             let (path, settings) = configurable(store, id)?;
+            within_row_limit(store, id, runner.max_rows())?;
             check(store, &settings.request(FilePath::new(&path)))?;
             store.queue_import(id, &actor)?;
             let target = format!("import:{id}");
@@ -139,6 +141,20 @@ pub(crate) async fn start(
         .await?;
     state.runner().wake();
     Ok((StatusCode::ACCEPTED, Json(import)))
+}
+
+/// 422 when import `id`'s file, as counted since its upload, has more rows than `max`. (A
+/// count not yet done is finished by the job, which fails the same way.)
+fn within_row_limit(store: &SqliteStore, id: i64, max: u64) -> Result<(), AppError> {
+    match store.import(id)?.row_count {
+        Some((rows, true)) if rows > max => Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_rows",
+            crate::runner::too_many_rows(max),
+        )
+        .with_details(serde_json::json!({ "limit": max, "setting": "max_rows" }))),
+        _ => Ok(()),
+    }
 }
 
 /// 409 for an import that cannot start in `state`, saying what to do.

@@ -133,8 +133,12 @@ impl ImportSettings {
 pub struct UploadedImport {
     #[serde(flatten)]
     pub import: Import,
-    /// How the file is read (format, encoding, delimiter, sheet).
+    /// How the file is read, in one line for people.
     pub read_as: String,
+    /// How the file is read: `format` (`csv`, `xlsx`, `xls`, `ods`, `vcard`), `encoding`,
+    /// `delimiter`, `quote`, `has_header`, `header_row`, `sheet`, `sheet_names`, `headers`.
+    #[schema(value_type = Object)]
+    pub file: intake_import::input::FileInfo,
     /// Per column: header, samples, suggested field with its confidence, kind of values.
     pub columns: Vec<Column>,
     /// Notes on the way (a column left out of the suggestions …).
@@ -227,13 +231,14 @@ pub(crate) async fn upload(
         }
     };
     let (actor, address) = (caller.actor(), caller.address.clone());
+    let (runner, workspace) = (state.runner().clone(), caller.workspace.clone());
     let uploaded = state
         .with_store(&caller, move |store| {
             let found = read_upload(store, &name, &path);
             if found.is_err() {
                 let _ = std::fs::remove_file(&path);
             }
-            let (id, read_as, columns, notes) = found?;
+            let Found { id, read_as, file, columns, notes } = found?;
             let target = format!("import:{id}");
             let detail = serde_json::json!({ "file_name": name });
             store.audit(&AuditEntry {
@@ -244,18 +249,24 @@ pub(crate) async fn upload(
                 detail,
             })?;
             let import = Import::from(store.import(id)?);
-            Ok(UploadedImport { import, read_as, columns, notes })
+            runner.count_rows(workspace, id, path);
+            Ok(UploadedImport { import, read_as, file, columns, notes })
         })
         .await?;
     Ok((StatusCode::CREATED, Json(uploaded)))
 }
 
+/// What was found in an uploaded file, and the import recorded for it.
+struct Found {
+    id: i64,
+    read_as: String,
+    file: intake_import::input::FileInfo,
+    columns: Vec<Column>,
+    notes: Vec<String>,
+}
+
 /// Reads the uploaded file as an import would, records the import, and says what was found.
-fn read_upload(
-    store: &mut SqliteStore,
-    name: &str,
-    path: &Path,
-) -> Result<(i64, String, Vec<Column>, Vec<String>), AppError> {
+fn read_upload(store: &mut SqliteStore, name: &str, path: &Path) -> Result<Found, AppError> {
     let read = ReadRequest { file: path.to_path_buf(), ..ReadRequest::default() };
     let mut notes = Vec::new();
     let (input, sample, mapping) =
@@ -266,7 +277,7 @@ fn read_upload(
     let errors = sibling(path, "errors.csv");
     let settings = serde_json::to_string(&ImportSettings::default()).map_err(AppError::internal)?;
     let id = store.create_uploaded_import(name, &path.to_string_lossy(), &results, &errors, &settings)?;
-    Ok((id, input.describe(), columns, notes))
+    Ok(Found { id, read_as: input.describe(), file: input.file_info(), columns, notes })
 }
 
 /// `upload-….csv` → `upload-….results.csv`.

@@ -35,3 +35,8 @@ ALTER TABLE imports ADD COLUMN review TEXT;
 ALTER TABLE imports ADD COLUMN review_expires_at INTEGER;
 ALTER TABLE imports ADD COLUMN started_by TEXT;
 ALTER TABLE imports ADD COLUMN files_deleted_at INTEGER;
+
+-- The rows of an uploaded file, counted in the background after the upload (so far, and
+-- whether the count is done).
+ALTER TABLE imports ADD COLUMN row_count INTEGER;
+ALTER TABLE imports ADD COLUMN row_count_done INTEGER NOT NULL DEFAULT 0;
