@@ -10,6 +10,7 @@ use utoipa::Modify;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::error::AppError;
+use crate::key_cache::KnownKey;
 use crate::state::{AppState, blocking};
 
 /// The authenticated caller of a request.
@@ -51,15 +52,27 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(|s| s.trim().to_string())
             .ok_or_else(|| AppError::unauthorized("the Authorization header is not Bearer KEY"))?;
-        let db = state.db().to_path_buf();
-        let found = blocking(move || Ok(intake_store::authenticate(&db, &secret)?)).await?;
-        let (key, workspace) = found.ok_or_else(|| AppError::unauthorized("unknown or revoked API key"))?;
+        // One `stat`: whether a key was revoked since the cached ones were read.
+        let marker = intake_store::keys_changed(state.db());
+        let known = match state.keys().get(&secret, marker) {
+            Some(known) => known,
+            None => {
+                let db = state.db().to_path_buf();
+                let asked = secret.clone();
+                let found = blocking(move || Ok(intake_store::authenticate(&db, &asked)?)).await?;
+                let (key, workspace) =
+                    found.ok_or_else(|| AppError::unauthorized("unknown or revoked API key"))?;
+                let known = KnownKey { key_id: key.id, role: key.role, workspace };
+                state.keys().put(&secret, known.clone(), marker);
+                known
+            }
+        };
         let address = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(address)| address.ip().to_string())
             .unwrap_or_default();
-        Ok(Caller { key_id: key.id, role: key.role, workspace, address })
+        Ok(Caller { key_id: known.key_id, role: known.role, workspace: known.workspace, address })
     }
 }
 

@@ -10,6 +10,7 @@
 mod auth;
 pub mod config;
 mod error;
+mod key_cache;
 mod routes;
 mod runner;
 mod state;

@@ -75,8 +75,8 @@ pub struct Runner {
 
 struct Inner {
     settings: RunnerSettings,
-    /// Progress of the imports running here, by workspace and import id.
-    progress: Mutex<HashMap<(String, i64), Progress>>,
+    /// The jobs running here, by workspace and import id.
+    live: Mutex<HashMap<(String, i64), Live>>,
     /// Stop flags of the jobs running here, by workspace and import id.
     stops: Mutex<HashMap<(String, i64), Arc<AtomicBool>>>,
     running: AtomicUsize,
@@ -89,7 +89,7 @@ impl Runner {
     pub fn idle(settings: RunnerSettings) -> Runner {
         let inner = Inner {
             settings,
-            progress: Mutex::default(),
+            live: Mutex::default(),
             stops: Mutex::default(),
             running: AtomicUsize::new(0),
             wake: (Mutex::new(false), Condvar::new()),
@@ -160,7 +160,18 @@ impl Runner {
 
     /// The progress of import `id` of `workspace`, while this process runs it.
     pub fn progress(&self, workspace: &str, id: i64) -> Option<Progress> {
-        self.inner.progress.lock().ok()?.get(&(workspace.to_string(), id)).cloned()
+        self.inner.live.lock().ok()?.get(&(workspace.to_string(), id)).map(|live| live.progress.clone())
+    }
+
+    /// Import `id` of `workspace` as it is now, while this process runs it: its record as it
+    /// started, with the counts so far (no need to read the store to answer a poll).
+    pub fn running_import(&self, workspace: &str, id: i64) -> Option<(ImportRecord, Progress)> {
+        let live = self.inner.live.lock().ok()?;
+        let live = live.get(&(workspace.to_string(), id))?;
+        let mut record = ImportRecord::clone(live.record.as_ref()?);
+        record.checkpoint.counts = live.counts.clone();
+        record.checkpoint.rows_done = live.counts.rows;
+        Some((record, live.progress.clone()))
     }
 
     /// Asks the job of import `id` of `workspace` that runs here to stop at its next batch.
@@ -240,7 +251,7 @@ impl Runner {
             JobKind::Undo => Err(ImportError::Invalid("undo jobs are not run by this version".into())),
         };
         self.set_stop(&key, None);
-        self.forget_progress(&key);
+        self.forget_live(&key);
         let (state, message) = match ran {
             Ok(Ran::Done) => (JobState::Done, None),
             Ok(Ran::Busy) => return self.put_back(owner, &job),
@@ -308,6 +319,7 @@ impl Runner {
         };
         let record = store.import(id)?;
         let key = (job.workspace.clone(), id);
+        self.set_live(&key, Live { record: Some(Arc::new(record.clone())), ..Live::default() });
         let mut progress =
             self.progress_reporter(key, job.id, stop, checkpoint.as_ref().map_or(0, |c| c.counts.rows));
         let control = Control { progress: &mut progress, stop: Some(stop) };
@@ -402,7 +414,7 @@ impl Runner {
         let started = Instant::now();
         let mut asked = Instant::now();
         move |counts, total| {
-            self.set_progress(&key, progress_of(counts, total, rows_before, started));
+            self.update_live(&key, counts, progress_of(counts, total, rows_before, started));
             if asked.elapsed() >= Duration::from_secs(1) {
                 asked = Instant::now();
                 let requested =
@@ -414,14 +426,22 @@ impl Runner {
         }
     }
 
-    fn set_progress(&self, key: &(String, i64), progress: Progress) {
-        if let Ok(mut all) = self.inner.progress.lock() {
-            all.insert(key.clone(), progress);
+    fn set_live(&self, key: &(String, i64), live: Live) {
+        if let Ok(mut all) = self.inner.live.lock() {
+            all.insert(key.clone(), live);
         }
     }
 
-    fn forget_progress(&self, key: &(String, i64)) {
-        if let Ok(mut all) = self.inner.progress.lock() {
+    fn update_live(&self, key: &(String, i64), counts: &Counts, progress: Progress) {
+        if let Ok(mut all) = self.inner.live.lock() {
+            let live = all.entry(key.clone()).or_default();
+            live.counts = counts.clone();
+            live.progress = progress;
+        }
+    }
+
+    fn forget_live(&self, key: &(String, i64)) {
+        if let Ok(mut all) = self.inner.live.lock() {
             all.remove(key);
         }
     }
@@ -434,6 +454,15 @@ impl Runner {
             };
         }
     }
+}
+
+/// A job running here, as polls see it.
+#[derive(Default)]
+struct Live {
+    /// An import's record as it started (a review has none: it is read from the store).
+    record: Option<Arc<ImportRecord>>,
+    counts: Counts,
+    progress: Progress,
 }
 
 /// How a job's run ended, short of an error.

@@ -9,6 +9,7 @@ use intake_store::SqliteStore;
 use crate::ServerConfig;
 use crate::auth::Caller;
 use crate::error::{AppError, ServerError};
+use crate::key_cache::KeyCache;
 use crate::runner::{Runner, RunnerSettings};
 
 /// The service's shared state.
@@ -22,6 +23,7 @@ struct Inner {
     data: PathBuf,
     max_upload_bytes: u64,
     runner: Runner,
+    keys: KeyCache,
 }
 
 impl AppState {
@@ -44,7 +46,9 @@ impl AppState {
             max_rows: config.max_rows,
         })
         .map_err(|source| ServerError::Data { path: db.clone(), source })?;
-        Ok(AppState { inner: Arc::new(Inner { db, data, max_upload_bytes, runner }) })
+        Ok(AppState {
+            inner: Arc::new(Inner { db, data, max_upload_bytes, runner, keys: KeyCache::default() }),
+        })
     }
 
     /// A state only good for generating the OpenAPI document.
@@ -61,6 +65,7 @@ impl AppState {
                 data: PathBuf::new(),
                 max_rows: crate::config::DEFAULT_MAX_ROWS,
             }),
+            keys: KeyCache::default(),
         };
         AppState { inner: Arc::new(inner) }
     }
@@ -71,6 +76,11 @@ impl AppState {
 
     pub(crate) fn max_upload_bytes(&self) -> u64 {
         self.inner.max_upload_bytes
+    }
+
+    /// The API keys recently seen.
+    pub(crate) fn keys(&self) -> &KeyCache {
+        &self.inner.keys
     }
 
     pub(crate) fn runner(&self) -> &Runner {

@@ -111,6 +111,19 @@ fn read_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
     })
 }
 
+/// When a key of the store at `path` was last revoked (by any process), as the time its
+/// marker file changed; `None` when none was. A service that keeps keys in memory asks this
+/// (one `stat`) on every request, so that a revoked key is refused from the next request on.
+pub fn keys_changed(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(keys_marker(path)).and_then(|m| m.modified()).ok()
+}
+
+fn keys_marker(store: &Path) -> std::path::PathBuf {
+    let mut name = store.as_os_str().to_os_string();
+    name.push("-keys");
+    std::path::PathBuf::from(name)
+}
+
 fn hash_of(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
@@ -160,6 +173,14 @@ impl SqliteStore {
             "UPDATE api_keys SET revoked_at = ?1 WHERE workspace_id = ?2 AND id = ?3 AND revoked_at IS NULL",
             params![now(), self.workspace_id, id],
         )?;
+        if changed == 1 {
+            let marker = keys_marker(&self.path);
+            let stamp =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            if let Err(error) = std::fs::write(&marker, stamp.as_nanos().to_string()) {
+                tracing::warn!(%error, "a service may accept the revoked key for a few more seconds");
+            }
+        }
         Ok(changed == 1)
     }
 
@@ -221,11 +242,16 @@ pub fn authenticate(path: &Path, secret: &str) -> Result<Option<(ApiKey, String)
             |r| Ok((read_key(r)?, r.get::<_, String>(7)?)),
         )
         .optional()?;
-    if let Some((key, _)) = &found {
-        // At most once a minute: a write per request would serialize every request.
+    let at = now();
+    if let Some((key, _)) = &found
+        && key.last_used_at.is_none_or(|last| last < at - 60)
+    {
+        // At most once a minute, and only then a write: a write per request (even one that
+        // changes nothing takes the write lock) would serialize every request behind an
+        // import's batches.
         conn.execute(
             "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2 AND coalesce(last_used_at, 0) < ?1 - 60",
-            params![now(), key.id],
+            params![at, key.id],
         )?;
     }
     Ok(found)

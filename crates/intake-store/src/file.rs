@@ -25,9 +25,10 @@ pub(crate) fn busy_timeout() -> Duration {
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The files kept beside a store: SQLite's write-ahead log, its shared memory and its
-/// rollback journal, and the file processes take turns on (see [`crate::turn`]). None of them
-/// may be written to by anything else.
-pub const COMPANION_SUFFIXES: [&str; 4] = ["-wal", "-shm", "-journal", "-turn"];
+/// rollback journal, the file processes take turns on (see [`crate::turn`]) and the one whose
+/// change says a key was revoked (see [`crate::keys_changed`]). None of them may be written
+/// to by anything else.
+pub const COMPANION_SUFFIXES: [&str; 5] = ["-wal", "-shm", "-journal", "-turn", "-keys"];
 
 /// The store's path as SQLite must see it: absolute, so that a file called `:memory:` or
 /// `file:x.db` is that file (SQLite gives both other meanings), and so that every

@@ -28,7 +28,7 @@ mod undo;
 mod writer;
 
 pub use admin::DeleteTarget;
-pub use api_keys::{ApiKey, AuditEntry, AuditRecord, NewKey, Role, authenticate};
+pub use api_keys::{ApiKey, AuditEntry, AuditRecord, NewKey, Role, authenticate, keys_changed};
 pub use error::StoreError;
 pub use export::ExportRow;
 pub use file::{COMPANION_SUFFIXES, explain, store_path};

@@ -145,7 +145,17 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Import>, AppError> {
     let id = parse_id(&id)?;
+    Ok(Json(current(&state, &caller, id).await?))
+}
+
+/// Import `id` of the caller's workspace as it is now: from the runner's memory while it
+/// runs in this process (a poll then reads nothing from the store), else from the store.
+pub(crate) async fn current(state: &AppState, caller: &Caller, id: i64) -> Result<Import, AppError> {
+    if let Some((record, progress)) = state.runner().running_import(&caller.workspace, id) {
+        let mut import = Import::from(record);
+        import.progress = Some(progress);
+        return Ok(import);
+    }
     let runner = state.runner().clone();
-    let import = state.with_store(&caller, move |store| view(store, &runner, id)).await?;
-    Ok(Json(import))
+    state.with_store(caller, move |store| view(store, &runner, id)).await
 }

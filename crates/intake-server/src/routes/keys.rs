@@ -132,5 +132,6 @@ pub(crate) async fn revoke(
             Ok(())
         })
         .await?;
+    state.keys().forget(id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,7 +17,7 @@ use intake_store::{AuditEntry, ImportState, JobKind, SqliteStore};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::imports::{Import, view};
+use super::imports::{Import, current, view};
 use super::parse_id;
 use super::uploads::{check, configurable};
 use crate::auth::Caller;
@@ -281,9 +281,4 @@ async fn next_event(
         tokio::time::sleep(EVENT_INTERVAL).await;
         import = current(state, caller, id).await.ok()?;
     }
-}
-
-async fn current(state: &AppState, caller: &Caller, id: i64) -> Result<Import, AppError> {
-    let runner = state.runner().clone();
-    state.with_store(caller, move |store| view(store, &runner, id)).await
 }
