@@ -21,6 +21,7 @@ mod journal;
 mod keys;
 mod lease;
 mod migrate;
+mod notifications;
 mod turn;
 mod undo;
 mod writer;
@@ -33,6 +34,10 @@ pub use file::{COMPANION_SUFFIXES, explain, store_path};
 pub use imports::{ImportRecord, ImportState, NewImport};
 pub use lease::{Claim, LEASE_TTL_SECS, Lease, LeaseAction, LeaseHolder, WorkspaceLeases};
 pub use migrate::SCHEMA_VERSION;
+pub use notifications::{
+    AfterAttempt, Attempt, CLAIM_MS, Delivery, DeliveryState, IMPORT_EVENTS, NewNotification, NewWebhook,
+    Notification, NotificationKind, NotificationQueue, SqliteNotifications, Webhook, WebhookTarget, now_ms,
+};
 pub use undo::UndoReport;
 pub use writer::SqliteWriter;
 

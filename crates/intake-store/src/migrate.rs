@@ -21,6 +21,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_address_fields.sql"),
     include_str!("../migrations/sqlite/0007_api_keys_audit.sql"),
     include_str!("../migrations/sqlite/0008_uploaded_imports.sql"),
+    // 0009 is the job queue's (another branch): the merge puts it before this one.
+    include_str!("../migrations/sqlite/0010_notifications.sql"),
 ];
 
 /// The schema version this intake writes.
