@@ -21,6 +21,9 @@ pub enum ServerError {
     Bind(#[source] std::io::Error),
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),
+    /// Settings that cannot work together (an SMTP server without a sender …).
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// A request's failure.

@@ -75,6 +75,7 @@ impl Runner {
             if let Err(error) = outcome {
                 tracing::warn!(import = id, %error, "import stopped");
             }
+            crate::notify::import_ended(&store, id);
             runner.forget(&key);
         });
         spawned.map_err(|e| ImportError::Stopped(format!("no thread for import {id}: {e}")))?;

@@ -4,10 +4,11 @@
 
 use std::process::ExitCode;
 
-use intake_server::ServerConfig;
+use anyhow::anyhow;
+use intake_server::{NotifySettings, ServerConfig, SmtpTls};
 use intake_store::{AuditEntry, Role, SqliteStore};
 
-use crate::args::ServeArgs;
+use crate::args::{NotifyArgs, ServeArgs};
 use crate::output::outln;
 
 /// Runs the service until it is stopped.
@@ -32,10 +33,28 @@ pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
         db: store.path().to_path_buf(),
         data: args.data,
         max_upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
+        notify: notify_settings(args.notify)?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {
         let _ = outln!("listening on http://{address}");
     }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The notification settings the flags give.
+fn notify_settings(args: NotifyArgs) -> anyhow::Result<NotifySettings> {
+    let smtp_tls = SmtpTls::from_name(&args.smtp_tls)
+        .ok_or_else(|| anyhow!("--smtp-tls {:?}: use none, starttls or tls", args.smtp_tls))?;
+    Ok(NotifySettings {
+        smtp_host: args.smtp_host,
+        smtp_port: args.smtp_port,
+        smtp_tls,
+        smtp_from: args.smtp_from,
+        smtp_user: args.smtp_user,
+        smtp_password: args.smtp_password,
+        public_url: args.public_url,
+        webhook_retries: args.webhook_retries,
+        webhook_retry_base_ms: args.webhook_retry_base_ms,
+    })
 }

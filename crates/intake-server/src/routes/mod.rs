@@ -6,6 +6,7 @@ mod imports;
 mod keys;
 mod undo;
 mod uploads;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,6 +31,9 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::results))
         .routes(routes!(uploads::errors))
         .routes(routes!(undo::undo))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 
