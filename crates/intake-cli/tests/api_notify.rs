@@ -455,18 +455,12 @@ fn the_key_that_started_an_import_gets_an_email_with_the_counts_and_the_links() 
     let smtp = SmtpPeer::start(&python, &maildir);
     let key = new_key(&ws, &["--role", "member", "--email", "Ops@Example.com"]);
     let port = smtp.port.to_string();
-    let server = Server::start_with(
+    let log = ws.path("serve.log");
+    let smtp_flags = ["--smtp-host", "127.0.0.1", "--smtp-port", &port, "--smtp-tls", "none"];
+    let server = Server::start_logged(
         &ws,
-        &[
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-            "--smtp-tls",
-            "none",
-            "--smtp-from",
-            "Intake <intake@example.org>",
-        ],
+        &[&smtp_flags[..], &["--smtp-from", "Intake <intake@example.org>"]].concat(),
+        &log,
     );
 
     let done = import_people(&server, &key);
@@ -486,6 +480,20 @@ fn the_key_that_started_an_import_gets_an_email_with_the_counts_and_the_links() 
     assert!(text.contains(&format!("Error file:   {}/v1/imports/{id}/errors.csv", server.base)), "{text}");
     for value in PEOPLE_VALUES {
         assert!(!text.contains(value), "the e-mail carries {value:?}: {text}");
+    }
+
+    // The service says it sent it, and never whom to, nor anything of the file.
+    let started = Instant::now();
+    let logged = loop {
+        let logged = std::fs::read_to_string(&log).expect("the log");
+        if logged.contains("notification delivered") || started.elapsed() > PATIENCE {
+            break logged;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(logged.contains("notification delivered") && logged.contains("kind=\"email\""), "{logged}");
+    for value in PEOPLE_VALUES.iter().chain(&["ops@example.com", "Ops@Example.com"]) {
+        assert!(!logged.contains(value), "the log shows {value:?}: {logged}");
     }
     drop(smtp);
 }

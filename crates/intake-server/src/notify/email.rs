@@ -51,7 +51,7 @@ impl Mailer {
     }
 
     /// Sends the e-mail of `body` (a notification's body as sent) to `to`.
-    pub(crate) fn send(&self, to: &str, body: &Value) -> Outcome {
+    pub(crate) fn send(&self, delivery: i64, to: &str, body: &Value) -> Outcome {
         let to: Mailbox = match to.parse() {
             Ok(to) => to,
             Err(e) => return Outcome::permanent(format!("the address cannot be written to: {e}")),
@@ -60,6 +60,7 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject(body))
+            .message_id(Some(self.message_id(delivery)))
             .header(ContentType::TEXT_PLAIN)
             .body(text(body));
         let message = match message {
@@ -79,17 +80,35 @@ impl Mailer {
     }
 }
 
+impl Mailer {
+    /// `<intake.12.5f3a…@example.com>`: the delivery, something random (stores and retries
+    /// differ) and the sender's domain, as RFC 5322 asks.
+    fn message_id(&self, delivery: i64) -> String {
+        let mut bytes = [0u8; 8];
+        // Without randomness, the time: the id stays unique enough for a notification.
+        if getrandom::fill(&mut bytes).is_err() {
+            bytes = intake_store::now_ms().to_le_bytes();
+        }
+        let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("<intake.{delivery}.{random}@{}>", self.from.email.domain())
+    }
+}
+
 /// `Import 7 (contacts.csv) completed: 120 rows, 3 errors`.
 fn subject(body: &Value) -> String {
     let import = &body["import"];
     let name: String =
         import["file_name"].as_str().unwrap_or("").chars().filter(|c| !c.is_control()).collect();
+    let count = |name: &str, one: &str, many: &str| {
+        let n = import["counts"][name].as_u64().unwrap_or(0);
+        format!("{n} {}", if n == 1 { one } else { many })
+    };
     format!(
-        "Import {} ({name}) {}: {} rows, {} errors",
+        "Import {} ({name}) {}: {}, {}",
         import["id"].as_str().unwrap_or("?"),
         import["state"].as_str().unwrap_or("ended"),
-        import["counts"]["rows"],
-        import["counts"]["errors"],
+        count("rows", "row", "rows"),
+        count("errors", "error", "errors"),
     )
 }
 
@@ -145,6 +164,10 @@ mod tests {
     #[test]
     fn the_message_names_the_file_the_counts_the_reasons_and_the_links() {
         assert_eq!(subject(&body()), "Import 7 (kontakte.csv) completed: 5 rows, 3 errors");
+        let mut one = body();
+        one["import"]["counts"]["rows"] = json!(1);
+        one["import"]["counts"]["errors"] = json!(1);
+        assert_eq!(subject(&one), "Import 7 (kontakte.csv) completed: 1 row, 1 error");
         let text = text(&body());
         for line in ["rows:              5", "imported:          2", "errors:            3"] {
             assert!(text.contains(line), "{line:?} in {text}");

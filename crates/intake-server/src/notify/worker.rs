@@ -174,7 +174,7 @@ impl Notifier {
             (Destination::Webhook(target), _) => {
                 webhook::deliver(&self.agent, target, n.id, &n.event, body.to_string().as_bytes(), at)
             }
-            (Destination::Email, Some(mailer)) => mailer.send(&n.target, &body),
+            (Destination::Email, Some(mailer)) => mailer.send(n.id, &n.target, &body),
             (Destination::Email, None) => Outcome::permanent("not sent: no SMTP server is set".into()),
             (Destination::Gone(why), _) => Outcome::permanent(why.to_string()),
         };
