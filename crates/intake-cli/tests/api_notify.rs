@@ -337,6 +337,11 @@ fn only_admins_manage_webhooks_and_only_their_own_workspaces() {
     let actions: Vec<&str> =
         log.as_array().expect("lines").iter().filter_map(|l| l["action"].as_str()).collect();
     assert_eq!(actions[..2], ["webhook.delete", "webhook.create"], "{log}");
+
+    let (_, doc) = server.get("/openapi.json", "");
+    for path in ["/v1/webhooks", "/v1/webhooks/{id}", "/v1/webhooks/{id}/deliveries"] {
+        assert!(doc["paths"][path].is_object(), "{path} is not in the OpenAPI document");
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{SqliteStore, StoreError, now};
 
@@ -231,8 +231,19 @@ impl NotificationQueue for SqliteNotifications {
     }
 
     fn due(&mut self, now_ms: i64, limit: u32) -> Result<Vec<Notification>, StoreError> {
-        // The write lock first: two notifiers never claim the same delivery.
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Asked several times a second: the write lock only when something is due, so a
+        // running import's commits do not queue behind an empty look.
+        let any: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM notifications WHERE state = 'pending' AND next_attempt_at <= ?1)",
+            params![now_ms],
+            |r| r.get(0),
+        )?;
+        if !any {
+            return Ok(Vec::new());
+        }
+        // The write lock before reading (as every transaction of `connect`'s connections):
+        // two notifiers never claim the same delivery.
+        let tx = self.conn.transaction()?;
         let found = {
             let mut statement = tx.prepare(&format!(
                 "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
