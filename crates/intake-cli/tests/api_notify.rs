@@ -243,6 +243,37 @@ fn a_webhook_receives_the_signed_summary_again_after_its_receiver_failed_once() 
 }
 
 #[test]
+fn a_delivery_left_for_a_retry_is_sent_by_the_service_started_again() {
+    let ws = Workspace::new();
+    let receiver = Receiver::start(|n| if n == 0 { 500 } else { 200 });
+    let flags = ["--webhook-retry-base-ms", "2000", "--webhook-retries", "3"];
+    let server = Server::start_with(&ws, &flags);
+    let admin = server.first_key.clone();
+    let (_, created) = server.post("/v1/webhooks", &admin, &json!({ "url": receiver.url }));
+    let webhook = created["id"].as_str().expect("id").to_string();
+    import_people(&server, &admin);
+    receiver.wait_for(1);
+    // The failed attempt is recorded; the retry is two seconds away when the service dies.
+    let deliveries = format!("/v1/webhooks/{webhook}/deliveries");
+    let started = Instant::now();
+    while server.get(&deliveries, &admin).1[0]["attempts"].as_array().map_or(0, Vec::len) < 1 {
+        assert!(started.elapsed() < PATIENCE, "the first attempt is not recorded");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(server);
+
+    let again = Server::start_with(&ws, &flags);
+    let delivered = settled_deliveries(&again, &admin, &webhook);
+    assert_eq!(delivered[0]["state"], "delivered", "{delivered:?}");
+    let statuses: Vec<&Value> =
+        delivered[0]["attempts"].as_array().expect("attempts").iter().map(|a| &a["status"]).collect();
+    assert_eq!(statuses, [&json!(500), &json!(200)]);
+    let requests = receiver.received();
+    assert_eq!(requests.len(), 2, "one attempt per process");
+    assert_eq!(requests[0].headers["intake-delivery"], requests[1].headers["intake-delivery"]);
+}
+
+#[test]
 fn a_delivery_that_always_fails_is_given_up_after_the_last_retry_with_every_attempt_logged() {
     let ws = Workspace::new();
     let failing = Receiver::start(|_| 503);
