@@ -388,6 +388,9 @@ fn a_key_has_an_optional_notify_address_checked_as_imports_check_addresses() {
     assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("notify address")), "{refused}");
     assert!(ws.fails(&["keys", "create", "--email", "nobody"]).contains("notify address"));
     ws.ok(&["keys", "create", "--email", "crm@example.org"]);
+    let listed: Value = serde_json::from_str(ws.ok(&["keys", "list", "--json"]).trim()).expect("JSON");
+    assert_eq!(listed[2]["email"], "crm@example.org", "{listed}");
+    assert!(ws.ok(&["keys", "list"]).contains("notifies crm@example.org"));
     let (_, keys) = server.get("/v1/keys", &admin);
     let emails: Vec<&Value> = keys.as_array().expect("keys").iter().map(|k| &k["email"]).collect();
     assert_eq!(emails, [&Value::Null, &json!("ops@example.com"), &json!("crm@example.org")]);

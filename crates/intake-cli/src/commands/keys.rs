@@ -63,8 +63,9 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<()> {
             Some(at) => format!("revoked {}", local_time(at)),
             None => format!("last used {}", k.last_used_at.map_or("never".to_string(), local_time)),
         };
+        let notify = k.email.as_deref().map(|e| format!("  notifies {e}")).unwrap_or_default();
         outln!(
-            "{:>4}  {:<6}  {}…  created {}  {state}  {}",
+            "{:>4}  {:<6}  {}…  created {}  {state}  {}{notify}",
             k.id,
             k.role.as_str(),
             k.prefix,
