@@ -97,7 +97,7 @@ impl Notifier {
     /// Runs the notifier on a thread of its own for as long as the process lives.
     pub fn spawn(self) -> Result<(), ServerError> {
         let spawned = std::thread::Builder::new().name("intake-notifier".into()).spawn(move || self.run());
-        spawned.map(|_| ()).map_err(|e| ServerError::Settings(format!("no thread for the notifier: {e}")))
+        spawned.map(|_| ()).map_err(ServerError::Notifier)
     }
 
     fn run(self) {
@@ -131,10 +131,19 @@ impl Notifier {
             jobs.push(Job { notification, to });
         }
         let attempts: Vec<(Attempt, Outcome)> = std::thread::scope(|scope| {
-            let running: Vec<_> = jobs.iter().map(|job| scope.spawn(|| self.attempt(job))).collect();
+            let running: Vec<_> = jobs
+                .iter()
+                .map(|job| {
+                    std::thread::Builder::new().spawn_scoped(scope, || self.attempt(job)).map_err(|_| job)
+                })
+                .collect();
+            // A delivery that got no thread of its own is sent on this one.
             running
                 .into_iter()
-                .map(|thread| thread.join().unwrap_or_else(|_| failed_attempt("the attempt panicked")))
+                .map(|thread| match thread {
+                    Ok(thread) => thread.join().unwrap_or_else(|_| failed_attempt("the attempt panicked")),
+                    Err(job) => self.attempt(job),
+                })
                 .collect()
         });
         for (job, (attempt, outcome)) in jobs.iter().zip(attempts) {
