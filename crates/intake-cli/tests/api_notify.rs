@@ -398,6 +398,24 @@ fn a_key_has_an_optional_notify_address_checked_as_imports_check_addresses() {
     assert!(!log.to_string().contains("example.org") && !log.to_string().contains("ops@"), "{log}");
 }
 
+#[test]
+fn notification_settings_that_cannot_work_are_refused_before_a_first_key_is_made() {
+    let ws = Workspace::new();
+    for (flags, says) in [
+        (&["--smtp-host", "localhost"][..], "--smtp-from is needed with --smtp-host"),
+        (&["--smtp-host", "localhost", "--smtp-from", "no address"][..], "--smtp-from \"no address\""),
+        (&["--smtp-host", "h", "--smtp-from", "i@example.org", "--smtp-user", "u"][..], "go together"),
+        (&["--smtp-tls", "maybe"][..], "use none, starttls or tls"),
+        (&["--public-url", "intake.example.com"][..], "--public-url"),
+    ] {
+        let refused = ws.fails(&[&["serve", "--bind", "127.0.0.1:0"], flags].concat());
+        assert!(refused.contains(says), "{flags:?}: {refused}");
+    }
+    let db = rusqlite::Connection::open(ws.db()).expect("open");
+    let keys: i64 = db.query_row("SELECT count(*) FROM api_keys", [], |r| r.get(0)).expect("count");
+    assert_eq!(keys, 0, "a refused start made (and showed) a key");
+}
+
 /// The Python of the project's test peers (`.ci/python-env`), or why there is none; without
 /// one the test is skipped, unless `INTAKE_REQUIRE_PEERS=1` (CI), where it fails.
 fn python_peers() -> Option<PathBuf> {

@@ -13,6 +13,9 @@ use crate::output::outln;
 
 /// Runs the service until it is stopped.
 pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Refused before a first key is made and shown.
+    let notify = notify_settings(args.notify)?;
+    intake_server::notify::check_settings(&notify).map_err(|e| anyhow!(e))?;
     if !store.store_has_keys()? {
         let first = SqliteStore::open(store.path(), "default")?;
         let created = first.create_key(Role::Admin, "first start")?;
@@ -33,7 +36,7 @@ pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
         db: store.path().to_path_buf(),
         data: args.data,
         max_upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
-        notify: notify_settings(args.notify)?,
+        notify,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {

@@ -19,9 +19,22 @@ mod worker;
 
 use intake_store::{NotificationKind, SqliteStore, StoreError};
 
+use crate::config::NotifySettings;
+
 pub use sign::signature;
 pub(crate) use webhook::check_url;
 pub use worker::Notifier;
+
+/// Refuses notification settings that cannot work (an SMTP server without a sender, a
+/// login without a password, a public URL that is not http or https), in the words of the
+/// flags, before anything starts.
+pub fn check_settings(settings: &NotifySettings) -> Result<(), String> {
+    email::Mailer::from_settings(settings)?;
+    if let Some(url) = &settings.public_url {
+        check_url(url).map_err(|e| format!("--public-url: {e}"))?;
+    }
+    Ok(())
+}
 
 /// Records the notifications of import `import_id`'s end: one delivery per webhook of the
 /// workspace that asks for the event, and one e-mail to the notify address of the key that

@@ -84,6 +84,7 @@ impl Notifier {
             tracing::info!("e-mail notifications are off: no SMTP server is set (--smtp-host)");
         }
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+        webhook::check_url(&public_url).map_err(|e| ServerError::Settings(format!("--public-url: {e}")))?;
         Ok(Notifier {
             db: config.db.clone(),
             public_url: public_url.trim_end_matches('/').to_string(),
