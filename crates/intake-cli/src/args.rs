@@ -71,6 +71,42 @@ pub struct ServeArgs {
     /// The most rows a file to import through the service may have.
     #[arg(long, default_value_t = 5_000_000, env = "INTAKE_MAX_ROWS")]
     pub max_rows: u64,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// `intake serve`: how the end of an import is told (webhooks and e-mails).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Notifications")]
+pub struct NotifyArgs {
+    /// The SMTP server that sends the e-mails when an import ends; none: no e-mails.
+    #[arg(long, env = "INTAKE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Its port [default: 25, 587 or 465, by --smtp-tls].
+    #[arg(long, env = "INTAKE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// none, starttls (required) or tls (from the first byte).
+    #[arg(long, default_value = "starttls", env = "INTAKE_SMTP_TLS")]
+    pub smtp_tls: String,
+    /// The sender of the e-mails (`intake@example.com` or `Intake <intake@example.com>`).
+    #[arg(long, env = "INTAKE_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// The SMTP login, with --smtp-password.
+    #[arg(long, env = "INTAKE_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// The SMTP password, with --smtp-user (better in the environment than on a command line
+    /// that other users can see).
+    #[arg(long, env = "INTAKE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The service's address in the links of e-mails and webhooks [default: http://BIND].
+    #[arg(long, env = "INTAKE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How many times a failed webhook or e-mail delivery is tried again.
+    #[arg(long, default_value_t = intake_server::config::DEFAULT_WEBHOOK_RETRIES, env = "INTAKE_WEBHOOK_RETRIES")]
+    pub webhook_retries: u32,
+    /// The wait before the first retry, in milliseconds; it doubles for each next one.
+    #[arg(long, default_value_t = intake_server::config::DEFAULT_WEBHOOK_RETRY_BASE_MS, env = "INTAKE_WEBHOOK_RETRY_BASE_MS")]
+    pub webhook_retry_base_ms: u64,
 }
 
 /// `intake keys …`
@@ -85,6 +121,9 @@ pub enum KeysCommand {
         /// A note on what the key is for.
         #[arg(long, default_value = "")]
         label: String,
+        /// Where the end of an import started with the key is e-mailed.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// The workspace's keys (never their secrets).
     List {

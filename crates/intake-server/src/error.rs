@@ -21,6 +21,11 @@ pub enum ServerError {
     Bind(#[source] std::io::Error),
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("no thread for the notifier: {0}")]
+    Notifier(#[source] std::io::Error),
+    /// Settings that cannot work together (an SMTP server without a sender …).
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// A request's failure.

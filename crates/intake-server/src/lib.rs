@@ -11,6 +11,7 @@ mod auth;
 pub mod config;
 mod error;
 mod key_cache;
+pub mod notify;
 mod routes;
 mod runner;
 mod state;
@@ -23,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use auth::BearerScheme;
 
-pub use config::ServerConfig;
+pub use config::{NotifySettings, ServerConfig, SmtpTls};
 pub use error::ServerError;
 pub use state::AppState;
 
@@ -65,6 +66,7 @@ pub async fn serve(config: ServerConfig, on_listening: impl FnOnce(SocketAddr)) 
     let state = AppState::new(&config)?;
     let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(ServerError::Bind)?;
     let address = listener.local_addr().map_err(ServerError::Bind)?;
+    notify::Notifier::new(&config, address)?.spawn()?;
     tracing::info!(%address, "listening");
     on_listening(address);
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())

@@ -295,6 +295,7 @@ impl Runner {
         };
         if stop.load(Ordering::Relaxed) {
             store.cancel_unstarted_import(id)?;
+            crate::notify::import_ended(&store, id);
             return Err(ImportError::Cancelled { id, rows: 0 });
         }
         let action = if resume { LeaseAction::Resume } else { LeaseAction::Import };
@@ -314,6 +315,7 @@ impl Runner {
             Err(error) => {
                 // It never ran, or cannot go on: it failed, and says why.
                 store.finish_import(id, ImportState::Failed, None, Some(&error.to_string()))?;
+                crate::notify::import_ended(&store, id);
                 return Err(error);
             }
         };
@@ -323,7 +325,17 @@ impl Runner {
         let mut progress =
             self.progress_reporter(key, job.id, stop, checkpoint.as_ref().map_or(0, |c| c.counts.rows));
         let control = Control { progress: &mut progress, stop: Some(stop) };
-        intake_import::run::execute(&mut store, &record, &input, &mapping, checkpoint.as_ref(), control)?;
+        let ran =
+            intake_import::run::execute(&mut store, &record, &input, &mapping, checkpoint.as_ref(), control);
+        // A lost lease means another process carries the import on, and tells of its end.
+        let carried_on = matches!(ran, Err(ImportError::Stopped(_)))
+            && store
+                .import(id)
+                .is_ok_and(|r| matches!(r.state, ImportState::Running | ImportState::Interrupted));
+        if !carried_on {
+            crate::notify::import_ended(&store, id);
+        }
+        ran?;
         Ok(Ran::Done)
     }
 

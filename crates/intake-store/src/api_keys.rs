@@ -45,6 +45,8 @@ pub struct ApiKey {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Where the service e-mails the end of an import started with this key.
+    pub email: Option<String>,
 }
 
 /// A key just created, with its secret: the only time the secret is known.
@@ -97,7 +99,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The columns [`read_key`] reads, of `api_keys k`.
-const KEY_COLUMNS: &str = "k.id, k.role, k.label, k.prefix, k.created_at, k.last_used_at, k.revoked_at";
+const KEY_COLUMNS: &str =
+    "k.id, k.role, k.label, k.prefix, k.created_at, k.last_used_at, k.revoked_at, k.email";
 
 fn read_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
     Ok(ApiKey {
@@ -108,6 +111,7 @@ fn read_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
         created_at: r.get(4)?,
         last_used_at: r.get(5)?,
         revoked_at: r.get(6)?,
+        email: r.get(7)?,
     })
 }
 
@@ -131,13 +135,31 @@ fn hash_of(secret: &str) -> String {
 impl SqliteStore {
     /// Creates a key for this workspace and returns it with its secret.
     pub fn create_key(&self, role: Role, label: &str) -> Result<NewKey, StoreError> {
+        self.create_key_with_email(role, label, None)
+    }
+
+    /// [`SqliteStore::create_key`] with a notify address: the end of an import started with
+    /// the key is e-mailed there. The address is checked (and lower-cased) as an import
+    /// checks e-mail addresses.
+    pub fn create_key_with_email(
+        &self,
+        role: Role,
+        label: &str,
+        email: Option<&str>,
+    ) -> Result<NewKey, StoreError> {
+        let email = email
+            .map(|text| {
+                intake_core::normalize::normalize_email(text)
+                    .map_err(|e| StoreError::Invalid(format!("the key's notify address is {e}")))
+            })
+            .transpose()?;
         let secret = new_secret()?;
         let prefix: String = secret.chars().take(KEY_PREFIX.len() + 6).collect();
         let created_at = now();
         self.conn.execute(
-            "INSERT INTO api_keys (workspace_id, role, label, prefix, secret_hash, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![self.workspace_id, role.as_str(), label, prefix, hash_of(&secret), created_at],
+            "INSERT INTO api_keys (workspace_id, role, label, prefix, secret_hash, created_at, email) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![self.workspace_id, role.as_str(), label, prefix, hash_of(&secret), created_at, email],
         )?;
         let id = self.conn.last_insert_rowid();
         let key = ApiKey {
@@ -148,6 +170,7 @@ impl SqliteStore {
             created_at,
             last_used_at: None,
             revoked_at: None,
+            email,
         };
         Ok(NewKey { key, secret })
     }
@@ -239,7 +262,7 @@ pub fn authenticate(path: &Path, secret: &str) -> Result<Option<(ApiKey, String)
                  WHERE k.secret_hash = ?1 AND k.revoked_at IS NULL"
             ),
             params![hash_of(secret)],
-            |r| Ok((read_key(r)?, r.get::<_, String>(7)?)),
+            |r| Ok((read_key(r)?, r.get::<_, String>(8)?)),
         )
         .optional()?;
     let at = now();

@@ -22,6 +22,7 @@ mod journal;
 mod keys;
 mod lease;
 mod migrate;
+mod notifications;
 pub mod retention;
 mod turn;
 mod undo;
@@ -36,6 +37,10 @@ pub use imports::{ImportRecord, ImportState, NewImport};
 pub use jobs::{Job, JobId, JobKind, JobQueue, JobState, SqliteJobs};
 pub use lease::{Claim, LEASE_TTL_SECS, Lease, LeaseAction, LeaseHolder, WorkspaceLeases};
 pub use migrate::SCHEMA_VERSION;
+pub use notifications::{
+    AfterAttempt, Attempt, CLAIM_MS, Delivery, DeliveryState, IMPORT_EVENTS, NewNotification, NewWebhook,
+    Notification, NotificationKind, NotificationQueue, SqliteNotifications, Webhook, WebhookTarget, now_ms,
+};
 pub use undo::UndoReport;
 pub use writer::SqliteWriter;
 

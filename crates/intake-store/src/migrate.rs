@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0007_api_keys_audit.sql"),
     include_str!("../migrations/sqlite/0008_uploaded_imports.sql"),
     include_str!("../migrations/sqlite/0009_jobs.sql"),
+    include_str!("../migrations/sqlite/0010_notifications.sql"),
 ];
 
 /// The schema version this intake writes.

@@ -13,11 +13,13 @@ use crate::output::{json_line, outln};
 /// Runs a `keys` subcommand.
 pub fn run(store: &SqliteStore, command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
-        KeysCommand::Create { role, label } => {
+        KeysCommand::Create { role, label, email } => {
             let role =
                 Role::from_name(&role).ok_or_else(|| anyhow!("--role {role:?}: use admin or member"))?;
-            let created = store.create_key(role, &label)?;
-            audit(store, "key.create", created.key.id, json!({ "role": role.as_str(), "label": label }))?;
+            let created = store.create_key_with_email(role, &label, email.as_deref())?;
+            // Whether it has an address, not the address: the audit log names no person.
+            let detail = json!({ "role": role.as_str(), "label": label, "email": email.is_some() });
+            audit(store, "key.create", created.key.id, detail)?;
             outln!(
                 "key {} ({}) for workspace {}; it is shown only now:",
                 created.key.id,
@@ -47,6 +49,7 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<()> {
                 json!({
                     "id": k.id.to_string(), "role": k.role, "label": k.label, "prefix": k.prefix,
                     "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at,
+                    "email": k.email,
                 })
             })
             .collect();
@@ -60,8 +63,9 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<()> {
             Some(at) => format!("revoked {}", local_time(at)),
             None => format!("last used {}", k.last_used_at.map_or("never".to_string(), local_time)),
         };
+        let notify = k.email.as_deref().map(|e| format!("  notifies {e}")).unwrap_or_default();
         outln!(
-            "{:>4}  {:<6}  {}…  created {}  {state}  {}",
+            "{:>4}  {:<6}  {}…  created {}  {state}  {}{notify}",
             k.id,
             k.role.as_str(),
             k.prefix,

@@ -4,14 +4,18 @@
 
 use std::process::ExitCode;
 
-use intake_server::ServerConfig;
+use anyhow::anyhow;
+use intake_server::{NotifySettings, ServerConfig, SmtpTls};
 use intake_store::{AuditEntry, Role, SqliteStore};
 
-use crate::args::ServeArgs;
+use crate::args::{NotifyArgs, ServeArgs};
 use crate::output::outln;
 
 /// Runs the service until it is stopped.
 pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Refused before a first key is made and shown.
+    let notify = notify_settings(args.notify)?;
+    intake_server::notify::check_settings(&notify).map_err(|e| anyhow!(e))?;
     if !store.store_has_keys()? {
         let first = SqliteStore::open(store.path(), "default")?;
         let created = first.create_key(Role::Admin, "first start")?;
@@ -36,10 +40,28 @@ pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_running_jobs: args.max_running_jobs,
         retention: std::time::Duration::from_secs(args.retention_secs),
         max_rows: args.max_rows,
+        notify,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {
         let _ = outln!("listening on http://{address}");
     }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The notification settings the flags give.
+fn notify_settings(args: NotifyArgs) -> anyhow::Result<NotifySettings> {
+    let smtp_tls = SmtpTls::from_name(&args.smtp_tls)
+        .ok_or_else(|| anyhow!("--smtp-tls {:?}: use none, starttls or tls", args.smtp_tls))?;
+    Ok(NotifySettings {
+        smtp_host: args.smtp_host,
+        smtp_port: args.smtp_port,
+        smtp_tls,
+        smtp_from: args.smtp_from,
+        smtp_user: args.smtp_user,
+        smtp_password: args.smtp_password,
+        public_url: args.public_url,
+        webhook_retries: args.webhook_retries,
+        webhook_retry_base_ms: args.webhook_retry_base_ms,
+    })
 }

@@ -25,14 +25,25 @@ impl Server {
 
     /// [`Server::start`] with more flags of `intake serve`.
     pub fn start_with(ws: &Workspace, flags: &[&str]) -> Server {
+        Server::spawn(ws, flags, Stdio::null(), "")
+    }
+
+    /// [`Server::start_with`], its log (at level `info`) written to the file `log`.
+    pub fn start_logged(ws: &Workspace, flags: &[&str], log: &std::path::Path) -> Server {
+        let file = std::fs::File::create(log).expect("create the log file");
+        Server::spawn(ws, flags, Stdio::from(file), "info")
+    }
+
+    fn spawn(ws: &Workspace, flags: &[&str], stderr: Stdio, log_level: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
             .arg("--db")
             .arg(ws.db())
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
             .arg(ws.path("intake-data"))
             .args(flags)
+            .env("INTAKE_LOG", log_level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("start intake serve");
         let stdout = child.stdout.take().expect("piped stdout");

@@ -26,6 +26,8 @@ pub struct Key {
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
+    /// Where the end of an import started with the key is e-mailed.
+    email: Option<String>,
 }
 
 impl From<ApiKey> for Key {
@@ -38,6 +40,7 @@ impl From<ApiKey> for Key {
             created_at: k.created_at,
             last_used_at: k.last_used_at,
             revoked_at: k.revoked_at,
+            email: k.email,
         }
     }
 }
@@ -50,6 +53,8 @@ pub struct NewKey {
     role: Option<String>,
     #[serde(default)]
     label: String,
+    /// Where the end of an import started with the key is e-mailed (none when left out).
+    email: Option<String>,
 }
 
 /// A key just created, with its secret: shown only in this response.
@@ -87,9 +92,12 @@ pub(crate) async fn create(
     let (actor, address) = (caller.actor(), caller.address.clone());
     let created = state
         .with_store(&caller, move |store| {
-            let created = store.create_key(role, &new.label)?;
+            let email = new.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+            let created = store.create_key_with_email(role, &new.label, email)?;
             let target = format!("key:{}", created.key.id);
-            let detail = serde_json::json!({ "role": role.as_str(), "label": new.label });
+            // Whether it has an address, not the address: the audit log names no person.
+            let detail =
+                serde_json::json!({ "role": role.as_str(), "label": new.label, "email": email.is_some() });
             store.audit(&AuditEntry {
                 actor: &actor,
                 action: "key.create",

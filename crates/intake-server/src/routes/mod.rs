@@ -7,6 +7,7 @@ mod keys;
 mod runs;
 mod undo;
 mod uploads;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
@@ -38,6 +39,9 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::review_results))
         .routes(routes!(uploads::review_errors))
         .routes(routes!(undo::undo))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 

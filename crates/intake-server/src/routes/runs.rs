@@ -207,6 +207,7 @@ pub(crate) async fn cancel(
                     (true, JobKind::Review) => store.review_failed(id, "the review was cancelled")?,
                     (true, _) => {
                         store.cancel_unstarted_import(id)?;
+                        crate::notify::import_ended(store, id);
                     }
                     (false, _) => runner.stop(&workspace, id),
                 }
