@@ -121,6 +121,10 @@ mod tests {
             }
             writer.execute_batch("COMMIT").unwrap();
             checkpointer.nudge();
+            // An import decides its next batch's rows between commits (tens of milliseconds
+            // for 10,000 rows); a writer that never pauses would measure only how soon a
+            // loaded machine schedules the checkpointer's thread.
+            std::thread::sleep(std::time::Duration::from_millis(2));
             largest = largest.max(std::fs::metadata(dir.path().join("store.db-wal")).map_or(0, |m| m.len()));
         }
         stop.store(true, Ordering::Relaxed);
