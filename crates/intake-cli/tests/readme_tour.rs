@@ -204,3 +204,68 @@ fn the_quick_start_import_works_as_printed() {
         ws.path("intake.db").exists() && ws.path("results.csv").exists() && ws.path("errors.csv").exists()
     );
 }
+
+/// The quick start's service sequence, as printed: `intake serve` (on a free port rather than
+/// 8080), then every `curl` line of the block in order with the key it printed, each with the
+/// answer it says it gives.
+#[test]
+fn the_quick_start_service_sequence_works_as_printed() {
+    let readme = include_str!("../../../README.md");
+    let start = readme.split("Or run the HTTP service").nth(1).expect("the README has a service quick start");
+    let block = start.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("a sh block");
+    let joined = block.replace("\\\n", " ");
+    let lines: Vec<&str> = joined.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines[0].starts_with("cargo run --release -- serve"), "{}", lines[0]);
+    let ws = Workspace::new();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    std::fs::create_dir(ws.path("examples")).expect("mkdir");
+    std::fs::copy(examples.join("contacts.csv"), ws.path("examples/contacts.csv")).expect("copy");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(ws.dir.path())
+        .env_remove("INTAKE_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("intake serve");
+    let stdout = server.stdout.take().expect("stdout");
+    let mut printed = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let mut key = String::new();
+    let base = loop {
+        let line = printed.next().expect("serve ended").expect("a line");
+        if line.starts_with("ik_") {
+            key = line;
+        } else if let Some(address) = line.strip_prefix("listening on ") {
+            break address.to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in printed {});
+    let mut answers = Vec::new();
+    for line in lines.iter().filter(|l| l.starts_with("curl")) {
+        let line = line.replace("$KEY", &key).replace("http://127.0.0.1:8080", &base);
+        let words = shlex::split(&line).expect("shell words");
+        let output =
+            Command::new("curl").args(&words[1..]).current_dir(ws.dir.path()).output().expect("curl");
+        assert!(output.status.success(), "{}", described(&words, &output));
+        answers.push(String::from_utf8_lossy(&output.stdout).into_owned());
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let [uploaded, _, _, reviewed_events, review, started, events, results] = &answers[..] else {
+        panic!("the block has seven curl lines after the upload: {answers:?}");
+    };
+    assert!(uploaded.contains("\"state\":\"uploaded\""), "{uploaded}");
+    assert!(
+        reviewed_events.contains("event: end") && reviewed_events.contains("\"state\":\"reviewed\""),
+        "{reviewed_events}"
+    );
+    let review: Value = serde_json::from_str(review).expect("the review as JSON");
+    assert!(review["counts"]["rows"].as_u64().unwrap_or(0) > 0, "{review}");
+    assert!(review["first_rows"][0]["values"].is_object(), "{review}");
+    assert!(
+        started.contains("\"state\":\"queued\"") || started.contains("\"state\":\"running\""),
+        "{started}"
+    );
+    assert!(events.contains("event: end") && events.contains("\"state\":\"completed\""), "{events}");
+    assert!(results.starts_with("First Name") && results.contains("Import Status"), "{results}");
+}
