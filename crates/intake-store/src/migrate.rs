@@ -21,6 +21,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_address_fields.sql"),
     include_str!("../migrations/sqlite/0007_api_keys_audit.sql"),
     include_str!("../migrations/sqlite/0008_uploaded_imports.sql"),
+    // 0009 and 0010 are other branches' (issue 14); they go before this one when merged.
+    include_str!("../migrations/sqlite/0011_contact_edits.sql"),
 ];
 
 /// The schema version this intake writes.

@@ -1,9 +1,11 @@
 //! The `/v1` routes, one module per resource.
 
 mod audit;
+mod contacts;
 mod fields;
 mod imports;
 mod keys;
+mod tags;
 mod undo;
 mod uploads;
 
@@ -30,6 +32,10 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::results))
         .routes(routes!(uploads::errors))
         .routes(routes!(undo::undo))
+        .routes(routes!(contacts::list))
+        .routes(routes!(contacts::get, contacts::update, contacts::delete))
+        .routes(routes!(tags::tags))
+        .routes(routes!(tags::lists))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 
