@@ -137,6 +137,52 @@ const HAS_TAG: &str =
 const ON_LIST: &str =
     "SELECT EXISTS (SELECT 1 FROM list_members WHERE workspace_id = ?1 AND list_id = ?2 AND contact_id = ?3)";
 
+/// The imports that journaled a change of contact `?2`, gave it a tag, gave it a list.
+/// Not `DISTINCT`: the planner would take the journal's index by import for its order, a
+/// scan of the workspace's journal. The list's index is named: the planner would take the
+/// primary key (by list), a scan of the workspace's memberships.
+const IMPORTS_OF: [&str; 3] = [
+    "SELECT import_id FROM import_changes WHERE workspace_id = ?1 AND contact_id = ?2",
+    "SELECT import_id FROM contact_tags WHERE workspace_id = ?1 AND contact_id = ?2 AND import_id IS NOT NULL",
+    "SELECT import_id FROM list_members INDEXED BY list_members_by_contact \
+     WHERE workspace_id = ?1 AND contact_id = ?2 AND import_id IS NOT NULL",
+];
+
+/// The contacts with status `?2` on `channel`, below `?3`, newest first.
+fn with_status_sql(channel: Channel) -> String {
+    format!(
+        "SELECT id FROM contacts WHERE workspace_id = ?1 AND {} = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4",
+        channel.field_name()
+    )
+}
+
+/// The contacts whose `column` (a name) is from `?2` to `?3` in any ASCII case.
+fn name_range_sql(column: &str) -> String {
+    format!(
+        "SELECT id FROM contacts WHERE workspace_id = ?1 AND {column} IS NOT NULL \
+         AND {column} COLLATE NOCASE >= ?2 AND {column} COLLATE NOCASE < ?3"
+    )
+}
+
+/// The imports (`by_import`: `import_tags` or `import_lists`) that gave tag or list `?2`
+/// to every contact they created.
+fn giving_imports_sql(by_import: &str, column: &str) -> String {
+    format!("SELECT import_id FROM {by_import} WHERE workspace_id = ?1 AND {column} = ?2")
+}
+
+/// The tags or lists by name; how many contacts have tag or list `?2` by a row of their own;
+/// how many have it from the import that created them.
+fn count_sqls(table: &str, members: &str, column: &str, by_import: &str) -> [String; 3] {
+    [
+        format!("SELECT id, name FROM {table} WHERE workspace_id = ?1 ORDER BY name"),
+        format!("SELECT count(*) FROM {members} WHERE workspace_id = ?1 AND {column} = ?2"),
+        format!(
+            "SELECT count(*) FROM contacts WHERE workspace_id = ?1 AND created_import_id IN \
+             (SELECT import_id FROM {by_import} WHERE workspace_id = ?1 AND {column} = ?2)"
+        ),
+    ]
+}
+
 /// How many ids a driver hands over at once: enough for a page when most pass the other
 /// filters, few enough that a page stops reading soon after it is full.
 fn batch_size(limit: usize) -> usize {
@@ -213,12 +259,7 @@ impl SqliteStore {
         by_import: &str,
     ) -> Result<Vec<NamedCount>, StoreError> {
         ensure_listing(&self.conn, Listing::CreatedBy)?;
-        let own = format!("SELECT count(*) FROM {members} WHERE workspace_id = ?1 AND {column} = ?2");
-        let created = format!(
-            "SELECT count(*) FROM contacts WHERE workspace_id = ?1 AND created_import_id IN \
-             (SELECT import_id FROM {by_import} WHERE workspace_id = ?1 AND {column} = ?2)"
-        );
-        let names = format!("SELECT id, name FROM {table} WHERE workspace_id = ?1 ORDER BY name");
+        let [names, own, created] = count_sqls(table, members, column, by_import);
         let mut stmt = self.conn.prepare(&names)?;
         let named = stmt.query_map(params![self.workspace_id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
         let mut counts = Vec::new();
@@ -283,8 +324,7 @@ impl SqliteStore {
         name: &str,
     ) -> Result<Option<Membership>, StoreError> {
         let Some(id) = find_named(&self.conn, table, self.workspace_id, name)? else { return Ok(None) };
-        let sql = format!("SELECT import_id FROM {by_import} WHERE workspace_id = ?1 AND {column} = ?2");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&giving_imports_sql(by_import, column))?;
         let imports = stmt.query_map(params![self.workspace_id, id], |r| r.get(0))?;
         Ok(Some(Membership { id, imports: imports.collect::<rusqlite::Result<_>>()? }))
     }
@@ -313,31 +353,29 @@ impl SqliteStore {
     fn by_name(&self, words: &[String]) -> Result<Vec<ContactId>, StoreError> {
         ensure_listing(&self.conn, Listing::FirstName)?;
         ensure_listing(&self.conn, Listing::LastName)?;
-        let mut found: Option<BTreeSet<ContactId>> = None;
+        let mut found: Option<Vec<ContactId>> = None;
         for word in words {
-            let mut ids = BTreeSet::new();
+            let mut ids = Vec::new();
             for column in ["first_name", "last_name"] {
-                let sql = format!(
-                    "SELECT id FROM contacts WHERE workspace_id = ?1 AND {column} IS NOT NULL \
-                     AND {column} COLLATE NOCASE >= ?2 AND {column} COLLATE NOCASE < ?3"
-                );
-                let mut stmt = self.conn.prepare_cached(&sql)?;
+                let mut stmt = self.conn.prepare_cached(&name_range_sql(column))?;
                 for spelling in spellings(word) {
                     // Every text that starts with `spelling` sorts below it followed by the
                     // highest code point.
                     let end = format!("{spelling}\u{10FFFF}");
                     let rows = stmt.query_map(params![self.workspace_id, spelling, end], |r| r.get(0))?;
                     for id in rows {
-                        ids.insert(id?);
+                        ids.push(id?);
                     }
                 }
             }
+            ids.sort_unstable();
+            ids.dedup();
             found = Some(match found {
-                Some(before) => before.intersection(&ids).copied().collect(),
+                Some(before) => before.into_iter().filter(|id| ids.binary_search(id).is_ok()).collect(),
                 None => ids,
             });
         }
-        Ok(found.unwrap_or_default().into_iter().collect())
+        Ok(found.unwrap_or_default())
     }
 
     /// Up to `want` ids below `before` from the plan's driver, newest first.
@@ -348,12 +386,7 @@ impl SqliteStore {
             (Driver::Tag, Some(tag), _) => self.merged(TAGGED, tag, before, want)?,
             (Driver::List, _, Some(list)) => self.merged(LISTED, list, before, want)?,
             (Driver::Subscription(channel, status), ..) => {
-                let sql = format!(
-                    "SELECT id FROM contacts WHERE workspace_id = ?1 AND {} = ?2 AND id < ?3 \
-                     ORDER BY id DESC LIMIT ?4",
-                    channel.field_name()
-                );
-                let mut stmt = self.conn.prepare_cached(&sql)?;
+                let mut stmt = self.conn.prepare_cached(&with_status_sql(*channel))?;
                 let rows = stmt.query_map(params![ws, status.as_str(), before, want as i64], |r| r.get(0))?;
                 rows.collect::<rusqlite::Result<_>>()?
             }
@@ -492,13 +525,11 @@ impl SqliteStore {
         created_by: Option<ImportId>,
     ) -> Result<Vec<ContactImport>, StoreError> {
         ensure_listing(&self.conn, Listing::ChangesByContact)?;
+        // `IMPORTS_OF` names one of them.
+        crate::indexes::ensure_memberships(&self.conn)?;
         let ws = self.workspace_id;
         let mut ids: BTreeSet<ImportId> = created_by.into_iter().collect();
-        for sql in [
-            "SELECT DISTINCT import_id FROM import_changes WHERE workspace_id = ?1 AND contact_id = ?2",
-            "SELECT import_id FROM contact_tags WHERE workspace_id = ?1 AND contact_id = ?2 AND import_id IS NOT NULL",
-            "SELECT import_id FROM list_members WHERE workspace_id = ?1 AND contact_id = ?2 AND import_id IS NOT NULL",
-        ] {
+        for sql in IMPORTS_OF {
             let mut stmt = self.conn.prepare_cached(sql)?;
             for import in stmt.query_map(params![ws, id], |r| r.get(0))? {
                 ids.insert(import?);
@@ -523,13 +554,14 @@ impl SqliteStore {
     }
 }
 
-/// `word` as typed and in lower, upper and title case, each once.
+/// `word` as typed and in lower, upper and title case, each once as the name indexes see
+/// them: they fold ASCII letters, so spellings that differ only there are one.
 fn spellings(word: &str) -> Vec<String> {
     let mut title: String = word.chars().take(1).flat_map(char::to_uppercase).collect();
     title.extend(word.chars().skip(1).flat_map(char::to_lowercase));
-    let mut all = vec![word.to_string()];
-    for spelling in [word.to_lowercase(), word.to_uppercase(), title] {
-        if !all.contains(&spelling) {
+    let mut all: Vec<String> = Vec::new();
+    for spelling in [word.to_string(), word.to_lowercase(), word.to_uppercase(), title] {
+        if !all.iter().any(|s| s.eq_ignore_ascii_case(&spelling)) {
             all.push(spelling);
         }
     }
@@ -549,11 +581,73 @@ fn names_start_with(view: &ContactView, words: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::spellings;
+    use super::*;
+    use crate::indexes::ensure_memberships;
+
+    /// Every statement of a listing, as the store runs them.
+    fn statements() -> Vec<String> {
+        let mut all: Vec<String> =
+            [ALL, TAGGED, LISTED, CREATED_BY, HAS_TAG, ON_LIST].into_iter().map(str::to_string).collect();
+        all.extend(IMPORTS_OF.map(str::to_string));
+        all.extend(Channel::ALL.map(with_status_sql));
+        all.extend(["first_name", "last_name"].map(name_range_sql));
+        all.extend(count_sqls("tags", "contact_tags", "tag_id", "import_tags"));
+        all.extend(count_sqls("lists", "list_members", "list_id", "import_lists"));
+        all.push(giving_imports_sql("import_tags", "tag_id"));
+        all.push(giving_imports_sql("import_lists", "list_id"));
+        let builtins: Vec<&str> = BUILTIN_FIELDS.iter().map(|f| f.0).collect();
+        all.push(format!(
+            "SELECT {VIEW_COLUMNS}, {} FROM contacts WHERE workspace_id = ?1 AND id = ?2",
+            builtins.join(", ")
+        ));
+        all
+    }
+
+    #[test]
+    fn every_listing_statement_searches_an_index_and_scans_no_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("intake.db"), "default").unwrap();
+        let conn = &store.conn;
+        for listing in [
+            Listing::Workspace,
+            Listing::CreatedBy,
+            Listing::FirstName,
+            Listing::LastName,
+            Listing::ChangesByContact,
+        ]
+        .into_iter()
+        .chain((0..3).map(Listing::Subscription))
+        {
+            ensure_listing(conn, listing).unwrap();
+        }
+        ensure_memberships(conn).unwrap();
+        for sql in statements() {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let count = stmt.parameter_count();
+            let values: Vec<i64> = (0..count as i64).collect();
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let scans: Vec<&String> =
+                plan.iter().filter(|line| line.starts_with("SCAN") && *line != "SCAN CONSTANT ROW").collect();
+            assert!(scans.is_empty(), "{sql}: {plan:?}");
+            // A search on the workspace's key alone reads all of a workspace's rows: only
+            // for the small tables of names (a row per tag or list, per import and tag).
+            let small = ["tags", "lists", "import_tags", "import_lists"];
+            let whole: Vec<&String> = plan
+                .iter()
+                .filter(|line| line.ends_with("(workspace_id=?)"))
+                .filter(|line| !small.iter().any(|table| line.starts_with(&format!("SEARCH {table} "))))
+                .collect();
+            assert!(whole.is_empty(), "{sql}: {plan:?}");
+        }
+    }
 
     #[test]
     fn a_word_is_looked_up_in_each_case_once() {
-        assert_eq!(spellings("öz"), ["öz", "ÖZ", "Öz"]);
-        assert_eq!(spellings("Anna"), ["Anna", "anna", "ANNA"]);
+        assert_eq!(spellings("öz"), ["öz", "ÖZ"]);
+        assert_eq!(spellings("Anna"), ["Anna"]);
     }
 }
