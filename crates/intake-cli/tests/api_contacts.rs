@@ -278,6 +278,21 @@ fn an_unsubscribed_channel_is_not_resubscribed_unless_the_change_is_forced() {
 }
 
 #[test]
+fn the_old_address_of_someone_who_unsubscribed_stays_suppressed_after_a_change() {
+    let (ws, server, key) = people();
+    let oemer = id_of(&server, &key, "Ömer");
+    let change = json!({ "fields": { "email": "oemer.new@example.de" } });
+    assert_eq!(server.patch(&format!("/v1/contacts/{oemer}"), &key, &change).0, 200);
+    // A file with the old address makes a new contact, who said no under it already.
+    let old = ws.file("old.csv", "First Name,Email,email_subscription\nÖmer,oemer@example.de,subscribed\n");
+    ws.ok(&["import", path_str(&old)]);
+    let (_, found) = server.get("/v1/contacts?q=oemer@example.de", &key);
+    assert_eq!(first_names(&found), ["Ömer"]);
+    assert_ne!(found[0]["id"], json!(oemer));
+    assert_eq!(found[0]["subscriptions"]["email"], "unsubscribed", "{found}");
+}
+
+#[test]
 fn a_deleted_contact_that_unsubscribed_comes_back_from_an_import_still_unsubscribed() {
     let (ws, server, key) = people();
     let oemer = id_of(&server, &key, "Ömer");
@@ -296,6 +311,35 @@ fn a_deleted_contact_that_unsubscribed_comes_back_from_an_import_still_unsubscri
     let (_, found) = server.get("/v1/contacts?q=oemer@example.de", &key);
     assert_eq!(first_names(&found), ["Ömer"]);
     assert_eq!(found[0]["subscriptions"]["email"], "unsubscribed", "the suppression list kept it: {found}");
+}
+
+#[test]
+fn a_contact_is_not_changed_or_deleted_while_an_import_runs_in_its_workspace() {
+    let (ws, server, key) = people();
+    let anna = id_of(&server, &key, "Anna");
+    let path = format!("/v1/contacts/{anna}");
+    // Import 1 runs on another machine: its lease is live there, with a fresh heartbeat.
+    let store = rusqlite::Connection::open(ws.db()).expect("the store");
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock").as_secs() as i64;
+    store
+        .execute(
+            "INSERT INTO leases (workspace_id, import_id, action, owner, host, pid, acquired_at, heartbeat_at) \
+             VALUES (1, 1, 'import', 'elsewhere:1', 'another-machine', 1, ?1, ?1)",
+            [now],
+        )
+        .expect("a lease");
+    let change = json!({ "fields": { "city": "Berlin" } });
+    let (status, body) = server.patch(&path, &key, &change);
+    assert_eq!((status, body["error"]["code"].clone()), (409, json!("busy")), "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("import 1")), "{body}");
+    assert_eq!(server.delete(&path, &key).0, 409);
+    assert!(server.get(&path, &key).1["fields"].get("city").is_none(), "nothing changed");
+    // Reading goes on; once the import ends, so do changes.
+    assert_eq!(names_at(&server, &key, "/v1/contacts?q=anna"), ["Anna"]);
+    store.execute("DELETE FROM leases", []).expect("the import ended");
+    assert_eq!(server.patch(&path, &key, &change).0, 200);
+    assert_eq!(server.delete(&path, &key).0, 204);
 }
 
 #[test]
