@@ -391,6 +391,53 @@ fn a_member_key_may_list_change_and_delete_contacts() {
 }
 
 #[test]
+fn searches_and_changes_leave_no_name_address_or_number_in_the_log() {
+    use std::io::{BufRead, BufReader};
+    let ws = Workspace::new();
+    let file = ws.file("people.csv", PEOPLE);
+    ws.ok(&["import", path_str(&file), "--default-region", "DE"]);
+    let log = ws.path("serve.log");
+    let mut child = ws
+        .command(&["serve", "--bind", "127.0.0.1:0", "--data", path_str(&ws.path("intake-data"))])
+        .env("INTAKE_LOG", "trace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("a log file"))
+        .spawn()
+        .expect("start intake serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut key = String::new();
+    let base = loop {
+        let line = lines.next().expect("it listens").expect("a line");
+        if line.starts_with("ik_") {
+            key = line;
+        } else if let Some(address) = line.strip_prefix("listening on ") {
+            break address.to_string();
+        }
+    };
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let bearer = format!("Bearer {key}");
+    for query in
+        ["q=anna%40example.com", "q=Schmidt", "q=0151%202345%206789&region=DE", "q=0151%202345%206789"]
+    {
+        let response =
+            agent.get(format!("{base}/v1/contacts?{query}")).header("Authorization", &bearer).call();
+        assert!(response.is_ok_and(|r| r.status().as_u16() < 500), "{query}");
+    }
+    let change =
+        json!({ "fields": { "phone": "0151 9876 5432", "last_name": "Schmitz" }, "default_region": "DE" });
+    let response =
+        agent.patch(format!("{base}/v1/contacts/1")).header("Authorization", &bearer).send_json(&change);
+    assert_eq!(response.expect("an answer").status().as_u16(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).expect("the log");
+    assert!(text.contains("/v1/contacts"), "requests are logged at this level: {text}");
+    for value in ["anna", "40example", "Schmidt", "Schmitz", "%202345%20", "23456789", "98765432"] {
+        assert!(!text.to_lowercase().contains(&value.to_lowercase()), "{value} is in the log:\n{text}");
+    }
+}
+
+#[test]
 fn the_openapi_document_describes_the_contact_routes() {
     let ws = Workspace::new();
     let server = Server::start(&ws);
