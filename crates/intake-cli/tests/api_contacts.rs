@@ -243,6 +243,29 @@ fn a_change_is_stored_normalized_and_a_bad_value_is_refused_naming_field_and_val
 }
 
 #[test]
+fn a_custom_field_is_changed_with_its_own_rules_and_cleared_with_null() {
+    let (_ws, server, key) = people();
+    let field = json!({ "name": "plan", "type": "choice", "choices": ["free", "pro"] });
+    assert_eq!(server.post("/v1/fields", &key, &field).0, 201);
+    let zoe = id_of(&server, &key, "Zoe");
+    let path = format!("/v1/contacts/{zoe}");
+    let (status, body) = server.patch(&path, &key, &json!({ "fields": { "plan": "Pro", "city": "Oslo" } }));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["fields"]["plan"].clone(), body["fields"]["city"].clone()),
+        (json!("pro"), json!("Oslo"))
+    );
+    let (status, body) = server.patch(&path, &key, &json!({ "fields": { "plan": "gold" } }));
+    assert_eq!((status, body["error"]["details"]["field"].clone()), (422, json!("plan")), "{body}");
+    let (_, listed) = server.get("/v1/contacts?limit=1", &key);
+    assert_eq!(listed[0]["fields"]["plan"], "pro", "{listed}");
+    let (status, body) = server.patch(&path, &key, &json!({ "fields": { "plan": null } }));
+    assert_eq!(status, 200, "{body}");
+    assert!(body["fields"].get("plan").is_none(), "{body}");
+    assert_eq!(body["fields"]["city"], "Oslo");
+}
+
+#[test]
 fn an_unsubscribed_channel_is_not_resubscribed_unless_the_change_is_forced() {
     let (ws, server, key) = people();
     let oemer = id_of(&server, &key, "Ömer");
