@@ -129,6 +129,28 @@ fn contacts_are_filtered_by_tag_list_and_subscription_together() {
 }
 
 #[test]
+fn a_contact_is_counted_once_in_a_tag_its_file_spelt_in_another_case() {
+    let ws = Workspace::new();
+    let file = ws.file(
+        "leads.csv",
+        "First Name,Email,Tags,Lists\nAnna,a@example.com,Leads,VIP\nBen,b@example.com,,\n",
+    );
+    ws.ok(&["import", path_str(&file), "--tag", "leads", "--list", "vip"]);
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let (_, tags) = server.get("/v1/tags", &key);
+    let leads = tags
+        .as_array()
+        .expect("tags")
+        .iter()
+        .find(|t| t["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("leads")));
+    assert_eq!(leads.map(|t| t["contacts"].clone()), Some(json!(2)), "{tags}");
+    let (_, lists) = server.get("/v1/lists", &key);
+    assert_eq!(lists[0]["contacts"], 2, "{lists}");
+    assert_eq!(names_at(&server, &key, "/v1/contacts?tag=LEADS"), ["Ben", "Anna"]);
+}
+
+#[test]
 fn a_search_finds_names_in_any_case_emails_in_any_case_and_phones_as_the_file_wrote_them() {
     let (ws, server, key) = people();
     let search = |q: &str| names_at(&server, &key, &format!("/v1/contacts?q={}", encoded(q)));

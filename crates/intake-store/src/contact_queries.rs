@@ -300,10 +300,8 @@ impl SqliteStore {
 
     /// Counts a contact's own rows and the contacts of each import that gave the tag or list
     /// to all it created: the store writer does not give a contact a row for a tag or list it
-    /// has from the import that created it, so a contact is counted once. (Except where a
-    /// file's tags column spelt the import's own `--tag` in another case, `Leads` beside
-    /// `leads`: the decider keeps the row's as its own, so such a contact has both and is
-    /// counted twice. Counting exactly would read every member of both kinds.)
+    /// has from the import that created it (not even one its file spelt in another case), so a
+    /// contact is counted once. (Stores written before that may count such a contact twice.)
     fn named_counts(
         &self,
         table: &str,
