@@ -52,7 +52,14 @@ pub fn app(state: AppState) -> Router {
     let doc = std::sync::Arc::new(doc);
     router
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// A request's log span: its method and path, never its query, which may hold what a person
+/// searched for (`/v1/contacts?q=anna@example.com`): an e-mail address, a phone number or a
+/// name must not reach the log.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 /// The OpenAPI document, as `/openapi.json` serves it.

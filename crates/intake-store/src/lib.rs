@@ -4,13 +4,16 @@
 //! implements [`intake_core::store::ImportStore`], the batched matching and one-transaction-
 //! per-batch commits the pipeline needs. The other modules hold what the CLI does around an
 //! import: custom fields and settings, the import records, deleting contacts (keeping their
-//! unsubscribes as suppressions), undoing an import, and exporting contacts.
+//! unsubscribes as suppressions), undoing an import, exporting contacts, and what the service
+//! shows and changes of single contacts (`contact_queries`, `contact_edit`).
 //!
 //! Every statement is scoped by `workspace_id`.
 
 mod admin;
 mod api_keys;
 mod checkpointer;
+mod contact_edit;
+mod contact_queries;
 mod contacts;
 mod error;
 mod export;
@@ -30,6 +33,8 @@ mod writer;
 
 pub use admin::DeleteTarget;
 pub use api_keys::{ApiKey, AuditEntry, AuditRecord, NewKey, Role, authenticate, keys_changed};
+pub use contact_edit::{ContactEdit, EditRefusal, Edited};
+pub use contact_queries::{ContactFilter, ContactImport, ContactView, NamedCount, Search};
 pub use error::StoreError;
 pub use export::ExportRow;
 pub use file::{COMPANION_SUFFIXES, explain, store_path};

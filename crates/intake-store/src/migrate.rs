@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0008_uploaded_imports.sql"),
     include_str!("../migrations/sqlite/0009_jobs.sql"),
     include_str!("../migrations/sqlite/0010_notifications.sql"),
+    include_str!("../migrations/sqlite/0011_contact_edits.sql"),
 ];
 
 /// The schema version this intake writes.

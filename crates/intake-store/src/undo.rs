@@ -155,7 +155,7 @@ fn remove_memberships(
 
 /// The contacts among `created` (by `import`) that later work depends on, each with who did
 /// it ("import 9"): a value another import changed, a tag or list membership another import
-/// gave, a subscription change from anywhere else. Imports undone since do not count: their
+/// gave, a subscription change from anywhere else, a value changed through the service. Imports undone since do not count: their
 /// values and memberships are gone, and what their undo kept is a lower subscription, which
 /// deleting the contact does not raise (an unsubscribe stays as a suppression).
 fn changed_since(
@@ -173,6 +173,8 @@ fn changed_since(
         if let Some(by) = membership_from_elsewhere(tx, ws, import.id, contact)? {
             changed.insert(contact, by);
         } else if let Some(by) = subscription_change_from_elsewhere(tx, ws, import.id, contact, &undone)? {
+            changed.insert(contact, by);
+        } else if let Some(by) = edited_outside_imports(tx, ws, contact)? {
             changed.insert(contact, by);
         }
     }
@@ -260,6 +262,18 @@ fn membership_from_elsewhere(
         .query_row(params![ws, contact, import], |r| r.get::<_, Option<ImportId>>(0))
         .optional()?;
     Ok(list.map(|list| by("list membership", list)))
+}
+
+/// Who changed a value of `contact` outside an import (a person, through the service), if
+/// anyone did: `contact_edits`, by its index by contact.
+fn edited_outside_imports(
+    tx: &Transaction<'_>,
+    ws: i64,
+    contact: ContactId,
+) -> Result<Option<String>, StoreError> {
+    let sql =
+        "SELECT source FROM contact_edits WHERE workspace_id = ?1 AND contact_id = ?2 ORDER BY id LIMIT 1";
+    Ok(tx.prepare_cached(sql)?.query_row(params![ws, contact], |r| r.get(0)).optional()?)
 }
 
 /// The source of a subscription change of `contact` that came from neither `import` nor an

@@ -357,9 +357,35 @@ impl SqliteWriter {
             }
         }
         for (id, contact) in own {
-            self.add_tags_and_lists(id, &contact.tags, &contact.lists)?;
+            let tags = self.not_wide(&contact.tags, false)?;
+            let lists = self.not_wide(&contact.lists, true)?;
+            self.add_tags_and_lists(id, &tags, &lists)?;
         }
         Ok(())
+    }
+
+    /// Of a created contact's own tag (`lists`: list) names, those that are not an
+    /// import-wide one spelt in another case (`Leads` beside `--tag leads`): the contact has
+    /// that one from the import already (`import_tags`), and a row of its own as well would
+    /// count it twice in the tag's count.
+    fn not_wide(&mut self, names: &[String], lists: bool) -> Result<Vec<String>, StoreError> {
+        let wide = if lists { self.wide.lists.clone() } else { self.wide.tags.clone() };
+        if names.is_empty() || wide.is_empty() {
+            return Ok(names.to_vec());
+        }
+        let id_of =
+            |writer: &mut Self, name: &str| if lists { writer.list_id(name) } else { writer.tag_id(name) };
+        let mut wide_ids = Vec::with_capacity(wide.len());
+        for name in &wide {
+            wide_ids.push(id_of(self, name)?);
+        }
+        let mut kept = Vec::with_capacity(names.len());
+        for name in names {
+            if !wide_ids.contains(&id_of(self, name)?) {
+                kept.push(name.clone());
+            }
+        }
+        Ok(kept)
     }
 
     fn update(&mut self, update: &ContactUpdate, at: i64) -> Result<(), StoreError> {

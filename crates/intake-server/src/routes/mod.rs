@@ -1,10 +1,12 @@
 //! The `/v1` routes, one module per resource.
 
 mod audit;
+mod contacts;
 mod fields;
 mod imports;
 mod keys;
 mod runs;
+mod tags;
 mod undo;
 mod uploads;
 mod webhooks;
@@ -42,6 +44,10 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))
+        .routes(routes!(contacts::list))
+        .routes(routes!(contacts::get, contacts::update, contacts::delete))
+        .routes(routes!(tags::tags))
+        .routes(routes!(tags::lists))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }
 
