@@ -9,9 +9,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "intake", version, about)]
 pub struct Cli {
-    /// The SQLite database file (created on first use).
-    #[arg(long, global = true, default_value = "intake.db", env = "INTAKE_DB")]
-    pub db: PathBuf,
+    /// The SQLite database file (created on first use) [default: intake.db; for `serve`, the
+    /// `db` key of its settings file, else intake.db].
+    #[arg(long, global = true, env = "INTAKE_DB")]
+    pub db: Option<PathBuf>,
     /// The workspace inside the database.
     #[arg(long, global = true, default_value = "default")]
     pub workspace: String,
@@ -47,18 +48,18 @@ pub enum Command {
     Keys(KeysCommand),
 }
 
-/// `intake serve`
+/// The store used when `--db` is not given.
+pub const DEFAULT_DB: &str = "intake.db";
+
+/// `intake serve`: a flag wins over its `INTAKE_…` variable, which wins over the settings
+/// file, which wins over the default (docs/configuration.md lists every setting).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", env = "INTAKE_BIND")]
-    pub bind: std::net::SocketAddr,
-    /// Folder for uploads and results files.
-    #[arg(long, default_value = "intake-data", env = "INTAKE_DATA")]
-    pub data: PathBuf,
-    /// The largest file an upload may be, in MB.
-    #[arg(long, default_value_t = 1000, env = "INTAKE_MAX_UPLOAD_MB")]
-    pub max_upload_mb: u64,
+    /// The settings file (TOML) [default: intake.toml, when there is one].
+    #[arg(long, env = "INTAKE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: intake_server::config::Settings,
 }
 
 /// `intake keys …`

@@ -32,11 +32,13 @@ const PURGE_DELAY_MS: std::os::raw::c_long = 10;
 fn main() -> ExitCode {
     // SAFETY: sets a plain integer option; mimalloc reads options atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
-    logging::init();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
+    // A service's log has a line per request; a command's, warnings only.
+    let serving = matches!(cli.command, args::Command::Serve(_));
+    logging::init(if serving { "info" } else { "warn" });
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {

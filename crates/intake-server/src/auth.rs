@@ -1,5 +1,6 @@
 //! Who is asking: the API key in `Authorization: Bearer …`, checked against the store, gives
-//! the caller's workspace and role. A missing, unknown or revoked key is a 401.
+//! the caller's workspace and role. A missing, unknown or revoked key is a 401; a known key
+//! over its rate limit a 429.
 
 use std::net::SocketAddr;
 
@@ -54,6 +55,9 @@ impl FromRequestParts<AppState> for Caller {
         let db = state.db().to_path_buf();
         let found = blocking(move || Ok(intake_store::authenticate(&db, &secret)?)).await?;
         let (key, workspace) = found.ok_or_else(|| AppError::unauthorized("unknown or revoked API key"))?;
+        // The request's log line names the key by its id.
+        tracing::Span::current().record("key", key.id);
+        state.limiter().check(key.id)?;
         let address = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

@@ -1,41 +1,58 @@
-//! `intake serve`: the HTTP API on a tokio runtime of its own. On the store's first start as a
-//! service (no key in any workspace) it makes an admin key for workspace `default` and prints
-//! it, once.
+//! `intake serve`: the HTTP API on a tokio runtime of its own, with the settings of its flags,
+//! their `INTAKE_…` variables and its settings file (`intake_server::config` layers them). On
+//! the store's first start as a service (no key in any workspace) it makes an admin key for
+//! workspace `default` and prints it, once.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use intake_server::ServerConfig;
 use intake_store::{AuditEntry, Role, SqliteStore};
 
 use crate::args::ServeArgs;
 use crate::output::outln;
 
-/// Runs the service until it is stopped.
-pub fn run(store: &SqliteStore, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    if !store.store_has_keys()? {
-        let first = SqliteStore::open(store.path(), "default")?;
-        let created = first.create_key(Role::Admin, "first start")?;
-        let target = format!("key:{}", created.key.id);
-        let detail = serde_json::json!({ "role": "admin", "label": "first start" });
-        first.audit(&AuditEntry {
-            actor: "serve",
-            action: "key.create",
-            target: &target,
-            address: "",
-            detail,
-        })?;
-        outln!("first start: an admin key for workspace default; it is shown only now:")?;
-        outln!("{}", created.secret)?;
-    }
-    let config = ServerConfig {
-        bind: args.bind,
-        db: store.path().to_path_buf(),
-        data: args.data,
-        max_upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
-    };
+/// Runs the service until it is stopped; `db` is the global `--db` (or `INTAKE_DB`), which
+/// wins over the settings file's.
+pub fn run(db: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let flags = intake_server::config::Settings { db, ..args.settings };
+    let config = ServerConfig::load(flags, args.config.as_deref())?;
+    let db = intake_store::store_path(&config.db)?;
+    let opened = SqliteStore::open(&db, "default")
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("opening the store {}", db.display()))
+        .and_then(|store| first_key(&store).map(|()| store));
+    opened.map_err(|e| super::explained(e, &db))?;
+    tracing::info!(
+        upload_mb = config.max_upload_mb,
+        json_body_kb = config.max_json_body_kb,
+        rate_limit_per_minute = config.rate_limit_per_minute,
+        "settings read"
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(intake_server::serve(config, |address| {
         let _ = outln!("listening on http://{address}");
     }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// On the store's first start as a service, an admin key for workspace `default`, printed.
+fn first_key(store: &SqliteStore) -> anyhow::Result<()> {
+    if store.store_has_keys()? {
+        return Ok(());
+    }
+    let created = store.create_key(Role::Admin, "first start")?;
+    let target = format!("key:{}", created.key.id);
+    let detail = serde_json::json!({ "role": "admin", "label": "first start" });
+    store.audit(&AuditEntry {
+        actor: "serve",
+        action: "key.create",
+        target: &target,
+        address: "",
+        detail,
+    })?;
+    outln!("first start: an admin key for workspace default; it is shown only now:")?;
+    outln!("{}", created.secret)?;
+    Ok(())
 }

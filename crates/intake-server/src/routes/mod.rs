@@ -11,12 +11,13 @@ use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::ServerConfig;
 use crate::state::AppState;
 
-/// Every `/v1` route with its OpenAPI description. Request bodies are limited to 64 KB,
-/// except an upload's, which may be `max_upload_bytes`.
-pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
-    let upload_limit = usize::try_from(max_upload_bytes).unwrap_or(usize::MAX);
+/// Every `/v1` route with its OpenAPI description. Request bodies are limited to
+/// `max_json_body_kb`, except an upload's, which may be `max_upload_mb`.
+pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
+    let upload_limit = usize::try_from(config.max_upload_bytes()).unwrap_or(usize::MAX);
     let (schemas, paths, imports) = routes!(imports::list, uploads::upload);
     let imports = imports.layer(DefaultBodyLimit::max(upload_limit));
     OpenApiRouter::new()
@@ -30,11 +31,8 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::results))
         .routes(routes!(uploads::errors))
         .routes(routes!(undo::undo))
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(config.max_json_body_bytes()))
 }
-
-/// The largest JSON body a request may have.
-const JSON_BODY_LIMIT: usize = 64 * 1024;
 
 /// A page of a listing: at most `limit` items (1 to 500, 50 by default) before the id
 /// `before` (newest first).
