@@ -1,7 +1,7 @@
 //! The answers every operation can give besides its own, added to the OpenAPI document after
 //! the routes are collected, so that a route added anywhere is described with them: a request
 //! that cannot be read (400), no valid key (401), an id that does not exist (404), a body that
-//! is too large, of the wrong type or breaks a rule (413, 415, 422), a key over its rate limit
+//! is too large or of the wrong type (413, 415), a body or query that breaks a rule (422), a key over its rate limit
 //! (429, with `Retry-After`), and the service's own failure (500). All carry [`ErrorBody`].
 //!
 //! [`ErrorBody`]: crate::error::ErrorBody
@@ -39,6 +39,11 @@ fn add_to(operation: &mut Operation, secured_by_default: bool) {
         .flatten()
         .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
     let has_body = operation.request_body.is_some();
+    let has_query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
     let mut answers = vec![("400", "The request cannot be read (a query or body of the wrong form).")];
     if secured {
         answers.push(("401", "No API key, or an unknown or revoked one."));
@@ -49,6 +54,8 @@ fn add_to(operation: &mut Operation, secured_by_default: bool) {
     if has_body {
         answers.push(("413", "The body is larger than its limit; `details` names the setting."));
         answers.push(("415", "The body is not of a type this operation reads."));
+    }
+    if has_body || has_query {
         answers.push(("422", "The request breaks a rule; the message says which."));
     }
     if secured {

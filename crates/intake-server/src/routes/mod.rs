@@ -40,8 +40,10 @@ pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub(crate) struct Page {
     /// Only items older than this id (the last id of the previous page).
+    #[param(pattern = "^[0-9]+$")]
     pub before: Option<String>,
     /// How many (1 to 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -54,8 +56,18 @@ impl Page {
         }
     }
 
+    /// A cursor that is no id is the client's mistake (422), not a missing thing.
     pub fn before(&self) -> Result<Option<i64>, crate::error::AppError> {
-        self.before.as_deref().map(parse_id).transpose()
+        let Some(text) = self.before.as_deref() else {
+            return Ok(None);
+        };
+        match text.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Some(id)),
+            _ => Err(crate::error::AppError::invalid(format!(
+                "before {text:?}: give the id of the last item of the previous page"
+            ))
+            .with_details(serde_json::json!({ "field": "before" }))),
+        }
     }
 }
 
