@@ -53,14 +53,13 @@ macro_rules! settings {
 
             /// Every setting: the given value, else its default.
             pub fn resolve(self) -> Result<ServerConfig, ConfigError> {
-                let config = ServerConfig {
+                self.check()?;
+                Ok(ServerConfig {
                     $($name: match self.$name {
                         Some(value) => value,
                         None => default_of(stringify!($name), $default)?,
                     },)+
-                };
-                config.check()?;
-                Ok(config)
+                })
             }
         }
 
@@ -153,17 +152,6 @@ impl ServerConfig {
     pub fn max_json_body_bytes(&self) -> usize {
         usize::try_from(self.max_json_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX)
     }
-
-    /// Refuses values no service can run with.
-    fn check(&self) -> Result<(), ConfigError> {
-        let at_least_one = |name: &'static str, value: u64| match value {
-            0 => Err(ConfigError::Value { name, value: "0".into(), reason: "give 1 or more".into() }),
-            _ => Ok(()),
-        };
-        at_least_one("max_json_body_kb", self.max_json_body_kb)?;
-        at_least_one("max_rows", self.max_rows)?;
-        at_least_one("max_running_jobs", u64::from(self.max_running_jobs))
-    }
 }
 
 impl Settings {
@@ -171,10 +159,30 @@ impl Settings {
     pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        toml::from_str(&text).map_err(|error| {
+        let settings: Settings = toml::from_str(&text).map_err(|error| {
             let place = error.span().map_or_else(String::new, |span| line_at(&text, span.start));
             ConfigError::File { path: path.to_path_buf(), place, message: error.message().to_string() }
-        })
+        })?;
+        settings.check().map_err(|error| match error {
+            ConfigError::Value { name, value, reason } => ConfigError::File {
+                path: path.to_path_buf(),
+                place: format!("key {name}"),
+                message: format!("{value}: {reason}"),
+            },
+            other => other,
+        })?;
+        Ok(settings)
+    }
+
+    /// Refuses values that parse but no service can run with.
+    fn check(&self) -> Result<(), ConfigError> {
+        let at_least_one = |name: &'static str, value: Option<u64>| match value {
+            Some(0) => Err(ConfigError::Value { name, value: "0".into(), reason: "give 1 or more".into() }),
+            _ => Ok(()),
+        };
+        at_least_one("max_json_body_kb", self.max_json_body_kb)?;
+        at_least_one("max_rows", self.max_rows)?;
+        at_least_one("max_running_jobs", self.max_running_jobs.map(u64::from))
     }
 }
 

@@ -29,7 +29,7 @@ pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     let query = request.uri().query().map(query_names).unwrap_or_default();
     let span = tracing::info_span!("request", %method, %path, query = tracing::field::Empty, key = tracing::field::Empty);
     if !query.is_empty() {
-        span.record("query", query.as_str());
+        span.record("query", tracing::field::display(&query));
     }
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
@@ -74,6 +74,47 @@ fn query_names(query: &str) -> String {
     names.join(",")
 }
 
+/// Refuses a JSON body whose declared length is over `max_json_body_kb` before any handler
+/// runs, reading the rest of it (up to [`DRAIN_LIMIT`]) first: a service that answers and
+/// closes while the client is still sending makes the client's system drop the answer (a
+/// connection reset instead of the 413).
+pub(crate) async fn refuse_large_json(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limit = state.config().max_json_body_bytes();
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let over = declared.is_some_and(|n| n > limit as u64);
+    if !(over && is_json(request.headers())) {
+        return next.run(request).await;
+    }
+    let mut body = request.into_body().into_data_stream();
+    let mut read = 0;
+    while read < DRAIN_LIMIT {
+        match futures_util::StreamExt::next(&mut body).await {
+            Some(Ok(chunk)) => read += chunk.len(),
+            _ => break,
+        }
+    }
+    json_too_large(&state)
+}
+
+/// The most of a refused body that is read (and dropped) before the answer.
+const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
+
+fn json_too_large(state: &AppState) -> Response {
+    let kb = state.config().max_json_body_kb;
+    let message =
+        format!("the request body is larger than the limit of {kb} KB (the setting max_json_body_kb)");
+    AppError::over_limit(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message, "max_json_body_kb", kb)
+        .into_response()
+}
+
 /// Turns an error answered without the JSON body (axum's own: a route or method that does not
 /// exist, a body or query that cannot be read, a body over its limit) into [`AppError`]'s
 /// shape, with the same status and a stable code.
@@ -96,18 +137,7 @@ pub(crate) async fn json_errors(State(state): State<AppState>, request: Request,
             "method_not_allowed",
             format!("{method} is not allowed here; the Allow header lists what is"),
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            let kb = state.config().max_json_body_kb;
-            AppError::over_limit(
-                status,
-                "too_large",
-                format!(
-                    "the request body is larger than the limit of {kb} KB (the setting max_json_body_kb)"
-                ),
-                "max_json_body_kb",
-                kb,
-            )
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => return json_too_large(&state),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::new(status, "unsupported_media_type", text),
         StatusCode::UNPROCESSABLE_ENTITY => AppError::invalid(text),
         StatusCode::BAD_REQUEST => AppError::new(status, "bad_request", text),

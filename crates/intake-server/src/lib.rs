@@ -60,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .fallback(|| async { error::AppError::not_found("no such route: see /openapi.json") })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::refuse_large_json))
         .layer(axum::middleware::from_fn_with_state(state, layers::json_errors))
         .layer(axum::middleware::from_fn(layers::log_request))
 }

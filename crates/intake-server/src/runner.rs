@@ -58,6 +58,7 @@ impl Runner {
         store.start_uploaded_import(id, &options)?;
         let key = (workspace, id);
         self.set(&key, Progress::default());
+        tracing::info!(import = id, "import running");
         let runner = self.clone();
         let spawned = std::thread::Builder::new().name(format!("intake-import-{id}")).spawn(move || {
             let _lease = lease;
@@ -72,8 +73,17 @@ impl Runner {
                     &mut |counts, total| runner.set(&key, progress_of(counts, total, started)),
                 )
             });
-            if let Err(error) = outcome {
-                tracing::warn!(import = id, %error, "import stopped");
+            match outcome {
+                Ok(c) => tracing::info!(
+                    import = id,
+                    rows = c.rows,
+                    imported = c.imported,
+                    updated = c.updated,
+                    skipped = c.skipped,
+                    errors = c.errors,
+                    "import completed"
+                ),
+                Err(error) => tracing::warn!(import = id, %error, "import stopped"),
             }
             runner.forget(&key);
         });

@@ -306,12 +306,10 @@ where
 }
 
 fn too_large(limit: u64) -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        format!("the file is larger than the upload limit of {} MB", limit / 1_000_000),
-    )
-    .with_details(serde_json::json!({ "limit": "max_upload_bytes", "bytes": limit }))
+    let mb = limit / 1_000_000;
+    let message = format!("the file is larger than the upload limit of {mb} MB (the setting max_upload_mb)");
+    AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+        .with_details(serde_json::json!({ "limit": mb, "setting": "max_upload_mb", "bytes": limit }))
 }
 
 /// The client's extension when intake reads files of that kind (the reader goes by it), else
