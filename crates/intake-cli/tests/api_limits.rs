@@ -62,13 +62,16 @@ fn error_of(status: u16, content_type: &str, body: &Value) -> (u16, String) {
     (status, body["error"]["code"].as_str().unwrap_or_default().to_string())
 }
 
+/// A request (method, path, content type, body) and the status and code it must get.
+type Case = (&'static str, &'static str, &'static str, &'static [u8], u16, &'static str);
+
 #[test]
 fn every_error_is_json_with_a_stable_code_even_where_no_handler_answers() {
     let ws = Workspace::new();
     let server = Server::start_with(&ws, &["--max-json-body-kb", "1"]);
     let key = server.first_key.clone();
     let json = "application/json";
-    let cases: [(&str, &str, &str, &[u8], u16, &str); 7] = [
+    let cases: [Case; 7] = [
         ("GET", "/v1/no-such-thing", json, b"", 404, "not_found"),
         ("GET", "/nothing/here", json, b"", 404, "not_found"),
         ("PUT", "/v1/fields", json, b"{}", 405, "method_not_allowed"),
