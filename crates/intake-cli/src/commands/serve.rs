@@ -56,3 +56,32 @@ fn first_key(store: &SqliteStore) -> anyhow::Result<()> {
     outln!("{}", created.secret)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// docs/configuration.md, whose table must list every setting.
+    const DOC: &str = include_str!("../../../../docs/configuration.md");
+
+    #[test]
+    fn the_configuration_page_lists_every_setting_with_its_flag_variable_and_default() {
+        let cli = crate::args::Cli::command();
+        let serve = cli.find_subcommand("serve").expect("serve");
+        for setting in intake_server::config::SETTINGS {
+            // `db` is the global flag, every other setting a flag of `serve`.
+            let arg = serve
+                .get_arguments()
+                .chain(cli.get_arguments())
+                .find(|arg| arg.get_id() == setting.name)
+                .unwrap_or_else(|| panic!("no flag for the setting {}", setting.name));
+            let flag = arg.get_long().unwrap_or_else(|| panic!("{} has no long flag", setting.name));
+            let env = arg
+                .get_env()
+                .and_then(|e| e.to_str())
+                .unwrap_or_else(|| panic!("{} has no variable", setting.name));
+            let row = format!("| `{}` | `--{flag}` | `{env}` | `{}` |", setting.name, setting.default);
+            assert!(DOC.contains(&row), "docs/configuration.md has no row starting {row}");
+        }
+    }
+}
