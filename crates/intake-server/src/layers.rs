@@ -38,13 +38,17 @@ pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// The request's path with every value that is not a numeric id replaced by its route's
+/// The request's path with every value that is not a short numeric id replaced by its route's
 /// placeholder (`/v1/imports/7`, `/v1/things/{name}`); `(no route)` when none matched, as
 /// such a path is anything a client typed.
 fn loggable_path(request: &Request) -> String {
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
     redacted_path(route, request.uri().path())
 }
+
+/// The longest id a log line shows: a phone number sent where an id goes has more digits
+/// (or a leading zero), and is logged as the placeholder.
+const LOGGED_ID_DIGITS: usize = 6;
 
 fn redacted_path(route: Option<&str>, path: &str) -> String {
     let Some(route) = route else {
@@ -56,21 +60,20 @@ fn redacted_path(route: Option<&str>, path: &str) -> String {
         return route.to_string();
     }
     let kept = template.iter().zip(&actual).map(|(pattern, value)| {
-        let placeholder = pattern.starts_with('{');
-        match placeholder && !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-            true => *value,
-            false => *pattern,
-        }
+        let an_id = (1..=LOGGED_ID_DIGITS).contains(&value.len())
+            && !value.starts_with('0')
+            && value.bytes().all(|b| b.is_ascii_digit());
+        if pattern.starts_with('{') && !an_id { *pattern } else { *value }
     });
     kept.collect::<Vec<_>>().join("/")
 }
 
-/// The names of a query's parameters (`filename,limit`), never their values.
+/// The names of a query's parameters (`filename,limit`), never their values; a name that is
+/// not lower-case letters and `_` (as the API's are) is logged as `?`, as it may be a value.
 fn query_names(query: &str) -> String {
     let names = query.split('&').filter_map(|pair| pair.split('=').next()).filter(|name| !name.is_empty());
-    let names: Vec<String> = names
-        .map(|name| name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect())
-        .collect();
+    let plain = |name: &str| name.len() <= 32 && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    let names: Vec<&str> = names.map(|name| if plain(name) { name } else { "?" }).collect();
     names.join(",")
 }
 
@@ -184,11 +187,14 @@ mod tests {
             "/v1/imports/7/errors.csv"
         );
         assert_eq!(logged("", "/v1/anna@example.com"), "(no route)");
+        assert_eq!(logged("/v1/contacts/{id}", "/v1/contacts/491712345678"), "/v1/contacts/{id}");
+        assert_eq!(logged("/v1/contacts/{id}", "/v1/contacts/0171234"), "/v1/contacts/{id}");
     }
 
     #[test]
     fn a_logged_query_has_names_only() {
         assert_eq!(query_names("filename=Anna%20M%C3%BCller.csv&limit=5"), "filename,limit");
         assert_eq!(query_names("q=%2B4917123"), "q");
+        assert_eq!(query_names("dry_run=true&anna%40example.com&0171234=1"), "dry_run,?,?");
     }
 }
