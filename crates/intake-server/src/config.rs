@@ -8,20 +8,33 @@
 //! documentation is checked against (`docs/configuration.md`).
 //!
 //! To add a setting, add one entry to the list: `/// doc`, `#[arg(long, env =
-//! "INTAKE_NAME")]`, `name: Type = "default";`. The type needs `FromStr` (flags and
-//! variables) and `Deserialize` (the file); [`Period`] is one for durations.
+//! "INTAKE_NAME")]`, `name: Type = "default";` (or `name: Type;` for an optional setting,
+//! an `Option<Type>` in [`ServerConfig`]). The type needs `FromStr` (flags and variables) and
+//! `Deserialize` (the file); [`Period`] is one for durations.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// Declares the settings: the partial [`Settings`] (flags, variables, the file), the resolved
-/// [`ServerConfig`], and [`SETTINGS`] for the documentation.
+/// [`ServerConfig`], and [`SETTINGS`] for the documentation. A setting without `= "default"`
+/// is optional: its field in [`ServerConfig`] is an `Option`.
 macro_rules! settings {
+    (@type $ty:ty, $default:literal) => { $ty };
+    (@type $ty:ty) => { Option<$ty> };
+    (@value $given:expr, $name:ident, $default:literal) => {
+        match $given {
+            Some(value) => value,
+            None => default_of(stringify!($name), $default)?,
+        }
+    };
+    (@value $given:expr, $name:ident) => { $given };
+    (@text $default:literal) => { $default };
+    (@text) => { "" };
     ($(
         $(#[doc = $doc:literal])+
         #[arg($($arg:tt)*)]
-        $name:ident: $ty:ty = $default:literal;
+        $name:ident: $ty:ty $(= $default:literal)?;
     )+) => {
         /// Settings as one source gives them (the flags and their variables, or the file):
         /// each may be missing. [`Settings::over`] layers two sources, [`Settings::resolve`]
@@ -41,7 +54,7 @@ macro_rules! settings {
         pub struct ServerConfig {
             $(
                 $(#[doc = $doc])+
-                pub $name: $ty,
+                pub $name: settings!(@type $ty $(, $default)?),
             )+
         }
 
@@ -55,17 +68,18 @@ macro_rules! settings {
             pub fn resolve(self) -> Result<ServerConfig, ConfigError> {
                 self.check()?;
                 Ok(ServerConfig {
-                    $($name: match self.$name {
-                        Some(value) => value,
-                        None => default_of(stringify!($name), $default)?,
-                    },)+
+                    $($name: settings!(@value self.$name, $name $(, $default)?),)+
                 })
             }
         }
 
         /// Every setting's name, default and doc, in the order of the list.
         pub const SETTINGS: &[Setting] = &[
-            $(Setting { name: stringify!($name), default: $default, doc: concat!($($doc, "\n"),+) },)+
+            $(Setting {
+                name: stringify!($name),
+                default: settings!(@text $($default)?),
+                doc: concat!($($doc, "\n"),+),
+            },)+
         ];
     };
 }
@@ -108,7 +122,7 @@ settings! {
 pub struct Setting {
     /// The key in `intake.toml` (the flag is the same with `-`).
     pub name: &'static str,
-    /// The default, as it would be written.
+    /// The default, as it would be written; empty for an optional setting, which has none.
     pub default: &'static str,
     /// What it does.
     pub doc: &'static str,

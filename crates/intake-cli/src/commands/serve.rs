@@ -80,7 +80,11 @@ mod tests {
                 .get_env()
                 .and_then(|e| e.to_str())
                 .unwrap_or_else(|| panic!("{} has no variable", setting.name));
-            let row = format!("| `{}` | `--{flag}` | `{env}` | `{}` |", setting.name, setting.default);
+            let default = match setting.default {
+                "" => "none".to_string(),
+                text => format!("`{text}`"),
+            };
+            let row = format!("| `{}` | `--{flag}` | `{env}` | {default} |", setting.name);
             assert!(DOC.contains(&row), "docs/configuration.md has no row starting {row}");
         }
     }
