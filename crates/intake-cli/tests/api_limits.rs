@@ -2,7 +2,8 @@
 //! the limit and its setting, with `Retry-After`), the JSON body limit, and every error as
 //! `{"error": {"code", "message", "details"}}` — those axum answers by itself too (a route or
 //! method that does not exist, a body or query that cannot be read) — all of them in the
-//! OpenAPI document.
+//! OpenAPI document; and the one rule that keeps a workspace from locking itself out: a key
+//! cannot revoke itself.
 
 mod common;
 
@@ -123,4 +124,19 @@ fn the_openapi_document_lists_the_answers_every_operation_can_give() {
         }
     }
     assert!(operations >= 14, "{operations} operations");
+}
+
+#[test]
+fn a_key_cannot_revoke_itself_so_an_admin_key_always_remains() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let first = server.first_key.clone();
+    let (status, refused) = server.delete("/v1/keys/1", &first);
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "own_key");
+    assert_eq!(server.get("/v1/fields", &first).0, 200, "the key still works");
+    // Another admin key may revoke it.
+    let other = new_key(&ws);
+    assert_eq!(server.delete("/v1/keys/1", &other).0, 204);
+    assert_eq!(server.get("/v1/fields", &first).0, 401);
 }
