@@ -96,19 +96,29 @@ pub(crate) async fn refuse_large_json(
     if !(over && is_json(request.headers())) {
         return next.run(request).await;
     }
-    let mut body = request.into_body().into_data_stream();
-    let mut read = 0;
-    while read < DRAIN_LIMIT {
-        match futures_util::StreamExt::next(&mut body).await {
-            Some(Ok(chunk)) => read += chunk.len(),
-            _ => break,
-        }
-    }
+    drain(&mut request.into_body().into_data_stream()).await;
     json_too_large(&state)
 }
 
 /// The most of a refused body that is read (and dropped) before the answer.
 const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Reads and drops what is left of a refused body, up to [`DRAIN_LIMIT`], so that the client,
+/// still sending, gets the answer rather than a reset connection. Past that the connection is
+/// closed as it is.
+pub(crate) async fn drain<S, B, E>(body: &mut S)
+where
+    S: futures_util::Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    let mut read = 0;
+    while read < DRAIN_LIMIT {
+        match futures_util::StreamExt::next(body).await {
+            Some(Ok(chunk)) => read += chunk.as_ref().len(),
+            _ => break,
+        }
+    }
+}
 
 fn json_too_large(state: &AppState) -> Response {
     let kb = state.config().max_json_body_kb;

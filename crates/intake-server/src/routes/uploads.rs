@@ -297,6 +297,7 @@ where
         if written > limit {
             drop(file);
             let _ = tokio::fs::remove_file(&path).await;
+            crate::layers::drain(&mut body).await;
             return Err(too_large(limit));
         }
         file.write_all(chunk.as_ref()).await.map_err(AppError::internal)?;
