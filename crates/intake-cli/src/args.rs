@@ -9,9 +9,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "intake", version, about)]
 pub struct Cli {
-    /// The SQLite database file (created on first use).
-    #[arg(long, global = true, default_value = "intake.db", env = "INTAKE_DB")]
-    pub db: PathBuf,
+    /// The SQLite database file (created on first use) [default: intake.db; for `serve`, the
+    /// `db` key of its settings file, else intake.db].
+    #[arg(long, global = true, env = "INTAKE_DB")]
+    pub db: Option<PathBuf>,
     /// The workspace inside the database.
     #[arg(long, global = true, default_value = "default")]
     pub workspace: String,
@@ -47,66 +48,18 @@ pub enum Command {
     Keys(KeysCommand),
 }
 
-/// `intake serve`
+/// The store used when `--db` is not given.
+pub const DEFAULT_DB: &str = "intake.db";
+
+/// `intake serve`: a flag wins over its `INTAKE_…` variable, which wins over the settings
+/// file, which wins over the default (docs/configuration.md lists every setting).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", env = "INTAKE_BIND")]
-    pub bind: std::net::SocketAddr,
-    /// Folder for uploads and results files.
-    #[arg(long, default_value = "intake-data", env = "INTAKE_DATA")]
-    pub data: PathBuf,
-    /// The largest file an upload may be, in MB.
-    #[arg(long, default_value_t = 1000, env = "INTAKE_MAX_UPLOAD_MB")]
-    pub max_upload_mb: u64,
-    /// Seconds a review holds: a reviewed import not started within them expires.
-    #[arg(long, default_value_t = 3600, env = "INTAKE_REVIEW_WINDOW_SECS")]
-    pub review_window_secs: u64,
-    /// Jobs (reviews, imports) this process runs at once.
-    #[arg(long, default_value_t = 2, env = "INTAKE_MAX_RUNNING_JOBS")]
-    pub max_running_jobs: usize,
-    /// Seconds an import's files (upload, results, errors) are kept after it ended.
-    #[arg(long, default_value_t = 7 * 24 * 3600, env = "INTAKE_RETENTION_SECS")]
-    pub retention_secs: u64,
-    /// The most rows a file to import through the service may have.
-    #[arg(long, default_value_t = 5_000_000, env = "INTAKE_MAX_ROWS")]
-    pub max_rows: u64,
+    /// The settings file (TOML) [default: intake.toml, when there is one].
+    #[arg(long, env = "INTAKE_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
-    pub notify: NotifyArgs,
-}
-
-/// `intake serve`: how the end of an import is told (webhooks and e-mails).
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Notifications")]
-pub struct NotifyArgs {
-    /// The SMTP server that sends the e-mails when an import ends; none: no e-mails.
-    #[arg(long, env = "INTAKE_SMTP_HOST")]
-    pub smtp_host: Option<String>,
-    /// Its port [default: 25, 587 or 465, by --smtp-tls].
-    #[arg(long, env = "INTAKE_SMTP_PORT")]
-    pub smtp_port: Option<u16>,
-    /// none, starttls (required) or tls (from the first byte).
-    #[arg(long, default_value = "starttls", env = "INTAKE_SMTP_TLS")]
-    pub smtp_tls: String,
-    /// The sender of the e-mails (`intake@example.com` or `Intake <intake@example.com>`).
-    #[arg(long, env = "INTAKE_SMTP_FROM")]
-    pub smtp_from: Option<String>,
-    /// The SMTP login, with --smtp-password.
-    #[arg(long, env = "INTAKE_SMTP_USER")]
-    pub smtp_user: Option<String>,
-    /// The SMTP password, with --smtp-user (better in the environment than on a command line
-    /// that other users can see).
-    #[arg(long, env = "INTAKE_SMTP_PASSWORD", hide_env_values = true)]
-    pub smtp_password: Option<String>,
-    /// The service's address in the links of e-mails and webhooks [default: http://BIND].
-    #[arg(long, env = "INTAKE_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// How many times a failed webhook or e-mail delivery is tried again.
-    #[arg(long, default_value_t = intake_server::config::DEFAULT_WEBHOOK_RETRIES, env = "INTAKE_WEBHOOK_RETRIES")]
-    pub webhook_retries: u32,
-    /// The wait before the first retry, in milliseconds; it doubles for each next one.
-    #[arg(long, default_value_t = intake_server::config::DEFAULT_WEBHOOK_RETRY_BASE_MS, env = "INTAKE_WEBHOOK_RETRY_BASE_MS")]
-    pub webhook_retry_base_ms: u64,
+    pub settings: intake_server::config::Settings,
 }
 
 /// `intake keys …`

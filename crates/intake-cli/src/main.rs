@@ -32,11 +32,13 @@ const PURGE_DELAY_MS: std::os::raw::c_long = 10;
 fn main() -> ExitCode {
     // SAFETY: sets a plain integer option; mimalloc reads options atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
-    logging::init();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
+    // A service's log has a line per request; a command's, warnings only.
+    let serving = matches!(cli.command, args::Command::Serve(_));
+    logging::init(if serving { "info" } else { "warn" });
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -53,10 +55,32 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     if !error.use_stderr() {
         error.exit();
     }
-    for line in error.render().to_string().trim_end().lines() {
+    let variable = variable_of(error);
+    for (n, line) in error.render().to_string().trim_end().lines().enumerate() {
         output::errln!("{line}");
+        if let (0, Some(variable)) = (n, &variable) {
+            output::errln!("  (the value of the environment variable {variable})");
+        }
     }
     ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+}
+
+/// The environment variable a refused value came from: clap names only the flag, and a
+/// service's settings are often variables.
+fn variable_of(error: &clap::Error) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    let (Some(ContextValue::String(arg)), Some(ContextValue::String(value))) =
+        (error.get(ContextKind::InvalidArg), error.get(ContextKind::InvalidValue))
+    else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    let command = args::Cli::command();
+    let mut all = command.get_arguments().chain(command.get_subcommands().flat_map(|c| c.get_arguments()));
+    let variable = all.find(|a| a.get_long() == Some(long)).and_then(|a| a.get_env())?;
+    let set = std::env::var_os(variable)?;
+    (set.to_str() == Some(value.as_str())).then(|| variable.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

@@ -110,7 +110,7 @@ fn a_review_counts_what_the_import_then_does_changes_nothing_and_a_change_undoes
 #[test]
 fn a_review_expires_after_the_window_and_an_expired_import_cannot_start() {
     let ws = Workspace::new();
-    let server = Server::start_with(&ws, &["--review-window-secs", "1"]);
+    let server = Server::start_with(&ws, &["--review-window", "1"]);
     let key = server.first_key.clone();
     let id = upload(&server, &key, "kontakte.csv", SMALL.as_bytes());
     server.post(&format!("/v1/imports/{id}/review"), &key, &json!({}));
@@ -273,7 +273,7 @@ fn the_event_stream_follows_an_import_to_its_end() {
 #[test]
 fn files_are_deleted_after_the_retention_time_and_the_history_says_so() {
     let ws = Workspace::new();
-    let server = Server::start_with(&ws, &["--retention-secs", "2"]);
+    let server = Server::start_with(&ws, &["--retention", "2"]);
     let key = server.first_key.clone();
     // A CLI import into the same store: its results file is the user's, never deleted.
     let cli_results = ws.path("cli-results.csv");

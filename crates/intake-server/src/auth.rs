@@ -1,5 +1,6 @@
 //! Who is asking: the API key in `Authorization: Bearer …`, checked against the store, gives
-//! the caller's workspace and role. A missing, unknown or revoked key is a 401.
+//! the caller's workspace and role. A missing, unknown or revoked key is a 401; a known key
+//! over its rate limit a 429.
 
 use std::net::SocketAddr;
 
@@ -67,6 +68,9 @@ impl FromRequestParts<AppState> for Caller {
                 known
             }
         };
+        // The request's log line names the key by its id.
+        tracing::Span::current().record("key", known.key_id);
+        state.limiter().check(known.key_id)?;
         let address = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use intake_store::StoreError;
 use serde::Serialize;
@@ -19,6 +19,8 @@ pub enum ServerError {
     Data { path: PathBuf, source: std::io::Error },
     #[error("listening: {0}")]
     Bind(#[source] std::io::Error),
+    #[error("{0}")]
+    Config(#[source] crate::config::ConfigError),
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),
     #[error("no thread for the notifier: {0}")]
@@ -35,6 +37,8 @@ pub struct AppError {
     code: &'static str,
     message: String,
     details: Option<serde_json::Value>,
+    /// Seconds to wait before trying again (`Retry-After`), for a refusal that passes.
+    retry_after: Option<u64>,
 }
 
 /// The body of every error response.
@@ -58,7 +62,7 @@ pub struct ErrorDetail {
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
-        AppError { status, code, message: message.into(), details: None }
+        AppError { status, code, message: message.into(), details: None, retry_after: None }
     }
 
     pub fn with_details(mut self, details: serde_json::Value) -> AppError {
@@ -80,6 +84,36 @@ impl AppError {
 
     pub fn invalid(message: impl Into<String>) -> AppError {
         AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+
+    /// A request over one of the service's limits, named by its setting.
+    pub fn over_limit(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        setting: &'static str,
+        limit: u64,
+    ) -> AppError {
+        AppError::new(status, code, message)
+            .with_details(serde_json::json!({ "limit": limit, "setting": setting }))
+    }
+
+    /// A key that sent more than `per_minute` requests within a minute; `wait` until the next.
+    pub fn rate_limited(per_minute: u32, wait: std::time::Duration) -> AppError {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let message = format!(
+            "this API key sent more than {per_minute} requests a minute (the setting \
+             rate_limit_per_minute); retry in {seconds} s"
+        );
+        let mut error = AppError::over_limit(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            message,
+            "rate_limit_per_minute",
+            u64::from(per_minute),
+        );
+        error.retry_after = Some(seconds.max(1));
+        error
     }
 
     /// A failure of the service itself: logged in full, answered without its internals.
@@ -105,10 +139,12 @@ impl IntoResponse for AppError {
             error: ErrorDetail { code: self.code.to_string(), message: self.message, details: self.details },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -6,11 +6,18 @@
 //! tenant's import or contact answers 404 exactly as a missing one. Handlers are thin: they
 //! check the caller, run the store's blocking work on the blocking pool (never on the
 //! runtime's workers) and turn its result into JSON or one [`error::AppError`].
+//!
+//! Around every route ([`layers`]): one log line per request, every error as that JSON, a
+//! panic as a bland 500; each authenticated request counts against its key's rate limit
+//! ([`limit`]). The settings and where they come from are in [`config`].
 
 mod auth;
 pub mod config;
+mod doc;
 mod error;
 mod key_cache;
+mod layers;
+mod limit;
 pub mod notify;
 mod routes;
 mod runner;
@@ -39,32 +46,30 @@ struct ApiDoc;
 
 /// The API's routes with their OpenAPI document.
 fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/v1", routes::v1(state.max_upload_bytes()))
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/v1", routes::v1(state.config()))
         .with_state(state)
         .split_for_parts();
+    doc::add_common_responses(&mut doc);
     (router, doc)
 }
 
-/// The whole service: the API and `/openapi.json`.
+/// The whole service: the API and `/openapi.json`, each request logged, every error JSON.
 pub fn app(state: AppState) -> Router {
-    let (router, doc) = api(state);
+    let (router, doc) = api(state.clone());
     let doc = std::sync::Arc::new(doc);
     router
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
-}
-
-/// A request's log span: its method and path, never its query, which may hold what a person
-/// searched for (`/v1/contacts?q=anna@example.com`): an e-mail address, a phone number or a
-/// name must not reach the log.
-fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+        .fallback(|| async { error::AppError::not_found("no such route: see /openapi.json") })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::refuse_large_json))
+        .layer(axum::middleware::from_fn_with_state(state, layers::json_errors))
+        .layer(axum::middleware::from_fn(layers::log_request))
 }
 
 /// The OpenAPI document, as `/openapi.json` serves it.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api(AppState::for_document()).1
+pub fn openapi() -> Result<utoipa::openapi::OpenApi, ServerError> {
+    Ok(api(AppState::for_document()?).1)
 }
 
 /// Listens on `config.bind` and serves until the process is stopped (Ctrl-C or SIGTERM end it

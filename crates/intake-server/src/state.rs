@@ -1,5 +1,6 @@
-//! What every handler shares: the store's path and the data folder. Each request opens its
-//! own connection to its own workspace (cheap with SQLite), on the blocking pool.
+//! What every handler shares: the settings, the store's path, the data folder and the per-key
+//! request limit. Each request opens its own connection to its own workspace (cheap with
+//! SQLite), on the blocking pool.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use crate::ServerConfig;
 use crate::auth::Caller;
 use crate::error::{AppError, ServerError};
 use crate::key_cache::KeyCache;
+use crate::limit::KeyLimiter;
 use crate::runner::{Runner, RunnerSettings};
 
 /// The service's shared state.
@@ -19,9 +21,12 @@ pub struct AppState {
 }
 
 struct Inner {
+    config: ServerConfig,
+    /// `config.db`, as the store names it.
     db: PathBuf,
+    /// `config.data`, absolute.
     data: PathBuf,
-    max_upload_bytes: u64,
+    limiter: KeyLimiter,
     runner: Runner,
     keys: KeyCache,
 }
@@ -36,38 +41,50 @@ impl AppState {
             .map_err(|source| ServerError::Data { path: config.data.clone(), source })?;
         // Opening it migrates it once, before any request.
         SqliteStore::open(&db, "default").map_err(ServerError::Store)?;
-        let max_upload_bytes = config.max_upload_bytes;
+        let limiter = KeyLimiter::new(config.rate_limit_per_minute);
         let runner = Runner::start(RunnerSettings {
             db: db.clone(),
-            review_window: config.review_window,
-            max_running_jobs: config.max_running_jobs.max(1),
-            retention: config.retention,
+            review_window: config.review_window.get(),
+            max_running_jobs: (config.max_running_jobs as usize).max(1),
+            retention: config.retention.get(),
             data: data.clone(),
             max_rows: config.max_rows,
         })
         .map_err(|source| ServerError::Data { path: db.clone(), source })?;
-        Ok(AppState {
-            inner: Arc::new(Inner { db, data, max_upload_bytes, runner, keys: KeyCache::default() }),
-        })
+        let keys = KeyCache::default();
+        let inner = Inner { config: config.clone(), db, data, limiter, runner, keys };
+        Ok(AppState { inner: Arc::new(inner) })
     }
 
     /// A state only good for generating the OpenAPI document.
-    pub(crate) fn for_document() -> AppState {
+    pub(crate) fn for_document() -> Result<AppState, ServerError> {
+        let config = crate::config::Settings::default().resolve().map_err(ServerError::Config)?;
         let inner = Inner {
             db: PathBuf::new(),
             data: PathBuf::new(),
-            max_upload_bytes: 0,
+            limiter: KeyLimiter::new(0),
             runner: Runner::idle(RunnerSettings {
                 db: PathBuf::new(),
-                review_window: crate::config::DEFAULT_REVIEW_WINDOW,
+                review_window: config.review_window.get(),
                 max_running_jobs: 0,
-                retention: crate::config::DEFAULT_RETENTION,
+                retention: config.retention.get(),
                 data: PathBuf::new(),
-                max_rows: crate::config::DEFAULT_MAX_ROWS,
+                max_rows: config.max_rows,
             }),
             keys: KeyCache::default(),
+            config,
         };
-        AppState { inner: Arc::new(inner) }
+        Ok(AppState { inner: Arc::new(inner) })
+    }
+
+    /// The service's settings.
+    pub(crate) fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// The per-key request limit.
+    pub(crate) fn limiter(&self) -> &KeyLimiter {
+        &self.inner.limiter
     }
 
     pub(crate) fn db(&self) -> &std::path::Path {
@@ -75,7 +92,7 @@ impl AppState {
     }
 
     pub(crate) fn max_upload_bytes(&self) -> u64 {
-        self.inner.max_upload_bytes
+        self.inner.config.max_upload_bytes()
     }
 
     /// The API keys recently seen.

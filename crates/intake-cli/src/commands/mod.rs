@@ -14,12 +14,16 @@ use std::process::ExitCode;
 use intake_import::ImportError;
 use intake_store::{SqliteStore, StoreError};
 
-use crate::args::{Cli, Command, ContactsCommand, KeysCommand, MappingCommand};
+use crate::args::{Cli, Command, ContactsCommand, DEFAULT_DB, KeysCommand, MappingCommand};
 use crate::paths::{Role, check_outputs};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let db = intake_store::store_path(&cli.db)?;
+    // The service's store may come from its settings file: it opens the store itself.
+    if let Command::Serve(args) = cli.command {
+        return serve::run(cli.db, args);
+    }
+    let db = intake_store::store_path(cli.db.as_deref().unwrap_or(Path::new(DEFAULT_DB)))?;
     // Before the store is opened (or created): nothing may be read or written yet.
     refuse_clobbering(&cli.command, &db)?;
     // Only `keys create` makes a workspace (and `default` is made on first use): a mistyped
@@ -42,7 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Settings(command) => fields::settings(&mut store, command),
         Command::Mapping(command) => mapping::run(&mut store, command),
         Command::Keys(command) => keys::run(&store, command),
-        Command::Serve(args) => serve::run(&store, args),
+        Command::Serve(args) => serve::run(Some(db.clone()), args),
     };
     ran.map_err(|e| explained(e, &db))
 }
@@ -86,7 +90,7 @@ fn store_error_in<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'
 
 /// `error`, or, when the store's file is its cause (locked, read-only, damaged, not a
 /// store), one sentence that names the file and says what to do.
-fn explained(error: anyhow::Error, db: &Path) -> anyhow::Error {
+pub(crate) fn explained(error: anyhow::Error, db: &Path) -> anyhow::Error {
     let sentence = error.chain().find_map(|cause| intake_store::explain(db, store_error_in(cause)?));
     match sentence {
         Some(sentence) => anyhow::anyhow!(sentence),

@@ -25,27 +25,29 @@ impl Server {
 
     /// [`Server::start`] with more flags of `intake serve`.
     pub fn start_with(ws: &Workspace, flags: &[&str]) -> Server {
-        Server::spawn(ws, flags, Stdio::null(), "")
+        Server::launch(Server::command(ws, flags))
     }
 
     /// [`Server::start_with`], its log (at level `info`) written to the file `log`.
     pub fn start_logged(ws: &Workspace, flags: &[&str], log: &std::path::Path) -> Server {
         let file = std::fs::File::create(log).expect("create the log file");
-        Server::spawn(ws, flags, Stdio::from(file), "info")
+        let mut command = Server::command(ws, flags);
+        command.env("INTAKE_LOG", "info").stderr(Stdio::from(file));
+        Server::launch(command)
     }
 
-    fn spawn(ws: &Workspace, flags: &[&str], stderr: Stdio, log_level: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
-            .arg("--db")
-            .arg(ws.db())
-            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(ws.path("intake-data"))
-            .args(flags)
-            .env("INTAKE_LOG", log_level)
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("start intake serve");
+    /// `intake serve` on `ws`'s store and a free port, with `flags`, not yet started.
+    pub fn command(ws: &Workspace, flags: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_intake"));
+        command.arg("--db").arg(ws.db()).args(["serve", "--bind", "127.0.0.1:0", "--data"]);
+        command.arg(ws.path("intake-data")).args(flags).stderr(Stdio::null());
+        command
+    }
+
+    /// Starts `command` (an `intake serve`, standard error as it set it) and waits until it
+    /// listens.
+    pub fn launch(mut command: Command) -> Server {
+        let mut child = command.stdout(Stdio::piped()).spawn().expect("start intake serve");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         let mut first_key = String::new();
@@ -70,6 +72,42 @@ impl Server {
             request = request.header("Authorization", format!("Bearer {key}"));
         }
         answer(request.call())
+    }
+
+    /// `GET path` with `key`: the status, the header `name` and the JSON body.
+    pub fn get_with_header(&self, path: &str, key: &str, name: &str) -> (u16, Option<String>, Value) {
+        let request =
+            self.agent.get(format!("{}{path}", self.base)).header("Authorization", format!("Bearer {key}"));
+        let mut response = request.call().expect("the service answers");
+        let status = response.status().as_u16();
+        let header = response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let text = response.body_mut().read_to_string().expect("a body");
+        (status, header, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// `method path` with `key`, a body of `content_type`: the status, the `Content-Type` of the
+    /// answer, and its body as JSON (Null when it is none).
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, String, Value) {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {key}"))
+            .header("Content-Type", content_type)
+            .body(body.to_vec())
+            .expect("a request");
+        let mut response = self.agent.run(request).expect("the service answers");
+        let status = response.status().as_u16();
+        let kind =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let text = response.body_mut().read_to_string().expect("a body");
+        (status, kind, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     /// `POST path` with a JSON body.

@@ -78,7 +78,7 @@ impl Notifier {
     /// The notifier of the service `config` describes, listening on `address` (the links'
     /// address unless the settings give one). Refuses SMTP settings that cannot work.
     pub fn new(config: &ServerConfig, address: SocketAddr) -> Result<Notifier, ServerError> {
-        let settings = &config.notify;
+        let settings = &config.notify();
         let mailer = Mailer::from_settings(settings).map_err(ServerError::Settings)?;
         if mailer.is_none() {
             tracing::info!("e-mail notifications are off: no SMTP server is set (--smtp-host)");

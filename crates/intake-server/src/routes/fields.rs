@@ -44,15 +44,26 @@ impl From<&FieldDef> for Field {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewField {
-    /// Machine name: a-z, 0-9 and `_`.
+    /// Machine name: a-z, 0-9 and `_`, starting with a letter.
+    #[schema(pattern = "^[a-z][a-z0-9_]*$")]
     name: String,
     #[serde(rename = "type")]
+    #[schema(schema_with = field_types)]
     field_type: String,
     /// Matched against headers too; the name when absent.
     label: Option<String>,
     /// For choice and multi_choice fields.
     #[serde(default)]
     choices: Vec<String>,
+}
+
+/// The names of the field types, as the document lists them.
+fn field_types() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(FieldType::ALL.iter().map(|t| t.name())))
+        .description(Some("The field's type."))
+        .build()
 }
 
 /// The workspace's fields, built-in then custom.

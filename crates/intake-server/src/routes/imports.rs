@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use intake_store::{ImportRecord, ImportState, JobKind, SqliteStore};
+use intake_store::{ImportRecord, ImportState, JobKind, JobState, SqliteStore};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -66,10 +66,22 @@ impl Import {
 /// runner when it runs here, else from its last checkpoint).
 pub(crate) fn view(store: &SqliteStore, runner: &Runner, id: i64) -> Result<Import, AppError> {
     let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
-    let (state, rows_done) = (record.state, record.checkpoint.rows_done);
+    let (mut state, rows_done) = (record.state, record.checkpoint.rows_done);
+    let job = match state {
+        ImportState::Queued | ImportState::Interrupted => store.job_of(id, JobKind::Import)?,
+        _ => None,
+    };
+    // Its runner was killed, and its job waits to be taken up again (by this server once it
+    // looks, or another): the service carries it on, so it waits in line.
+    if state == ImportState::Interrupted
+        && job.is_some_and(|(_, s)| matches!(s, JobState::Queued | JobState::Running))
+    {
+        state = ImportState::Queued;
+    }
     let mut import = Import::from(record);
+    import.state = state.as_str().to_string();
     if state == ImportState::Queued
-        && let Some((job, _)) = store.job_of(id, JobKind::Import)?
+        && let Some((job, _)) = job
     {
         import.queue_position = Some(store.jobs_ahead(job)?);
     }

@@ -50,6 +50,7 @@ impl From<ApiKey> for Key {
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     /// `admin` or `member` (the default).
+    #[schema(pattern = "^(admin|member)$")]
     role: Option<String>,
     #[serde(default)]
     label: String,
@@ -111,10 +112,11 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(CreatedKey { key: Key::from(created.key), secret: created.secret })))
 }
 
-/// Revokes a key of the caller's workspace.
+/// Revokes a key of the caller's workspace; not the caller's own, so that an admin key always
+/// remains (`intake keys revoke` can revoke any).
 #[utoipa::path(delete, path = "/keys/{id}", operation_id = "revoke_key", tag = "keys", params(("id" = String, Path, description = "The key's id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
@@ -122,6 +124,13 @@ pub(crate) async fn revoke(
 ) -> Result<StatusCode, AppError> {
     caller.require_admin()?;
     let id = parse_id(&id)?;
+    if id == caller.key_id {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "own_key",
+            "a key cannot revoke itself: use another admin key, or `intake keys revoke` on the server",
+        ));
+    }
     let (actor, address) = (caller.actor(), caller.address.clone());
     state
         .with_store(&caller, move |store| {

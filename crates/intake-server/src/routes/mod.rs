@@ -15,14 +15,15 @@ use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::ServerConfig;
 use crate::state::AppState;
 
 pub(crate) use uploads::ImportSettings;
 
-/// Every `/v1` route with its OpenAPI description. Request bodies are limited to 64 KB,
-/// except an upload's, which may be `max_upload_bytes`.
-pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
-    let upload_limit = usize::try_from(max_upload_bytes).unwrap_or(usize::MAX);
+/// Every `/v1` route with its OpenAPI description. Request bodies are limited to
+/// `max_json_body_kb`, except an upload's, which may be `max_upload_mb`.
+pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
+    let upload_limit = usize::try_from(config.max_upload_bytes()).unwrap_or(usize::MAX);
     let (schemas, paths, imports) = routes!(imports::list, uploads::upload);
     let imports = imports.layer(DefaultBodyLimit::max(upload_limit));
     OpenApiRouter::new()
@@ -48,11 +49,8 @@ pub(crate) fn v1(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(tags::tags))
         .routes(routes!(tags::lists))
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(config.max_json_body_bytes()))
 }
-
-/// The largest JSON body a request may have.
-const JSON_BODY_LIMIT: usize = 64 * 1024;
 
 /// A page of a listing: at most `limit` items (1 to 500, 50 by default) before the id
 /// `before` (newest first).
@@ -60,8 +58,10 @@ const JSON_BODY_LIMIT: usize = 64 * 1024;
 #[into_params(parameter_in = Query)]
 pub(crate) struct Page {
     /// Only items older than this id (the last id of the previous page).
+    #[param(pattern = "^[0-9]+$")]
     pub before: Option<String>,
     /// How many (1 to 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -74,8 +74,18 @@ impl Page {
         }
     }
 
+    /// A cursor that is no id is the client's mistake (422), not a missing thing.
     pub fn before(&self) -> Result<Option<i64>, crate::error::AppError> {
-        self.before.as_deref().map(parse_id).transpose()
+        let Some(text) = self.before.as_deref() else {
+            return Ok(None);
+        };
+        match text.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Some(id)),
+            _ => Err(crate::error::AppError::invalid(format!(
+                "before {text:?}: give the id of the last item of the previous page"
+            ))
+            .with_details(serde_json::json!({ "field": "before" }))),
+        }
     }
 }
 

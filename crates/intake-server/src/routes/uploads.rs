@@ -307,6 +307,7 @@ where
         if written > limit {
             drop(file);
             let _ = tokio::fs::remove_file(&path).await;
+            crate::layers::drain(&mut body).await;
             return Err(too_large(limit));
         }
         file.write_all(chunk.as_ref()).await.map_err(AppError::internal)?;
@@ -316,12 +317,10 @@ where
 }
 
 fn too_large(limit: u64) -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        format!("the file is larger than the upload limit of {} MB", limit / 1_000_000),
-    )
-    .with_details(serde_json::json!({ "limit": "max_upload_bytes", "bytes": limit }))
+    let mb = limit / 1_000_000;
+    let message = format!("the file is larger than the upload limit of {mb} MB (the setting max_upload_mb)");
+    AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+        .with_details(serde_json::json!({ "limit": mb, "setting": "max_upload_mb", "bytes": limit }))
 }
 
 /// The client's extension when intake reads files of that kind (the reader goes by it), else
