@@ -227,6 +227,17 @@ fn audit(store: &SqliteStore, actor: &str, address: &str, action: &str, id: i64)
     Ok(())
 }
 
+/// One event of an import's stream, as the document describes each (the stream itself is
+/// written by axum's `Sse`, never from this type).
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "it only describes the events in the OpenAPI document")]
+pub struct ImportEvent {
+    /// `import` while it goes on, `end` for the last.
+    event: String,
+    /// The import's JSON, as `GET /v1/imports/{id}` gives it.
+    data: String,
+}
+
 /// How often the event stream looks at the import.
 const EVENT_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -234,7 +245,7 @@ const EVENT_INTERVAL: Duration = Duration::from_millis(500);
 /// whenever it changes, and a last one named `end` once it has ended.
 #[utoipa::path(get, path = "/imports/{id}/events", operation_id = "import_events", tag = "imports",
     params(("id" = String, Path, description = "The import's id")),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 401, body = ErrorBody),
+    responses((status = 200, content_type = "text/event-stream", body = ImportEvent), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub(crate) async fn events(
     State(state): State<AppState>,
