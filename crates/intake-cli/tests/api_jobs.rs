@@ -104,6 +104,9 @@ fn a_review_counts_what_the_import_then_does_changes_nothing_and_a_change_undoes
         assert_eq!(done["counts"][count], counts[count], "the review said what the import did: {count}");
     }
     assert_eq!(done["started_by"], "key:1");
+    assert_eq!(done["options"]["tags"], json!(["messe"]), "the history says what it ran with: {done}");
+    assert_eq!(done["options"]["default_region"], "DE");
+    assert!(import["options"].is_null(), "an uploaded import has run with nothing yet: {import}");
     assert_eq!(ws.contacts().len(), 2);
 }
 

@@ -27,6 +27,7 @@ mod lease;
 mod migrate;
 mod notifications;
 pub mod retention;
+mod saved_mappings;
 mod turn;
 mod undo;
 mod writer;
@@ -46,6 +47,7 @@ pub use notifications::{
     AfterAttempt, Attempt, CLAIM_MS, Delivery, DeliveryState, IMPORT_EVENTS, NewNotification, NewWebhook,
     Notification, NotificationKind, NotificationQueue, SqliteNotifications, Webhook, WebhookTarget, now_ms,
 };
+pub use saved_mappings::SavedMapping;
 pub use undo::UndoReport;
 pub use writer::SqliteWriter;
 

@@ -45,6 +45,35 @@ pub struct Import {
     /// An uploaded file's rows, counted in the background: so far, and whether that is all.
     #[serde(skip_serializing_if = "Option::is_none")]
     row_count: Option<RowCount>,
+    /// The options it runs (or ran) with, once started (before, `PATCH` answers its settings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<Options>,
+}
+
+/// The options an import ran with, by the CLI's flag names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Options {
+    purpose: String,
+    identifier: String,
+    no_overwrite: bool,
+    tags: Vec<String>,
+    lists: Vec<String>,
+    unsubscribe_all: bool,
+    default_region: Option<String>,
+}
+
+impl Options {
+    fn of(options: &intake_core::plan::ImportOptions) -> Options {
+        Options {
+            purpose: options.purpose.name().to_string(),
+            identifier: options.identifier.name().to_string(),
+            no_overwrite: !options.overwrite,
+            tags: options.tags.clone(),
+            lists: options.lists.clone(),
+            unsubscribe_all: options.unsubscribe_all,
+            default_region: options.default_region.clone(),
+        }
+    }
 }
 
 /// The rows of an uploaded file as counted so far.
@@ -128,6 +157,7 @@ impl From<ImportRecord> for Import {
             started_by: r.started_by,
             files_deleted_at: r.files_deleted_at,
             row_count: r.row_count.map(|(rows, done)| RowCount { rows, done }),
+            options: (!r.state.before_start()).then(|| Options::of(&r.options)),
         }
     }
 }

@@ -5,6 +5,7 @@ mod contacts;
 mod fields;
 mod imports;
 mod keys;
+mod mappings;
 mod runs;
 mod tags;
 mod undo;
@@ -42,6 +43,8 @@ pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::review_results))
         .routes(routes!(uploads::review_errors))
         .routes(routes!(undo::undo))
+        .routes(routes!(mappings::list, mappings::save))
+        .routes(routes!(mappings::get, mappings::delete))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))

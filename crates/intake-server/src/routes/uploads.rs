@@ -61,6 +61,10 @@ pub struct ImportSettings {
     /// Column header → field name, or `null` to leave the column out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mapping: Option<BTreeMap<String, Option<String>>>,
+    /// A saved mapping's id (`GET /v1/mappings`): its columns are applied, under those of
+    /// `mapping` in the same request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_mapping: Option<String>,
     /// Make the mobile number the WhatsApp number too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub whatsapp_from_mobile: Option<bool>,
@@ -91,6 +95,7 @@ impl ImportSettings {
             default_region: change.default_region.or(self.default_region),
             date_format: change.date_format.or(self.date_format),
             mapping: change.mapping.or(self.mapping),
+            saved_mapping: change.saved_mapping.or(self.saved_mapping),
             whatsapp_from_mobile: change.whatsapp_from_mobile.or(self.whatsapp_from_mobile),
             delimiter: change.delimiter.or(self.delimiter),
             encoding: change.encoding.or(self.encoding),
@@ -364,12 +369,17 @@ pub(crate) async fn configure(
     State(state): State<AppState>,
     caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
-    Json(change): Json<ImportSettings>,
+    Json(mut change): Json<ImportSettings>,
 ) -> Result<Json<ImportSettings>, AppError> {
     let id = parse_id(&id)?;
     let settings = state
         .with_store(&caller, move |store| {
             let (path, stored) = configurable(store, id)?;
+            if let Some(saved) = &change.saved_mapping {
+                let mut columns = super::mappings::columns_of(store, saved)?;
+                columns.extend(change.mapping.take().unwrap_or_default());
+                change.mapping = Some(columns);
+            }
             let settings = stored.merged(change);
             check(store, &settings.request(Path::new(&path)))?;
             let text = serde_json::to_string(&settings).map_err(AppError::internal)?;
