@@ -43,6 +43,9 @@ pub enum Command {
     Mapping(MappingCommand),
     /// Start the HTTP API (and, on first start, print an admin key for workspace default).
     Serve(ServeArgs),
+    /// Run the store's queued reviews and imports, and the notifications, without the API:
+    /// another process beside `intake serve` (same settings).
+    Worker(ServeArgs),
     /// Create, list and revoke the service's API keys (of --workspace).
     #[command(subcommand)]
     Keys(KeysCommand),

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     // A service's log has a line per request; a command's, warnings only.
-    let serving = matches!(cli.command, args::Command::Serve(_));
+    let serving = matches!(cli.command, args::Command::Serve(_) | args::Command::Worker(_));
     logging::init(if serving { "info" } else { "warn" });
     match commands::run(cli) {
         Ok(code) => code,

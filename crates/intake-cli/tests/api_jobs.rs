@@ -379,3 +379,84 @@ fn a_file_over_the_row_limit_cannot_be_reviewed_or_started_and_the_error_names_t
     server.post(&format!("/v1/imports/{small}/start"), &key, &json!({}));
     assert_eq!(server.finished(&key, &small)["state"], "completed", "a file at the limit imports");
 }
+
+#[test]
+fn two_servers_on_one_store_share_the_queue_and_one_workspace_still_runs_one_import_at_a_time() {
+    let ws = Workspace::new();
+    let one = Server::start(&ws);
+    let two = Server::start(&ws);
+    let key = one.first_key.clone();
+    let ids: Vec<String> = (0..4)
+        .map(|n| {
+            let rows = big_file(40_000).replace("@example.com", &format!("@batch{n}.example.com"));
+            upload_de(&one, &key, &format!("batch{n}.csv"), rows.as_bytes())
+        })
+        .collect();
+    // Started through both: each server's runner may take any of them.
+    for (n, id) in ids.iter().enumerate() {
+        let server = if n % 2 == 0 { &one } else { &two };
+        let (status, started) = server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+        assert_eq!(status, 202, "{started}");
+    }
+    let done: Vec<Value> = ids.iter().map(|id| two.finished(&key, id)).collect();
+    for import in &done {
+        assert_eq!(import["state"], "completed", "{import}");
+        assert_eq!(import["counts"]["imported"], 40_000 - 40_000 / 50, "{import}");
+    }
+    // One at a time: no import started before the one before it had finished.
+    let mut spans: Vec<(i64, i64)> = done
+        .iter()
+        .map(|i| (i["started_at"].as_i64().unwrap_or(0), i["finished_at"].as_i64().unwrap_or(0)))
+        .collect();
+    spans.sort();
+    for pair in spans.windows(2) {
+        assert!(pair[1].0 >= pair[0].1, "two imports of one workspace overlapped: {spans:?}");
+    }
+    assert_eq!(ws.contacts().len(), 4 * (40_000 - 40_000 / 50), "no one twice");
+}
+
+/// The state of import `id` as `intake imports list --json` reads it from the store.
+fn state_in_store(ws: &Workspace, id: &str) -> String {
+    let listed: Value = serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("JSON");
+    let found =
+        listed.as_array().and_then(|all| all.iter().find(|i| i["id"].to_string().trim_matches('"') == id));
+    found.and_then(|i| i["state"].as_str()).unwrap_or("").to_string()
+}
+
+#[test]
+fn a_worker_runs_what_a_killed_server_left_running_and_queued() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let ids: Vec<String> = (0..2)
+        .map(|n| {
+            let rows = big_file(100_000).replace("@example.com", &format!("@batch{n}.example.com"));
+            upload_de(&server, &key, &format!("batch{n}.csv"), rows.as_bytes())
+        })
+        .collect();
+    for id in &ids {
+        server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+    }
+    drop(server); // kill -9: the first import may be running, the second is queued
+
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+        .arg("--db")
+        .arg(ws.db())
+        .args(["worker", "--data"])
+        .arg(ws.path("intake-data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("intake worker");
+    let stdout = worker.stdout.take().expect("stdout");
+    let first = BufReader::new(stdout).lines().next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.starts_with("working on "), "{first}");
+    let started = Instant::now();
+    while ids.iter().any(|id| state_in_store(&ws, id) != "completed") {
+        assert!(started.elapsed() < Duration::from_secs(90), "the worker did not finish them");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert_eq!(ws.contacts().len(), 2 * (100_000 - 100_000 / 50), "every row once");
+}

@@ -87,6 +87,20 @@ pub async fn serve(config: ServerConfig, on_listening: impl FnOnce(SocketAddr)) 
         .map_err(ServerError::Serve)
 }
 
+/// Runs the job runner and the notifier without the API (`intake worker`) until the process is
+/// stopped: another process to run the reviews and imports queued in the store (the runners of
+/// every `intake serve` and `intake worker` on a store share its queue). `on_working` is told
+/// once it runs.
+pub async fn work(config: ServerConfig, on_working: impl FnOnce()) -> Result<(), ServerError> {
+    // The state starts the runner (and migrates the store); no request ever reads it.
+    let _state = AppState::new(&config)?;
+    notify::Notifier::new(&config, config.bind)?.spawn()?;
+    tracing::info!("working");
+    on_working();
+    stopped().await;
+    Ok(())
+}
+
 /// Resolves when the process is asked to stop.
 async fn stopped() {
     let interrupt = tokio::signal::ctrl_c();

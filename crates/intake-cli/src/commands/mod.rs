@@ -20,8 +20,10 @@ use crate::paths::{Role, check_outputs};
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The service's store may come from its settings file: it opens the store itself.
-    if let Command::Serve(args) = cli.command {
-        return serve::run(cli.db, args);
+    match cli.command {
+        Command::Serve(args) => return serve::run(cli.db, args),
+        Command::Worker(args) => return serve::work(cli.db, args),
+        _ => {}
     }
     let db = intake_store::store_path(cli.db.as_deref().unwrap_or(Path::new(DEFAULT_DB)))?;
     // Before the store is opened (or created): nothing may be read or written yet.
@@ -47,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mapping(command) => mapping::run(&mut store, command),
         Command::Keys(command) => keys::run(&store, command),
         Command::Serve(args) => serve::run(Some(db.clone()), args),
+        Command::Worker(args) => serve::work(Some(db.clone()), args),
     };
     ran.map_err(|e| explained(e, &db))
 }

@@ -16,10 +16,7 @@ use crate::output::outln;
 /// Runs the service until it is stopped; `db` is the global `--db` (or `INTAKE_DB`), which
 /// wins over the settings file's.
 pub fn run(db: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let flags = intake_server::config::Settings { db, ..args.settings };
-    let config = ServerConfig::load(flags, args.config.as_deref())?;
-    // Refused before a first key is made and shown.
-    intake_server::notify::check_settings(&config.notify()).map_err(|e| anyhow::anyhow!(e))?;
+    let config = config_of(db, args)?;
     let db = intake_store::store_path(&config.db)?;
     let opened = SqliteStore::open(&db, "default")
         .map_err(anyhow::Error::from)
@@ -37,6 +34,27 @@ pub fn run(db: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = outln!("listening on http://{address}");
     }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `intake worker`: the job runner and the notifier of the store, without the API, until it
+/// is stopped.
+pub fn work(db: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = config_of(db, args)?;
+    let store = intake_store::store_path(&config.db)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(intake_server::work(config, || {
+        let _ = outln!("working on {}", store.display());
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The settings of `args` (flags, variables, the settings file) with the global `--db`,
+/// checked: notification settings that cannot work are refused before anything starts.
+fn config_of(db: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<ServerConfig> {
+    let flags = intake_server::config::Settings { db, ..args.settings };
+    let config = ServerConfig::load(flags, args.config.as_deref())?;
+    intake_server::notify::check_settings(&config.notify()).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(config)
 }
 
 /// On the store's first start as a service, an admin key for workspace `default`, printed.
