@@ -155,26 +155,40 @@ impl SqliteJobs {
 
     /// Gives the running jobs whose runner is gone back to the queue.
     fn requeue_abandoned(conn: &Connection) -> Result<(), StoreError> {
-        let mut stmt = conn.prepare(
-            "SELECT id, host, pid, process_started, heartbeat_at FROM jobs WHERE state = 'running'",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?))
-        })?;
-        let at = now();
-        let mut abandoned = Vec::new();
-        for row in rows {
-            let (id, host, pid, started, heartbeat_at) = row?;
-            if !(Process { host: &host, pid, started }).is_live(heartbeat_at, at) {
-                abandoned.push(id);
-            }
-        }
-        for id in abandoned {
+        for id in abandoned(conn)? {
             tracing::info!(job = id, "job of a runner that is gone: queued again");
             conn.execute("UPDATE jobs SET state = 'queued', owner = NULL WHERE id = ?1", params![id])?;
         }
         Ok(())
     }
+
+    /// Whether a claim could find anything: a queued job that may run now, or a running one
+    /// whose runner is gone. Read without the write lock, which a runner looking twice a
+    /// second would otherwise take from the imports that write batch after batch.
+    fn worth_claiming(&self) -> Result<bool, StoreError> {
+        if self.conn.query_row(RUNNABLE, params![now()], |_| Ok(())).optional()?.is_some() {
+            return Ok(true);
+        }
+        Ok(!abandoned(&self.conn)?.is_empty())
+    }
+}
+
+/// The running jobs whose runner is gone (its process ended, or silent too long).
+fn abandoned(conn: &Connection) -> Result<Vec<JobId>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, host, pid, process_started, heartbeat_at FROM jobs WHERE state = 'running'")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?))
+    })?;
+    let at = now();
+    let mut gone = Vec::new();
+    for row in rows {
+        let (id, host, pid, started, heartbeat_at) = row?;
+        if !(Process { host: &host, pid, started }).is_live(heartbeat_at, at) {
+            gone.push(id);
+        }
+    }
+    Ok(gone)
 }
 
 /// The oldest queued job that may run now: a review at any time; an import or undo when no
@@ -188,6 +202,9 @@ impl JobQueue for SqliteJobs {
     type Error = StoreError;
 
     fn claim(&mut self) -> Result<Option<Job>, StoreError> {
+        if !self.worth_claiming()? {
+            return Ok(None);
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         SqliteJobs::requeue_abandoned(&tx)?;
         let at = now();
