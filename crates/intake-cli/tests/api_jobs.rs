@@ -460,3 +460,36 @@ fn a_worker_runs_what_a_killed_server_left_running_and_queued() {
     let _ = worker.wait();
     assert_eq!(ws.contacts().len(), 2 * (100_000 - 100_000 / 50), "every row once");
 }
+
+#[test]
+fn an_undo_is_a_job_that_waits_for_the_import_before_it_and_keeps_its_report() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let small = upload_de(&server, &key, "kontakte.csv", SMALL.as_bytes());
+    server.post(&format!("/v1/imports/{small}/start"), &key, &json!({}));
+    assert_eq!(server.finished(&key, &small)["counts"]["imported"], 2);
+    let (status, _) = server.get(&format!("/v1/imports/{small}/undo"), &key);
+    assert_eq!(status, 404, "never undone yet");
+
+    let big = upload_de(&server, &key, "big.csv", big_file(150_000).as_bytes());
+    server.post(&format!("/v1/imports/{big}/start"), &key, &json!({}));
+    let (status, refused) = server.post(&format!("/v1/imports/{big}/undo"), &key, &json!({}));
+    assert_eq!(status, 409, "an import that has not ended is not undone: {refused}");
+    assert_eq!(refused["error"]["code"], "busy");
+
+    // The small import's undo waits in line behind the big import, then answers with its report.
+    let (status, undone) = server.post(&format!("/v1/imports/{small}/undo"), &key, &json!({}));
+    assert_eq!(status, 200, "{undone}");
+    assert_eq!((undone["state"].clone(), undone["deleted"].clone()), (json!("done"), json!(2)), "{undone}");
+    let (_, big_now) = server.get(&format!("/v1/imports/{big}"), &key);
+    assert_eq!(big_now["state"], "completed", "the undo ran after the import queued before it: {big_now}");
+    let (status, kept) = server.get(&format!("/v1/imports/{small}/undo"), &key);
+    assert_eq!(status, 200);
+    assert_eq!(kept["deleted"], 2, "the report is kept: {kept}");
+    assert_eq!(server.get(&format!("/v1/imports/{small}"), &key).1["state"], "undone");
+    assert_eq!(ws.contacts().len(), 150_000 - 150_000 / 50, "the big import's contacts stay");
+    let (_, log) = server.get("/v1/audit", &key);
+    assert_eq!(log[0]["action"], "import.undo", "{log}");
+    assert_eq!(log[0]["actor"], "key:1");
+}

@@ -248,12 +248,20 @@ impl Runner {
         let ran = match job.kind {
             JobKind::Review => self.review(&job, &stop),
             JobKind::Import => self.import(&job, &stop),
-            JobKind::Undo => Err(ImportError::Invalid("undo jobs are not run by this version".into())),
+            JobKind::Undo => self.undo(&job),
         };
         self.set_stop(&key, None);
         self.forget_live(&key);
         let (state, message) = match ran {
             Ok(Ran::Done) => (JobState::Done, None),
+            Ok(Ran::Reported(result)) => {
+                let kept = SqliteJobs::open_as(&self.inner.settings.db, owner.to_string())
+                    .and_then(|mut q| q.record_result(job.id, &result));
+                match kept {
+                    Ok(()) => (JobState::Done, None),
+                    Err(error) => (JobState::Failed, Some(format!("its report could not be kept: {error}"))),
+                }
+            }
             Ok(Ran::Busy) => return self.put_back(owner, &job),
             Err(ImportError::Cancelled { .. }) => (JobState::Cancelled, None),
             Err(error) => (JobState::Failed, Some(error.to_string())),
@@ -337,6 +345,31 @@ impl Runner {
         }
         ran?;
         Ok(Ran::Done)
+    }
+
+    /// Runs an undo job under the workspace's lease; its report is kept for the request that
+    /// asked for it, and the audit log says what it did and who asked.
+    fn undo(&self, job: &Job) -> Result<Ran, ImportError> {
+        let id = job.import_id;
+        let mut store = SqliteStore::open(&self.inner.settings.db, &job.workspace)?;
+        let _lease = match store.lease_import(id, LeaseAction::Undo)? {
+            Ok(lease) => lease,
+            Err(_) => return Ok(Ran::Busy),
+        };
+        let report = store.undo_import(id)?;
+        let asked: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+        let detail = serde_json::json!({
+            "deleted": report.deleted, "restored": report.restored, "conflicts": report.conflicts.len(),
+        });
+        store.audit(&intake_store::AuditEntry {
+            actor: asked["actor"].as_str().unwrap_or("service"),
+            action: "import.undo",
+            target: &format!("import:{id}"),
+            address: asked["address"].as_str().unwrap_or(""),
+            detail,
+        })?;
+        let result = crate::routes::UndoResult::of(id, false, report);
+        serde_json::to_string(&result).map(Ran::Reported).map_err(|e| ImportError::Invalid(e.to_string()))
     }
 
     /// Prepares queued import `record` to start: its settings checked against its file, the
@@ -480,6 +513,8 @@ struct Live {
 /// How a job's run ended, short of an error.
 enum Ran {
     Done,
+    /// Done, with what it found for its requester (JSON).
+    Reported(String),
     /// Its workspace's lease is held by an import that is not a job: it waits its turn.
     Busy,
 }

@@ -125,6 +125,19 @@ pub trait JobQueue {
 
     /// Whether job `id` was asked to stop.
     fn cancel_requested(&mut self, id: JobId) -> Result<bool, Self::Error>;
+
+    /// Keeps what job `id` (of this runner) found, for its requester (JSON).
+    fn record_result(&mut self, id: JobId, result: &str) -> Result<(), Self::Error>;
+}
+
+/// How a job ended, as its requester reads it.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    pub state: JobState,
+    /// What it found (JSON), if it keeps something.
+    pub result: Option<String>,
+    /// Why it failed, if it did.
+    pub message: Option<String>,
 }
 
 /// The job queue of an SQLite store, as one runner sees it.
@@ -175,8 +188,9 @@ impl SqliteJobs {
 
 /// The running jobs whose runner is gone (its process ended, or silent too long).
 fn abandoned(conn: &Connection) -> Result<Vec<JobId>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, host, pid, process_started, heartbeat_at FROM jobs WHERE state = 'running'")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, host, pid, process_started, heartbeat_at FROM jobs WHERE state = 'running'",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?))
     })?;
@@ -268,6 +282,14 @@ impl JobQueue for SqliteJobs {
         let sql = "SELECT cancel_requested FROM jobs WHERE id = ?1";
         Ok(self.conn.query_row(sql, params![id], |r| r.get(0)).optional()?.unwrap_or(false))
     }
+
+    fn record_result(&mut self, id: JobId, result: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE jobs SET result = ?1 WHERE id = ?2 AND owner = ?3",
+            params![result, id, self.owner],
+        )?;
+        Ok(())
+    }
 }
 
 /// A workspace's side of the queue: what its requests queue and ask.
@@ -300,6 +322,23 @@ impl SqliteStore {
             let state =
                 JobState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("job state {state}")))?;
             Ok((id, state))
+        })
+        .transpose()
+    }
+
+    /// Job `id` of the workspace: its state, what it found and why it failed.
+    pub fn job_outcome(&self, id: JobId) -> Result<Option<JobOutcome>, StoreError> {
+        let sql = "SELECT state, result, message FROM jobs WHERE workspace_id = ?1 AND id = ?2";
+        let row = self
+            .conn
+            .query_row(sql, params![self.workspace_id, id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+            })
+            .optional()?;
+        row.map(|(state, result, message)| {
+            let state =
+                JobState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("job state {state}")))?;
+            Ok(JobOutcome { state, result, message })
         })
         .transpose()
     }

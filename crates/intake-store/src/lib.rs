@@ -40,7 +40,7 @@ pub use error::StoreError;
 pub use export::ExportRow;
 pub use file::{COMPANION_SUFFIXES, explain, store_path};
 pub use imports::{ImportRecord, ImportState, NewImport};
-pub use jobs::{Job, JobId, JobKind, JobQueue, JobState, SqliteJobs};
+pub use jobs::{Job, JobId, JobKind, JobOutcome, JobQueue, JobState, SqliteJobs};
 pub use lease::{Claim, LEASE_TTL_SECS, Lease, LeaseAction, LeaseHolder, WorkspaceLeases};
 pub use migrate::SCHEMA_VERSION;
 pub use notifications::{

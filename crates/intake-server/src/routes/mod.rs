@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use crate::ServerConfig;
 use crate::state::AppState;
 
+pub(crate) use undo::UndoResult;
 pub(crate) use uploads::ImportSettings;
 
 /// Every `/v1` route with its OpenAPI description. Request bodies are limited to
@@ -42,7 +43,7 @@ pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::errors))
         .routes(routes!(uploads::review_results))
         .routes(routes!(uploads::review_errors))
-        .routes(routes!(undo::undo))
+        .routes(routes!(undo::undo, undo::get_undo))
         .routes(routes!(mappings::list, mappings::save))
         .routes(routes!(mappings::get, mappings::delete))
         .routes(routes!(webhooks::list, webhooks::create))
