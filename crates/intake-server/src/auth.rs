@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use intake_store::Role;
+use intake_store::{AuditEntry, Role, SqliteStore};
 use utoipa::Modify;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -36,6 +36,37 @@ impl Caller {
     /// `key:<id>`, as the audit log names the caller.
     pub fn actor(&self) -> String {
         format!("key:{}", self.key_id)
+    }
+
+    /// The caller as the audit log records it, to carry into a handler's blocking work.
+    pub fn auditor(&self) -> Auditor {
+        Auditor { actor: self.actor(), address: self.address.clone() }
+    }
+}
+
+/// Who asked and from where: writes the audit log's entries of a request.
+#[derive(Debug, Clone)]
+pub struct Auditor {
+    actor: String,
+    address: String,
+}
+
+impl Auditor {
+    /// `key:<id>`.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// Writes `action` on `target` (`import:7`) with `detail` to the workspace's audit log.
+    pub fn record(
+        &self,
+        store: &SqliteStore,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let entry = AuditEntry { actor: &self.actor, action, target, address: &self.address, detail };
+        Ok(store.audit(&entry)?)
     }
 }
 

@@ -146,7 +146,7 @@ impl Runner {
                     let _ = store.set_row_count(id, rows, false);
                 };
                 let rows = input.count_rows(100_000, max_rows.saturating_add(1), &mut so_far)?;
-                SqliteStore::open(&db, &workspace)?.set_row_count(id, rows, true)?;
+                store.set_row_count(id, rows, true)?;
                 Ok(())
             };
             if let Err(error) = count() {

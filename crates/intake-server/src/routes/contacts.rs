@@ -15,7 +15,7 @@ use intake_core::normalize::{
     PhoneError, Region, email_match_key, normalize_email, normalize_phone, parse_region,
 };
 use intake_store::{
-    AuditEntry, ContactEdit, ContactFilter, ContactImport, ContactView, EditRefusal, Search, SqliteStore,
+    ContactEdit, ContactFilter, ContactImport, ContactView, EditRefusal, Search, SqliteStore,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -195,11 +195,11 @@ pub(crate) async fn update(
     let values =
         change.fields.into_iter().map(|(name, value)| text_of(name, value)).collect::<Result<_, _>>()?;
     let region = change.default_region.as_deref().map(|r| region_of(r, "default_region")).transpose()?;
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     let edited = state
         .with_store(&caller, move |store| {
             let default_region = region_or_default(store, region)?;
-            let source = format!("api:{actor}");
+            let source = format!("api:{}", auditor.actor());
             let edit =
                 ContactEdit { values, default_region, force_resubscribe: change.force_resubscribe, source };
             let edited = store.edit_contact(id, &edit)?.map_err(refused)?;
@@ -207,13 +207,7 @@ pub(crate) async fn update(
                 let target = format!("contact:{id}");
                 let detail =
                     serde_json::json!({ "fields": edited.changed, "forced": change.force_resubscribe });
-                store.audit(&AuditEntry {
-                    actor: &actor,
-                    action: "contact.update",
-                    target: &target,
-                    address: &address,
-                    detail,
-                })?;
+                auditor.record(store, "contact.update", &target, detail)?;
             }
             Ok(edited.contact)
         })
@@ -233,19 +227,13 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let id = parse_id(&id)?;
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     state
         .with_store(&caller, move |store| {
-            store.delete_contact(id, &format!("api:{actor}"))?.map_err(refused)?;
+            store.delete_contact(id, &format!("api:{}", auditor.actor()))?.map_err(refused)?;
             let target = format!("contact:{id}");
             let detail = serde_json::json!({});
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "contact.delete",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "contact.delete", &target, detail)?;
             Ok(())
         })
         .await?;

@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use intake_core::model::{FieldDef, FieldKind, FieldType};
-use intake_store::AuditEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -103,20 +102,13 @@ pub(crate) async fn add(
         aliases: Vec::new(),
     };
     let field = Field::from(&def);
-    let actor = caller.actor();
-    let address = caller.address.clone();
+    let auditor = caller.auditor();
     state
         .with_store(&caller, move |store| {
             let target = format!("field:{}", def.name);
             store.add_field(def)?;
             let detail = serde_json::json!({ "type": field_type.name() });
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "field.add",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "field.add", &target, detail)?;
             Ok(())
         })
         .await?;

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use intake_store::{ApiKey, AuditEntry, Role};
+use intake_store::{ApiKey, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -90,7 +90,7 @@ pub(crate) async fn create(
         Some(name) => Role::from_name(name)
             .ok_or_else(|| AppError::invalid(format!("role {name:?}: use admin or member")))?,
     };
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     let created = state
         .with_store(&caller, move |store| {
             let email = new.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
@@ -99,13 +99,7 @@ pub(crate) async fn create(
             // Whether it has an address, not the address: the audit log names no person.
             let detail =
                 serde_json::json!({ "role": role.as_str(), "label": new.label, "email": email.is_some() });
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "key.create",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "key.create", &target, detail)?;
             Ok(created)
         })
         .await?;
@@ -131,7 +125,7 @@ pub(crate) async fn revoke(
             "a key cannot revoke itself: use another admin key, or `intake keys revoke` on the server",
         ));
     }
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     state
         .with_store(&caller, move |store| {
             if !store.revoke_key(id)? {
@@ -139,13 +133,7 @@ pub(crate) async fn revoke(
             }
             let target = format!("key:{id}");
             let detail = serde_json::json!({});
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "key.revoke",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "key.revoke", &target, detail)?;
             Ok(())
         })
         .await?;

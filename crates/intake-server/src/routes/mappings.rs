@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use intake_import::mapping_file::to_file;
 use intake_import::run::{Prepared, prepare};
-use intake_store::{AuditEntry, SavedMapping, SqliteStore};
+use intake_store::{SavedMapping, SqliteStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -88,7 +88,7 @@ pub(crate) async fn save(
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::invalid("name: give a name of 1 to 200 characters"));
     }
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     let saved = state
         .with_store(&caller, move |store| {
             let mapping = match (new.mapping, new.import_id) {
@@ -97,16 +97,10 @@ pub(crate) async fn save(
                 _ => return Err(AppError::invalid("give either mapping or import_id")),
             };
             let text = serde_json::to_string(&mapping).map_err(AppError::internal)?;
-            let id = store.save_mapping(&name, &text, &actor)?;
+            let id = store.save_mapping(&name, &text, auditor.actor())?;
             let target = format!("mapping:{id}");
             let detail = serde_json::json!({ "name": name, "columns": mapping.len() });
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "mapping.save",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "mapping.save", &target, detail)?;
             store.saved_mapping(id)?.ok_or_else(|| AppError::internal("a saved mapping vanished"))
         })
         .await?;
@@ -137,7 +131,7 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let id = parse_id(&id)?;
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     state
         .with_store(&caller, move |store| {
             if !store.delete_saved_mapping(id)? {
@@ -145,15 +139,7 @@ pub(crate) async fn delete(
             }
             let target = format!("mapping:{id}");
             let detail = serde_json::json!({});
-            store
-                .audit(&AuditEntry {
-                    actor: &actor,
-                    action: "mapping.delete",
-                    target: &target,
-                    address: &address,
-                    detail,
-                })
-                .map_err(AppError::from)
+            auditor.record(store, "mapping.delete", &target, detail)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -13,10 +13,11 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use intake_import::review::Review;
-use intake_store::{AuditEntry, ImportState, JobKind, SqliteStore};
+use intake_store::{ImportState, JobKind, SqliteStore};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::ImportSettings;
 use super::imports::{Import, current, view};
 use super::parse_id;
 use super::uploads::{check, configurable};
@@ -37,14 +38,12 @@ pub(crate) async fn review(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Import>), AppError> {
     let id = parse_id(&id)?;
-    let (runner, actor, address) = (state.runner().clone(), caller.actor(), caller.address.clone());
+    let (runner, auditor) = (state.runner().clone(), caller.auditor());
     let import = state
         .with_store(&caller, move |store| {
-            let (path, settings) = configurable(store, id)?;
-            within_row_limit(store, id, runner.max_rows())?;
-            check(store, &settings.request(FilePath::new(&path)))?;
+            ready_to_run(store, id, runner.max_rows())?;
             store.queue_review(id)?;
-            audit(store, &actor, &address, "import.review", id)?;
+            auditor.record(store, "import.review", &format!("import:{id}"), serde_json::json!({}))?;
             view(store, &runner, id)
         })
         .await?;
@@ -118,29 +117,30 @@ pub(crate) async fn start(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Import>), AppError> {
     let id = parse_id(&id)?;
-    let (runner, actor, address) = (state.runner().clone(), caller.actor(), caller.address.clone());
+    let (runner, auditor) = (state.runner().clone(), caller.auditor());
     let import = state
         .with_store(&caller, move |store| {
             let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
             refuse_to_start(id, record.state)?;
-            let (path, settings) = configurable(store, id)?;
-            within_row_limit(store, id, runner.max_rows())?;
-            check(store, &settings.request(FilePath::new(&path)))?;
-            store.queue_import(id, &actor)?;
+            let settings = ready_to_run(store, id, runner.max_rows())?;
+            store.queue_import(id, auditor.actor())?;
             let target = format!("import:{id}");
             let detail = serde_json::to_value(&settings).map_err(AppError::internal)?;
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "import.start",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "import.start", &target, detail)?;
             view(store, &runner, id)
         })
         .await?;
     state.runner().wake();
     Ok((StatusCode::ACCEPTED, Json(import)))
+}
+
+/// The settings of import `id` when it may run: its settings may still change (it has not
+/// started), its file is within the row limit, and they pass the CLI's checks against it.
+fn ready_to_run(store: &SqliteStore, id: i64, max_rows: u64) -> Result<ImportSettings, AppError> {
+    let (path, settings) = configurable(store, id)?;
+    within_row_limit(store, id, max_rows)?;
+    check(store, &settings.request(FilePath::new(&path)))?;
+    Ok(settings)
 }
 
 /// 422 when import `id`'s file, as counted since its upload, has more rows than `max`. (A
@@ -185,7 +185,7 @@ pub(crate) async fn cancel(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Import>), AppError> {
     let id = parse_id(&id)?;
-    let (runner, actor, address) = (state.runner().clone(), caller.actor(), caller.address.clone());
+    let (runner, auditor) = (state.runner().clone(), caller.auditor());
     let workspace = caller.workspace.clone();
     let import = state
         .with_store(&caller, move |store| {
@@ -212,19 +212,11 @@ pub(crate) async fn cancel(
                     (false, _) => runner.stop(&workspace, id),
                 }
             }
-            audit(store, &actor, &address, "import.cancel", id)?;
+            auditor.record(store, "import.cancel", &format!("import:{id}"), serde_json::json!({}))?;
             view(store, &runner, id)
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(import)))
-}
-
-/// Writes `action` on import `id` to the audit log.
-fn audit(store: &SqliteStore, actor: &str, address: &str, action: &str, id: i64) -> Result<(), AppError> {
-    let target = format!("import:{id}");
-    let detail = serde_json::json!({});
-    store.audit(&AuditEntry { actor, action, target: &target, address, detail })?;
-    Ok(())
 }
 
 /// One event of an import's stream, as the document describes each (the stream itself is

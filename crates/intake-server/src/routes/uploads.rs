@@ -18,7 +18,7 @@ use intake_import::ImportError;
 use intake_import::input::ReadRequest;
 use intake_import::mapping::{ColumnView, describe_columns, suggest_mapping};
 use intake_import::settings::ImportRequest;
-use intake_store::{AuditEntry, ImportState, SqliteStore};
+use intake_store::{ImportState, SqliteStore};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
@@ -235,7 +235,7 @@ pub(crate) async fn upload(
             (name, path)
         }
     };
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     let (runner, workspace) = (state.runner().clone(), caller.workspace.clone());
     let uploaded = state
         .with_store(&caller, move |store| {
@@ -246,13 +246,7 @@ pub(crate) async fn upload(
             let Found { id, read_as, file, columns, notes } = found?;
             let target = format!("import:{id}");
             let detail = serde_json::json!({ "file_name": name });
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "import.upload",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "import.upload", &target, detail)?;
             let import = Import::from(store.import(id)?);
             runner.count_rows(workspace, id, path);
             Ok(UploadedImport { import, read_as, file, columns, notes })
@@ -417,11 +411,7 @@ pub(crate) fn configurable(store: &SqliteStore, id: i64) -> Result<(String, Impo
 
 /// The CLI's checks of `request` against its file (the identifier mapped, no field twice …).
 pub(crate) fn check(store: &SqliteStore, request: &ImportRequest) -> Result<(), AppError> {
-    let mut options = intake_import::settings::options_from(store, request).map_err(import_error)?;
-    let input = intake_import::input::open(&request.read.file, &options.reader, store.schema())
-        .map_err(import_error)?;
-    intake_import::mapping::checked_mapping_for(store, &input, &mut options, &mut |_| {})
-        .map_err(import_error)?;
+    intake_import::run::prepare(store, request, &mut |_| {}).map_err(import_error)?;
     Ok(())
 }
 

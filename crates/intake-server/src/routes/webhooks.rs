@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use intake_store::{AuditEntry, Delivery, IMPORT_EVENTS};
+use intake_store::{Delivery, IMPORT_EVENTS};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -140,19 +140,13 @@ pub(crate) async fn create(
     }
     crate::notify::check_url(&url).map_err(invalid_url)?;
     let events = checked_events(new.events)?;
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     let created = state
         .with_store(&caller, move |store| {
             let created = store.create_webhook(&url, &events)?;
             let target = format!("webhook:{}", created.webhook.id);
             let detail = serde_json::json!({ "url": url, "events": events });
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "webhook.create",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "webhook.create", &target, detail)?;
             Ok(created)
         })
         .await?;
@@ -193,7 +187,7 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, AppError> {
     caller.require_admin()?;
     let id = parse_id(&id)?;
-    let (actor, address) = (caller.actor(), caller.address.clone());
+    let auditor = caller.auditor();
     state
         .with_store(&caller, move |store| {
             if !store.delete_webhook(id)? {
@@ -201,13 +195,7 @@ pub(crate) async fn delete(
             }
             let target = format!("webhook:{id}");
             let detail = serde_json::json!({});
-            store.audit(&AuditEntry {
-                actor: &actor,
-                action: "webhook.delete",
-                target: &target,
-                address: &address,
-                detail,
-            })?;
+            auditor.record(store, "webhook.delete", &target, detail)?;
             Ok(())
         })
         .await?;
