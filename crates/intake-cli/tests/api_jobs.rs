@@ -493,3 +493,45 @@ fn an_undo_is_a_job_that_waits_for_the_import_before_it_and_keeps_its_report() {
     assert_eq!(log[0]["action"], "import.undo", "{log}");
     assert_eq!(log[0]["actor"], "key:1");
 }
+
+#[test]
+fn imports_of_two_workspaces_run_side_by_side() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let ours = server.first_key.clone();
+    let theirs = ws.ok(&["--workspace", "other", "keys", "create"]).lines().last().unwrap_or("").to_string();
+    let rows = big_file(150_000);
+    let mine = upload_de(&server, &ours, "big.csv", rows.as_bytes());
+    let other = upload_de(&server, &theirs, "big.csv", rows.as_bytes());
+    server.post(&format!("/v1/imports/{mine}/start"), &ours, &json!({}));
+    server.post(&format!("/v1/imports/{other}/start"), &theirs, &json!({}));
+    let started = Instant::now();
+    loop {
+        let a = server.get(&format!("/v1/imports/{mine}"), &ours).1;
+        let b = server.get(&format!("/v1/imports/{other}"), &theirs).1;
+        if a["state"] == "running" && b["state"] == "running" {
+            break;
+        }
+        assert!(a["state"] != "completed" && b["state"] != "completed", "one ran after the other: {a} {b}");
+        assert!(started.elapsed() < Duration::from_secs(60), "not both running: {a} {b}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(server.finished(&ours, &mine)["state"], "completed");
+    assert_eq!(server.finished(&theirs, &other)["state"], "completed");
+}
+
+#[test]
+fn the_import_history_is_paged_newest_first() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let ids: Vec<String> = (0..3).map(|_| upload(&server, &key, "kontakte.csv", SMALL.as_bytes())).collect();
+    let page = |query: &str| -> Vec<String> {
+        let (status, listed) = server.get(&format!("/v1/imports{query}"), &key);
+        assert_eq!(status, 200, "{listed}");
+        listed.as_array().into_iter().flatten().filter_map(|i| i["id"].as_str().map(String::from)).collect()
+    };
+    assert_eq!(page("?limit=2"), [ids[2].clone(), ids[1].clone()]);
+    assert_eq!(page(&format!("?limit=2&before={}", ids[1])), [ids[0].clone()]);
+    assert_eq!(page(""), [ids[2].clone(), ids[1].clone(), ids[0].clone()]);
+}
