@@ -290,6 +290,7 @@ impl SqliteStore {
 
     /// The workspace's tags by name, each with how many contacts have it.
     pub fn tag_counts(&self) -> Result<Vec<NamedCount>, StoreError> {
+        ensure_listing(&self.conn, Listing::Tagged)?;
         self.named_counts("tags", "contact_tags", "tag_id", "import_tags")
     }
 
@@ -344,6 +345,9 @@ impl SqliteStore {
         };
         if tag.as_ref().or(list.as_ref()).is_some_and(|m| !m.imports.is_empty()) {
             ensure_listing(&self.conn, Listing::CreatedBy)?;
+        }
+        if tag.is_some() {
+            ensure_listing(&self.conn, Listing::Tagged)?;
         }
         let name_words = match &filter.search {
             Some(Search::Name(words)) => words.iter().map(|w| w.to_lowercase()).collect(),
@@ -718,6 +722,7 @@ mod tests {
             Listing::FirstName,
             Listing::LastName,
             Listing::ChangesByContact,
+            Listing::Tagged,
         ]
         .into_iter()
         .chain((0..3).map(Listing::Subscription))
