@@ -103,3 +103,34 @@ fn list_flags_are_split_and_matched_in_any_case_as_tag_flags_are() {
     assert_eq!(counts.tuple(), (0, 0, 2, 0), "`LEADS` is the list Leads");
     assert_eq!(lists_of(&ws, "ben@example.com"), "Fair 2026|Leads");
 }
+
+/// 300 people with 1 to 3 tags and lists each: the store writes a batch's memberships many
+/// rows to a statement, and every contact must end with exactly its own, on creation and
+/// when a second file adds more.
+#[test]
+fn many_rows_of_tags_and_lists_each_reach_their_own_contact() {
+    let ws = Workspace::new();
+    let names = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"];
+    let own = |i: usize, shift: usize| -> Vec<&str> {
+        (0..1 + i % 3).map(|k| names[(i + k + shift) % 5]).collect()
+    };
+    let file_of = |shift: usize| {
+        let mut csv = String::from("First Name,Email,Tags,Lists\n");
+        for i in 0..300 {
+            let tags = own(i, shift).join("|");
+            csv.push_str(&format!("P{i},p{i}@example.com,{tags},{tags}\n"));
+        }
+        csv
+    };
+    let (counts, _) = ws.import(&ws.file("first.csv", &file_of(0)), &["--no-import-tag"]);
+    assert_eq!(counts.tuple(), (300, 0, 0, 0));
+    ws.import(&ws.file("second.csv", &file_of(1)), &["--no-import-tag"]);
+    for i in [0, 1, 2, 63, 64, 65, 127, 128, 199, 299] {
+        let mut want: Vec<&str> = own(i, 0).into_iter().chain(own(i, 1)).collect();
+        want.sort_unstable();
+        want.dedup();
+        let contact = ws.contact_by("email", &format!("p{i}@example.com"));
+        assert_eq!(contact["tags"], want.join("|"), "tags of p{i}");
+        assert_eq!(contact["lists"], want.join("|"), "lists of p{i}");
+    }
+}
