@@ -134,3 +134,28 @@ fn many_rows_of_tags_and_lists_each_reach_their_own_contact() {
         assert_eq!(contact["lists"], want.join("|"), "lists of p{i}");
     }
 }
+
+/// A tag and a list an import gave everything it created (`--tag`, `--list`) are the
+/// contacts' own when a later file names them in any case: nothing to add, every row
+/// unchanged; a name they lack is added.
+#[test]
+fn memberships_an_import_gave_all_it_created_count_as_the_contacts_own() {
+    let ws = Workspace::new();
+    let mut people = String::from("First Name,Email\n");
+    for i in 0..100 {
+        people.push_str(&format!("P{i},p{i}@example.com\n"));
+    }
+    let (counts, _) =
+        ws.import(&ws.file("people.csv", &people), &["--tag", "Fair", "--list", "News", "--no-import-tag"]);
+    assert_eq!(counts.tuple(), (100, 0, 0, 0));
+    let mut again = String::from("First Name,Email,Tags,Lists\n");
+    for i in 0..100 {
+        let tags = if i == 42 { "fair|Late" } else { "FAIR" };
+        again.push_str(&format!("P{i},p{i}@example.com,{tags},news\n"));
+    }
+    let (counts, rows) = ws.import(&ws.file("again.csv", &again), &["--no-import-tag"]);
+    assert_eq!(counts.tuple(), (0, 1, 99, 0), "{rows:?}");
+    assert_eq!(ws.contact_by("email", "p42@example.com")["tags"], "Fair|Late");
+    assert_eq!(ws.contact_by("email", "p7@example.com")["tags"], "Fair");
+    assert_eq!(ws.contact_by("email", "p7@example.com")["lists"], "News");
+}
