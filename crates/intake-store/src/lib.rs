@@ -28,6 +28,7 @@ mod migrate;
 mod notifications;
 pub mod retention;
 mod saved_mappings;
+mod tag_spellings;
 mod turn;
 mod undo;
 mod writer;

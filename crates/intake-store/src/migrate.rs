@@ -11,21 +11,28 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::StoreError;
 
+/// One step of bringing a store up to date: SQL, or Rust where SQL cannot do it.
+enum Migration {
+    Sql(&'static str),
+    Rust(fn(&Connection) -> rusqlite::Result<()>),
+}
+
 /// The migrations, in order; a store's `user_version` is how many of them it has.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-    include_str!("../migrations/sqlite/0002_other_emails_phones.sql"),
-    include_str!("../migrations/sqlite/0003_import_memberships.sql"),
-    include_str!("../migrations/sqlite/0004_subscription_log.sql"),
-    include_str!("../migrations/sqlite/0005_leases.sql"),
-    include_str!("../migrations/sqlite/0006_address_fields.sql"),
-    include_str!("../migrations/sqlite/0007_api_keys_audit.sql"),
-    include_str!("../migrations/sqlite/0008_uploaded_imports.sql"),
-    include_str!("../migrations/sqlite/0009_jobs.sql"),
-    include_str!("../migrations/sqlite/0010_notifications.sql"),
-    include_str!("../migrations/sqlite/0011_contact_edits.sql"),
-    include_str!("../migrations/sqlite/0012_saved_mappings.sql"),
-    include_str!("../migrations/sqlite/0013_job_results.sql"),
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(include_str!("../migrations/sqlite/0001_initial.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0002_other_emails_phones.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0003_import_memberships.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0004_subscription_log.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0005_leases.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0006_address_fields.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0007_api_keys_audit.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0008_uploaded_imports.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0009_jobs.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0010_notifications.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0011_contact_edits.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0012_saved_mappings.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0013_job_results.sql")),
+    Migration::Rust(crate::tag_spellings::merge),
 ];
 
 /// The schema version this intake writes.
@@ -45,8 +52,12 @@ pub(crate) fn to_latest(conn: &mut Connection, path: &Path) -> Result<(), StoreE
             path.display()
         )));
     }
-    for (at, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        tx.execute_batch(sql)
+    for (at, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let applied = match migration {
+            Migration::Sql(sql) => tx.execute_batch(sql),
+            Migration::Rust(step) => step(&tx),
+        };
+        applied
             .map_err(|e| StoreError::Migration(format!("migration {} of {}: {e}", at + 1, path.display())))?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -91,17 +102,50 @@ mod tests {
         assert_eq!(version, SCHEMA_VERSION);
     }
 
+    /// A store as the first `before` migrations left it.
+    fn store_before(path: &Path, before: usize) -> Connection {
+        let conn = open(path);
+        for migration in &MIGRATIONS[..before] {
+            match migration {
+                Migration::Sql(sql) => conn.execute_batch(sql).unwrap(),
+                Migration::Rust(step) => step(&conn).unwrap(),
+            }
+        }
+        conn.pragma_update(None, "user_version", before as i64).unwrap();
+        conn
+    }
+
+    #[test]
+    fn tags_an_older_intake_kept_apart_by_case_become_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        // A store of the thirteenth migration, before tags were merged by case.
+        let mut conn = store_before(&path, 13);
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, name, created_at) VALUES (1, 'default', 0);
+             INSERT INTO contacts (id, workspace_id, created_at, updated_at) VALUES (1, 1, 0, 0), (2, 1, 0, 0);
+             INSERT INTO tags (id, workspace_id, name) VALUES (1, 1, 'VIP'), (2, 1, 'vip');
+             INSERT INTO contact_tags (workspace_id, contact_id, tag_id, import_id) VALUES (1, 1, 1, NULL), (1, 1, 2, NULL), (1, 2, 2, NULL);",
+        )
+        .unwrap();
+        to_latest(&mut conn, &path).unwrap();
+        let tagged: Vec<(i64, String)> = conn
+            .prepare("SELECT contact_id, name FROM contact_tags JOIN tags ON tags.id = tag_id ORDER BY 1")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(tagged, vec![(1, "VIP".to_string()), (2, "VIP".to_string())]);
+    }
+
     #[test]
     fn custom_fields_named_like_the_address_fields_move_into_their_columns() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        let mut conn = open(&path);
         // The address fields came with migration 6: the store as it was before it.
         let before = 5;
-        for sql in &MIGRATIONS[..before] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.pragma_update(None, "user_version", before as i64).unwrap();
+        let mut conn = store_before(&path, before);
         conn.execute_batch(
             "INSERT INTO workspaces (id, name, created_at) VALUES (1, 'default', 0);
              INSERT INTO fields (workspace_id, name, label, type, position, created_at)
