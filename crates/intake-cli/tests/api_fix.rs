@@ -6,8 +6,9 @@
 mod common;
 
 use common::server::Server;
-use common::{Workspace, rows_of};
+use common::{Workspace, big_file, checkpoint_rows, rows_of};
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 
 /// Three error rows: a bad e-mail (row 3), an impossible date (row 4), a phone that is no
 /// number (row 5); rows 2 and 6 are good.
@@ -224,4 +225,48 @@ fn the_error_rows_wait_for_a_review() {
     // A correction before any review is re-checked all the same.
     let (status, fixed) = put_row(&server, &key, &id, 3, json!({ "Email": "bert@example.com" }));
     assert_eq!((status, fixed["check"]["outcome"].clone()), (200, json!("import")), "{fixed}");
+}
+
+#[test]
+fn a_server_killed_in_the_middle_of_an_import_still_applies_the_corrections_after_a_restart() {
+    let ws = Workspace::new();
+    let server = Server::start(&ws);
+    let key = server.first_key.clone();
+    let rows = 200_000;
+    let (status, uploaded) = server.upload(&key, "big.csv", big_file(rows).as_bytes());
+    assert_eq!(status, 201, "{uploaded}");
+    let id = uploaded["id"].as_str().expect("an id").to_string();
+    server.patch(&format!("/v1/imports/{id}"), &key, &json!({ "default_region": "DE" }));
+    // Every 50th row of the big file has a broken e-mail: one early, one late in the file.
+    for i in [7, 150_007] {
+        let (status, fixed) =
+            put_row(&server, &key, &id, i + 2, json!({ "Email": format!("fixed{i}@example.com") }));
+        assert_eq!((status, fixed["check"]["outcome"].clone()), (200, json!("import")), "{fixed}");
+    }
+    server.post(&format!("/v1/imports/{id}/start"), &key, &json!({}));
+    let numeric: i64 = id.parse().expect("a number");
+    let started = Instant::now();
+    while checkpoint_rows(&ws, numeric) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no batch within a minute");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    drop(server); // kill -9
+    assert!(checkpoint_rows(&ws, numeric) < rows as u64, "killed in the middle");
+
+    let server = Server::start(&ws);
+    let done = server.finished(&key, &id);
+    assert_eq!(done["state"], "completed", "{done}");
+    let bad = rows.div_ceil(50) as u64 - 2;
+    assert_eq!(done["counts"]["imported"].as_u64(), Some(rows as u64 - bad), "{done}");
+    for i in [7, 150_007] {
+        assert_eq!(
+            ws.contact_by("email", &format!("fixed{i}@example.com"))["first_name"],
+            format!("Name{i}")
+        );
+    }
+    let (_, results) = server.get_bytes(&format!("/v1/imports/{id}/results.csv"), &key);
+    let results = rows_of(&results, b',');
+    assert_eq!(results.len(), rows, "one results line per row, none twice");
+    let noted = results.iter().filter(|r| r["Import Notes"].contains("corrected in the review")).count();
+    assert_eq!(noted, 2);
 }
