@@ -214,7 +214,7 @@ fn a_correction_that_makes_a_row_a_duplicate_of_another_is_an_error_and_can_be_t
 }
 
 #[test]
-fn the_error_rows_wait_for_a_review() {
+fn the_error_rows_wait_for_a_review_and_a_correction_holds_settings_to_its_columns() {
     let ws = Workspace::new();
     let server = Server::start(&ws);
     let key = server.first_key.clone();
@@ -225,6 +225,16 @@ fn the_error_rows_wait_for_a_review() {
     // A correction before any review is re-checked all the same.
     let (status, fixed) = put_row(&server, &key, &id, 3, json!({ "Email": "bert@example.com" }));
     assert_eq!((status, fixed["check"]["outcome"].clone()), (200, json!("import")), "{fixed}");
+    // A setting that reads the file without the column the correction names is refused.
+    let headerless = json!({ "has_header": false, "mapping": { "Column 3": "email" } });
+    let (status, refused) = server.patch(&format!("/v1/imports/{id}"), &key, &headerless);
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the correction of row 3 names the column \"Email\"")),
+        "{refused}"
+    );
 }
 
 #[test]

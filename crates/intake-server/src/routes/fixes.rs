@@ -20,6 +20,7 @@ use intake_import::fix::{
     ErrorRow, Problem, RowCheck, corrections_for, read_error_rows, recheck, unknown_column,
 };
 use intake_import::run::{Prepared, prepare};
+use intake_import::settings::ImportRequest;
 use intake_store::{Correction, CorrectionRefused, ImportRecord, ImportState, SqliteStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -396,6 +397,19 @@ pub(crate) fn row_view(store: &mut SqliteStore, id: i64, row: u64) -> Result<Row
         correction: correction.map(CorrectionView::from),
         check: check.map(CheckView::from),
     })
+}
+
+/// 422 when a correction of import `id` names a column its file, read with `request`'s
+/// settings, does not have (a setting changed how the file is read since): the review and the
+/// import would fail on it.
+pub(crate) fn corrections_fit(store: &SqliteStore, id: i64, request: &ImportRequest) -> Result<(), AppError> {
+    let stored = store.corrections(id)?;
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let Prepared { input, .. } = prepare(store, request, &mut |_| {}).map_err(import_error)?;
+    corrections_for(input.source().headers(), &stored).map_err(import_error)?;
+    Ok(())
 }
 
 /// The import's file opened and checked with its current settings.

@@ -143,7 +143,9 @@ pub(crate) async fn start(
 fn ready_to_run(store: &SqliteStore, id: i64, max_rows: u64) -> Result<ImportSettings, AppError> {
     let (path, settings) = configurable(store, id)?;
     within_row_limit(store, id, max_rows)?;
-    check(store, &settings.request(FilePath::new(&path)))?;
+    let request = settings.request(FilePath::new(&path));
+    check(store, &request)?;
+    super::fixes::corrections_fit(store, id, &request)?;
     Ok(settings)
 }
 
