@@ -82,16 +82,10 @@ impl ErrorRowsWriter {
     }
 
     fn error_row(&self, record: &Record, outcome: &RowOutcome) -> ErrorRow {
-        let mut cells = serde_json::Map::new();
-        for (at, header) in self.headers.iter().enumerate() {
-            // Two columns of one name: the first is the one a correction names.
-            let value = record.get(at).unwrap_or("").to_string();
-            cells.entry(header.clone()).or_insert(serde_json::Value::String(value));
-        }
         ErrorRow {
             row: record.row,
             line: line_if_other(record),
-            cells,
+            cells: cells_by_header(&self.headers, record),
             problems: outcome.problems.iter().map(Problem::from).collect(),
             messages: outcome.messages.clone(),
         }
@@ -99,8 +93,19 @@ impl ErrorRowsWriter {
 }
 
 /// `record`'s line where it differs from its row number.
-fn line_if_other(record: &Record) -> Option<u64> {
+pub fn line_if_other(record: &Record) -> Option<u64> {
     Some(record.line).filter(|line| *line != 0 && *line != record.row)
+}
+
+/// `record`'s cells by header. Of two columns of one name, the first: the one a correction
+/// names.
+pub fn cells_by_header(headers: &[String], record: &Record) -> serde_json::Map<String, serde_json::Value> {
+    let mut cells = serde_json::Map::new();
+    for (at, header) in headers.iter().enumerate() {
+        let value = record.get(at).unwrap_or("").to_string();
+        cells.entry(header.clone()).or_insert(serde_json::Value::String(value));
+    }
+    cells
 }
 
 impl ResultSink for ErrorRowsWriter {

@@ -17,7 +17,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use intake_import::fix::{
-    ErrorRow, Problem, RowCheck, corrections_for, read_error_rows, recheck, unknown_column,
+    ErrorRow, Problem, RowCheck, cells_by_header, corrections_for, line_if_other, read_error_rows, recheck,
+    unknown_column,
 };
 use intake_import::run::{Prepared, prepare};
 use intake_import::settings::ImportRequest;
@@ -341,7 +342,7 @@ pub(crate) fn correct(
     Ok(RowView {
         import_id: id.to_string(),
         row,
-        line: line_of(&as_read),
+        line: line_if_other(&as_read),
         as_read: cells_by_header(&headers, &as_read),
         correction: Some(saved.into()),
         check: check.map(CheckView::from),
@@ -392,7 +393,7 @@ pub(crate) fn row_view(store: &mut SqliteStore, id: i64, row: u64) -> Result<Row
     Ok(RowView {
         import_id: id.to_string(),
         row,
-        line: line_of(&as_read),
+        line: line_if_other(&as_read),
         as_read: cells_by_header(input.source().headers(), &as_read),
         correction: correction.map(CorrectionView::from),
         check: check.map(CheckView::from),
@@ -476,21 +477,4 @@ fn no_row(id: i64, row: u64) -> AppError {
 /// A row number in a path: digits, else 404 (as a missing one).
 fn parse_row(text: &str) -> Result<u64, AppError> {
     parse_id(text).map(|row| row as u64)
-}
-
-fn line_of(record: &intake_core::read::Record) -> Option<u64> {
-    Some(record.line).filter(|line| *line != 0 && *line != record.row)
-}
-
-/// Header → cell; of two columns of one name, the first (the one a correction names).
-fn cells_by_header(
-    headers: &[String],
-    record: &intake_core::read::Record,
-) -> serde_json::Map<String, serde_json::Value> {
-    let mut cells = serde_json::Map::new();
-    for (at, header) in headers.iter().enumerate() {
-        let value = record.get(at).unwrap_or("").to_string();
-        cells.entry(header.clone()).or_insert(serde_json::Value::String(value));
-    }
-    cells
 }
