@@ -60,8 +60,8 @@ pub struct PreviewRow {
 }
 
 /// Reviews the import `record` (a dry run: `record.dry_run` must be set, and its results paths
-/// are the review's own files).
-/// With `error_rows`, its error rows are also written there for [`crate::fix::read_error_rows`].
+/// are the review's own files). With `error_rows`, its error rows are also written there, for
+/// [`crate::fix::read_error_rows`].
 pub fn review(
     store: &mut SqliteStore,
     record: &ImportRecord,

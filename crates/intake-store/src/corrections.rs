@@ -92,7 +92,7 @@ impl SqliteStore {
     }
 
     /// Runs `change` in one transaction with the check that import `import`'s rows may
-    /// change, and marks its review as no longer holding.
+    /// change, and marks its review as no longer holding (kept, with no time it holds until).
     fn changing_rows<T>(
         &mut self,
         import: i64,
@@ -109,7 +109,8 @@ impl SqliteStore {
         }
         let done = change(&tx)?;
         tx.execute(
-            "UPDATE imports SET state = 'uploaded' WHERE workspace_id = ?1 AND id = ?2 AND state = 'reviewed'",
+            "UPDATE imports SET state = 'uploaded', review_expires_at = NULL \
+             WHERE workspace_id = ?1 AND id = ?2 AND state = 'reviewed'",
             params![workspace, import],
         )?;
         tx.commit()?;
