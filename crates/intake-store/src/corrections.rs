@@ -135,3 +135,38 @@ impl SqliteStore {
         rows.map(|r| r.map_err(StoreError::from).and_then(correction)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ImportState;
+
+    #[test]
+    fn a_correction_outdates_a_review_is_refused_once_queued_and_stays_in_its_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("intake.db");
+        let mut one = SqliteStore::open(&path, "one").unwrap();
+        let mut two = SqliteStore::open(&path, "two").unwrap();
+        let id = one
+            .create_uploaded_import("a.csv", "/d/a.csv", "/d/a.results.csv", "/d/a.errors.csv", "{}")
+            .unwrap();
+        one.queue_review(id).unwrap();
+        one.set_review(id, "{}", now() + 3600).unwrap();
+        let cells = BTreeMap::from([("Email".to_string(), "anna@example.com".to_string())]);
+
+        let stored = one.put_correction(id, 3, &cells, "key:1").unwrap().unwrap();
+        assert_eq!((stored.row, stored.corrected_by.as_str()), (3, "key:1"));
+        let record = one.import(id).unwrap();
+        assert_eq!((record.state, record.review_expires_at), (ImportState::Uploaded, None));
+        assert!(one.import_review(id).unwrap().is_some(), "the review stays, outdated");
+        assert_eq!(two.put_correction(id, 3, &cells, "key:2").unwrap(), Err(CorrectionRefused::NoImport));
+        assert_eq!(two.corrections(id).unwrap(), vec![]);
+
+        one.queue_import(id, "key:1").unwrap();
+        let refused = one.put_correction(id, 4, &cells, "key:1").unwrap();
+        assert_eq!(refused, Err(CorrectionRefused::State("queued".into())));
+        assert_eq!(one.delete_correction(id, 3).unwrap(), Err(CorrectionRefused::State("queued".into())));
+        assert_eq!(one.corrections(id).unwrap(), vec![stored.clone()]);
+        assert_eq!(one.correction(id, 3).unwrap(), Some(stored));
+    }
+}
