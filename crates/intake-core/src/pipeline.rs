@@ -129,7 +129,8 @@ pub fn run_import<S: ImportStore>(
     let mode = choose_match_mode(store, identifier, contacts, &mut index, prefetched)?;
     index.forget_plain_keys();
     tracing::info!(?mode, seconds = secs(started), "store keys matched");
-    let decider = Decider::new(setup.schema, setup.options);
+    let decider = Decider::new(setup.schema, setup.options)
+        .with_identifier_column(identifier_column_of(&preparer, headers));
     let writer = match setup.dry_run {
         true => None,
         false => Some(store.writer(&decider.import_wide(setup.import_id)).map_err(PipelineError::Store)?),
@@ -544,20 +545,7 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     }
 
     fn match_state<'f>(&self, row: &PreparedRow, slot: Slot, found: &'f Found) -> MatchState<'f> {
-        if self.identifier.is_none() {
-            return MatchState::NotMatched;
-        }
-        if row.key.is_none() {
-            return MatchState::NoKey;
-        }
-        if slot.rows_in_file > 1 {
-            return MatchState::DuplicateInFile(slot.rows_in_file);
-        }
-        match found {
-            Found::One(contact) => MatchState::Found(contact),
-            Found::Many(n) => MatchState::Ambiguous(*n),
-            Found::Nobody => MatchState::NotFound,
-        }
+        match_state(self.identifier, row, slot, found)
     }
 
     /// Suppression records for the rows that may create a contact.
@@ -588,7 +576,36 @@ impl<S: ImportStore> BatchRunner<'_, '_, S> {
     }
 }
 
-fn suppressed_channels(
+/// What matching found for `row`, whose key the identity index knows as `slot`.
+pub(crate) fn match_state<'f>(
+    identifier: Option<IdentifierKind>,
+    row: &PreparedRow,
+    slot: Slot,
+    found: &'f Found,
+) -> MatchState<'f> {
+    if identifier.is_none() {
+        return MatchState::NotMatched;
+    }
+    if row.key.is_none() {
+        return MatchState::NoKey;
+    }
+    if slot.rows_in_file > 1 {
+        return MatchState::DuplicateInFile(slot.rows_in_file);
+    }
+    match found {
+        Found::One(contact) => MatchState::Found(contact),
+        Found::Many(n) => MatchState::Ambiguous(*n),
+        Found::Nobody => MatchState::NotFound,
+    }
+}
+
+/// The identifier's column, by index and header, for the problems that name it.
+pub(crate) fn identifier_column_of(preparer: &Preparer<'_>, headers: &[String]) -> Option<(usize, String)> {
+    let at = preparer.identifier_column()?;
+    Some((at, headers.get(at).cloned().unwrap_or_default()))
+}
+
+pub(crate) fn suppressed_channels(
     schema: &Schema,
     row: &PreparedRow,
     suppressed: &HashMap<String, Vec<Channel>>,

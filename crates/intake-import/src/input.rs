@@ -8,8 +8,9 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use intake_core::model::{FieldKind, Schema};
+use intake_core::overlay::{CorrectedStream, Corrections};
 use intake_core::plan::{ReaderSettings, SheetCaps};
-use intake_core::read::{Record, Source};
+use intake_core::read::{Record, RecordStream, Source, SourceError};
 use intake_formats::csv::{CsvOptions, CsvSource, ResultsFormat, TextEncoding};
 use intake_formats::sheet::{SheetChoice, SheetOptions, SheetSource};
 use intake_formats::vcard::{VcardOptions, VcardSource};
@@ -36,14 +37,42 @@ pub struct ReadRequest {
 /// Rows read to recognize columns by their values.
 const SAMPLE_ROWS: usize = 200;
 
-/// An opened input file.
-pub enum Input {
+/// An opened input file, with the corrections of its rows a person made in the review laid
+/// over it (none, unless [`Input::with_corrections`] gave some): every reading of its rows
+/// takes them.
+pub struct Input {
+    file: InputFile,
+    corrections: Corrections,
+}
+
+/// The file, by its kind.
+enum InputFile {
     /// CSV or other delimited text.
     Csv(CsvSource),
     /// A worksheet of an Excel or OpenDocument spreadsheet.
     Sheet(SheetSource),
     /// vCard 2.1, 3.0 or 4.0 cards, one row each.
     Vcard(VcardSource),
+}
+
+impl From<InputFile> for Input {
+    fn from(file: InputFile) -> Input {
+        Input { file, corrections: Corrections::default() }
+    }
+}
+
+impl Source for Input {
+    fn headers(&self) -> &[String] {
+        self.file_source().headers()
+    }
+
+    fn records(&self) -> Result<Box<dyn RecordStream + Send + '_>, SourceError> {
+        let rows = self.file_source().records()?;
+        match self.corrections.is_empty() {
+            true => Ok(rows),
+            false => Ok(Box::new(CorrectedStream::new(rows, &self.corrections))),
+        }
+    }
 }
 
 /// How a file is read: its format, and for CSV its encoding and dialect, for a spreadsheet
@@ -71,37 +100,61 @@ pub struct FileInfo {
 const RESULTS_AS_CSV: ResultsFormat = ResultsFormat { delimiter: b',', byte_order_mark: true };
 
 impl Input {
-    /// The rows, as the pipeline reads them.
+    /// The rows, as the pipeline reads them: corrected where a correction was given.
     pub fn source(&self) -> &dyn Source {
-        match self {
-            Input::Csv(csv) => csv,
-            Input::Sheet(sheet) => sheet,
-            Input::Vcard(cards) => cards,
+        self
+    }
+
+    /// The file's rows as read, without corrections.
+    fn file_source(&self) -> &dyn Source {
+        match &self.file {
+            InputFile::Csv(csv) => csv,
+            InputFile::Sheet(sheet) => sheet,
+            InputFile::Vcard(cards) => cards,
         }
+    }
+
+    /// The input with `corrections` laid over its rows (in place of any it had).
+    pub fn with_corrections(mut self, corrections: Corrections) -> Input {
+        self.corrections = corrections;
+        self
+    }
+
+    /// Row number `row` as the file has it (without corrections); `None` when the file has no
+    /// such row.
+    pub fn row_as_read(&self, row: u64) -> Result<Option<Record>, ImportError> {
+        let mut records = self.file_source().records()?;
+        let mut record = Record::default();
+        while records.next_record(&mut record)? {
+            if record.row == row {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
     }
 
     /// How the results and error files are written.
     pub fn results_format(&self) -> ResultsFormat {
-        match self {
-            Input::Csv(csv) => csv.results_format(),
-            Input::Sheet(_) | Input::Vcard(_) => RESULTS_AS_CSV,
+        match &self.file {
+            InputFile::Csv(csv) => csv.results_format(),
+            InputFile::Sheet(_) | InputFile::Vcard(_) => RESULTS_AS_CSV,
         }
     }
 
     /// One line for people on how the file is read.
     pub fn describe(&self) -> String {
-        match self {
-            Input::Csv(csv) => csv.describe(),
-            Input::Sheet(sheet) => format!("{:?} spreadsheet, sheet {:?}", sheet.format(), sheet.sheet()),
-            Input::Vcard(_) => "vCard, one row per card".to_string(),
+        match &self.file {
+            InputFile::Csv(csv) => csv.describe(),
+            InputFile::Sheet(sheet) => format!("{:?} spreadsheet, sheet {:?}", sheet.format(), sheet.sheet()),
+            InputFile::Vcard(_) => "vCard, one row per card".to_string(),
         }
     }
 
     /// How the file is read, field by field, for a program to show and change.
     pub fn file_info(&self) -> FileInfo {
         let headers = self.source().headers().to_vec();
-        match self {
-            Input::Csv(csv) => {
+        match &self.file {
+            InputFile::Csv(csv) => {
                 let dialect = csv.dialect();
                 FileInfo {
                     format: "csv".into(),
@@ -118,7 +171,7 @@ impl Input {
                     headers,
                 }
             }
-            Input::Sheet(sheet) => FileInfo {
+            InputFile::Sheet(sheet) => FileInfo {
                 format: format!("{:?}", sheet.format()).to_lowercase(),
                 encoding: None,
                 delimiter: None,
@@ -129,7 +182,7 @@ impl Input {
                 sheet_names: sheet.sheet_names().to_vec(),
                 headers,
             },
-            Input::Vcard(_) => FileInfo {
+            InputFile::Vcard(_) => FileInfo {
                 format: "vcard".into(),
                 encoding: None,
                 delimiter: None,
@@ -165,10 +218,10 @@ impl Input {
 
     /// What a resumed import must know to read the file the same way.
     pub fn record_settings(&self, settings: &mut ReaderSettings) {
-        match self {
-            Input::Csv(csv) => settings.delimiter = Some(char::from(csv.delimiter())),
-            Input::Sheet(sheet) => settings.sheet = Some(sheet.sheet().to_string()),
-            Input::Vcard(_) => {}
+        match &self.file {
+            InputFile::Csv(csv) => settings.delimiter = Some(char::from(csv.delimiter())),
+            InputFile::Sheet(sheet) => settings.sheet = Some(sheet.sheet().to_string()),
+            InputFile::Vcard(_) => {}
         }
     }
 
@@ -227,7 +280,7 @@ pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> Result<I
     match kind {
         Kind::Sheet => {
             let sheet = settings.sheet.as_deref().map(SheetChoice::parse);
-            Ok(Input::Sheet(SheetSource::open(path, sheet_options(sheet, &settings.sheet_caps))?))
+            Ok(InputFile::Sheet(SheetSource::open(path, sheet_options(sheet, &settings.sheet_caps))?).into())
         }
         Kind::Vcard => {
             let custom: Vec<String> = schema
@@ -236,7 +289,8 @@ pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> Result<I
                 .filter(|field| field.kind == FieldKind::Custom)
                 .map(|field| field.name.clone())
                 .collect();
-            Ok(Input::Vcard(VcardSource::open(path, VcardOptions::default())?.with_fields(&custom)))
+            Ok(InputFile::Vcard(VcardSource::open(path, VcardOptions::default())?.with_fields(&custom))
+                .into())
         }
         Kind::Text => {
             let encoding = settings
@@ -247,7 +301,7 @@ pub fn open(path: &Path, settings: &ReaderSettings, schema: &Schema) -> Result<I
                 .map_err(|e| ImportError::Invalid(format!("--encoding: {e}")))?;
             let delimiter = settings.delimiter.map(|c| c as u8);
             let options = CsvOptions { delimiter, encoding, has_header: settings.has_header };
-            Ok(Input::Csv(CsvSource::open(path, options)?))
+            Ok(InputFile::Csv(CsvSource::open(path, options)?).into())
         }
     }
 }

@@ -9,6 +9,7 @@
 //! [`ImportError`]s whose messages are sentences for people.
 
 mod error;
+pub mod fix;
 pub mod input;
 pub mod mapping;
 pub mod mapping_file;

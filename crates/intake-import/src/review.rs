@@ -3,18 +3,21 @@
 //! the mapping by eye.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use intake_core::map::Mapping;
+use intake_core::model::Schema;
 use intake_core::pipeline::{PipelineError, normalizer_for};
-use intake_core::plan::{ImportOptions, Preparer};
+use intake_core::plan::{ImportOptions, PreparedRow, Preparer};
 use intake_core::read::Record;
-use intake_core::report::Counts;
+use intake_core::report::{Counts, ResultSink};
 use intake_store::{ImportRecord, SqliteStore};
 use serde::{Deserialize, Serialize};
 
 use crate::ImportError;
+use crate::fix::ErrorRowsWriter;
 use crate::input::Input;
-use crate::run::{Control, run_pipeline};
+use crate::run::{Control, run_pipeline_also};
 
 /// How many rows a review shows as they would be stored.
 pub const PREVIEW_ROWS: usize = 10;
@@ -57,19 +60,28 @@ pub struct PreviewRow {
 }
 
 /// Reviews the import `record` (a dry run: `record.dry_run` must be set, and its results paths
-/// are the review's own files).
+/// are the review's own files). With `error_rows`, its error rows are also written there, for
+/// [`crate::fix::read_error_rows`].
 pub fn review(
     store: &mut SqliteStore,
     record: &ImportRecord,
     input: &Input,
     mapping: &Mapping,
+    error_rows: Option<&Path>,
     control: Control<'_>,
 ) -> Result<Review, ImportError> {
     if !record.dry_run {
         return Err(ImportError::Invalid("a review is a dry run".into()));
     }
     let first_rows = preview(store, input, &record.options, mapping)?;
-    let counts = match run_pipeline(store, record, input, mapping, None, control)? {
+    let mut rows_file =
+        error_rows.map(|path| ErrorRowsWriter::create(path, input.source().headers())).transpose()?;
+    let also = rows_file.as_mut().map(|w| w as &mut dyn ResultSink);
+    let ran = run_pipeline_also(store, record, input, mapping, None, control, also)?;
+    if let Some(writer) = rows_file {
+        writer.finish()?;
+    }
+    let counts = match ran {
         Ok(checkpoint) => checkpoint.counts,
         Err(PipelineError::Cancelled(checkpoint)) => {
             return Err(ImportError::Cancelled { id: record.id, rows: checkpoint.rows_done });
@@ -102,22 +114,29 @@ pub fn preview(
     let mut record = Record::default();
     while rows.len() < PREVIEW_ROWS && records.next_record(&mut record)? {
         let prepared = preparer.prepare(std::mem::take(&mut record));
-        rows.push(PreviewRow {
+        rows.push(PreviewRow::of(&prepared, schema));
+    }
+    Ok(rows)
+}
+
+impl PreviewRow {
+    /// `prepared` as a person checks it: values by field name.
+    pub fn of(prepared: &PreparedRow, schema: &Schema) -> PreviewRow {
+        PreviewRow {
             row: prepared.record.row,
             values: prepared
                 .values
                 .iter()
                 .map(|(f, v)| (schema.field(f).name.clone(), v.to_string()))
                 .collect(),
-            tags: prepared.tags,
-            lists: prepared.lists,
+            tags: prepared.tags.clone(),
+            lists: prepared.lists.clone(),
             subscriptions: prepared
                 .subscriptions
                 .iter()
                 .map(|(channel, status)| (channel.field_name().to_string(), status.as_str().to_string()))
                 .collect(),
             errors: prepared.errors.iter().map(ToString::to_string).collect(),
-        });
+        }
     }
-    Ok(rows)
 }

@@ -7,7 +7,9 @@ use std::sync::atomic::AtomicBool;
 
 use intake_core::map::Mapping;
 use intake_core::pipeline::{ImportSetup, PipelineError, run_import};
-use intake_core::report::{Checkpoint, Counts};
+use intake_core::plan::RowOutcome;
+use intake_core::read::Record;
+use intake_core::report::{Checkpoint, Counts, ResultSink, SinkOffsets};
 use intake_formats::csv::ResultsWriter;
 use intake_store::{ImportRecord, ImportState, LeaseHolder, SqliteStore, StoreError};
 
@@ -88,6 +90,20 @@ pub fn run_pipeline(
     resume: Option<&Checkpoint>,
     control: Control<'_>,
 ) -> Result<Result<Checkpoint, PipelineError<StoreError>>, ImportError> {
+    run_pipeline_also(store, record, input, mapping, resume, control, None)
+}
+
+/// [`run_pipeline`], every row's outcome also written to `also` (a review's list of error
+/// rows).
+pub fn run_pipeline_also(
+    store: &mut SqliteStore,
+    record: &ImportRecord,
+    input: &Input,
+    mapping: &Mapping,
+    resume: Option<&Checkpoint>,
+    control: Control<'_>,
+    also: Option<&mut dyn ResultSink>,
+) -> Result<Result<Checkpoint, PipelineError<StoreError>>, ImportError> {
     let schema = store.schema().clone();
     let results = record.results_path.as_deref().map(Path::new);
     let errors = record.errors_path.as_deref().map(Path::new);
@@ -107,7 +123,11 @@ pub fn run_pipeline(
         dry_run: record.dry_run,
         stop: control.stop,
     };
-    Ok(run_import(source, store, &mut sink, &setup, resume, control.progress))
+    let sink: &mut dyn ResultSink = match also {
+        Some(also) => &mut Tee { first: &mut sink, second: also },
+        None => &mut sink,
+    };
+    Ok(run_import(source, store, sink, &setup, resume, control.progress))
 }
 
 /// Runs the pipeline for `record` and records how it ended.
@@ -166,7 +186,27 @@ pub fn prepare_resume(store: &SqliteStore, record: &ImportRecord) -> Result<(Inp
     // The options hold what the first run found (delimiter, date format), so the file is
     // read and mapped the same way.
     let input = input::open(path, &record.options.reader, store.schema())?;
+    // Rows corrected in the review (an import of the service) read as they did in its first run.
+    let input = crate::fix::with_stored_corrections(store, id, input)?;
     let mut options = record.options.clone();
     let mapping = checked_mapping_for(store, &input, &mut options, &mut |_| {})?;
     Ok((input, mapping))
+}
+
+/// Two sinks written alike; the first one's offsets are the checkpoint's.
+struct Tee<'a> {
+    first: &'a mut dyn ResultSink,
+    second: &'a mut dyn ResultSink,
+}
+
+impl ResultSink for Tee<'_> {
+    fn write(&mut self, record: &Record, outcome: &RowOutcome) -> std::io::Result<()> {
+        self.first.write(record, outcome)?;
+        self.second.write(record, outcome)
+    }
+
+    fn checkpoint(&mut self) -> std::io::Result<SinkOffsets> {
+        self.second.checkpoint()?;
+        self.first.checkpoint()
+    }
 }

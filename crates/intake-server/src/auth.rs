@@ -40,7 +40,7 @@ impl Caller {
 
     /// The caller as the audit log records it, to carry into a handler's blocking work.
     pub fn auditor(&self) -> Auditor {
-        Auditor { actor: self.actor(), address: self.address.clone() }
+        Auditor::new(self.actor(), self.address.clone())
     }
 }
 
@@ -52,6 +52,11 @@ pub struct Auditor {
 }
 
 impl Auditor {
+    /// Writes entries as `actor` (`key:<id>`, or a person of the web pages) from `address`.
+    pub fn new(actor: String, address: String) -> Auditor {
+        Auditor { actor, address }
+    }
+
     /// `key:<id>`.
     pub fn actor(&self) -> &str {
         &self.actor

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use intake_core::map::Mapping;
 use intake_core::report::Counts;
 use intake_import::ImportError;
+use intake_import::fix::with_stored_corrections;
 use intake_import::input::Input;
 use intake_import::review::review;
 use intake_import::run::{Control, Prepared, prepare, prepare_resume};
@@ -382,6 +383,7 @@ impl Runner {
         let id = record.id;
         let request = settings_of(store, id)?.request(Path::new(&record.source_path));
         let Prepared { mut options, input, mapping } = prepare(store, &request, &mut |_| {})?;
+        let input = with_stored_corrections(store, id, input)?;
         self.check_row_limit(record, &input)?;
         options.import_tag = Some(format!("import-{}-{id}", jiff::Timestamp::now().strftime("%Y-%m-%d")));
         store.start_uploaded_import(id, &options)?;
@@ -435,6 +437,7 @@ impl Runner {
         let mut record = store.import(id)?;
         let request = settings_of(store, id)?.request(Path::new(&record.source_path));
         let Prepared { options, input, mapping } = prepare(store, &request, &mut |_| {})?;
+        let input = with_stored_corrections(store, id, input)?;
         self.check_row_limit(&record, &input)?;
         record.options = options;
         record.dry_run = true;
@@ -443,7 +446,8 @@ impl Runner {
         let key = (job.workspace.clone(), id);
         let mut progress = self.progress_reporter(key, job.id, stop, 0);
         let control = Control { progress: &mut progress, stop: Some(stop) };
-        let found = review(store, &record, &input, &mapping, control)?;
+        let error_rows = PathBuf::from(review_file(&record.source_path, REVIEW_ERROR_ROWS));
+        let found = review(store, &record, &input, &mapping, Some(&error_rows), control)?;
         serde_json::to_string(&found).map_err(|e| ImportError::Invalid(e.to_string()))
     }
 
@@ -530,6 +534,9 @@ fn settings_of(store: &SqliteStore, id: i64) -> Result<ImportSettings, ImportErr
     serde_json::from_str(&text).map_err(|e| ImportError::Invalid(format!("the import's settings: {e}")))
 }
 
+/// The review's error rows, for `GET /v1/imports/{id}/review/errors` (JSON lines).
+pub(crate) const REVIEW_ERROR_ROWS: &str = "review-error-rows.jsonl";
+
 /// `upload-….csv` → `upload-….review-errors.csv`.
 pub(crate) fn review_file(source: &str, suffix: &str) -> String {
     Path::new(source).with_extension(suffix).to_string_lossy().into_owned()
@@ -567,7 +574,11 @@ fn sweep(settings: &RunnerSettings) {
     };
     for import in expired {
         let reviews = import.files.first().map(|source| {
-            [review_file(source, "review-results.csv"), review_file(source, "review-errors.csv")]
+            [
+                review_file(source, "review-results.csv"),
+                review_file(source, "review-errors.csv"),
+                review_file(source, REVIEW_ERROR_ROWS),
+            ]
         });
         for file in import.files.iter().cloned().chain(reviews.into_iter().flatten()) {
             // Only the service's own files: never a path outside its data folder.

@@ -49,5 +49,10 @@ pub fn mark_files_deleted(path: &Path, workspace_id: i64, import_id: ImportId) -
         "UPDATE imports SET files_deleted_at = ?1 WHERE workspace_id = ?2 AND id = ?3",
         params![now(), workspace_id, import_id],
     )?;
+    // The corrections hold cells of the file: they go with it.
+    conn.execute(
+        "DELETE FROM import_corrections WHERE workspace_id = ?1 AND import_id = ?2",
+        params![workspace_id, import_id],
+    )?;
     Ok(())
 }

@@ -4,7 +4,8 @@
 use crate::model::{Channel, FieldId, Schema, StoredContact, SubscriptionStatus, Target};
 use crate::plan::ImportOptions;
 use crate::plan::outcome::{
-    ContactUpdate, FieldChange, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange, Write,
+    ContactUpdate, FieldChange, FieldError, NewContact, RowOutcome, SkipReason, Status, SubscriptionChange,
+    Write,
 };
 use crate::plan::prepare::{PreparedRow, identifier_target};
 
@@ -32,6 +33,9 @@ pub struct Decider<'a> {
     first_name: Option<FieldId>,
     /// The field the import matches by, when it matches by a field.
     identifier_field: Option<FieldId>,
+    /// The column the identifier is read from, by index and header: the column an
+    /// identifier's problem (a duplicate, an empty one) names.
+    identifier_column: Option<(usize, String)>,
 }
 
 impl<'a> Decider<'a> {
@@ -41,7 +45,28 @@ impl<'a> Decider<'a> {
             Some(Target::Field(field)) => Some(field),
             _ => None,
         };
-        Decider { schema, options, first_name: schema.field_id("first_name"), identifier_field }
+        Decider {
+            schema,
+            options,
+            first_name: schema.field_id("first_name"),
+            identifier_field,
+            identifier_column: None,
+        }
+    }
+
+    /// The identifier is read from column `index`, headed `header`.
+    pub fn with_identifier_column(mut self, column: Option<(usize, String)>) -> Self {
+        self.identifier_column = column;
+        self
+    }
+
+    /// A problem of `row`'s identifier: it names the identifier's column and cell.
+    fn identifier_problem(&self, row: &PreparedRow, reason: String) -> FieldError {
+        let (column, value) = match &self.identifier_column {
+            Some((at, header)) => (header.clone(), row.record.get(*at).unwrap_or("").to_string()),
+            None => (String::new(), String::new()),
+        };
+        FieldError { row: row.record.row, line: row.record.line, column, value, reason }
     }
 
     /// The outcome of `row` and what it writes. `suppressed` lists the channels a deleted
@@ -59,6 +84,7 @@ impl<'a> Decider<'a> {
             skip_reason: None,
             messages: Vec::new(),
             reasons: Vec::new(),
+            problems: Vec::new(),
             notes: std::mem::take(&mut row.notes),
         };
         // An empty row says nothing, so it is no error (Excel writes `;;;;;` lines below the
@@ -81,6 +107,12 @@ impl<'a> Decider<'a> {
             if duplicate.is_some() {
                 outcome.reasons.push(format!("several rows of the file have the same {id_name}"));
             }
+            outcome.problems = row.errors.clone();
+            if let MatchState::DuplicateInFile(n) = matched {
+                let reason =
+                    format!("{n} rows of this file have the {id_name} {key:?}; none of them was imported");
+                outcome.problems.push(self.identifier_problem(row, reason));
+            }
             outcome.messages = row.errors.iter().map(ToString::to_string).chain(duplicate).collect();
             return (outcome, None);
         }
@@ -88,6 +120,9 @@ impl<'a> Decider<'a> {
             MatchState::NoKey => {
                 outcome.messages.push(format!("{place}: the identifier {id_name} is empty"));
                 outcome.reasons.push(format!("the identifier {id_name} is empty"));
+                outcome
+                    .problems
+                    .push(self.identifier_problem(row, format!("the identifier {id_name} is empty")));
                 None
             }
             MatchState::DuplicateInFile(_) => None,
@@ -96,6 +131,8 @@ impl<'a> Decider<'a> {
                     "{place}: {n} existing contacts have the {id_name} {key:?}; merge them first"
                 ));
                 outcome.reasons.push(format!("several existing contacts have the same {id_name}"));
+                let reason = format!("{n} existing contacts have the {id_name} {key:?}; merge them first");
+                outcome.problems.push(self.identifier_problem(row, reason));
                 None
             }
             MatchState::Found(contact) if !self.options.purpose.updates() => {
@@ -128,6 +165,14 @@ impl<'a> Decider<'a> {
                 .messages
                 .push(format!("{}: a first name is required to create a contact", row.record.place()));
             outcome.reasons.push("a first name is required to create a contact".to_string());
+            let place = row.record.place();
+            outcome.problems.push(FieldError {
+                row: place.row,
+                line: place.line,
+                column: String::new(),
+                value: String::new(),
+                reason: "a first name is required to create a contact".to_string(),
+            });
             return None;
         }
         let mut subscriptions = [SubscriptionStatus::None; 3];

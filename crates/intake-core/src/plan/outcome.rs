@@ -116,6 +116,9 @@ pub struct RowOutcome {
     /// For an Error, why, once per message and without the row or the value
     /// (`column "Email": …`): what the summary counts to name the most common reasons.
     pub reasons: Vec<String>,
+    /// For an Error, each problem with its column (empty for the row as a whole) and value,
+    /// for a program to show beside the cell (the review's list of error rows).
+    pub problems: Vec<FieldError>,
     /// Things the user should know about a row that went through (a placeholder read as
     /// empty, a subscription kept).
     pub notes: Vec<String>,

@@ -3,6 +3,7 @@
 mod audit;
 mod contacts;
 mod fields;
+mod fixes;
 mod imports;
 mod keys;
 mod mappings;
@@ -43,6 +44,8 @@ pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::errors))
         .routes(routes!(uploads::review_results))
         .routes(routes!(uploads::review_errors))
+        .routes(routes!(fixes::review_errors))
+        .routes(routes!(fixes::get_row, fixes::correct_row, fixes::revert_row))
         .routes(routes!(undo::undo, undo::get_undo))
         .routes(routes!(mappings::list, mappings::save))
         .routes(routes!(mappings::get, mappings::delete))

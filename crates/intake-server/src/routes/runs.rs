@@ -59,6 +59,9 @@ pub struct ReviewView {
     expired: bool,
     /// Until when it holds (seconds since the epoch).
     expires_at: Option<i64>,
+    /// Whether a row was corrected (or a correction taken back) since it ran: its counts may
+    /// have changed; review the import again to know.
+    outdated: bool,
     /// What the import would do with every row (`imported` = would be imported …), with
     /// `skipped_reasons` and `error_reasons`.
     #[schema(value_type = Object)]
@@ -98,6 +101,7 @@ pub(crate) async fn get_review(
         import_id: id.to_string(),
         expired: record.state == ImportState::Expired,
         expires_at: record.review_expires_at,
+        outdated: record.state == ImportState::Uploaded,
         counts: json(&review.counts)?,
         top_error_reasons: serde_json::to_value(&review.top_error_reasons).map_err(AppError::internal)?,
         first_rows: serde_json::to_value(&review.first_rows).map_err(AppError::internal)?,
@@ -139,7 +143,9 @@ pub(crate) async fn start(
 fn ready_to_run(store: &SqliteStore, id: i64, max_rows: u64) -> Result<ImportSettings, AppError> {
     let (path, settings) = configurable(store, id)?;
     within_row_limit(store, id, max_rows)?;
-    check(store, &settings.request(FilePath::new(&path)))?;
+    let request = settings.request(FilePath::new(&path));
+    check(store, &request)?;
+    super::fixes::corrections_fit(store, id, &request)?;
     Ok(settings)
 }
 

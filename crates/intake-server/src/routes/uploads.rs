@@ -375,7 +375,9 @@ pub(crate) async fn configure(
                 change.mapping = Some(columns);
             }
             let settings = stored.merged(change);
-            check(store, &settings.request(Path::new(&path)))?;
+            let request = settings.request(Path::new(&path));
+            check(store, &request)?;
+            super::fixes::corrections_fit(store, id, &request)?;
             let text = serde_json::to_string(&settings).map_err(AppError::internal)?;
             store.set_import_settings(id, &text)?;
             Ok(settings)
