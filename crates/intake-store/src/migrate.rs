@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0011_contact_edits.sql"),
     include_str!("../migrations/sqlite/0012_saved_mappings.sql"),
     include_str!("../migrations/sqlite/0013_job_results.sql"),
+    include_str!("../migrations/sqlite/0014_users_sessions.sql"),
 ];
 
 /// The schema version this intake writes.

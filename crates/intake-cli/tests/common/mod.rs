@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 pub mod server;
+pub mod web;
 
 /// One test's private store and files.
 pub struct Workspace {
