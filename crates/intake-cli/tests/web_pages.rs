@@ -141,6 +141,28 @@ fn a_state_changing_request_without_the_sessions_csrf_token_is_refused() {
 }
 
 #[test]
+fn a_sign_in_posted_from_another_site_is_refused_and_an_upload_form_may_carry_its_token_in_the_query() {
+    let (_ws, server, browser) = signed_in();
+    let agent =
+        ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
+    let request = ureq::http::Request::post(format!("{}/sign-in", server.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", "http://evil.example")
+        .body(format!("email=anna%40example.com&password={}", PASSWORD.replace(' ', "+")).into_bytes())
+        .expect("a request");
+    let answer = agent.run(request).expect("an answer");
+    assert_eq!(answer.status().as_u16(), 403);
+    assert!(answer.headers().get("set-cookie").is_none(), "no session from another site's form");
+
+    // Without the script, the upload form posts the file with the token in its action.
+    let page = browser.get("/imports/new");
+    let action = format!("/imports/upload?csrf={}", page.csrf());
+    assert!(page.body.contains(&format!("action=\"{action}\"")), "{}", page.body);
+    let answer = browser.upload(&action, "", "people.csv", b"Email\nanna@example.com\n");
+    assert_eq!(answer.status, 303, "{}", answer.body);
+}
+
+#[test]
 fn another_workspaces_import_is_not_found() {
     let (ws, server, browser) = signed_in();
     let id = upload(&browser, "people.csv", b"First Name,Email\nAnna,anna@example.com\n");
@@ -199,6 +221,32 @@ fn a_member_cannot_create_a_field_and_an_admin_can() {
     assert_eq!(created.status, 303, "{}", created.body);
     let map = member.get(&format!("/imports/{id}/map"));
     assert!(map.body.contains("<option value=\"shoe_size\""), "the new field is in every picker");
+}
+
+#[test]
+fn the_files_reading_can_be_changed_and_the_preview_follows() {
+    let (_ws, _server, browser) = signed_in();
+    let id = upload(&browser, "kontakte.csv", &kontakte());
+    let path = format!("/imports/{id}/file");
+    let page = browser.get(&path);
+    assert!(page.body.contains("<th scope=\"row\">Vorname</th>"), "{}", page.body);
+    assert!(page.body.contains("<option value=\"\" selected>found from the file (yes)"), "{}", page.body);
+    let changed = browser.post(&path, &[("csrf", &page.csrf()), ("delimiter", ";"), ("has_header", "yes")]);
+    assert_eq!((changed.status, changed.location), (303, path.clone()));
+    let page = browser.get(&path);
+    assert!(page.body.contains("<option value=\"yes\" selected>"), "the header row is now said, not found");
+
+    // Read with commas the file is one column without an e-mail: refused as the API refuses
+    // it, the preview showing what that reading gives.
+    let refused = browser.post(&path, &[("csrf", &page.csrf()), ("delimiter", ",")]);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.text_of("error-message").is_some(), "{}", refused.body);
+    assert!(refused.body.contains("<th scope=\"row\">Vorname;Nachname;E-Mail"), "{}", refused.body);
+    let unknown = browser.post(&path, &[("csrf", &page.csrf()), ("encoding", "klingon")]);
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown.text_of("error-message").is_some_and(|m| m.contains("klingon")), "{}", unknown.body);
+    let page = browser.get(&path);
+    assert!(page.body.contains("<th scope=\"row\">Handy</th>"), "nothing refused was kept");
 }
 
 #[test]
@@ -332,6 +380,14 @@ fn the_whole_wizard_by_its_forms_imports_as_the_cli_does() {
     let by_cli_file = std::fs::read_to_string(&results).expect("the CLI's results");
     assert_eq!(download.body, by_cli_file, "the results file is the CLI's");
 
+    let events = browser.get(&format!("/imports/{id}/events"));
+    assert!(events.content_type.starts_with("text/event-stream"), "{}", events.content_type);
+    assert!(
+        events.body.contains("event: end") && events.body.contains("\"state\":\"completed\""),
+        "{}",
+        events.body
+    );
+
     let history = browser.get("/history");
     assert!(
         history.body.contains("kontakte.csv") && history.body.contains("anna@example.com"),
@@ -339,6 +395,15 @@ fn the_whole_wizard_by_its_forms_imports_as_the_cli_does() {
     );
     let contacts = browser.get("/contacts?q=juergen%40example.de");
     assert!(contacts.body.contains("Jürgen Weiß"), "{}", contacts.body);
+    let link = contacts.body.split("href=\"/contacts/").nth(1).expect("a contact's link");
+    let contact = browser.get(&format!("/contacts/{}", &link[..link.find('"').expect("the link ends")]));
+    assert_eq!(contact.step(), "contact");
+    assert!(contact.text_of("tags").is_some_and(|t| t.contains("messe")), "{}", contact.body);
+    assert!(
+        contact.body.contains("kontakte.csv</a>") && contact.body.contains("imported (completed)"),
+        "{}",
+        contact.body
+    );
 
     let undo = browser.get(&format!("/imports/{id}/undo"));
     assert_eq!(undo.text_of("undo-deleted"), Some(by_cli["imported"].to_string()), "the dry run says what");
