@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::peers::{SmtpPeer, first_message, python_peers};
 use common::server::Server;
 use common::web::{Browser, Page, add_user};
 use common::{Workspace, path_str};
@@ -426,4 +427,43 @@ fn users_are_added_listed_and_removed_and_a_removed_user_is_signed_out() {
     ws.ok(&["users", "remove", "anna@example.com"]);
     assert_eq!(browser.get("/history").status, 303, "her session ended with her");
     assert!(!ws.ok(&["users", "list"]).contains("anna@example.com"));
+}
+
+#[test]
+fn a_sign_in_link_is_mailed_to_a_user_and_works_once() {
+    let Some(python) = python_peers() else { return };
+    let ws = Workspace::new();
+    ws.ok(&["users", "add", "carla@example.com", "--no-password"]);
+    let maildir = ws.path("mail");
+    let smtp = SmtpPeer::start(&python, &maildir);
+    let port = smtp.port.to_string();
+    let smtp_flags = ["--smtp-host", "127.0.0.1", "--smtp-port", &port, "--smtp-tls", "none"];
+    let server =
+        Server::start_with(&ws, &[&smtp_flags[..], &["--smtp-from", "Intake <intake@example.org>"]].concat());
+    let browser = Browser::new(&server.base);
+    assert!(browser.get("/sign-in").body.contains("id=\"link-form\""), "the link form is offered");
+
+    let unknown = browser.post("/sign-in/link", &[("email", "nobody@example.com")]);
+    let known = browser.post("/sign-in/link", &[("email", "Carla@Example.com")]);
+    assert_eq!(unknown.status, 200);
+    assert_eq!(
+        (unknown.status, unknown.text_of("notice")),
+        (known.status, known.text_of("notice")),
+        "the same answer"
+    );
+    let message = first_message(&python, &maildir);
+    assert_eq!(message["to"], "carla@example.com");
+    let text = message["text"].as_str().expect("a text");
+    let link = text.lines().find_map(|l| l.find("/sign-in/link/").map(|at| l[at..].trim().to_string()));
+    let link = link.expect("the e-mail has the link");
+    let entries = std::fs::read_dir(maildir.join("new")).expect("the maildir").count();
+    assert_eq!(entries, 1, "no e-mail for the unknown address");
+
+    let page = browser.get(&link);
+    assert!(page.body.contains("id=\"use-link\""), "opening the link uses it not: {}", page.body);
+    let used = browser.post(&link, &[]);
+    assert_eq!((used.status, used.location.as_str()), (303, "/"));
+    assert_eq!(browser.get("/history").status, 200, "signed in");
+    let again = Browser::new(&server.base).post(&link, &[]);
+    assert_eq!(again.status, 410, "a link works once");
 }
