@@ -271,6 +271,46 @@ fn the_mapping_page_refuses_a_field_chosen_twice_beside_the_column() {
     assert_eq!((fixed.status, fixed.location), (303, format!("/imports/{id}/options")));
 }
 
+#[test]
+fn a_mapping_saved_from_one_import_is_applied_to_the_next() {
+    let (_ws, _server, browser) = signed_in();
+    let file = b"Kdnr,Vorname,Mail\n17,Anna,anna@example.com\n";
+    let first = upload(&browser, "crm.csv", file);
+    let map = browser.get(&format!("/imports/{first}/map"));
+    let csrf = map.csrf();
+    let mapped = browser.post(
+        &format!("/imports/{first}/map"),
+        &[("csrf", &csrf), ("field-0", "external_id"), ("field-1", "first_name"), ("field-2", "email")],
+    );
+    assert_eq!(mapped.status, 303, "{}", mapped.body);
+    let saved =
+        browser.post(&format!("/imports/{first}/mapping/save"), &[("csrf", &csrf), ("name", "CRM <export>")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let next = upload(&browser, "crm-2.csv", file);
+    let map = browser.get(&format!("/imports/{next}/map"));
+    assert!(
+        map.body.contains("CRM &#60;export&#62;") || map.body.contains("CRM &lt;export&gt;"),
+        "{}",
+        map.body
+    );
+    assert!(
+        !map.body.contains("<option value=\"external_id\" selected>"),
+        "Kdnr is no suggestion of its own"
+    );
+    let saved_id = map
+        .body
+        .split("<select id=\"saved\" name=\"saved\"><option value=\"")
+        .nth(1)
+        .expect("a saved mapping");
+    let saved_id = &saved_id[..saved_id.find('"').expect("its id ends")];
+    let applied = browser
+        .post(&format!("/imports/{next}/mapping/apply"), &[("csrf", &map.csrf()), ("saved", saved_id)]);
+    assert_eq!((applied.status, applied.location), (303, format!("/imports/{next}/map")));
+    let map = browser.get(&format!("/imports/{next}/map"));
+    assert!(map.body.contains("<option value=\"external_id\" selected>"), "the saved mapping is applied");
+}
+
 /// A German Excel export: Windows-1252, semicolons, a bad date, a repeated e-mail.
 fn kontakte() -> Vec<u8> {
     let text = "Vorname;Nachname;E-Mail;Handy;Geburtstag;Firma\r\n\
