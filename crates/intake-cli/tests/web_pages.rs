@@ -431,7 +431,7 @@ fn the_whole_wizard_by_its_forms_imports_as_the_cli_does() {
 
     let history = browser.get("/history");
     assert!(
-        history.body.contains("kontakte.csv") && history.body.contains("anna@example.com"),
+        history.body.contains("kontakte.csv</a>") && history.body.contains("<td>anna@example.com</td>"),
         "who and what"
     );
     let contacts = browser.get("/contacts?q=juergen%40example.de");
