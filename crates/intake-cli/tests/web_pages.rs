@@ -89,6 +89,49 @@ fn a_page_needs_a_session_and_sign_in_comes_back_to_it_with_a_safe_cookie() {
 }
 
 #[test]
+fn plain_http_development_drops_only_the_secure_attribute() {
+    let ws = Workspace::new();
+    add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
+    let server = Server::start_with(&ws, &["--web-plain-http", "true"]);
+    let browser = Browser::new(&server.base);
+    let answer = browser.sign_in("anna@example.com", PASSWORD);
+    let cookie =
+        answer.set_cookies.iter().find(|c| c.starts_with("intake_session=")).expect("a session cookie");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+#[test]
+fn the_reviews_error_rows_are_shown_a_page_at_a_time() {
+    let (_ws, _server, browser) = signed_in();
+    let mut file = String::from("First Name,Email\nAnna,anna@example.com\n");
+    for n in 0..30 {
+        file.push_str(&format!("Bad{n},not-an-address-{n}\n"));
+    }
+    let id = upload(&browser, "bad.csv", file.as_bytes());
+    let options = browser.get(&format!("/imports/{id}/options"));
+    let csrf = options.csrf();
+    browser.post(
+        &format!("/imports/{id}/options"),
+        &[("csrf", &csrf), ("purpose", "add-update"), ("identifier", "email")],
+    );
+    let review = poll_until_done(&browser, &format!("/imports/{id}/review"), "reviewing");
+    assert_eq!(review.text_of("count-errors").as_deref(), Some("30"), "{}", review.body);
+    assert_eq!(review.body.matches("data-error-row=").count(), 25, "25 error rows a page");
+    assert!(
+        review.body.contains("Bad0") && !review.body.contains("Bad29<"),
+        "the first page has the first rows"
+    );
+    let next = format!("/imports/{id}/review?errors_from=25");
+    assert!(review.body.contains(&format!("href=\"{next}\"")), "a link to the next error rows");
+    let second = browser.get(&next);
+    assert_eq!(second.body.matches("data-error-row=").count(), 5);
+    assert!(second.body.contains("Bad29") && !second.body.contains("id=\"errors-next\""), "the last page");
+    let file = browser.get(&format!("/imports/{id}/files/review-errors.csv"));
+    assert_eq!((file.status, file.body.lines().count()), (200, 31), "the error file: a header and 30 rows");
+}
+
+#[test]
 fn a_wrong_password_and_an_unknown_address_are_refused_alike_and_counted() {
     let ws = Workspace::new();
     add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
