@@ -89,6 +89,36 @@ fn a_page_needs_a_session_and_sign_in_comes_back_to_it_with_a_safe_cookie() {
 }
 
 #[test]
+fn an_import_waiting_in_line_shows_its_place_and_is_cancelled_from_its_page() {
+    let (_ws, server, browser) = signed_in();
+    // A big import through the API runs first; the page's import waits behind it.
+    let key = server.first_key.clone();
+    let (status, big) = server.upload(&key, "big.csv", common::big_file(150_000).as_bytes());
+    assert_eq!(status, 201, "{big}");
+    let big = big["id"].as_str().expect("an id").to_string();
+    let (status, _) = server.post(&format!("/v1/imports/{big}/start"), &key, &serde_json::json!({}));
+    assert_eq!(status, 202);
+
+    let id = upload(&browser, "small.csv", b"First Name,Email\nAnna,anna@example.com\n");
+    let csrf = browser.get(&format!("/imports/{id}/map")).csrf();
+    let started = browser.post(&format!("/imports/{id}/start"), &[("csrf", &csrf)]);
+    assert_eq!((started.status, started.location), (303, format!("/imports/{id}")));
+    let waiting = browser.get(&format!("/imports/{id}"));
+    assert_eq!(waiting.step(), "import");
+    assert_eq!(waiting.text_of("import-state").as_deref(), Some("queued"), "{}", waiting.body);
+    assert!(waiting.body.contains("1 ahead of it"), "its place in line: {}", waiting.body);
+    assert!(waiting.body.contains("data-events=\"/imports/"), "the page follows the event stream");
+    let cancelled = browser.post(&format!("/imports/{id}/cancel"), &[("csrf", &waiting.csrf())]);
+    assert_eq!((cancelled.status, cancelled.location), (303, format!("/imports/{id}")));
+    let page = browser.get(&format!("/imports/{id}"));
+    assert_eq!(
+        (page.step(), page.text_of("import-state")),
+        ("results".to_string(), Some("cancelled".to_string()))
+    );
+    assert_eq!(page.text_of("count-rows").as_deref(), Some("0"), "it never ran");
+}
+
+#[test]
 fn plain_http_development_drops_only_the_secure_attribute() {
     let ws = Workspace::new();
     add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
