@@ -237,6 +237,36 @@ fn a_sign_in_posted_from_another_site_is_refused_and_an_upload_form_may_carry_it
 }
 
 #[test]
+fn a_person_of_two_workspaces_names_the_one_to_sign_in_to() {
+    let ws = Workspace::new();
+    add_user(&ws, "default", "anna@example.com", "member", PASSWORD);
+    add_user(&ws, "acme", "anna@example.com", "admin", "another long password");
+    let server = Server::start(&ws);
+    let browser = Browser::new(&server.base);
+    let unnamed = browser.sign_in("anna@example.com", PASSWORD);
+    assert_eq!(unnamed.status, 401);
+    assert!(
+        unnamed.text_of("error-message").is_some_and(|m| m.contains("name the workspace")),
+        "{}",
+        unnamed.body
+    );
+    let acme = browser.post(
+        "/sign-in",
+        &[("email", "anna@example.com"), ("password", "another long password"), ("workspace", "acme")],
+    );
+    assert_eq!(acme.status, 303, "{}", acme.body);
+    assert!(
+        browser.get("/history").body.contains("anna@example.com (admin)"),
+        "signed in to acme, as its admin"
+    );
+    let wrong = Browser::new(&server.base).post(
+        "/sign-in",
+        &[("email", "anna@example.com"), ("password", "another long password"), ("workspace", "default")],
+    );
+    assert_eq!(wrong.status, 401, "each workspace's password is its own");
+}
+
+#[test]
 fn another_workspaces_import_is_not_found() {
     let (ws, server, browser) = signed_in();
     let id = upload(&browser, "people.csv", b"First Name,Email\nAnna,anna@example.com\n");

@@ -297,6 +297,13 @@ mod tests {
     }
 
     #[test]
+    fn the_hash_of_no_one_is_a_real_argon2id_hash_so_checking_it_takes_a_checks_time() {
+        let parsed = PasswordHash::new(NOBODY).expect("a PHC string");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(!check_no_password("anything"));
+    }
+
+    #[test]
     fn a_link_only_user_has_no_password_and_removing_ends_the_sessions() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("intake.db");

@@ -97,7 +97,10 @@ pub(crate) async fn with_password(
             }
             [one] if one.password_matches(&password) => Ok(one.user.id),
             [_] => Err("The address or the password is wrong."),
-            _ => Err("This address is a user of more than one workspace: name the workspace."),
+            _ => {
+                intake_store::check_no_password(&password);
+                Err("This address is a user of more than one workspace: name the workspace.")
+            }
         })
     })
     .await?;
