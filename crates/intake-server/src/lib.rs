@@ -22,6 +22,7 @@ pub mod notify;
 mod routes;
 mod runner;
 mod state;
+mod wizard;
 
 use std::net::SocketAddr;
 
@@ -58,12 +59,15 @@ fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 pub fn app(state: AppState) -> Router {
     let (router, doc) = api(state.clone());
     let doc = std::sync::Arc::new(doc);
+    // The web pages answer their errors as pages: they join after the API's JSON layers.
+    let pages = wizard::router(state.clone());
     router
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .fallback(|| async { error::AppError::not_found("no such route: see /openapi.json") })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::refuse_large_json))
         .layer(axum::middleware::from_fn_with_state(state, layers::json_errors))
+        .merge(pages)
         .layer(axum::middleware::from_fn(layers::log_request))
 }
 

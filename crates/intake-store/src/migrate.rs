@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../migrations/sqlite/0011_contact_edits.sql")),
     Migration::Sql(include_str!("../migrations/sqlite/0012_saved_mappings.sql")),
     Migration::Sql(include_str!("../migrations/sqlite/0013_job_results.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0014_users_sessions.sql")),
     Migration::Sql(include_str!("../migrations/sqlite/0015_import_corrections.sql")),
     Migration::Rust(crate::tag_spellings::merge),
 ];

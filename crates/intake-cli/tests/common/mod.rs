@@ -10,7 +10,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+pub mod peers;
 pub mod server;
+pub mod web;
 
 /// One test's private store and files.
 pub struct Workspace {
