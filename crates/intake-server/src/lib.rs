@@ -14,6 +14,7 @@
 mod auth;
 pub mod config;
 mod doc;
+mod embed_token;
 mod error;
 mod key_cache;
 mod layers;
@@ -59,6 +60,7 @@ pub fn app(state: AppState) -> Router {
     let (router, doc) = api(state.clone());
     let doc = std::sync::Arc::new(doc);
     router
+        .merge(routes::embed_pages().with_state(state.clone()))
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .fallback(|| async { error::AppError::not_found("no such route: see /openapi.json") })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))

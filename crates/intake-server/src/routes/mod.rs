@@ -2,6 +2,7 @@
 
 mod audit;
 mod contacts;
+mod embed;
 mod fields;
 mod imports;
 mod keys;
@@ -53,7 +54,13 @@ pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(tags::tags))
         .routes(routes!(tags::lists))
+        .routes(routes!(embed::create_token))
         .layer(DefaultBodyLimit::max(config.max_json_body_bytes()))
+}
+
+/// The embedded wizard's page, script and API (outside `/v1`).
+pub(crate) fn embed_pages() -> axum::Router<AppState> {
+    embed::pages()
 }
 
 /// A page of a listing: at most `limit` items (1 to 500, 50 by default) before the id
