@@ -49,6 +49,9 @@ pub enum Command {
     /// Create, list and revoke the service's API keys (of --workspace).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Add, list and remove the people who sign in to the web pages (of --workspace).
+    #[command(subcommand)]
+    Users(UsersCommand),
 }
 
 /// The store used when `--db` is not given.
@@ -91,6 +94,33 @@ pub enum KeysCommand {
     Revoke {
         /// The key's id (`keys list`).
         id: i64,
+    },
+}
+
+/// `intake users …`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a person (and the workspace, if it does not exist); the password is asked without
+    /// echo, read from standard input with --password-stdin, or none with --no-password.
+    Add {
+        /// The person's e-mail address: their sign-in name and where sign-in links go.
+        email: String,
+        /// admin (fields and settings too) or member (imports and contacts).
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, conflicts_with = "no_password")]
+        password_stdin: bool,
+        /// No password: the person signs in with one-time links sent by e-mail.
+        #[arg(long)]
+        no_password: bool,
+    },
+    /// The workspace's users (never their passwords).
+    List,
+    /// Remove a person; their sessions end at once.
+    Remove {
+        /// The person's e-mail address.
+        email: String,
     },
 }
 

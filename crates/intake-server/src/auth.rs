@@ -17,7 +17,10 @@ use crate::state::{AppState, blocking};
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The API key's id; 0 for a person signed in on the web pages (`person`).
     pub key_id: i64,
+    /// The user's id when a person signed in on the web pages asks, through a page.
+    pub person: Option<i64>,
     pub role: Role,
     pub workspace: String,
     /// The client's address, for the audit log (empty when unknown).
@@ -33,9 +36,13 @@ impl Caller {
         }
     }
 
-    /// `key:<id>`, as the audit log names the caller.
+    /// `key:<id>` (or `user:<id>` for a person on the web pages), as the audit log names the
+    /// caller.
     pub fn actor(&self) -> String {
-        format!("key:{}", self.key_id)
+        match self.person {
+            Some(user) => format!("user:{user}"),
+            None => format!("key:{}", self.key_id),
+        }
     }
 
     /// The caller as the audit log records it, to carry into a handler's blocking work.
@@ -52,7 +59,7 @@ pub struct Auditor {
 }
 
 impl Auditor {
-    /// `key:<id>`.
+    /// `key:<id>` or `user:<id>`.
     pub fn actor(&self) -> &str {
         &self.actor
     }
@@ -107,7 +114,13 @@ impl FromRequestParts<AppState> for Caller {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(address)| address.ip().to_string())
             .unwrap_or_default();
-        Ok(Caller { key_id: known.key_id, role: known.role, workspace: known.workspace, address })
+        Ok(Caller {
+            key_id: known.key_id,
+            person: None,
+            role: known.role,
+            workspace: known.workspace,
+            address,
+        })
     }
 }
 

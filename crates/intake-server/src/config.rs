@@ -144,6 +144,11 @@ settings! {
     /// The wait before the first retry, in milliseconds; it doubles for each next one.
     #[arg(long, env = "INTAKE_WEBHOOK_RETRY_BASE_MS")]
     webhook_retry_base_ms: u64 = "30000";
+    /// The web pages' session cookie without `Secure`, for development over plain http on an
+    /// address other than loopback (browsers keep a Secure cookie from http://127.0.0.1 and
+    /// http://localhost anyway); never in production.
+    #[arg(long, env = "INTAKE_WEB_PLAIN_HTTP")]
+    web_plain_http: bool = "false";
 }
 
 /// One setting as the documentation lists it.

@@ -65,6 +65,16 @@ impl AppError {
         AppError { status, code, message: message.into(), details: None, retry_after: None }
     }
 
+    /// The status the request gets (the web pages answer it with a page).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The sentence for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     pub fn with_details(mut self, details: serde_json::Value) -> AppError {
         self.details = Some(details);
         self

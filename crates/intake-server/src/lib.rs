@@ -23,6 +23,7 @@ pub mod notify;
 mod routes;
 mod runner;
 mod state;
+mod wizard;
 
 use std::net::SocketAddr;
 
@@ -59,6 +60,8 @@ fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 pub fn app(state: AppState) -> Router {
     let (router, doc) = api(state.clone());
     let doc = std::sync::Arc::new(doc);
+    // The web pages answer their errors as pages: they join after the API's JSON layers.
+    let pages = wizard::router(state.clone());
     router
         .merge(routes::embed_pages().with_state(state.clone()))
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
@@ -66,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::refuse_large_json))
         .layer(axum::middleware::from_fn_with_state(state, layers::json_errors))
+        .merge(pages)
         .layer(axum::middleware::from_fn(layers::log_request))
 }
 

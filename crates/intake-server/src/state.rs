@@ -29,6 +29,8 @@ struct Inner {
     limiter: KeyLimiter,
     runner: Runner,
     keys: KeyCache,
+    /// Sign-in attempts per client address (the web pages).
+    sign_ins: crate::wizard::SignInLimiter,
 }
 
 impl AppState {
@@ -52,7 +54,8 @@ impl AppState {
         })
         .map_err(|source| ServerError::Data { path: db.clone(), source })?;
         let keys = KeyCache::default();
-        let inner = Inner { config: config.clone(), db, data, limiter, runner, keys };
+        let sign_ins = crate::wizard::SignInLimiter::default();
+        let inner = Inner { config: config.clone(), db, data, limiter, runner, keys, sign_ins };
         Ok(AppState { inner: Arc::new(inner) })
     }
 
@@ -72,6 +75,7 @@ impl AppState {
                 max_rows: config.max_rows,
             }),
             keys: KeyCache::default(),
+            sign_ins: crate::wizard::SignInLimiter::default(),
             config,
         };
         Ok(AppState { inner: Arc::new(inner) })
@@ -98,6 +102,11 @@ impl AppState {
     /// The API keys recently seen.
     pub(crate) fn keys(&self) -> &KeyCache {
         &self.inner.keys
+    }
+
+    /// Sign-in attempts per client address.
+    pub(crate) fn sign_ins(&self) -> &crate::wizard::SignInLimiter {
+        &self.inner.sign_ins
     }
 
     pub(crate) fn runner(&self) -> &Runner {

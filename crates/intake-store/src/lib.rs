@@ -31,6 +31,7 @@ pub mod retention;
 mod saved_mappings;
 mod turn;
 mod undo;
+mod users;
 mod writer;
 
 pub use admin::DeleteTarget;
@@ -51,6 +52,10 @@ pub use notifications::{
 };
 pub use saved_mappings::SavedMapping;
 pub use undo::UndoReport;
+pub use users::{
+    NewSession, SignInCandidate, User, WebSession, check_no_password, close_session, create_sign_in_link,
+    open_session, session, use_sign_in_link, user_address, users_to_sign_in,
+};
 pub use writer::SqliteWriter;
 
 use std::path::{Path, PathBuf};

@@ -26,7 +26,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0011_contact_edits.sql"),
     include_str!("../migrations/sqlite/0012_saved_mappings.sql"),
     include_str!("../migrations/sqlite/0013_job_results.sql"),
-    // 0014 and 0015 are other branches' (web, fix): merged, they come before this one.
+    include_str!("../migrations/sqlite/0014_users_sessions.sql"),
+    // 0015 is branch fix's: merged, it comes before this one.
     include_str!("../migrations/sqlite/0016_embed.sql"),
 ];
 

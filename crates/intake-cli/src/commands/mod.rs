@@ -7,6 +7,7 @@ mod imports;
 mod keys;
 pub(crate) mod mapping;
 mod serve;
+mod users;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use intake_import::ImportError;
 use intake_store::{SqliteStore, StoreError};
 
-use crate::args::{Cli, Command, ContactsCommand, DEFAULT_DB, KeysCommand, MappingCommand};
+use crate::args::{Cli, Command, ContactsCommand, DEFAULT_DB, KeysCommand, MappingCommand, UsersCommand};
 use crate::paths::{Role, check_outputs};
 
 /// Runs the command the user asked for.
@@ -28,10 +29,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = intake_store::store_path(cli.db.as_deref().unwrap_or(Path::new(DEFAULT_DB)))?;
     // Before the store is opened (or created): nothing may be read or written yet.
     refuse_clobbering(&cli.command, &db)?;
-    // Only `keys create` makes a workspace (and `default` is made on first use): a mistyped
-    // --workspace must not open an empty one.
-    let creates =
-        cli.workspace == "default" || matches!(cli.command, Command::Keys(KeysCommand::Create { .. }));
+    // Only `keys create` and `users add` make a workspace (and `default` is made on first
+    // use): a mistyped --workspace must not open an empty one.
+    let creates = cli.workspace == "default"
+        || matches!(
+            cli.command,
+            Command::Keys(KeysCommand::Create { .. }) | Command::Users(UsersCommand::Add { .. })
+        );
     let opened = match creates {
         true => SqliteStore::open(&db, &cli.workspace),
         false => SqliteStore::open_existing(&db, &cli.workspace),
@@ -48,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Settings(command) => fields::settings(&mut store, command),
         Command::Mapping(command) => mapping::run(&mut store, command),
         Command::Keys(command) => keys::run(&store, command),
+        Command::Users(command) => users::run(&mut store, command),
         Command::Serve(args) => serve::run(Some(db.clone()), args),
         Command::Worker(args) => serve::work(Some(db.clone()), args),
     };

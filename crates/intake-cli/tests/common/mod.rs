@@ -12,6 +12,7 @@ use serde_json::Value;
 
 pub mod browser;
 pub mod server;
+pub mod web;
 
 /// One test's private store and files.
 pub struct Workspace {

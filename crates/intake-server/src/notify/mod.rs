@@ -11,7 +11,7 @@
 //! - `webhook`: one HTTP delivery; `email`: one message through SMTP.
 //! - `worker`: the loop that works through the queue.
 
-mod email;
+pub(crate) mod email;
 mod payload;
 mod sign;
 mod webhook;

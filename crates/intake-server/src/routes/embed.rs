@@ -208,7 +208,13 @@ async fn issuer_is_live(state: &AppState, claims: &Claims) -> Result<bool, AppEr
 /// The caller the embed session acts as: its workspace, with the issuing key's id (the audit
 /// log and `started_by` name that key), never more than a member's rights.
 fn caller_of(claims: &Claims, address: String) -> Caller {
-    Caller { key_id: claims.key_id, role: Role::Member, workspace: claims.workspace.clone(), address }
+    Caller {
+        key_id: claims.key_id,
+        role: Role::Member,
+        workspace: claims.workspace.clone(),
+        address,
+        person: None,
+    }
 }
 
 fn refused(refusal: embed_token::Refusal) -> AppError {

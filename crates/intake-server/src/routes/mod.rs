@@ -1,16 +1,16 @@
 //! The `/v1` routes, one module per resource.
 
 mod audit;
-mod contacts;
+pub(crate) mod contacts;
 mod embed;
-mod fields;
-mod imports;
+pub(crate) mod fields;
+pub(crate) mod imports;
 mod keys;
-mod mappings;
-mod runs;
+pub(crate) mod mappings;
+pub(crate) mod runs;
 mod tags;
-mod undo;
-mod uploads;
+pub(crate) mod undo;
+pub(crate) mod uploads;
 mod webhooks;
 
 use axum::extract::DefaultBodyLimit;

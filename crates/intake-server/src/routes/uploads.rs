@@ -267,16 +267,35 @@ struct Found {
 /// Reads the uploaded file as an import would, records the import, and says what was found.
 fn read_upload(store: &mut SqliteStore, name: &str, path: &Path) -> Result<Found, AppError> {
     let read = ReadRequest { file: path.to_path_buf(), ..ReadRequest::default() };
-    let mut notes = Vec::new();
-    let (input, sample, mapping) =
-        suggest_mapping(store, &read, None, &mut |note| notes.push(note)).map_err(import_error)?;
-    let columns =
-        describe_columns(&input, &sample, &mapping, store.schema()).into_iter().map(Column::from).collect();
+    let FileView { read_as, file, columns, notes } = describe_file(store, &read, None)?;
     let results = sibling(path, "results.csv");
     let errors = sibling(path, "errors.csv");
     let settings = serde_json::to_string(&ImportSettings::default()).map_err(AppError::internal)?;
     let id = store.create_uploaded_import(name, &path.to_string_lossy(), &results, &errors, &settings)?;
-    Ok(Found { id, read_as: input.describe(), file: input.file_info(), columns, notes })
+    Ok(Found { id, read_as, file, columns, notes })
+}
+
+/// How a file is read and what each of its columns holds, as a person sees it before
+/// choosing the fields.
+pub(crate) struct FileView {
+    pub read_as: String,
+    pub file: intake_import::input::FileInfo,
+    pub columns: Vec<Column>,
+    pub notes: Vec<String>,
+}
+
+/// The file of `read` as an import would read it, with the suggested field of each column.
+pub(crate) fn describe_file(
+    store: &SqliteStore,
+    read: &ReadRequest,
+    default_region: Option<String>,
+) -> Result<FileView, AppError> {
+    let mut notes = Vec::new();
+    let (input, sample, mapping) =
+        suggest_mapping(store, read, default_region, &mut |note| notes.push(note)).map_err(import_error)?;
+    let columns =
+        describe_columns(&input, &sample, &mapping, store.schema()).into_iter().map(Column::from).collect();
+    Ok(FileView { read_as: input.describe(), file: input.file_info(), columns, notes })
 }
 
 /// `upload-….csv` → `upload-….results.csv`.

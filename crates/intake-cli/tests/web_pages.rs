@@ -1,0 +1,364 @@
+//! The web pages through a real `intake serve` and a cookie-keeping HTTP client: sign-in
+//! required, wrong passwords refused, CSRF tokens required, another workspace's import not
+//! found, names and cells shown escaped, members refused what is for admins, and the whole
+//! wizard by its forms giving the counts and results file of `intake import`.
+
+mod common;
+
+use common::server::Server;
+use common::web::{Browser, Page, add_user};
+use common::{Workspace, path_str};
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A service with an admin `anna@example.com` of workspace `default`, and her browser signed in.
+fn signed_in() -> (Workspace, Server, Browser) {
+    let ws = Workspace::new();
+    add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
+    let server = Server::start(&ws);
+    let browser = Browser::new(&server.base);
+    let answer = browser.sign_in("anna@example.com", PASSWORD);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    (ws, server, browser)
+}
+
+/// Uploads `bytes` as `name` from the upload page; returns the import's id.
+fn upload(browser: &Browser, name: &str, bytes: &[u8]) -> String {
+    let page = browser.get("/imports/new");
+    assert_eq!(page.step(), "upload");
+    let answer = browser.upload("/imports/upload", &page.csrf(), name, bytes);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let id = answer.location.trim_start_matches("/imports/").trim_end_matches("/file").to_string();
+    assert!(id.parse::<u64>().is_ok(), "the upload goes on to its file's page: {}", answer.location);
+    id
+}
+
+/// Waits (up to a minute) until `path` no longer shows the element `busy`, and returns it.
+fn poll_until_done(browser: &Browser, path: &str, busy: &str) -> Page {
+    let started = std::time::Instant::now();
+    loop {
+        let page = browser.get(path);
+        if !page.body.contains(&format!("id=\"{busy}\"")) {
+            return page;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{path} still busy");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_page_needs_a_session_and_sign_in_comes_back_to_it_with_a_safe_cookie() {
+    let ws = Workspace::new();
+    add_user(&ws, "default", "anna@example.com", "member", PASSWORD);
+    let server = Server::start(&ws);
+    let browser = Browser::new(&server.base);
+
+    let refused = browser.get("/history");
+    assert_eq!((refused.status, refused.location.as_str()), (303, "/sign-in?next=/history"));
+    let sign_in = browser.get("/sign-in?next=/history");
+    assert_eq!((sign_in.status, sign_in.step()), (200, "sign-in".to_string()));
+    assert!(sign_in.body.contains("<label for=\"password\">"), "every control has its label");
+
+    let answer = browser
+        .post("/sign-in", &[("email", "Anna@Example.com"), ("password", PASSWORD), ("next", "/history")]);
+    assert_eq!((answer.status, answer.location.as_str()), (303, "/history"));
+    let cookie =
+        answer.set_cookies.iter().find(|c| c.starts_with("intake_session=")).expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let history = browser.get("/history");
+    assert_eq!((history.status, history.step()), (200, "history".to_string()));
+    assert!(history.body.contains("anna@example.com"), "the page names who is signed in");
+
+    // A `next` of another site is not followed.
+    let other = Browser::new(&server.base);
+    let answer = other.post(
+        "/sign-in",
+        &[("email", "anna@example.com"), ("password", PASSWORD), ("next", "//evil.example/")],
+    );
+    assert_eq!((answer.status, answer.location.as_str()), (303, "/"));
+
+    // Signing out ends the session: the same cookie no longer opens a page.
+    let csrf = history.csrf();
+    let out = browser.post("/sign-out", &[("csrf", &csrf)]);
+    assert_eq!((out.status, out.location.as_str()), (303, "/sign-in"));
+    assert_eq!(browser.get("/history").status, 303);
+}
+
+#[test]
+fn a_wrong_password_and_an_unknown_address_are_refused_alike_and_counted() {
+    let ws = Workspace::new();
+    add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
+    let server = Server::start(&ws);
+    let browser = Browser::new(&server.base);
+    let wrong = browser.sign_in("anna@example.com", "not her password");
+    let unknown = browser.sign_in("nobody@example.com", PASSWORD);
+    for answer in [&wrong, &unknown] {
+        assert_eq!(answer.status, 401, "{}", answer.body);
+        assert_eq!(answer.text_of("error-message").as_deref(), Some("The address or the password is wrong."));
+        assert!(answer.set_cookies.is_empty(), "no session");
+    }
+    assert!(browser.cookie().is_none());
+    assert_eq!(browser.get("/contacts").status, 303, "still signed out");
+    // Ten attempts a minute per address: the eleventh waits, even with the right password.
+    for _ in 2..10 {
+        assert_eq!(browser.sign_in("anna@example.com", "guess").status, 401);
+    }
+    assert_eq!(browser.sign_in("anna@example.com", PASSWORD).status, 429);
+}
+
+#[test]
+fn a_state_changing_request_without_the_sessions_csrf_token_is_refused() {
+    let (_ws, _server, browser) = signed_in();
+    let id = upload(&browser, "people.csv", b"First Name,Email\nAnna,anna@example.com\n");
+    let options = browser.get(&format!("/imports/{id}/options"));
+    assert_eq!(options.status, 200);
+    let fields = [("purpose", "add"), ("identifier", "email")];
+    let missing = browser.post(&format!("/imports/{id}/options"), &fields);
+    assert_eq!(missing.status, 403, "{}", missing.body);
+    let wrong = browser.post(
+        &format!("/imports/{id}/options"),
+        &[("csrf", "0123456789abcdef"), ("purpose", "add"), ("identifier", "email")],
+    );
+    assert_eq!(wrong.status, 403);
+    let upload_page = browser.get("/imports/new");
+    let forged = browser.upload("/imports/upload", "not-the-token", "x.csv", b"Email\na@example.com\n");
+    assert_eq!(forged.status, 403);
+    let signed_out = browser.post("/sign-out", &[]);
+    assert_eq!(signed_out.status, 403, "signing out takes the token too");
+    // Nothing changed: the options are still the defaults, and the session still works.
+    let options = browser.get(&format!("/imports/{id}/options"));
+    assert!(options.body.contains("value=\"add-update\" checked"), "the purpose did not change");
+    assert_eq!(upload_page.status, 200);
+    let csrf = options.csrf();
+    let with_token = browser.post(
+        &format!("/imports/{id}/options"),
+        &[("csrf", &csrf), ("purpose", "add"), ("identifier", "email")],
+    );
+    assert_eq!((with_token.status, with_token.location), (303, format!("/imports/{id}/review")));
+}
+
+#[test]
+fn another_workspaces_import_is_not_found() {
+    let (ws, server, browser) = signed_in();
+    let id = upload(&browser, "people.csv", b"First Name,Email\nAnna,anna@example.com\n");
+    add_user(&ws, "other", "ben@example.com", "admin", PASSWORD);
+    let ben = Browser::new(&server.base);
+    assert_eq!(ben.sign_in("ben@example.com", PASSWORD).status, 303);
+    for path in ["", "/file", "/map", "/options", "/review", "/files/results.csv"] {
+        let page = ben.get(&format!("/imports/{id}{path}"));
+        assert_eq!(page.status, 404, "{path}: {}", page.body);
+    }
+    let csrf = ben.get("/history").csrf();
+    let start = ben.post(&format!("/imports/{id}/start"), &[("csrf", &csrf)]);
+    assert_eq!(start.status, 404);
+    assert!(!ben.get("/history").body.contains("people.csv"), "Ben's history has none of Anna's imports");
+    assert_eq!(browser.get(&format!("/imports/{id}/map")).status, 200, "Anna's page is hers");
+}
+
+#[test]
+fn file_names_and_cells_are_shown_as_text() {
+    let (_ws, _server, browser) = signed_in();
+    let file = "First Name,Email\n<script>alert(1)</script>,anna@example.com\n";
+    let id = upload(&browser, "<script>x.csv", file.as_bytes());
+    for path in [format!("/imports/{id}/file"), format!("/imports/{id}/map"), "/history".to_string()] {
+        let page = browser.get(&path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            !page.body.contains("<script>x") && !page.body.contains("<script>alert"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"), "{path}");
+    }
+    let map = browser.get(&format!("/imports/{id}/map"));
+    assert!(map.body.contains("alert(1)"), "the cell is shown, as text");
+}
+
+#[test]
+fn a_member_cannot_create_a_field_and_an_admin_can() {
+    let (ws, server, admin) = signed_in();
+    add_user(&ws, "default", "ben@example.com", "member", PASSWORD);
+    let member = Browser::new(&server.base);
+    assert_eq!(member.sign_in("ben@example.com", PASSWORD).status, 303);
+    let id = upload(&member, "people.csv", b"First Name,Email,Shoe\nAnna,anna@example.com,38\n");
+    let map = member.get(&format!("/imports/{id}/map"));
+    assert!(!map.body.contains("id=\"new-field-form\""), "a member is not offered a new field");
+    let field = [("csrf", map.csrf()), ("name", "shoe_size".into()), ("type", "integer".into())];
+    let fields: Vec<(&str, &str)> = field.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = member.post(&format!("/imports/{id}/fields"), &fields);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    let map = admin.get(&format!("/imports/{id}/map"));
+    assert!(map.body.contains("id=\"new-field-form\""));
+    let field = [("csrf", map.csrf()), ("name", "shoe_size".into()), ("type", "integer".into())];
+    let fields: Vec<(&str, &str)> = field.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = admin.post(&format!("/imports/{id}/fields"), &fields);
+    assert_eq!(created.status, 303, "{}", created.body);
+    let map = member.get(&format!("/imports/{id}/map"));
+    assert!(map.body.contains("<option value=\"shoe_size\""), "the new field is in every picker");
+}
+
+#[test]
+fn the_mapping_page_refuses_a_field_chosen_twice_beside_the_column() {
+    let (_ws, _server, browser) = signed_in();
+    let id =
+        upload(&browser, "people.csv", b"First Name,Email,Mail 2\nAnna,anna@example.com,a@example.org\n");
+    let map = browser.get(&format!("/imports/{id}/map"));
+    let csrf = map.csrf();
+    let answer = browser.post(
+        &format!("/imports/{id}/map"),
+        &[("csrf", &csrf), ("field-0", "first_name"), ("field-1", "email"), ("field-2", "email")],
+    );
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.text_of("error-message").is_some_and(|m| m.contains("mapped twice")), "{}", answer.body);
+    assert!(answer.body.contains("id=\"problem-2\""), "the problem is shown beside the column");
+    let fixed = browser.post(
+        &format!("/imports/{id}/map"),
+        &[("csrf", &csrf), ("field-0", "first_name"), ("field-1", "email"), ("skip-2", "1")],
+    );
+    assert_eq!((fixed.status, fixed.location), (303, format!("/imports/{id}/options")));
+}
+
+/// A German Excel export: Windows-1252, semicolons, a bad date, a repeated e-mail.
+fn kontakte() -> Vec<u8> {
+    let text = "Vorname;Nachname;E-Mail;Handy;Geburtstag;Firma\r\n\
+                Jürgen;Weiß;juergen@example.de;0171 2345678;03.04.1975;Bäckerei Weiß\r\n\
+                Änne;Groß;aenne@example.de;0160 9876543;31.02.1990;\r\n\
+                Ömer;Öztürk;oemer@example.de;n/a;;Müller & Söhne\r\n\
+                Anna;Schmidt;aenne@example.de;0151 23456789;01.01.1980;\r\n\
+                ;Ohne;ohne@example.de;;;\r\n";
+    encoding_rs::WINDOWS_1252.encode(text).0.into_owned()
+}
+
+/// The fields of the mapping form as the page pre-selects them (the suggestions).
+fn preselected(map: &Page) -> Vec<(String, String)> {
+    let mut fields = vec![("csrf".to_string(), map.csrf())];
+    let mut rest = map.body.as_str();
+    while let Some(at) = rest.find("<select id=\"field-") {
+        rest = &rest[at + "<select id=\"field-".len()..];
+        let index: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let end = rest.find("</select>").expect("the select ends");
+        let chosen = rest[..end].split("<option value=\"").skip(1).find(|o| o.contains("\" selected>"));
+        let value = chosen.map(|o| o[..o.find('"').expect("a value")].to_string()).unwrap_or_default();
+        fields.push((format!("field-{index}"), value));
+    }
+    fields
+}
+
+#[test]
+fn the_whole_wizard_by_its_forms_imports_as_the_cli_does() {
+    let bytes = kontakte();
+    let cli = Workspace::new();
+    let file = cli.path("kontakte.csv");
+    std::fs::write(&file, &bytes).expect("write");
+    let results = cli.path("results.csv");
+    let printed = cli.ok(&[
+        "import",
+        path_str(&file),
+        "--default-region",
+        "DE",
+        "--tag",
+        "messe",
+        "--json",
+        "--results",
+        path_str(&results),
+    ]);
+    let by_cli: Value = serde_json::from_str(printed.trim()).expect("json");
+
+    let (_ws, _server, browser) = signed_in();
+    let id = upload(&browser, "kontakte.csv", &bytes);
+    let file_page = browser.get(&format!("/imports/{id}/file"));
+    assert_eq!(file_page.step(), "file");
+    assert!(
+        file_page.body.contains("<option value=\";\" selected>"),
+        "read with semicolons: {}",
+        file_page.body
+    );
+    assert!(file_page.body.contains("Jürgen"), "the file's encoding is read");
+
+    let map = browser.get(&format!("/imports/{id}/map"));
+    assert_eq!(map.step(), "map");
+    assert!(map.body.contains("<option value=\"email\" selected>"), "the suggestion is pre-selected");
+    let fields = preselected(&map);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mapped = browser.post(&format!("/imports/{id}/map"), &fields);
+    assert_eq!(
+        (mapped.status, mapped.location.clone()),
+        (303, format!("/imports/{id}/options")),
+        "{}",
+        mapped.body
+    );
+
+    let options = browser.get(&format!("/imports/{id}/options"));
+    assert_eq!(options.step(), "options");
+    let csrf = options.csrf();
+    let reviewed = browser.post(
+        &format!("/imports/{id}/options"),
+        &[
+            ("csrf", &csrf),
+            ("purpose", "add-update"),
+            ("identifier", "email"),
+            ("tags", "messe"),
+            ("default_region", "de"),
+        ],
+    );
+    assert_eq!(reviewed.status, 303, "{}", reviewed.body);
+    let review = poll_until_done(&browser, &format!("/imports/{id}/review"), "reviewing");
+    assert_eq!(review.step(), "review");
+    for count in ["rows", "imported", "updated", "skipped", "errors"] {
+        assert_eq!(
+            review.text_of(&format!("count-{count}")),
+            Some(by_cli[count].to_string()),
+            "review's {count}: {}",
+            review.body
+        );
+    }
+    assert!(review.body.contains("id=\"error-rows\""), "the error rows are listed");
+    assert!(review.body.contains("+491712345678"), "the first rows as they will be stored");
+
+    let started = browser.post(&format!("/imports/{id}/start"), &[("csrf", &review.csrf())]);
+    assert_eq!((started.status, started.location), (303, format!("/imports/{id}")));
+    let result = poll_until_done(&browser, &format!("/imports/{id}"), "live");
+    assert_eq!(result.step(), "results");
+    assert_eq!(result.text_of("import-state").as_deref(), Some("completed"));
+    for count in ["rows", "imported", "updated", "skipped", "errors"] {
+        assert_eq!(result.text_of(&format!("count-{count}")), Some(by_cli[count].to_string()), "{count}");
+    }
+    let download = browser.get(&format!("/imports/{id}/files/results.csv"));
+    assert_eq!(download.status, 200);
+    let by_cli_file = std::fs::read_to_string(&results).expect("the CLI's results");
+    assert_eq!(download.body, by_cli_file, "the results file is the CLI's");
+
+    let history = browser.get("/history");
+    assert!(
+        history.body.contains("kontakte.csv") && history.body.contains("anna@example.com"),
+        "who and what"
+    );
+    let contacts = browser.get("/contacts?q=juergen%40example.de");
+    assert!(contacts.body.contains("Jürgen Weiß"), "{}", contacts.body);
+
+    let undo = browser.get(&format!("/imports/{id}/undo"));
+    assert_eq!(undo.text_of("undo-deleted"), Some(by_cli["imported"].to_string()), "the dry run says what");
+    let undone = browser.post(&format!("/imports/{id}/undo"), &[("csrf", &undo.csrf())]);
+    assert_eq!(undone.text_of("undo-done").as_deref(), Some("The import was undone."), "{}", undone.body);
+    assert!(browser.get("/contacts").body.contains("id=\"no-contacts\""), "its contacts are gone");
+}
+
+#[test]
+fn users_are_added_listed_and_removed_and_a_removed_user_is_signed_out() {
+    let (ws, server, browser) = signed_in();
+    let link_only = ws.ok(&["users", "add", "ben@example.com", "--no-password"]);
+    assert!(link_only.contains("sign-in links only"), "{link_only}");
+    let listed = ws.ok(&["users", "list"]);
+    assert!(listed.contains("anna@example.com") && listed.contains("admin"), "{listed}");
+    assert!(listed.contains("ben@example.com") && listed.contains("link only"), "{listed}");
+    let ben = Browser::new(&server.base);
+    assert_eq!(ben.sign_in("ben@example.com", "").status, 401, "no password opens a link-only user");
+    assert!(ws.fails(&["users", "add", "anna@example.com", "--no-password"]).contains("already"));
+    ws.ok(&["users", "remove", "anna@example.com"]);
+    assert_eq!(browser.get("/history").status, 303, "her session ended with her");
+    assert!(!ws.ok(&["users", "list"]).contains("anna@example.com"));
+}
