@@ -69,6 +69,8 @@ pub struct Browser {
     axe_source: String,
     shots: PathBuf,
     step: u32,
+    /// Where chromium saves what a link downloads.
+    pub downloads: tempfile::TempDir,
 }
 
 impl Browser {
@@ -95,12 +97,13 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         wait_until_listening(port);
-        let client = connect(port, &peers.chromium).await;
+        let downloads = tempfile::tempdir().expect("a downloads folder");
+        let client = connect(port, &peers.chromium, downloads.path()).await;
         let shots = target_dir().join("screenshots").join(test);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).expect("create the screenshots folder");
         let axe_source = std::fs::read_to_string(&peers.axe).expect("read axe-core");
-        Some(Browser { client, driver, axe_source, shots, step: 0 })
+        Some(Browser { client, driver, axe_source, shots, step: 0, downloads })
     }
 
     /// Saves a screenshot of the window as `NN-step.png` (numbered in the order taken).
@@ -188,6 +191,28 @@ impl Browser {
         }
     }
 
+    /// What a person checks of every page: a screenshot, axe-core, and no sideways scrolling
+    /// on a 375 px phone (the window is a desktop's again afterwards).
+    pub async fn check_page(&mut self, step: &str) {
+        self.screenshot(step).await;
+        self.axe(step).await;
+        self.phone().await;
+        self.assert_no_horizontal_scroll(step).await;
+        self.desktop().await;
+    }
+
+    /// Waits (up to 20 s) until chromium has saved a download named `name`, and returns it.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.path().join(name);
+        let started = Instant::now();
+        // Chromium writes `name.crdownload` and renames it when done.
+        while !path.is_file() {
+            assert!(started.elapsed() < Duration::from_secs(20), "no download {name} within 20 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        std::fs::read(&path).expect("read the download")
+    }
+
     /// Ends the browser session (chromium quits) and stops chromedriver.
     pub async fn finish(self) {
         let _ = self.client.clone().close().await;
@@ -222,7 +247,7 @@ fn wait_until_listening(port: u16) {
     }
 }
 
-async fn connect(port: u16, chromium: &Path) -> Client {
+async fn connect(port: u16, chromium: &Path, downloads: &Path) -> Client {
     let args = [
         "--headless",
         "--no-sandbox",
@@ -233,7 +258,12 @@ async fn connect(port: u16, chromium: &Path) -> Client {
         &format!("--window-size={},{}", DESKTOP.0, DESKTOP.1),
     ];
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), json!({ "binary": chromium, "args": args }));
+    let prefs = json!({
+        "download.default_directory": downloads,
+        "download.prompt_for_download": false,
+    });
+    capabilities
+        .insert("goog:chromeOptions".into(), json!({ "binary": chromium, "args": args, "prefs": prefs }));
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
         .capabilities(capabilities)
