@@ -4,7 +4,8 @@
 //! allowed. In a real chromium (tests/common/browser.rs), the wizard framed by the example host
 //! page (examples/embed/, on a second port, so another origin) imports a German Excel file
 //! and the host receives ready, step, progress, complete and close from intake's origin; a
-//! host of another origin and an expired token get no wizard.
+//! host of another origin gets no wizard and no message, an expired token no wizard and one
+//! error message.
 
 mod common;
 
@@ -151,7 +152,7 @@ fn the_page_refuses_a_changed_an_expired_or_an_orphaned_token_and_a_session_stay
         assert!(started.elapsed() < std::time::Duration::from_secs(10), "still open after 10 s");
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
-    assert!(refusal.contains("expired"), "{refusal}");
+    assert!(refusal.contains("the embed token has expired"), "a page saying why: {refusal}");
 
     // A token of a key revoked since: refused, and so is the session it opened.
     let (status, second) = server.post("/v1/keys", &key, &json!({ "role": "admin" }));
@@ -305,7 +306,7 @@ fn the_wizard_in_the_example_host_page_imports_a_german_excel_file_and_tells_tha
 }
 
 #[test]
-fn a_host_of_another_origin_and_an_expired_token_get_no_wizard() {
+fn a_host_of_another_origin_gets_no_wizard_and_an_expired_token_tells_the_host_why() {
     browser::run(async {
         let Some(mut browser) = Browser::start("browser_embed_refused").await else { return };
         let ws = Workspace::new();
@@ -336,7 +337,8 @@ fn a_host_of_another_origin_and_an_expired_token_get_no_wizard() {
             browser.client.execute("return window.intakeEvents.length;", vec![]).await.expect("events");
         assert_eq!(events, 0, "the other origin received nothing");
 
-        // An expired token, in the right host: the frame shows the refusal, the host hears nothing.
+        // An expired token, in the right host: the frame shows the refusal, and the host is
+        // told why (the token is intake's own, so its origin is the host's), nothing more.
         let expired = token(&server, &server.first_key, &host.base, 1);
         let started = std::time::Instant::now();
         while get_page(&server, &format!("/embed?token={expired}"), &[]).0 != 401 {
@@ -353,10 +355,17 @@ fn a_host_of_another_origin_and_an_expired_token_get_no_wizard() {
         browser.client.enter_frame(0).await.expect("into the frame");
         let shown = browser.text_of("body").await;
         assert!(shown.contains("expired"), "the frame says why: {shown}");
+        browser.axe("the refusal in the frame").await;
         browser.client.enter_parent_frame().await.expect("back");
-        let events =
-            browser.client.execute("return window.intakeEvents.length;", vec![]).await.expect("events");
-        assert_eq!(events, 0, "no wizard, no messages");
+        let events = browser
+            .wait_until("the error message", "window.intakeEvents.length > 0 && window.intakeEvents")
+            .await;
+        let events = events.as_array().cloned().unwrap_or_default();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0]["origin"], server.base.as_str());
+        assert_eq!(events[0]["data"]["type"], "error");
+        let message = events[0]["data"]["message"].as_str().unwrap_or("");
+        assert!(message.contains("expired"), "{message}");
         browser.finish().await;
     });
 }

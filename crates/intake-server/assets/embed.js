@@ -1,7 +1,8 @@
 // The embedded wizard's script: upload, columns and options, import, results, in the frame a
 // host page opened with /embed?token=…. It reports to the host with postMessage, addressed to
 // the origin named in the token only (never "*"): ready, step, progress, complete (with the
-// counts), error and close, each as { source: "intake", type, ... }.
+// counts), error and close, each as { source: "intake", type, ... }. On the page of a refused
+// token it only tells the host why (error), when the token named the host.
 //
 // It must not put text from the file or the server into the page as HTML (textContent only),
 // and sends the embed session in the X-Intake-Embed header, never in a URL or a cookie.
@@ -12,6 +13,14 @@
   const config = JSON.parse(root.dataset.config);
   const byId = (id) => document.getElementById(id);
   let importId = null;
+
+  // The page that says why the wizard did not open: the host is told (when it is known).
+  if (config.refused) {
+    if (config.origin && window.parent !== window) {
+      window.parent.postMessage({ source: "intake", type: "error", message: config.refused }, config.origin);
+    }
+    return;
+  }
 
   /** Tells the host page; the browser drops it unless the host is at the token's origin. */
   function tell(type, detail) {

@@ -79,13 +79,7 @@ pub fn sign(claims: &Claims, secret: &[u8]) -> String {
 /// The claims of `text` when intake signed it under `secret`, it has not expired at `now` and
 /// it is for `usage`.
 pub fn verify(text: &str, secret: &[u8], usage: Use, now: i64) -> Result<Claims, Refusal> {
-    let (payload, mac) = text.trim().split_once('.').ok_or(Refusal::Malformed)?;
-    let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|_| Refusal::Malformed)?;
-    // Checked before the claims are read: nothing unsigned is parsed further.
-    let expected = mac_of(secret, payload).ok_or(Refusal::BadSignature)?;
-    expected.verify_slice(&mac).map_err(|_| Refusal::BadSignature)?;
-    let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| Refusal::Malformed)?;
-    let claims: Claims = serde_json::from_slice(&json).map_err(|_| Refusal::Malformed)?;
+    let claims = signed_claims(text, secret)?;
     if claims.usage != usage {
         return Err(Refusal::WrongUse);
     }
@@ -93,6 +87,18 @@ pub fn verify(text: &str, secret: &[u8], usage: Use, now: i64) -> Result<Claims,
         return Err(Refusal::Expired);
     }
     Ok(claims)
+}
+
+/// The claims of `text` when intake signed it under `secret`, expired or not (an expired
+/// token's origin is still the host's: it may be told why the wizard does not open).
+pub fn signed_claims(text: &str, secret: &[u8]) -> Result<Claims, Refusal> {
+    let (payload, mac) = text.trim().split_once('.').ok_or(Refusal::Malformed)?;
+    let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|_| Refusal::Malformed)?;
+    // Checked before the claims are read: nothing unsigned is parsed further.
+    let expected = mac_of(secret, payload).ok_or(Refusal::BadSignature)?;
+    expected.verify_slice(&mac).map_err(|_| Refusal::BadSignature)?;
+    let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| Refusal::Malformed)?;
+    serde_json::from_slice(&json).map_err(|_| Refusal::Malformed)
 }
 
 /// The HMAC of `payload` (an HMAC takes a key of any length: `None` does not happen).

@@ -221,12 +221,17 @@ fn refused(refusal: embed_token::Refusal) -> AppError {
     AppError::unauthorized(refusal.to_string())
 }
 
-/// The routes of the embedded wizard (outside `/v1`: they answer browsers, not clients).
+/// The embedded wizard's page and its assets: their refusals are pages too.
 pub(crate) fn pages() -> Router<AppState> {
     Router::new()
         .route("/embed", get(page))
         .route("/embed/embed.js", get(script))
         .route("/embed/embed.css", get(style))
+}
+
+/// The embed API the page's script calls (errors as the API's JSON).
+pub(crate) fn api() -> Router<AppState> {
+    Router::new()
         .route("/embed/api/imports", post(upload))
         .route("/embed/api/imports/{id}", get(status).patch(configure))
         .route("/embed/api/imports/{id}/start", post(start))
@@ -239,13 +244,39 @@ struct PageQuery {
 
 /// The wizard's page: checks the token, starts a session, and allows only the token's origin
 /// to frame it.
-async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
-    let token = query.token.ok_or_else(|| AppError::unauthorized("no embed token: open /embed?token=…"))?;
-    let secret = secret(&state).await?;
+async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>) -> Response {
+    match open(&state, query.token.as_deref()).await {
+        Ok(page) => page,
+        Err(Refused { status, message, origin }) => refusal_page(status, &message, origin.as_deref()),
+    }
+}
+
+/// Why the page did not open, and the host's origin when the token is intake's (signed) own.
+struct Refused {
+    status: StatusCode,
+    message: String,
+    origin: Option<String>,
+}
+
+impl From<AppError> for Refused {
+    fn from(error: AppError) -> Refused {
+        Refused { status: error.status(), message: error.message().to_string(), origin: None }
+    }
+}
+
+/// The wizard's page for `token` with a new session, or why not.
+async fn open(state: &AppState, token: Option<&str>) -> Result<Response, Refused> {
+    let token = token.ok_or_else(|| AppError::unauthorized("no embed token: open /embed?token=…"))?;
+    let secret = secret(state).await?;
     let now = intake_store::now();
-    let claims = embed_token::verify(&token, &secret, Use::Open, now).map_err(refused)?;
-    if !issuer_is_live(&state, &claims).await? {
-        return Err(AppError::unauthorized("the key that issued this embed token was revoked"));
+    let claims = embed_token::verify(token, &secret, Use::Open, now).map_err(|refusal| Refused {
+        status: StatusCode::UNAUTHORIZED,
+        message: refusal.to_string(),
+        origin: embed_token::signed_claims(token, &secret).ok().map(|c| c.origin),
+    })?;
+    if !issuer_is_live(state, &claims).await? {
+        let message = "the key that issued this embed token was revoked".to_string();
+        return Err(Refused { status: StatusCode::UNAUTHORIZED, message, origin: Some(claims.origin) });
     }
     let mut session_id = [0u8; 16];
     getrandom::fill(&mut session_id).map_err(AppError::internal)?;
@@ -256,20 +287,41 @@ async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>) -> 
         ..claims
     };
     let html = page_html(&session, &embed_token::sign(&session, &secret))?;
+    Ok(html_response(StatusCode::OK, html, Some(&session.origin)))
+}
+
+/// A page of the wizard: framed by `origin` only (by no one when unknown), its own scripts
+/// and styles only, no referrer.
+fn html_response(status: StatusCode, html: String, origin: Option<&str>) -> Response {
     let policy = format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; \
          form-action 'none'; frame-ancestors {}",
-        session.origin
+        origin.unwrap_or("'none'")
     );
-    let mut response =
-        ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
-            .into_response();
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        html,
+    )
+        .into_response();
     let headers = response.headers_mut();
-    headers
-        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).map_err(AppError::internal)?);
+    // An origin is scheme://host[:port], checked when the token was made: a valid header value.
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    Ok(response)
+    response
+}
+
+/// The refusal as a page: in the host's frame when the token is intake's own, whose script
+/// then tells the host (`error`), so that it can ask for a new token.
+fn refusal_page(status: StatusCode, message: &str, origin: Option<&str>) -> Response {
+    let config = serde_json::json!({ "origin": origin, "refused": message }).to_string();
+    let html = include_str!("../../assets/embed-refused.html")
+        .replace("{{config}}", &escape_html(&config))
+        .replace("{{message}}", &escape_html(message));
+    html_response(status, html, origin)
 }
 
 /// What the page's script needs: where to report, the session, what may be chosen.
