@@ -105,6 +105,7 @@ fn embed_tokens_are_for_admin_keys_name_an_origin_and_live_an_hour_at_most() {
                     "fixed_options": { "tags": ["x"] } }),
             "both allowed and fixed",
         ),
+        (json!({ "origin": "https://crm.example.com", "fixed_options": { "purpose": "merge" } }), "merge"),
     ];
     for (body, named) in cases {
         let (status, refused) = server.post("/v1/embed-tokens", &key, &body);

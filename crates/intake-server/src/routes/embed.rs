@@ -112,6 +112,7 @@ pub(crate) async fn create_token(
         .with_details(serde_json::json!({ "field": "expires_in" })));
     }
     check_options(&new.allowed_options, &new.fixed_options)?;
+    check_fixed(&new.fixed_options)?;
     let (fields, auditor) = (new.fields.clone(), caller.auditor());
     let detail = serde_json::json!({ "origin": origin, "expires_in": lifetime });
     state
@@ -169,6 +170,27 @@ fn check_options(allowed: &[String], fixed: &ImportSettings) -> Result<(), AppEr
     let fixed_names = set_options(fixed)?;
     if let Some(both) = allowed.iter().find(|o| fixed_names.contains(o)) {
         return Err(AppError::invalid(format!("option {both:?} is both allowed and fixed: choose one")));
+    }
+    Ok(())
+}
+
+/// The fixed options' values that can be checked without a file: the host's mistakes are
+/// found now, not at its end user's import (the rest are checked against the file).
+fn check_fixed(fixed: &ImportSettings) -> Result<(), AppError> {
+    let bad =
+        |what: &str, value: &str| AppError::invalid(format!("fixed_options: {what} {value:?} is unknown"));
+    if let Some(purpose) = &fixed.purpose
+        && intake_core::plan::Purpose::from_name(purpose).is_none()
+    {
+        return Err(bad("purpose", purpose));
+    }
+    if let Some(identifier) = &fixed.identifier
+        && intake_core::identify::IdentifierKind::from_name(identifier).is_none()
+    {
+        return Err(bad("identifier", identifier));
+    }
+    if let Some(pattern) = &fixed.date_format {
+        intake_import::settings::check_date_format(pattern).map_err(super::uploads::import_error)?;
     }
     Ok(())
 }
