@@ -9,12 +9,11 @@ mod common;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::Workspace;
+use common::peers::{SmtpPeer, first_message, python_peers};
 use common::server::Server;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
@@ -417,94 +416,6 @@ fn notification_settings_that_cannot_work_are_refused_before_a_first_key_is_made
         let keys: i64 = db.query_row("SELECT count(*) FROM api_keys", [], |r| r.get(0)).expect("count");
         assert_eq!(keys, 0, "a refused start made (and showed) a key");
     }
-}
-
-/// The Python of the project's test peers (`.ci/python-env`), or why there is none; without
-/// one the test is skipped, unless `INTAKE_REQUIRE_PEERS=1` (CI), where it fails.
-fn python_peers() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let found = match Command::new("bash").arg(root.join(".ci/python-env")).stderr(Stdio::piped()).output() {
-        Ok(out) if out.status.success() => {
-            let printed =
-                String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").trim().to_string();
-            Ok(root.join(printed))
-        }
-        Ok(out) => Err(format!(".ci/python-env failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
-        Err(e) => Err(format!("bash .ci/python-env: {e}")),
-    };
-    match found {
-        Ok(python) => Some(python),
-        Err(reason) if std::env::var("INTAKE_REQUIRE_PEERS").as_deref() == Ok("1") => {
-            panic!("INTAKE_REQUIRE_PEERS=1 and no Python peers: {reason}")
-        }
-        Err(reason) => {
-            eprintln!("skipped: no Python peers ({reason}); INTAKE_REQUIRE_PEERS=1 makes this a failure");
-            None
-        }
-    }
-}
-
-/// An aiosmtpd server on a loopback port writing every message to a maildir; stopped (by
-/// its PID) when dropped.
-struct SmtpPeer {
-    child: Child,
-    port: u16,
-}
-
-impl SmtpPeer {
-    fn start(python: &Path, maildir: &Path) -> SmtpPeer {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = Command::new(python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start aiosmtpd");
-        let peer = SmtpPeer { child, port };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < PATIENCE, "aiosmtpd does not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        peer
-    }
-}
-
-impl Drop for SmtpPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Waits for the first message in `maildir` and reads it with Python's e-mail parser:
-/// `to`, `from`, `subject` and the decoded `text`.
-fn first_message(python: &Path, maildir: &Path) -> Value {
-    let new = maildir.join("new");
-    let started = Instant::now();
-    let file = loop {
-        let found = std::fs::read_dir(&new).ok().and_then(|mut d| d.next()).and_then(Result::ok);
-        if let Some(entry) = found {
-            break entry.path();
-        }
-        assert!(started.elapsed() < PATIENCE, "no e-mail came");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let parse = "import email, email.policy, json, sys\n\
-                 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n\
-                 print(json.dumps({'to': m['To'], 'from': m['From'], 'subject': m['Subject'], 'text': m.get_content()}))";
-    let out = Command::new(python).args(["-c", parse]).arg(&file).output().expect("run python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
 #[test]

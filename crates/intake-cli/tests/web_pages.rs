@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::peers::{SmtpPeer, first_message, python_peers};
 use common::server::Server;
 use common::web::{Browser, Page, add_user};
 use common::{Workspace, path_str};
@@ -88,6 +89,79 @@ fn a_page_needs_a_session_and_sign_in_comes_back_to_it_with_a_safe_cookie() {
 }
 
 #[test]
+fn an_import_waiting_in_line_shows_its_place_and_is_cancelled_from_its_page() {
+    let (_ws, server, browser) = signed_in();
+    // A big import through the API runs first; the page's import waits behind it.
+    let key = server.first_key.clone();
+    let (status, big) = server.upload(&key, "big.csv", common::big_file(150_000).as_bytes());
+    assert_eq!(status, 201, "{big}");
+    let big = big["id"].as_str().expect("an id").to_string();
+    let (status, _) = server.post(&format!("/v1/imports/{big}/start"), &key, &serde_json::json!({}));
+    assert_eq!(status, 202);
+
+    let id = upload(&browser, "small.csv", b"First Name,Email\nAnna,anna@example.com\n");
+    let csrf = browser.get(&format!("/imports/{id}/map")).csrf();
+    let started = browser.post(&format!("/imports/{id}/start"), &[("csrf", &csrf)]);
+    assert_eq!((started.status, started.location), (303, format!("/imports/{id}")));
+    let waiting = browser.get(&format!("/imports/{id}"));
+    assert_eq!(waiting.step(), "import");
+    assert_eq!(waiting.text_of("import-state").as_deref(), Some("queued"), "{}", waiting.body);
+    assert!(waiting.body.contains("1 ahead of it"), "its place in line: {}", waiting.body);
+    assert!(waiting.body.contains("data-events=\"/imports/"), "the page follows the event stream");
+    let cancelled = browser.post(&format!("/imports/{id}/cancel"), &[("csrf", &waiting.csrf())]);
+    assert_eq!((cancelled.status, cancelled.location), (303, format!("/imports/{id}")));
+    let page = browser.get(&format!("/imports/{id}"));
+    assert_eq!(
+        (page.step(), page.text_of("import-state")),
+        ("results".to_string(), Some("cancelled".to_string()))
+    );
+    assert_eq!(page.text_of("count-rows").as_deref(), Some("0"), "it never ran");
+}
+
+#[test]
+fn plain_http_development_drops_only_the_secure_attribute() {
+    let ws = Workspace::new();
+    add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
+    let server = Server::start_with(&ws, &["--web-plain-http", "true"]);
+    let browser = Browser::new(&server.base);
+    let answer = browser.sign_in("anna@example.com", PASSWORD);
+    let cookie =
+        answer.set_cookies.iter().find(|c| c.starts_with("intake_session=")).expect("a session cookie");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+#[test]
+fn the_reviews_error_rows_are_shown_a_page_at_a_time() {
+    let (_ws, _server, browser) = signed_in();
+    let mut file = String::from("First Name,Email\nAnna,anna@example.com\n");
+    for n in 0..30 {
+        file.push_str(&format!("Bad{n},not-an-address-{n}\n"));
+    }
+    let id = upload(&browser, "bad.csv", file.as_bytes());
+    let options = browser.get(&format!("/imports/{id}/options"));
+    let csrf = options.csrf();
+    browser.post(
+        &format!("/imports/{id}/options"),
+        &[("csrf", &csrf), ("purpose", "add-update"), ("identifier", "email")],
+    );
+    let review = poll_until_done(&browser, &format!("/imports/{id}/review"), "reviewing");
+    assert_eq!(review.text_of("count-errors").as_deref(), Some("30"), "{}", review.body);
+    assert_eq!(review.body.matches("data-error-row=").count(), 25, "25 error rows a page");
+    assert!(
+        review.body.contains("Bad0") && !review.body.contains("Bad29<"),
+        "the first page has the first rows"
+    );
+    let next = format!("/imports/{id}/review?errors_from=25");
+    assert!(review.body.contains(&format!("href=\"{next}\"")), "a link to the next error rows");
+    let second = browser.get(&next);
+    assert_eq!(second.body.matches("data-error-row=").count(), 5);
+    assert!(second.body.contains("Bad29") && !second.body.contains("id=\"errors-next\""), "the last page");
+    let file = browser.get(&format!("/imports/{id}/files/review-errors.csv"));
+    assert_eq!((file.status, file.body.lines().count()), (200, 31), "the error file: a header and 30 rows");
+}
+
+#[test]
 fn a_wrong_password_and_an_unknown_address_are_refused_alike_and_counted() {
     let ws = Workspace::new();
     add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
@@ -138,6 +212,28 @@ fn a_state_changing_request_without_the_sessions_csrf_token_is_refused() {
         &[("csrf", &csrf), ("purpose", "add"), ("identifier", "email")],
     );
     assert_eq!((with_token.status, with_token.location), (303, format!("/imports/{id}/review")));
+}
+
+#[test]
+fn a_sign_in_posted_from_another_site_is_refused_and_an_upload_form_may_carry_its_token_in_the_query() {
+    let (_ws, server, browser) = signed_in();
+    let agent =
+        ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
+    let request = ureq::http::Request::post(format!("{}/sign-in", server.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", "http://evil.example")
+        .body(format!("email=anna%40example.com&password={}", PASSWORD.replace(' ', "+")).into_bytes())
+        .expect("a request");
+    let answer = agent.run(request).expect("an answer");
+    assert_eq!(answer.status().as_u16(), 403);
+    assert!(answer.headers().get("set-cookie").is_none(), "no session from another site's form");
+
+    // Without the script, the upload form posts the file with the token in its action.
+    let page = browser.get("/imports/new");
+    let action = format!("/imports/upload?csrf={}", page.csrf());
+    assert!(page.body.contains(&format!("action=\"{action}\"")), "{}", page.body);
+    let answer = browser.upload(&action, "", "people.csv", b"Email\nanna@example.com\n");
+    assert_eq!(answer.status, 303, "{}", answer.body);
 }
 
 #[test]
@@ -202,6 +298,32 @@ fn a_member_cannot_create_a_field_and_an_admin_can() {
 }
 
 #[test]
+fn the_files_reading_can_be_changed_and_the_preview_follows() {
+    let (_ws, _server, browser) = signed_in();
+    let id = upload(&browser, "kontakte.csv", &kontakte());
+    let path = format!("/imports/{id}/file");
+    let page = browser.get(&path);
+    assert!(page.body.contains("<th scope=\"row\">Vorname</th>"), "{}", page.body);
+    assert!(page.body.contains("<option value=\"\" selected>found from the file (yes)"), "{}", page.body);
+    let changed = browser.post(&path, &[("csrf", &page.csrf()), ("delimiter", ";"), ("has_header", "yes")]);
+    assert_eq!((changed.status, changed.location), (303, path.clone()));
+    let page = browser.get(&path);
+    assert!(page.body.contains("<option value=\"yes\" selected>"), "the header row is now said, not found");
+
+    // Read with commas the file is one column without an e-mail: refused as the API refuses
+    // it, the preview showing what that reading gives.
+    let refused = browser.post(&path, &[("csrf", &page.csrf()), ("delimiter", ",")]);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.text_of("error-message").is_some(), "{}", refused.body);
+    assert!(refused.body.contains("<th scope=\"row\">Vorname;Nachname;E-Mail"), "{}", refused.body);
+    let unknown = browser.post(&path, &[("csrf", &page.csrf()), ("encoding", "klingon")]);
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown.text_of("error-message").is_some_and(|m| m.contains("klingon")), "{}", unknown.body);
+    let page = browser.get(&path);
+    assert!(page.body.contains("<th scope=\"row\">Handy</th>"), "nothing refused was kept");
+}
+
+#[test]
 fn the_mapping_page_refuses_a_field_chosen_twice_beside_the_column() {
     let (_ws, _server, browser) = signed_in();
     let id =
@@ -220,6 +342,46 @@ fn the_mapping_page_refuses_a_field_chosen_twice_beside_the_column() {
         &[("csrf", &csrf), ("field-0", "first_name"), ("field-1", "email"), ("skip-2", "1")],
     );
     assert_eq!((fixed.status, fixed.location), (303, format!("/imports/{id}/options")));
+}
+
+#[test]
+fn a_mapping_saved_from_one_import_is_applied_to_the_next() {
+    let (_ws, _server, browser) = signed_in();
+    let file = b"Kdnr,Vorname,Mail\n17,Anna,anna@example.com\n";
+    let first = upload(&browser, "crm.csv", file);
+    let map = browser.get(&format!("/imports/{first}/map"));
+    let csrf = map.csrf();
+    let mapped = browser.post(
+        &format!("/imports/{first}/map"),
+        &[("csrf", &csrf), ("field-0", "external_id"), ("field-1", "first_name"), ("field-2", "email")],
+    );
+    assert_eq!(mapped.status, 303, "{}", mapped.body);
+    let saved =
+        browser.post(&format!("/imports/{first}/mapping/save"), &[("csrf", &csrf), ("name", "CRM <export>")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let next = upload(&browser, "crm-2.csv", file);
+    let map = browser.get(&format!("/imports/{next}/map"));
+    assert!(
+        map.body.contains("CRM &#60;export&#62;") || map.body.contains("CRM &lt;export&gt;"),
+        "{}",
+        map.body
+    );
+    assert!(
+        !map.body.contains("<option value=\"external_id\" selected>"),
+        "Kdnr is no suggestion of its own"
+    );
+    let saved_id = map
+        .body
+        .split("<select id=\"saved\" name=\"saved\"><option value=\"")
+        .nth(1)
+        .expect("a saved mapping");
+    let saved_id = &saved_id[..saved_id.find('"').expect("its id ends")];
+    let applied = browser
+        .post(&format!("/imports/{next}/mapping/apply"), &[("csrf", &map.csrf()), ("saved", saved_id)]);
+    assert_eq!((applied.status, applied.location), (303, format!("/imports/{next}/map")));
+    let map = browser.get(&format!("/imports/{next}/map"));
+    assert!(map.body.contains("<option value=\"external_id\" selected>"), "the saved mapping is applied");
 }
 
 /// A German Excel export: Windows-1252, semicolons, a bad date, a repeated e-mail.
@@ -332,13 +494,30 @@ fn the_whole_wizard_by_its_forms_imports_as_the_cli_does() {
     let by_cli_file = std::fs::read_to_string(&results).expect("the CLI's results");
     assert_eq!(download.body, by_cli_file, "the results file is the CLI's");
 
+    let events = browser.get(&format!("/imports/{id}/events"));
+    assert!(events.content_type.starts_with("text/event-stream"), "{}", events.content_type);
+    assert!(
+        events.body.contains("event: end") && events.body.contains("\"state\":\"completed\""),
+        "{}",
+        events.body
+    );
+
     let history = browser.get("/history");
     assert!(
-        history.body.contains("kontakte.csv") && history.body.contains("anna@example.com"),
+        history.body.contains("kontakte.csv</a>") && history.body.contains("<td>anna@example.com</td>"),
         "who and what"
     );
     let contacts = browser.get("/contacts?q=juergen%40example.de");
     assert!(contacts.body.contains("Jürgen Weiß"), "{}", contacts.body);
+    let link = contacts.body.split("href=\"/contacts/").nth(1).expect("a contact's link");
+    let contact = browser.get(&format!("/contacts/{}", &link[..link.find('"').expect("the link ends")]));
+    assert_eq!(contact.step(), "contact");
+    assert!(contact.text_of("tags").is_some_and(|t| t.contains("messe")), "{}", contact.body);
+    assert!(
+        contact.body.contains("kontakte.csv</a>") && contact.body.contains("imported (completed)"),
+        "{}",
+        contact.body
+    );
 
     let undo = browser.get(&format!("/imports/{id}/undo"));
     assert_eq!(undo.text_of("undo-deleted"), Some(by_cli["imported"].to_string()), "the dry run says what");
@@ -361,4 +540,43 @@ fn users_are_added_listed_and_removed_and_a_removed_user_is_signed_out() {
     ws.ok(&["users", "remove", "anna@example.com"]);
     assert_eq!(browser.get("/history").status, 303, "her session ended with her");
     assert!(!ws.ok(&["users", "list"]).contains("anna@example.com"));
+}
+
+#[test]
+fn a_sign_in_link_is_mailed_to_a_user_and_works_once() {
+    let Some(python) = python_peers() else { return };
+    let ws = Workspace::new();
+    ws.ok(&["users", "add", "carla@example.com", "--no-password"]);
+    let maildir = ws.path("mail");
+    let smtp = SmtpPeer::start(&python, &maildir);
+    let port = smtp.port.to_string();
+    let smtp_flags = ["--smtp-host", "127.0.0.1", "--smtp-port", &port, "--smtp-tls", "none"];
+    let server =
+        Server::start_with(&ws, &[&smtp_flags[..], &["--smtp-from", "Intake <intake@example.org>"]].concat());
+    let browser = Browser::new(&server.base);
+    assert!(browser.get("/sign-in").body.contains("id=\"link-form\""), "the link form is offered");
+
+    let unknown = browser.post("/sign-in/link", &[("email", "nobody@example.com")]);
+    let known = browser.post("/sign-in/link", &[("email", "Carla@Example.com")]);
+    assert_eq!(unknown.status, 200);
+    assert_eq!(
+        (unknown.status, unknown.text_of("notice")),
+        (known.status, known.text_of("notice")),
+        "the same answer"
+    );
+    let message = first_message(&python, &maildir);
+    assert_eq!(message["to"], "carla@example.com");
+    let text = message["text"].as_str().expect("a text");
+    let link = text.lines().find_map(|l| l.find("/sign-in/link/").map(|at| l[at..].trim().to_string()));
+    let link = link.expect("the e-mail has the link");
+    let entries = std::fs::read_dir(maildir.join("new")).expect("the maildir").count();
+    assert_eq!(entries, 1, "no e-mail for the unknown address");
+
+    let page = browser.get(&link);
+    assert!(page.body.contains("id=\"use-link\""), "opening the link uses it not: {}", page.body);
+    let used = browser.post(&link, &[]);
+    assert_eq!((used.status, used.location.as_str()), (303, "/"));
+    assert_eq!(browser.get("/history").status, 200, "signed in");
+    let again = Browser::new(&server.base).post(&link, &[]);
+    assert_eq!(again.status, 410, "a link works once");
 }

@@ -173,8 +173,9 @@ impl FromRequestParts<AppState> for WebUser {
 }
 
 /// Checks the CSRF token of every state-changing request that comes with a session, and
-/// hands the session to the handler. A request without a session goes on: the handler's
-/// [`WebUser`] sends it to sign in, and the sign-in forms need none.
+/// hands the session to the handler. A request without a session goes on unless its browser
+/// says it comes from another site: the handler's [`WebUser`] sends it to sign in, and the
+/// sign-in forms need no token.
 pub(crate) async fn check_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
@@ -182,6 +183,10 @@ pub(crate) async fn check_csrf(State(state): State<AppState>, request: Request, 
     let address = client_address(request.extensions());
     let user = match session_of(&state, request.headers(), address).await {
         Ok(Some(user)) => user,
+        Ok(None) if from_another_site(request.headers()) => {
+            return PageError::new(StatusCode::FORBIDDEN, "This form came from another site.")
+                .into_response();
+        }
         Ok(None) => return next.run(request).await,
         Err(error) => return error.into_response(),
     };
@@ -199,6 +204,16 @@ pub(crate) async fn check_csrf(State(state): State<AppState>, request: Request, 
     }
     parts.extensions.insert(user);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Whether a browser says the request comes from a page of another site (its `Origin` is not
+/// this host): a sign-in form posted from elsewhere would sign the person in as someone else.
+fn from_another_site(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin.split_once("://").map(|(_, rest)| rest) != Some(host)
 }
 
 /// The CSRF token a request carries: the header, else (a form) its `csrf` field, else (an

@@ -59,12 +59,35 @@ struct Described {
 }
 
 async fn described(state: &AppState, user: &WebUser, id: i64) -> Result<Described, PageError> {
+    described_as(state, user, id, None).await
+}
+
+/// [`described`], read as `reading` asks (a reading that was refused, to show what it gives)
+/// when it can be; as its settings read it otherwise.
+async fn described_as(
+    state: &AppState,
+    user: &WebUser,
+    id: i64,
+    reading: Option<ImportSettings>,
+) -> Result<Described, PageError> {
     let import = read_as::<ImportView>(&current(state, &user.caller(), id).await?)?;
     let (settings, view) = state
         .with_store(&user.caller(), move |store| {
             let (path, settings) = configurable(store, id)?;
-            let read = settings.request(FilePath::new(&path)).read;
-            let view = describe_file(store, &read, settings.default_region.clone())?;
+            let mut read = settings.request(FilePath::new(&path)).read;
+            let region = settings.default_region.clone();
+            if let Some(reading) = reading {
+                let mut asked = read.clone();
+                asked.encoding = reading.encoding.or(asked.encoding);
+                asked.delimiter = reading.delimiter.or(asked.delimiter);
+                asked.has_header = reading.has_header.or(asked.has_header);
+                asked.sheet = reading.sheet.or(asked.sheet);
+                if let Ok(view) = describe_file(store, &asked, region.clone()) {
+                    return Ok((settings, view));
+                }
+                read = settings.request(FilePath::new(&path)).read;
+            }
+            let view = describe_file(store, &read, region)?;
             Ok((settings, view))
         })
         .await?;
@@ -97,13 +120,16 @@ pub(crate) async fn file_page(
     file_page_with(&state, &user, page_id(&id)?, None).await
 }
 
+/// The file's page; after a refused change of its reading, with the refusal and the preview
+/// as that reading gives it (so the person sees why).
 async fn file_page_with(
     state: &AppState,
     user: &WebUser,
     id: i64,
-    error: Option<PageError>,
+    refused: Option<(PageError, ImportSettings)>,
 ) -> Result<Response, PageError> {
-    let Described { import, settings, view } = described(state, user, id).await?;
+    let (error, reading) = refused.map_or((None, None), |(error, reading)| (Some(error), Some(reading)));
+    let Described { import, settings, view } = described_as(state, user, id, reading).await?;
     let has_header = match settings.has_header {
         None => "",
         Some(true) => "yes",
@@ -182,9 +208,9 @@ pub(crate) async fn change_reading(
         },
         ..ImportSettings::default()
     };
-    match configure(&state, &user, id, change).await {
+    match configure(&state, &user, id, change.clone()).await {
         Ok(()) => Ok(see(format!("/imports/{id}/file"))),
-        Err(error) => file_page_with(&state, &user, id, Some(error)).await,
+        Err(error) => file_page_with(&state, &user, id, Some((error, change))).await,
     }
 }
 
