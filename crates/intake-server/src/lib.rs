@@ -14,6 +14,7 @@
 mod auth;
 pub mod config;
 mod doc;
+mod embed_token;
 mod error;
 mod key_cache;
 mod layers;
@@ -61,13 +62,18 @@ pub fn app(state: AppState) -> Router {
     let doc = std::sync::Arc::new(doc);
     // The web pages answer their errors as pages: they join after the API's JSON layers.
     let pages = wizard::router(state.clone());
+    let embed_pages = routes::embed_pages()
+        .with_state(state.clone())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked));
     router
+        .merge(routes::embed_api().with_state(state.clone()))
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .fallback(|| async { error::AppError::not_found("no such route: see /openapi.json") })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::refuse_large_json))
         .layer(axum::middleware::from_fn_with_state(state, layers::json_errors))
         .merge(pages)
+        .merge(embed_pages)
         .layer(axum::middleware::from_fn(layers::log_request))
 }
 

@@ -16,6 +16,7 @@ mod contact_edit;
 mod contact_queries;
 mod contacts;
 mod corrections;
+mod embed;
 mod error;
 mod export;
 mod file;
@@ -40,6 +41,7 @@ pub use api_keys::{ApiKey, AuditEntry, AuditRecord, NewKey, Role, authenticate, 
 pub use contact_edit::{ContactEdit, EditRefusal, Edited};
 pub use contact_queries::{ContactFilter, ContactImport, ContactView, NamedCount, Search};
 pub use corrections::{Correction, CorrectionRefused};
+pub use embed::embed_secret;
 pub use error::StoreError;
 pub use export::ExportRow;
 pub use file::{COMPANION_SUFFIXES, explain, store_path};

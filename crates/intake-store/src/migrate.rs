@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../migrations/sqlite/0013_job_results.sql")),
     Migration::Sql(include_str!("../migrations/sqlite/0014_users_sessions.sql")),
     Migration::Sql(include_str!("../migrations/sqlite/0015_import_corrections.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0016_embed.sql")),
     Migration::Rust(crate::tag_spellings::merge),
 ];
 

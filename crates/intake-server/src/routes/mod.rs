@@ -2,6 +2,7 @@
 
 mod audit;
 pub(crate) mod contacts;
+mod embed;
 pub(crate) mod fields;
 pub(crate) mod fixes;
 pub(crate) mod imports;
@@ -56,7 +57,18 @@ pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(tags::tags))
         .routes(routes!(tags::lists))
+        .routes(routes!(embed::create_token))
         .layer(DefaultBodyLimit::max(config.max_json_body_bytes()))
+}
+
+/// The embedded wizard's page and assets (outside `/v1`; refusals are pages).
+pub(crate) fn embed_pages() -> axum::Router<AppState> {
+    embed::pages()
+}
+
+/// The API of the embedded wizard's script (outside `/v1`; errors as JSON).
+pub(crate) fn embed_api() -> axum::Router<AppState> {
+    embed::api()
 }
 
 /// A page of a listing: at most `limit` items (1 to 500, 50 by default) before the id
