@@ -14,17 +14,8 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
     let (expected, _) = reference.import(&file, &args);
     assert_eq!(expected.rows, ROWS as u64);
 
-    let ws = Workspace::new();
+    let ws = killed_import(&file, &args);
     let results = ws.path("results.csv");
-    let mut child = ws
-        .command(&["import", path_str(&file), "--results", path_str(&results)])
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start import");
-    common::kill_after_checkpoint(&ws, &mut child, 4000);
-
     let done = checkpoint_rows(&ws, 1);
     assert!(done < ROWS as u64, "killed mid-way ({done} rows committed)");
     assert_eq!(done % 2000, 0, "only whole batches are committed");
@@ -67,6 +58,24 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
     assert_eq!(resumed_results, reference_results, "the results file lists every row once");
     let again = ws.fails(&["imports", "resume", "1"]);
     assert!(again.contains("completed"), "{again}");
+}
+
+/// A workspace whose import 1 of `file` was killed part-way.
+fn killed_import(file: &std::path::Path, args: &[&str]) -> Workspace {
+    for _ in 0..common::KILL_TRIALS {
+        let ws = Workspace::new();
+        let mut child = ws
+            .command(&["import", path_str(file), "--results", path_str(&ws.path("results.csv"))])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start import");
+        if common::kill_after_checkpoint(&ws, &mut child, 4000) {
+            return ws;
+        }
+    }
+    panic!("the import finished before it could be killed in {} trials", common::KILL_TRIALS);
 }
 
 fn journal_mode(ws: &Workspace) -> String {
