@@ -106,6 +106,9 @@ fn read_request(stream: &TcpStream) -> Option<Received> {
     Some(Received { headers, body })
 }
 
+/// The flag that lets webhooks go to this machine, where the tests' receivers listen.
+const LOCAL_RECEIVERS: &str = "--webhook-allow-private";
+
 /// A URL on which nothing listens: every attempt is refused.
 fn refusing_url() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -171,7 +174,10 @@ fn a_webhook_receives_the_signed_summary_again_after_its_receiver_failed_once() 
     let ws = Workspace::new();
     // The receiver fails the first delivery, then takes them.
     let receiver = Receiver::start(|n| if n == 0 { 500 } else { 200 });
-    let server = Server::start_with(&ws, &["--webhook-retry-base-ms", "200", "--webhook-retries", "3"]);
+    let server = Server::start_with(
+        &ws,
+        &[LOCAL_RECEIVERS, "true", "--webhook-retry-base-ms", "200", "--webhook-retries", "3"],
+    );
     let admin = server.first_key.clone();
 
     let (status, created) = server.post("/v1/webhooks", &admin, &json!({ "url": receiver.url }));
@@ -245,7 +251,7 @@ fn a_webhook_receives_the_signed_summary_again_after_its_receiver_failed_once() 
 fn a_delivery_left_for_a_retry_is_sent_by_the_service_started_again() {
     let ws = Workspace::new();
     let receiver = Receiver::start(|n| if n == 0 { 500 } else { 200 });
-    let flags = ["--webhook-retry-base-ms", "2000", "--webhook-retries", "3"];
+    let flags = [LOCAL_RECEIVERS, "true", "--webhook-retry-base-ms", "2000", "--webhook-retries", "3"];
     let server = Server::start_with(&ws, &flags);
     let admin = server.first_key.clone();
     let (_, created) = server.post("/v1/webhooks", &admin, &json!({ "url": receiver.url }));
@@ -276,7 +282,10 @@ fn a_delivery_left_for_a_retry_is_sent_by_the_service_started_again() {
 fn a_delivery_that_always_fails_is_given_up_after_the_last_retry_with_every_attempt_logged() {
     let ws = Workspace::new();
     let failing = Receiver::start(|_| 503);
-    let server = Server::start_with(&ws, &["--webhook-retry-base-ms", "50", "--webhook-retries", "2"]);
+    let server = Server::start_with(
+        &ws,
+        &[LOCAL_RECEIVERS, "true", "--webhook-retry-base-ms", "50", "--webhook-retries", "2"],
+    );
     let admin = server.first_key.clone();
     let create = |url: &str, events: Value| {
         let (status, created) = server.post("/v1/webhooks", &admin, &json!({ "url": url, "events": events }));
@@ -308,6 +317,27 @@ fn a_delivery_that_always_fails_is_given_up_after_the_last_retry_with_every_atte
     std::thread::sleep(Duration::from_millis(600));
     assert_eq!(failing.received().len(), 3, "requests after the delivery was given up");
     assert_eq!(server.get(&format!("/v1/webhooks/{only_failures}/deliveries"), &admin).1, json!([]));
+}
+
+#[test]
+fn a_webhook_to_this_machine_gets_nothing_once_the_service_no_longer_allows_private_addresses() {
+    let ws = Workspace::new();
+    let receiver = Receiver::start(|_| 200);
+    let allowing = Server::start_with(&ws, &[LOCAL_RECEIVERS, "true", "--webhook-retries", "0"]);
+    let admin = allowing.first_key.clone();
+    let (status, created) = allowing.post("/v1/webhooks", &admin, &json!({ "url": receiver.url }));
+    assert_eq!(status, 201, "{created}");
+    let webhook = created["id"].as_str().expect("id").to_string();
+    drop(allowing);
+
+    // Started again without the flag: the delivery is refused as it connects, not sent.
+    let server = Server::start_with(&ws, &["--webhook-retries", "0"]);
+    import_people(&server, &admin);
+    let deliveries = settled_deliveries(&server, &admin, &webhook);
+    assert_eq!(deliveries[0]["state"], "failed", "{deliveries:?}");
+    let error = deliveries[0]["attempts"][0]["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("no public address") && error.contains("--webhook-allow-private"), "{error}");
+    assert!(receiver.received().is_empty(), "the receiver on this machine was called");
 }
 
 #[test]
@@ -344,6 +374,12 @@ fn only_admins_manage_webhooks_and_only_their_own_workspaces() {
         (json!("ftp://hooks.example.com/"), Value::Null, "url"),
         (json!("hooks.example.com/intake"), Value::Null, "url"),
         (json!("http://"), Value::Null, "url"),
+        // The service's own machine and network, without --webhook-allow-private.
+        (json!("http://127.0.0.1:8080/hook"), Value::Null, "url"),
+        (json!("http://localhost/hook"), Value::Null, "url"),
+        (json!("http://169.254.169.254/latest/meta-data/"), Value::Null, "url"),
+        (json!("http://[::1]/hook"), Value::Null, "url"),
+        (json!("http://10.0.0.7/hook"), Value::Null, "url"),
         (json!("https://hooks.example.com/"), json!(["import.started"]), "events"),
         (json!("https://hooks.example.com/"), json!([]), "events"),
     ] {
@@ -353,6 +389,10 @@ fn only_admins_manage_webhooks_and_only_their_own_workspaces() {
         }
         let (status, body) = server.post("/v1/webhooks", &admin, &request);
         assert_eq!(status, 422, "{request}: {body}");
+        let private =
+            ["127.", "localhost", "169.254", "[::1]", "10.0"].iter().any(|p| url.to_string().contains(p));
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(!private || message.contains("--webhook-allow-private"), "{request}: {message}");
         assert_eq!(
             (body["error"]["code"].as_str(), body["error"]["details"]["field"].as_str()),
             (Some("invalid"), Some(field))

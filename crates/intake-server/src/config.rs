@@ -144,6 +144,11 @@ settings! {
     /// The wait before the first retry, in milliseconds; it doubles for each next one.
     #[arg(long, env = "INTAKE_WEBHOOK_RETRY_BASE_MS")]
     webhook_retry_base_ms: u64 = "30000";
+    /// Webhooks may go to loopback, private-network, link-local and other non-public addresses
+    /// (receivers on the service's own network). Off: an admin's webhook URL can never make the
+    /// service call its own machine or network, such as a cloud's metadata address.
+    #[arg(long, env = "INTAKE_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool = "false";
     /// The web pages' session cookie without `Secure`, for development over plain http on an
     /// address other than loopback (browsers keep a Secure cookie from http://127.0.0.1 and
     /// http://localhost anyway); never in production.

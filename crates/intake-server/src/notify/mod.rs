@@ -9,8 +9,10 @@
 //! - `payload`: the summary of an ended import, and the body as sent.
 //! - `sign`: the `Intake-Signature` header.
 //! - `webhook`: one HTTP delivery; `email`: one message through SMTP.
+//! - `address`: the addresses a webhook may go to (public ones, unless allowed otherwise).
 //! - `worker`: the loop that works through the queue.
 
+mod address;
 pub(crate) mod email;
 mod payload;
 mod sign;
@@ -22,7 +24,7 @@ use intake_store::{NotificationKind, SqliteStore, StoreError};
 use crate::config::NotifySettings;
 
 pub use sign::signature;
-pub(crate) use webhook::check_url;
+pub(crate) use webhook::{check_destination, check_url};
 pub use worker::Notifier;
 
 /// Refuses notification settings that cannot work (an SMTP server without a sender, a

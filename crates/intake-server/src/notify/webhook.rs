@@ -6,6 +6,9 @@
 use std::time::Duration;
 
 use intake_store::WebhookTarget;
+use ureq::unversioned::transport::DefaultConnector;
+
+use super::address::{PublicOnly, private_host};
 
 use super::sign::signature;
 use super::worker::Outcome;
@@ -13,15 +16,32 @@ use super::worker::Outcome;
 /// How long a receiver has to answer, connection included.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The HTTP client of the deliveries.
-pub(crate) fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// The HTTP client of the deliveries: to public addresses only unless `allow_private`.
+pub(crate) fn agent(allow_private: bool) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .max_redirects(0)
         .http_status_as_error(false)
         .user_agent(concat!("intake/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
+        .build();
+    if allow_private {
+        return config.new_agent();
+    }
+    ureq::Agent::with_parts(config, DefaultConnector::new(), PublicOnly::default())
+}
+
+/// What a webhook's own address must be: a [`check_url`] one, and unless `allow_private`, not
+/// naming a loopback, private or reserved address (a name is checked as a delivery resolves it).
+pub(crate) fn check_destination(url: &str, allow_private: bool) -> Result<(), String> {
+    check_url(url)?;
+    if allow_private {
+        return Ok(());
+    }
+    let uri: ureq::http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL"))?;
+    match uri.host().and_then(private_host) {
+        Some(reason) => Err(reason),
+        None => Ok(()),
+    }
 }
 
 /// What a webhook's address must be: http or https, with a host.

@@ -90,7 +90,7 @@ impl Notifier {
             public_url: public_url.trim_end_matches('/').to_string(),
             retries: settings.webhook_retries,
             retry_base_ms: settings.webhook_retry_base_ms,
-            agent: webhook::agent(),
+            agent: webhook::agent(config.webhook_allow_private),
             mailer,
         })
     }

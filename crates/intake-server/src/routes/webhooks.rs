@@ -138,7 +138,7 @@ pub(crate) async fn create(
     if url.len() > MAX_URL_LEN {
         return Err(invalid_url(format!("the URL is longer than {MAX_URL_LEN} characters")));
     }
-    crate::notify::check_url(&url).map_err(invalid_url)?;
+    crate::notify::check_destination(&url, state.config().webhook_allow_private).map_err(invalid_url)?;
     let events = checked_events(new.events)?;
     let auditor = caller.auditor();
     let created = state
