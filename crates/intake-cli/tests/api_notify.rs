@@ -12,9 +12,9 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Workspace;
 use common::peers::{SmtpPeer, first_message, python_peers};
 use common::server::Server;
+use common::{Workspace, path_str};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -338,6 +338,37 @@ fn a_webhook_to_this_machine_gets_nothing_once_the_service_no_longer_allows_priv
     let error = deliveries[0]["attempts"][0]["error"].as_str().unwrap_or_default().to_string();
     assert!(error.contains("no public address") && error.contains("--webhook-allow-private"), "{error}");
     assert!(receiver.received().is_empty(), "the receiver on this machine was called");
+}
+
+#[test]
+fn an_import_run_from_the_command_line_is_told_to_the_webhooks_too() {
+    let ws = Workspace::new();
+    let receiver = Receiver::start(|_| 200);
+    let server = Server::start_with(&ws, &[LOCAL_RECEIVERS, "true"]);
+    let admin = server.first_key.clone();
+    let (_, created) = server.post("/v1/webhooks", &admin, &json!({ "url": receiver.url }));
+    let secret = created["secret"].as_str().expect("secret").to_string();
+
+    let file = ws.file("cli.csv", "First Name,Email\nAnna,anna@example.com\nBen,not an address\n");
+    let (counts, _) = ws.import(&file, &[]);
+    ws.ok(&["import", path_str(&file), "--dry-run"]);
+    let requests = receiver.wait_for(1);
+    assert_signed(&requests[0], &secret);
+    let body: Value = serde_json::from_slice(&requests[0].body).expect("JSON");
+    assert_eq!(body["event"], "import.completed", "{body}");
+    let import = &body["import"];
+    assert_eq!((import["id"].as_str(), import["file_name"].as_str()), (Some("1"), Some("cli.csv")), "{body}");
+    assert_eq!(
+        (import["counts"]["imported"].as_u64(), import["counts"]["errors"].as_u64()),
+        (Some(counts.imported), Some(counts.errors))
+    );
+    let webhook = created["id"].as_str().expect("id");
+    let (_, deliveries) = server.get(&format!("/v1/webhooks/{webhook}/deliveries"), &admin);
+    assert_eq!(
+        deliveries.as_array().map(Vec::len),
+        Some(1),
+        "a dry run is no import to tell of: {deliveries}"
+    );
 }
 
 #[test]

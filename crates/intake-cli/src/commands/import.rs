@@ -95,6 +95,11 @@ fn execute(
     let control = Control { progress: &mut update, stop: None };
     let result = intake_import::run::execute(store, record, input, mapping, resume, control);
     progress.finish();
+    if !record.dry_run {
+        // The workspace's webhooks hear of an import's end whichever way it ran: the
+        // deliveries wait in the store for the service's notifier (`serve` or `worker`).
+        intake_server::notify::import_ended(store, record.id);
+    }
     Ok(result?)
 }
 
