@@ -365,12 +365,12 @@ pub enum ContactsCommand {
 pub enum SettingsCommand {
     /// Print a setting.
     Get {
-        /// The setting (require-first-name).
+        /// The setting (require-first-name, default-region).
         key: String,
     },
     /// Change a setting.
     Set {
-        /// The setting (require-first-name).
+        /// The setting: require-first-name (yes or no), default-region (DE, US … or none).
         key: String,
         /// Its new value.
         value: String,

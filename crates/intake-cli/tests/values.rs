@@ -125,6 +125,31 @@ fn boolean_fields_and_settings_take_ja_nein_oui_non() {
     assert!(ws.fails(&["settings", "set", "require-first-name", "perhaps"]).contains("yes or no"));
 }
 
+#[test]
+fn the_workspace_default_region_reads_national_numbers_of_an_import_that_names_none() {
+    let ws = Workspace::new();
+    let file = ws.file("kontakte.csv", "Vorname,Email,Telefon\nAnna,anna@example.de,0151 23456789\n");
+    let (counts, rows) = ws.import(&file, &[]);
+    assert_eq!(counts.errors, 1, "no region, no country code: {rows:?}");
+
+    assert_eq!(ws.ok(&["settings", "get", "default-region"]).trim(), "none");
+    ws.ok(&["settings", "set", "default-region", "de"]);
+    assert_eq!(ws.ok(&["settings", "get", "default-region"]).trim(), "DE");
+    let (counts, _) = ws.import(&file, &[]);
+    assert_eq!(counts.imported, 1);
+    assert_eq!(ws.contact_by("email", "anna@example.de")["phone"], "+4915123456789");
+    // A flag still wins: read in Austria, the same digits are another number.
+    let other = ws.file("at.csv", "Vorname,Email,Telefon\nBen,ben@example.at,0664 1234567\n");
+    ws.import(&other, &["--default-region", "AT"]);
+    assert_eq!(ws.contact_by("email", "ben@example.at")["phone"], "+436641234567");
+
+    for bad in ["XX", "Germany", ""] {
+        assert!(ws.fails(&["settings", "set", "default-region", bad]).contains("two-letter"), "{bad}");
+    }
+    ws.ok(&["settings", "set", "default-region", "none"]);
+    assert_eq!(ws.ok(&["settings", "get", "default-region"]).trim(), "none");
+}
+
 // Items 5 and 6: a bad additional value never refuses the contact; extensions and numbers
 // Excel shortened are said in plain words.
 

@@ -92,7 +92,11 @@ pub fn options_from(store: &SqliteStore, args: &ImportRequest) -> Result<ImportO
         unsubscribe_all: args.unsubscribe_all,
         force_resubscribe: args.force_resubscribe,
         require_first_name,
-        default_region: args.default_region.clone(),
+        // The workspace's `default-region` serves an import that names none.
+        default_region: match &args.default_region {
+            Some(region) => Some(region.clone()),
+            None => store.setting("default-region")?,
+        },
         date_format: args.date_format.clone(),
         column_formats: BTreeMap::new(),
         batch_size: args.batch_size,

@@ -64,6 +64,15 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Removes a workspace setting (it is then unset, as in a new workspace).
+    pub fn remove_setting(&mut self, key: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM settings WHERE workspace_id = ?1 AND key = ?2",
+            params![self.workspace_id, key],
+        )?;
+        Ok(())
+    }
+
     /// Ids of the contacts `target` names.
     pub fn find_contacts(&self, target: &DeleteTarget) -> Result<Vec<ContactId>, StoreError> {
         let (kind, key) = match target {

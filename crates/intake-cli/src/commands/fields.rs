@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
 use intake_core::model::{FieldDef, FieldKind, FieldType};
-use intake_core::normalize::boolean_word;
+use intake_core::normalize::{boolean_word, parse_region};
 use intake_store::SqliteStore;
 
 use crate::args::{FieldsCommand, SettingsCommand};
@@ -56,15 +56,20 @@ pub fn run(store: &mut SqliteStore, command: FieldsCommand) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-const SETTINGS: [&str; 1] = ["require-first-name"];
+/// The workspace settings: `require-first-name` (yes or no; yes when unset) and
+/// `default-region` (the country of phone numbers written without one, for imports that give
+/// no `--default-region` and for the API's contact search and changes; none when unset).
+const SETTINGS: [&str; 2] = ["require-first-name", "default-region"];
 
 /// Runs a `settings` subcommand.
 pub fn settings(store: &mut SqliteStore, command: SettingsCommand) -> anyhow::Result<ExitCode> {
     match command {
         SettingsCommand::Get { key } => {
             check_key(&key)?;
-            outln!("{}", store.setting(&key)?.unwrap_or_else(|| "true".into()))?;
+            let unset = if key == "default-region" { "none" } else { "true" };
+            outln!("{}", store.setting(&key)?.unwrap_or_else(|| unset.into()))?;
         }
+        SettingsCommand::Set { key, value } if key == "default-region" => set_region(store, &value)?,
         SettingsCommand::Set { key, value } => {
             check_key(&key)?;
             // The same yes/no words a boolean cell accepts (`no`, `nein`, `0` …), stored
@@ -76,6 +81,18 @@ pub fn settings(store: &mut SqliteStore, command: SettingsCommand) -> anyhow::Re
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sets `default-region` to a two-letter region phone numbers can be read in (stored upper
+/// case), or removes it (`none`).
+fn set_region(store: &mut SqliteStore, value: &str) -> anyhow::Result<()> {
+    if value.trim().eq_ignore_ascii_case("none") {
+        return Ok(store.remove_setting("default-region")?);
+    }
+    if parse_region(value).is_none() {
+        bail!("default-region is a two-letter country code such as DE or US (or none), not {value:?}");
+    }
+    Ok(store.set_setting("default-region", &value.trim().to_ascii_uppercase())?)
 }
 
 fn check_key(key: &str) -> anyhow::Result<()> {
