@@ -175,22 +175,22 @@ fn exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
 }
 
 /// Builds, where missing, every index the service's pages read, the one a first page needs
-/// first: contacts by workspace, by the import that created them, by tag, by first and last
-/// name, the e-mail and phone lookups of a search, the journal by contact and lists by
-/// contact (a contact's page). The subscription listings are left to the API's filters that
+/// first: contacts by workspace, by last and first name, the phone and e-mail lookups of a
+/// search, contacts by the import that created them and by tag, the journal by contact and
+/// lists by contact (a contact's page). The subscription listings are left to the API's filters that
 /// need them. Returns the names of those it built.
 ///
 /// A listing would build each of them on its first use, but on a million contacts that is
 /// 0.4 to 2 s on the page of the person who asked; `intake serve` calls this when it starts
 /// and after each import it runs (a bulk load drops them), on a thread of its own.
 pub(crate) fn ensure_for_pages(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
-    let listings =
-        [Listing::Workspace, Listing::CreatedBy, Listing::Tagged, Listing::FirstName, Listing::LastName]
-            .map(Listing::index);
-    let lookups = [IdentifierKind::Email, IdentifierKind::Phone].into_iter().filter_map(index);
-    let rest = [Listing::ChangesByContact.index()].into_iter().chain(MEMBERSHIPS);
+    // A request that needs one still missing waits for the one being built: the list and
+    // the searches people type first, the tag listing (the slowest to build) later.
+    let first = [Listing::Workspace, Listing::LastName, Listing::FirstName].map(Listing::index);
+    let lookups = [IdentifierKind::Phone, IdentifierKind::Email].into_iter().filter_map(index);
+    let rest = [Listing::CreatedBy, Listing::Tagged, Listing::ChangesByContact].map(Listing::index);
     let mut built = Vec::new();
-    for (name, create) in listings.into_iter().chain(lookups).chain(rest) {
+    for (name, create) in first.into_iter().chain(lookups).chain(rest).chain(MEMBERSHIPS) {
         if !exists(conn, name)? {
             with_sorter_cache(conn, || conn.execute_batch(create))?;
             built.push(name);
