@@ -498,3 +498,45 @@ fn the_openapi_document_describes_the_contact_routes() {
         assert!(doc["paths"][path][method]["operationId"].is_string(), "{method} {path}");
     }
 }
+
+#[test]
+fn intake_serve_builds_the_indexes_the_pages_read_when_it_starts_after_a_bulk_load() {
+    use std::io::{BufRead, BufReader};
+    let ws = Workspace::new();
+    let file = ws.file("people.csv", "First Name,Last Name,Email,Tags\nAnna,Schmidt,anna@example.com,VIP\n");
+    ws.ok(&["import", path_str(&file)]);
+    let pages = [
+        "contact_tags_by_tag",
+        "contacts_by_created_import",
+        "contacts_by_first_name",
+        "contacts_by_last_name",
+        "contacts_by_workspace",
+        "contacts_phone",
+        "import_changes_by_contact",
+    ];
+    let built = || -> Vec<String> {
+        let db = rusqlite::Connection::open(ws.db()).expect("open");
+        let mut stmt = db
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name IN (SELECT value FROM json_each(?1)) ORDER BY name")
+            .expect("prepare");
+        let names = serde_json::to_string(&pages).expect("json");
+        stmt.query_map([names], |r| r.get(0)).expect("query").map(Result::unwrap).collect()
+    };
+    assert!(built().is_empty(), "the bulk load dropped them: {:?}", built());
+
+    let mut command = Server::command(&ws, &[]);
+    command.env("INTAKE_LOG", "intake_server=info").stderr(std::process::Stdio::piped());
+    let mut server = Server::launch(command);
+    let log = BufReader::new(server.stderr.take().expect("piped standard error"));
+    let (tell, ready) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in log.lines().map_while(Result::ok) {
+            if line.contains("the page indexes are ready") {
+                let _ = tell.send(());
+            }
+        }
+    });
+    let said = ready.recv_timeout(std::time::Duration::from_secs(60));
+    assert!(said.is_ok(), "the service says when they are ready");
+    assert_eq!(built(), pages, "before anyone asked for a page");
+}

@@ -610,3 +610,30 @@ fn a_sign_in_link_is_mailed_to_a_user_and_works_once() {
     let again = Browser::new(&server.base).post(&link, &[]);
     assert_eq!(again.status, 410, "a link works once");
 }
+
+#[test]
+fn the_contacts_page_shows_a_tags_contacts_and_keeps_the_tag_on_the_next_page() {
+    let (ws, _server, browser) = signed_in();
+    let mut csv = String::from("First Name,Email,Tags\n");
+    for i in 0..60 {
+        let tags = if i % 2 == 0 { "Messe" } else { "other" };
+        csv.push_str(&format!("P{i}x,p{i}@example.com,{tags}\n"));
+    }
+    let file = ws.file("people.csv", &csv);
+    ws.ok(&["import", path_str(&file)]);
+
+    let tagged = browser.get("/contacts?tag=messe");
+    assert_eq!(tagged.status, 200, "{}", tagged.body);
+    assert!(tagged.text_of("tag-filter").is_some_and(|t| t.contains("messe")), "{}", tagged.body);
+    assert_eq!(tagged.body.matches("data-contact=").count(), 25);
+    assert!(tagged.body.contains("P58x") && !tagged.body.contains("P59x"), "only the tag's: {}", tagged.body);
+    let older = tagged.body.split("href=\"/contacts?before=").nth(1).expect("a link to older contacts");
+    let older = format!("/contacts?before={}", &older[..older.find('"').expect("the link ends")]);
+    assert!(older.ends_with("&amp;tag=messe"), "{older}");
+    let next = browser.get(&older.replace("&amp;", "&"));
+    assert_eq!(next.body.matches("data-contact=").count(), 5, "{}", next.body);
+    assert!(next.body.contains("P0x") && !next.body.contains("P1x"), "{}", next.body);
+
+    let unknown = browser.get("/contacts?tag=nobody");
+    assert!(unknown.body.contains("id=\"no-contacts\""), "{}", unknown.body);
+}

@@ -20,6 +20,7 @@ mod key_cache;
 mod layers;
 mod limit;
 pub mod notify;
+mod page_indexes;
 mod routes;
 mod runner;
 mod state;
@@ -86,6 +87,7 @@ pub fn openapi() -> Result<utoipa::openapi::OpenApi, ServerError> {
 /// gracefully). `on_listening` is told the bound address (port 0 picks a free one).
 pub async fn serve(config: ServerConfig, on_listening: impl FnOnce(SocketAddr)) -> Result<(), ServerError> {
     let state = AppState::new(&config)?;
+    page_indexes::build_in_background(state.db().to_path_buf(), "start");
     let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(ServerError::Bind)?;
     let address = listener.local_addr().map_err(ServerError::Bind)?;
     notify::Notifier::new(&config, address)?.spawn()?;

@@ -279,6 +279,10 @@ impl Runner {
         if let Err(error) = finished {
             tracing::warn!(job = job.id, %error, "recording the end of a job");
         }
+        // A bulk load into an empty store dropped the pages' indexes.
+        if job.kind == JobKind::Import {
+            crate::page_indexes::build_in_background(self.inner.settings.db.clone(), "import");
+        }
     }
 
     fn put_back(&self, owner: &str, job: &Job) {

@@ -68,6 +68,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) use file::{busy_timeout, connect};
 
+/// Builds, where missing, the indexes the service's pages read (see `indexes`), in the
+/// store at `path`; returns the names of those it built. It takes the write lock once per
+/// index built (up to a couple of seconds each on a million contacts).
+pub fn build_page_indexes(path: &Path) -> Result<Vec<&'static str>, StoreError> {
+    let conn = connect(path)?;
+    Ok(indexes::ensure_for_pages(&conn)?)
+}
+
 /// A workspace in an SQLite database file.
 pub struct SqliteStore {
     conn: Connection,

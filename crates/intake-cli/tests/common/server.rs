@@ -14,6 +14,8 @@ pub struct Server {
     pub base: String,
     /// The admin key of workspace `default` printed on first start (empty on later starts).
     pub first_key: String,
+    /// Its standard error, when the command piped it (to wait for a line of its log).
+    pub stderr: Option<std::process::ChildStderr>,
     agent: ureq::Agent,
 }
 
@@ -49,6 +51,7 @@ impl Server {
     pub fn launch(mut command: Command) -> Server {
         let mut child = command.stdout(Stdio::piped()).spawn().expect("start intake serve");
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take();
         let mut lines = BufReader::new(stdout).lines();
         let mut first_key = String::new();
         let base = loop {
@@ -62,7 +65,7 @@ impl Server {
         // Keep reading, so the service never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-        Server { child, base, first_key, agent }
+        Server { child, base, first_key, stderr, agent }
     }
 
     /// `GET path` with `key` (none when empty): the status and the JSON body (Null if none).

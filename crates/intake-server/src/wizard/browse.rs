@@ -28,6 +28,9 @@ pub(crate) struct ListQuery {
     before: Option<String>,
     #[serde(default)]
     q: String,
+    /// Only the contacts with this tag (the contacts page's; any case).
+    #[serde(default)]
+    tag: String,
 }
 
 /// One import of the history, with who started it in words.
@@ -79,19 +82,24 @@ pub(crate) async fn history(
 struct ContactsPage {
     layout: Layout,
     q: String,
+    tag: String,
     contacts: Vec<ContactView>,
     older: Option<String>,
     error: String,
 }
 
-/// The workspace's contacts, newest first, or those a search finds.
+/// The workspace's contacts, newest first, or those a search finds, or those with a tag.
 pub(crate) async fn contacts(
     State(state): State<AppState>,
     user: WebUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let q = query.q.trim().to_string();
-    let filter = serde_json::json!({ "q": Some(q.clone()).filter(|q| !q.is_empty()) });
+    let tag = query.tag.trim().to_string();
+    let filter = serde_json::json!({
+        "q": Some(q.clone()).filter(|q| !q.is_empty()),
+        "tag": Some(tag.clone()).filter(|t| !t.is_empty()),
+    });
     let filter = serde_json::from_value(filter).map_err(AppError::internal)?;
     let page = Page { before: query.before, limit: Some(PER_PAGE) };
     let layout = Layout::of(&user, "contacts", "Contacts");
@@ -101,13 +109,13 @@ pub(crate) async fn contacts(
             let older = (contacts.len() == PER_PAGE as usize)
                 .then(|| contacts.last().map(|c| c.id.clone()))
                 .flatten();
-            ok(&ContactsPage { layout, q, contacts, older, error: String::new() })
+            ok(&ContactsPage { layout, q, tag, contacts, older, error: String::new() })
         }
         Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             let error = error.message().to_string();
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ContactsPage { layout, q, contacts: vec![], older: None, error },
+                &ContactsPage { layout, q, tag, contacts: vec![], older: None, error },
             )
         }
         Err(error) => Err(error.into()),
