@@ -161,6 +161,88 @@ fn the_reviews_error_rows_are_shown_a_page_at_a_time() {
     assert_eq!((file.status, file.body.lines().count()), (200, 31), "the error file: a header and 30 rows");
 }
 
+/// Uploads `file`, saves the default options and waits for the review; returns the import's
+/// id and its review page.
+fn reviewed(browser: &Browser, file: &str) -> (String, Page) {
+    let id = upload(browser, "people.csv", file.as_bytes());
+    let options = browser.get(&format!("/imports/{id}/options"));
+    let fields = [("csrf", options.csrf()), ("purpose", "add-update".into()), ("identifier", "email".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(browser.post(&format!("/imports/{id}/options"), &fields).status, 303);
+    let review = poll_until_done(browser, &format!("/imports/{id}/review"), "reviewing");
+    (id, review)
+}
+
+/// The review page a fix's answer sends the browser to, once reviewed again.
+fn back_from_fix(browser: &Browser, answer: &Page) -> Page {
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let path = answer.location.split('#').next().expect("a path").to_string();
+    poll_until_done(browser, &path, "reviewing")
+}
+
+#[test]
+fn an_error_row_is_corrected_in_the_review_page_and_imported_as_corrected() {
+    let (_ws, _server, browser) = signed_in();
+    let file = "First Name,Email,Notes\nAnna,anna@example.com,ok\n\
+                Bert,bert-at-example.com,<script>alert(1)</script>\nCarl,carl@,x\n";
+    let (id, review) = reviewed(&browser, file);
+    assert_eq!(review.text_of("count-errors").as_deref(), Some("2"), "{}", review.body);
+    // Each error row is a form of its cells, labelled by header, the bad cell marked.
+    assert!(review.body.contains("<form method=\"post\" action=\"/imports/"));
+    assert!(review.body.contains(&format!("action=\"/imports/{id}/rows/3\"")), "{}", review.body);
+    assert!(review.body.contains("<label for=\"fix-3-1\">Email</label>"), "{}", review.body);
+    assert!(
+        review.body.contains("name=\"cell:Email\" value=\"bert-at-example.com\" aria-invalid=\"true\""),
+        "the bad cell is marked: {}",
+        review.body
+    );
+    assert!(review.body.contains("id=\"fix-3-1-problem\""), "with its reason");
+    // A cell holding a script is a value, shown as text.
+    assert!(!review.body.contains("<script>alert"), "{}", review.body);
+    assert!(review.body.contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62;\""), "{}", review.body);
+
+    let fix = [("cell:First Name", "Bert"), ("cell:Email", "bert@example.com"), ("cell:Notes", "n")];
+    let refused = browser.post(&format!("/imports/{id}/rows/3"), &fix);
+    assert_eq!(refused.status, 403, "a fix without the CSRF token is refused");
+    let unchanged = browser.get(&format!("/imports/{id}/review"));
+    assert_eq!(unchanged.text_of("count-errors").as_deref(), Some("2"), "nothing was corrected");
+
+    let csrf = review.csrf();
+    let with_token: Vec<(&str, &str)> =
+        [("csrf", csrf.as_str()), ("errors_from", "0")].into_iter().chain(fix).collect();
+    let answer = browser.post(&format!("/imports/{id}/rows/3"), &with_token);
+    assert_eq!(answer.location, format!("/imports/{id}/review?errors_from=0&fixed=3#fixed"));
+    let fixed = back_from_fix(&browser, &answer);
+    assert_eq!(fixed.text_of("count-errors").as_deref(), Some("1"), "{}", fixed.body);
+    assert_eq!(fixed.text_of("count-imported").as_deref(), Some("2"));
+    let outcome = fixed.text_of("fixed-outcome").unwrap_or_default();
+    assert!(outcome.contains("Row 3") && outcome.contains("imported"), "{outcome}");
+    assert!(!fixed.body.contains("data-error-row=\"3\""), "row 3 is no longer in error");
+    assert_eq!(fixed.body.matches("data-error-row=").count(), 1);
+    assert!(fixed.text_of("corrected-row-3").is_some_and(|t| t.contains("Email: bert@example.com")));
+
+    // Taken back, the row is in error again; corrected again, it is imported as corrected.
+    let revert = [("csrf", csrf.as_str()), ("errors_from", "0")];
+    let reverted = back_from_fix(&browser, &browser.post(&format!("/imports/{id}/rows/3/revert"), &revert));
+    assert_eq!(reverted.text_of("count-errors").as_deref(), Some("2"), "{}", reverted.body);
+    assert!(
+        reverted.body.contains("data-error-row=\"3\"") && !reverted.body.contains("id=\"corrected-rows\"")
+    );
+    let fixed = back_from_fix(&browser, &browser.post(&format!("/imports/{id}/rows/3"), &with_token));
+    assert_eq!(fixed.text_of("count-errors").as_deref(), Some("1"));
+
+    let started = browser.post(&format!("/imports/{id}/start"), &[("csrf", &csrf)]);
+    assert_eq!(started.status, 303, "{}", started.body);
+    let result = poll_until_done(&browser, &format!("/imports/{id}"), "live");
+    assert_eq!(result.text_of("count-imported").as_deref(), Some("2"), "{}", result.body);
+    let results = browser.get(&format!("/imports/{id}/files/results.csv")).body;
+    let bert = results.lines().find(|l| l.starts_with("Bert,")).expect("Bert's row");
+    assert!(bert.contains("bert@example.com") && bert.contains(",n,"), "the corrected cells: {bert}");
+    assert!(bert.contains("corrected in the review by user:"), "recorded as corrected: {bert}");
+    let anna = results.lines().find(|l| l.starts_with("Anna,")).expect("Anna's row");
+    assert!(!anna.contains("corrected"), "{anna}");
+}
+
 #[test]
 fn a_wrong_password_and_an_unknown_address_are_refused_alike_and_counted() {
     let ws = Workspace::new();

@@ -12,6 +12,7 @@
 
 mod assets;
 mod browse;
+mod fix;
 mod run;
 mod session;
 mod sign_in;
@@ -51,6 +52,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/imports/{id}/mapping/save", post(steps::save_mapping))
         .route("/imports/{id}/options", get(steps::options_page).post(steps::save_options))
         .route("/imports/{id}/review", get(steps::review_page).post(steps::review))
+        .route("/imports/{id}/rows/{row}", post(fix::correct))
+        .route("/imports/{id}/rows/{row}/revert", post(fix::revert))
         .route("/imports/{id}/start", post(run::start))
         .route("/imports/{id}", get(run::import_page))
         .route("/imports/{id}/events", get(run::events))

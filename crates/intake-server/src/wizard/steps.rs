@@ -17,6 +17,7 @@ use axum::{Form, Json};
 use intake_import::input::FileInfo;
 use serde::Deserialize;
 
+use super::fix::{Corrected, ERROR_ROWS_PER_PAGE, FixRow, Fixed, corrected, error_forms, fixed};
 use super::session::WebUser;
 use super::views::{FieldView, ImportView, PreviewRow, Reason, ReviewView, SavedView, read_as};
 use super::{Layout, PageError, ok, page_id, render, see};
@@ -564,9 +565,6 @@ pub(crate) async fn review(
     Ok(see(format!("/imports/{id}/review")))
 }
 
-/// Error rows shown per page.
-const ERROR_ROWS_PER_PAGE: usize = 25;
-
 #[derive(Template)]
 #[template(path = "review.html")]
 struct ReviewPage {
@@ -576,10 +574,14 @@ struct ReviewPage {
     reasons: Vec<Reason>,
     skipped: Vec<(String, u64)>,
     preview: Table,
-    errors: Table,
+    errors: Vec<FixRow>,
     /// The first error row of this page (0-based), and of the next page when there is one.
     errors_from: usize,
     errors_next: Option<usize>,
+    /// The row just corrected (or taken back), with its new outcome.
+    fixed: Option<Fixed>,
+    /// The rows corrected so far.
+    corrected: Vec<Corrected>,
     expires: String,
 }
 
@@ -590,8 +592,7 @@ pub(crate) struct Table {
     pub rows: Vec<TableRow>,
 }
 
-/// One row of a table: the file's row number (for the error rows' edit forms to come) and
-/// its cells.
+/// One row of a table: the file's row number and its cells.
 pub(crate) struct TableRow {
     pub row: String,
     pub cells: Vec<String>,
@@ -601,6 +602,9 @@ pub(crate) struct TableRow {
 pub(crate) struct ReviewQuery {
     #[serde(default)]
     errors_from: usize,
+    /// A row just corrected, to say what the import now does with it.
+    #[serde(default)]
+    fixed: Option<u64>,
 }
 
 /// Step 5: what the import would do, before it does it.
@@ -625,8 +629,12 @@ pub(crate) async fn review_page(
     };
     let from = query.errors_from;
     let errors = match &review {
-        Some(_) => error_rows(&state, &user, id, from).await?,
-        None => (Table::default(), false),
+        Some(_) => error_forms(&state, &user, id, from).await?,
+        None => (Vec::new(), false),
+    };
+    let fixed = match (&review, query.fixed) {
+        (Some(_), Some(row)) => Some(fixed(&state, &user, id, row).await?),
+        _ => None,
     };
     let page = ReviewPage {
         layout: Layout::of(&user, "review", format!("Review of {}", import.file_name)),
@@ -640,6 +648,8 @@ pub(crate) async fn review_page(
         errors_next: errors.1.then_some(from + ERROR_ROWS_PER_PAGE),
         errors: errors.0,
         errors_from: from,
+        fixed,
+        corrected: corrected(&state, &user, id).await?,
         import,
         review,
     };
@@ -669,38 +679,4 @@ fn preview_table(rows: &[PreviewRow]) -> Table {
         .collect();
     headers.extend(["tags", "lists", "problems"].map(String::from));
     Table { headers, rows }
-}
-
-/// A page of the review's error file (the rows the import would refuse, with the reason),
-/// from row `from`; and whether more follow.
-async fn error_rows(
-    state: &AppState,
-    user: &WebUser,
-    id: i64,
-    from: usize,
-) -> Result<(Table, bool), PageError> {
-    state
-        .with_store(&user.caller(), move |store| {
-            let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
-            let path = crate::runner::review_file(&record.source_path, "review-errors.csv");
-            let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(&path) else {
-                return Ok((Table::default(), false));
-            };
-            let headers: Vec<String> =
-                reader.headers().map(|h| h.iter().map(str::to_string).collect()).unwrap_or_default();
-            let mut rows = Vec::new();
-            let mut more = false;
-            for (n, record) in reader.records().enumerate().skip(from) {
-                if rows.len() == ERROR_ROWS_PER_PAGE {
-                    more = true;
-                    break;
-                }
-                let Ok(record) = record else { break };
-                let cells = record.iter().map(str::to_string).collect();
-                rows.push(TableRow { row: (n + 1).to_string(), cells });
-            }
-            Ok((Table { headers, rows }, more))
-        })
-        .await
-        .map_err(PageError::from)
 }
