@@ -592,6 +592,13 @@ fn the_whole_wizard_by_its_forms_imports_as_the_cli_does() {
     }
     assert!(review.body.contains("id=\"error-rows\""), "the error rows are listed");
     assert!(review.body.contains("+491712345678"), "the first rows as they will be stored");
+    let first_rows = review.body.split("id=\"first-rows\"").nth(1).and_then(|t| t.split("</table>").next());
+    let first_rows = first_rows.expect("the first rows' table");
+    assert_eq!(
+        first_rows.matches("<td>messe</td>").count(),
+        first_rows.matches("<th scope=\"row\">").count(),
+        "each first row has the import's tag: {first_rows}"
+    );
 
     let started = browser.post(&format!("/imports/{id}/start"), &[("csrf", &review.csrf())]);
     assert_eq!((started.status, started.location), (303, format!("/imports/{id}")));
