@@ -699,3 +699,49 @@ fn a_sign_in_link_is_mailed_to_a_user_and_works_once() {
     let again = Browser::new(&server.base).post(&link, &[]);
     assert_eq!(again.status, 410, "a link works once");
 }
+
+/// Asks for a sign-in link for `carla@example.com` from `base` and returns the e-mail's link.
+fn mailed_link(python: &std::path::Path, maildir: &std::path::Path, base: &str) -> String {
+    let answer = Browser::new(base).post("/sign-in/link", &[("email", "carla@example.com")]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let message = first_message(python, maildir);
+    let text = message["text"].as_str().expect("a text").to_string();
+    text.lines().find(|l| l.contains("/sign-in/link/")).expect("the e-mail has the link").trim().to_string()
+}
+
+#[test]
+fn a_sign_in_links_address_is_the_public_url_else_the_one_the_request_came_to() {
+    let Some(python) = python_peers() else { return };
+    let ws = Workspace::new();
+    ws.ok(&["users", "add", "carla@example.com", "--no-password"]);
+    let maildir = ws.path("mail");
+    let smtp = SmtpPeer::start(&python, &maildir);
+    let port = smtp.port.to_string();
+    let smtp_flags = [
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &port,
+        "--smtp-tls",
+        "none",
+        "--smtp-from",
+        "intake@example.org",
+    ];
+
+    // No public URL: the host the browser asked (localhost), not the bound 127.0.0.1.
+    let server = Server::start_with(&ws, &smtp_flags);
+    let as_localhost = server.base.replace("127.0.0.1", "localhost");
+    assert_ne!(as_localhost, server.base, "the service is bound to 127.0.0.1: {}", server.base);
+    let link = mailed_link(&python, &maildir, &as_localhost);
+    assert!(link.starts_with(&format!("{as_localhost}/sign-in/link/")), "{link}");
+    drop(server);
+    for entry in std::fs::read_dir(maildir.join("new")).expect("the maildir") {
+        std::fs::remove_file(entry.expect("a message").path()).expect("take the message out");
+    }
+
+    // A public URL: that, whatever the request's host.
+    let flags = [&smtp_flags[..], &["--public-url", "https://intake.example.org/"]].concat();
+    let server = Server::start_with(&ws, &flags);
+    let link = mailed_link(&python, &maildir, &server.base);
+    assert!(link.starts_with("https://intake.example.org/sign-in/link/"), "{link}");
+}
