@@ -24,7 +24,7 @@ use super::{Layout, PageError, ok, page_id, render, see};
 use crate::error::AppError;
 use crate::routes::imports::current;
 use crate::routes::uploads::{Column, FileView, configurable, describe_file};
-use crate::routes::{ImportSettings, fields, mappings, runs, uploads};
+use crate::routes::{ImportSettings, embed, fields, mappings, runs, uploads};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -47,9 +47,18 @@ pub(crate) async fn upload(
     request: Request,
 ) -> Result<Response, PageError> {
     let query = serde_json::from_value(serde_json::json!({})).map_err(AppError::internal)?;
-    let (_, Json(uploaded)) = uploads::upload(State(state), user.caller(), Query(query), request).await?;
+    let (_, Json(uploaded)) =
+        uploads::upload(State(state.clone()), user.caller(), Query(query), request).await?;
     let import: ImportView = read_as(&uploaded)?;
-    Ok(see(format!("/imports/{}/file", import.id)))
+    let Some(embed) = user.embed.clone() else {
+        return Ok(see(format!("/imports/{}/file", import.id)));
+    };
+    // Embedded: the import is the session's, mapped to the offered fields only, the fixed
+    // options set; the end user goes on to the mapping (how the file is read is the host's).
+    let id = page_id(&import.id)?;
+    let columns = uploaded.columns;
+    state.with_store(&user.caller(), move |store| embed::adopt(store, &embed.claims, id, &columns)).await?;
+    Ok(see(format!("/imports/{id}/map")))
 }
 
 /// An import's file as its settings read it now.
@@ -277,9 +286,18 @@ async fn map_page_with(
 ) -> Result<Response, PageError> {
     let Described { import, settings, view } = described(state, user, id).await?;
     let Json(fields) = fields::list(State(state.clone()), user.caller()).await?;
-    let fields: Vec<FieldView> = read_as(&fields)?;
-    let Json(saved) = mappings::list(State(state.clone()), user.caller()).await?;
-    let saved: Vec<SavedView> = read_as(&saved)?;
+    let mut fields: Vec<FieldView> = read_as(&fields)?;
+    let mut saved: Vec<SavedView> = Vec::new();
+    match &user.embed {
+        Some(embed) => {
+            let offered = embed::offered_names(&embed.claims);
+            fields.retain(|f| offered.contains(&f.name));
+        }
+        None => {
+            let Json(listed) = mappings::list(State(state.clone()), user.caller()).await?;
+            saved = read_as(&listed)?;
+        }
+    }
     let (status, error) = refusal(error);
     let chosen = chosen.or(settings.mapping).unwrap_or_default();
     let columns = view
@@ -350,6 +368,14 @@ pub(crate) async fn save_map(
             (column.header.clone(), field)
         })
         .collect();
+    if let Some(embed) = &user.embed {
+        let offered = embed::offered_names(&embed.claims);
+        if let Some(field) = mapping.values().flatten().find(|f| !offered.contains(f)) {
+            let refused =
+                PageError::new(StatusCode::FORBIDDEN, format!("The field {field:?} is not offered here."));
+            return map_page_with(&state, &user, id, Some(refused), Some(mapping)).await;
+        }
+    }
     let change = ImportSettings { mapping: Some(mapping.clone()), ..ImportSettings::default() };
     match configure(&state, &user, id, change).await {
         Ok(()) => Ok(see(format!("/imports/{id}/options"))),
@@ -437,6 +463,8 @@ struct OptionsPage {
     lists: String,
     unsubscribe_all: bool,
     default_region: String,
+    /// The options the host fixed, as `name: value`, in embed mode.
+    fixed: Vec<String>,
     error: String,
 }
 
@@ -468,6 +496,7 @@ async fn options_page_with(
         lists: settings.lists.unwrap_or_default().join(", "),
         unsubscribe_all: settings.unsubscribe_all.unwrap_or(false),
         default_region: settings.default_region.unwrap_or_default(),
+        fixed: user.embed.as_ref().map(|e| embed::fixed_list(&e.claims)).unwrap_or_default(),
         error,
     };
     render(status, &page)
@@ -501,8 +530,10 @@ fn choices(all: &[(&str, &str)], selected: &str) -> Vec<Choice> {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct OptionsForm {
-    purpose: String,
-    identifier: String,
+    #[serde(default)]
+    purpose: Option<String>,
+    #[serde(default)]
+    identifier: Option<String>,
     #[serde(default)]
     no_overwrite: Option<String>,
     #[serde(default)]
@@ -529,15 +560,19 @@ pub(crate) async fn save_options(
 ) -> Result<Response, PageError> {
     let id = page_id(&id)?;
     let region = form.default_region.trim().to_ascii_uppercase();
-    let change = ImportSettings {
-        purpose: Some(form.purpose),
-        identifier: Some(form.identifier),
+    let chosen = ImportSettings {
+        purpose: form.purpose,
+        identifier: form.identifier,
         no_overwrite: Some(form.no_overwrite.is_some()),
         tags: Some(names(&form.tags)),
         lists: Some(names(&form.lists)),
         unsubscribe_all: Some(form.unsubscribe_all.is_some()),
         default_region: Some(region).filter(|r| !r.is_empty()),
         ..ImportSettings::default()
+    };
+    let change = match &user.embed {
+        Some(embed) => embed::allowed_only(chosen, &embed.claims)?,
+        None => chosen,
     };
     let queued = match configure(&state, &user, id, change).await {
         Ok(()) => queue_review(&state, &user, id).await,
