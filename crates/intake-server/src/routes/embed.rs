@@ -333,6 +333,13 @@ pub(crate) async fn session_claims(state: &AppState, text: &str) -> Result<Claim
     Ok(claims)
 }
 
+/// The host's origin of a session intake signed, expired or not: a refused session's page is
+/// framed by its host, which is told why.
+pub(crate) async fn signed_origin(state: &AppState, text: &str) -> Option<String> {
+    let secret = secret(state).await.ok()?;
+    embed_token::signed_claims(text, &secret).ok().map(|claims| claims.origin)
+}
+
 /// The caller an embed session acts as: its workspace, with the issuing key's id (the audit
 /// log and `started_by` name that key), never more than a member's rights.
 pub(crate) fn session_caller(claims: &Claims, address: String) -> Caller {

@@ -25,7 +25,9 @@ use tower::ServiceExt as _;
 use super::session::{WebUser, client_address};
 use super::{fix, run, steps};
 use crate::embed_token::Claims;
-use crate::routes::embed::{embed_headers, owns, refusal_page, session_caller, session_claims};
+use crate::routes::embed::{
+    embed_headers, owns, refusal_page, session_caller, session_claims, signed_origin,
+};
 use crate::state::AppState;
 
 /// An embed session, as the pages see it.
@@ -68,6 +70,10 @@ fn steps_router(state: AppState) -> Router {
             usize::try_from(state.config().max_upload_bytes()).unwrap_or(usize::MAX),
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::session::check_csrf))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            super::PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "The service failed; see its log.")
+                .into_response()
+        }))
         .with_state(state)
 }
 
@@ -80,7 +86,10 @@ async fn embedded(
 ) -> Response {
     let claims = match session_claims(&state, &session).await {
         Ok(claims) => claims,
-        Err(error) => return refusal_page(error.status(), error.message(), None),
+        Err(error) => {
+            let origin = signed_origin(&state, &session).await;
+            return refusal_page(error.status(), error.message(), origin.as_deref());
+        }
     };
     let origin = claims.origin.clone();
     if let Some(id) = import_in(&rest) {
