@@ -204,9 +204,37 @@ fn the_page_refuses_a_changed_an_expired_or_an_orphaned_token_and_a_session_stay
     let (status, _, settings) =
         server.send("PATCH", &format!("/v1/imports/{id}"), &key, "application/json", b"{}");
     assert_eq!(status, 200, "{settings}");
+    assert!(frame.get(&format!("{session}/imports/{id}/file")).body.contains("id=\"read-as\""));
+    let reading = [("csrf", csrf.as_str()), ("delimiter", ","), ("encoding", "utf-8")];
+    assert_eq!(frame.post(&format!("{session}/imports/{id}/file"), &reading).status, 303);
     assert_eq!(settings["lists"], json!(["crm-import"]), "the fixed option holds: {settings}");
     assert_eq!(settings["default_region"], "DE", "{settings}");
     assert!(settings["purpose"].is_null(), "a purpose not allowed is not set: {settings}");
+    let (_, _, settings) =
+        server.send("PATCH", &format!("/v1/imports/{id}"), &key, "application/json", b"{}");
+    assert!(settings["delimiter"].is_null() && settings["encoding"].is_null(), "not allowed: {settings}");
+
+    // A host that lets its end user say how the file is read: the upload goes on to the
+    // file's page, which offers only that.
+    let mut reading_offer = offer("https://crm.example.com", 600);
+    reading_offer["allowed_options"] = json!(["delimiter"]);
+    let (status, created) = server.post("/v1/embed-tokens", &key, &reading_offer);
+    assert_eq!(status, 201, "{created}");
+    let reader = session_of(&server, created["token"].as_str().expect("a token"));
+    let page = frame.get(&format!("{reader}/imports/new"));
+    let token = page.body.split("data-csrf=\"").nth(1).and_then(|t| t.split('"').next()).expect("a token");
+    let uploaded =
+        frame.upload(&format!("{reader}/imports/upload"), token, "k.csv", &windows_1252(GERMAN_EXCEL));
+    assert!(uploaded.location.ends_with("/file"), "{}", uploaded.location);
+    let file_page = frame.get(&uploaded.location);
+    assert!(file_page.body.contains("id=\"delimiter\"") && !file_page.body.contains("id=\"encoding\""));
+    let id = uploaded.location.trim_start_matches(&format!("{reader}/imports/")).trim_end_matches("/file");
+    let reading = [("csrf", token), ("delimiter", ";"), ("encoding", "utf-16le")];
+    assert_eq!(frame.post(&uploaded.location, &reading).status, 303);
+    let (_, _, settings) =
+        server.send("PATCH", &format!("/v1/imports/{id}"), &key, "application/json", b"{}");
+    assert_eq!(settings["delimiter"], ";", "{settings}");
+    assert!(settings["encoding"].is_null(), "not allowed: {settings}");
 
     let (status, _) = server.delete(&format!("/v1/keys/{}", second["id"].as_str().unwrap_or("")), &key);
     assert_eq!(status, 204);

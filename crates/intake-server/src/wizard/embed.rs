@@ -56,6 +56,7 @@ fn steps_router(state: AppState) -> Router {
     Router::new()
         .route("/imports/new", get(steps::upload_page))
         .route("/imports/upload", post(steps::upload))
+        .route("/imports/{id}/file", get(steps::file_page).post(steps::change_reading))
         .route("/imports/{id}/map", get(steps::map_page).post(steps::save_map))
         .route("/imports/{id}/options", get(steps::options_page).post(steps::save_options))
         .route("/imports/{id}/review", get(steps::review_page).post(steps::review))

@@ -54,12 +54,17 @@ pub(crate) async fn upload(
         return Ok(see(format!("/imports/{}/file", import.id)));
     };
     // Embedded: the import is the session's, mapped to the offered fields only, the fixed
-    // options set; the end user goes on to the mapping (how the file is read is the host's).
+    // options set; the end user goes on to how the file is read when the host lets them
+    // change it, else to the mapping.
     let id = page_id(&import.id)?;
     let columns = uploaded.columns;
+    let reading = READING.iter().any(|option| embed.claims.allowed_options.iter().any(|a| a == option));
     state.with_store(&user.caller(), move |store| embed::adopt(store, &embed.claims, id, &columns)).await?;
-    Ok(see(format!("/imports/{id}/map")))
+    Ok(see(format!("/imports/{id}/{}", if reading { "file" } else { "map" })))
 }
+
+/// The options of how a file is read, on the file's page.
+const READING: [&str; 4] = ["encoding", "delimiter", "has_header", "sheet"];
 
 /// An import's file as its settings read it now.
 struct Described {
@@ -217,6 +222,10 @@ pub(crate) async fn change_reading(
             _ => None,
         },
         ..ImportSettings::default()
+    };
+    let change = match &user.embed {
+        Some(embed) => embed::allowed_only(change, &embed.claims)?,
+        None => change,
     };
     match configure(&state, &user, id, change.clone()).await {
         Ok(()) => Ok(see(format!("/imports/{id}/file"))),
