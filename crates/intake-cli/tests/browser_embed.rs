@@ -1,16 +1,19 @@
 //! The embeddable wizard against a real `intake serve`: embed tokens are for admin keys, name
 //! an origin and live an hour at most; the page refuses a changed, expired or orphaned token;
-//! an embed session reaches its own imports only, with the fields offered and the options
-//! allowed. In a real chromium (tests/common/browser.rs), the wizard framed by the example host
-//! page (examples/embed/, on a second port, so another origin) imports a German Excel file
-//! and the host receives ready, step, progress, complete and close from intake's origin; a
-//! host of another origin gets no wizard and no message, an expired token no wizard and one
-//! error message.
+//! an embed session (the wizard's own pages under `/embed/s/{session}/`) reaches its own
+//! imports only, with the fields offered and the options allowed, the fixed ones applied. In a
+//! real chromium (tests/common/browser.rs), the wizard framed by the example host page
+//! (examples/embed/, on a second port, so another origin) goes through upload, map, options,
+//! review (fixing the broken row in place) and import of a German Excel file, and the host
+//! receives ready, each step, progress, complete and close from intake's origin; a host of
+//! another origin gets no wizard and no message, an expired token no wizard and one error
+//! message.
 
 mod common;
 
 use common::browser::{self, Browser, StaticSite};
 use common::server::Server;
+use common::web::Browser as Client;
 use common::{Workspace, path_str};
 use serde_json::{Value, json};
 
@@ -57,29 +60,19 @@ fn get_page(server: &Server, path: &str, headers: &[&str]) -> (u16, Vec<Option<S
     (status, found, response.body_mut().read_to_string().expect("a body"))
 }
 
-/// The embed API with a session: the status and the JSON answer.
-fn embed_call(server: &Server, method: &str, path: &str, session: &str, body: &[u8]) -> (u16, Value) {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-    let request = ureq::http::Request::builder()
-        .method(method)
-        .uri(format!("{}/embed/api{path}", server.base))
-        .header("X-Intake-Embed", session)
-        .header("Content-Type", if body.starts_with(b"{") { "application/json" } else { "text/csv" })
-        .body(body.to_vec())
-        .expect("a request");
-    let mut response = agent.run(request).expect("the service answers");
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().expect("a body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+/// The path prefix of the embed session `GET /embed?token=…` opens (`/embed/s/<session>`).
+fn session_of(server: &Server, token: &str) -> String {
+    let page = Client::new(&server.base).get(&format!("/embed?token={token}"));
+    assert_eq!(page.status, 303, "{}", page.body);
+    page.location.strip_suffix("/imports/new").expect("the wizard's first page").to_string()
 }
 
-/// The session the page holds (in its `data-config`).
-fn session_of(page: &str) -> String {
-    let start = page.find("data-config=\"").expect("the page's config") + "data-config=\"".len();
-    let end = start + page[start..].find('"').expect("the attribute's end");
-    let config = page[start..end].replace("&quot;", "\"").replace("&amp;", "&");
-    let config: Value = serde_json::from_str(&config).expect("the config is JSON");
-    config["session"].as_str().expect("a session").to_string()
+/// Clicks `css` and waits until the frame shows the step `step` (its body's `data-step`).
+async fn click_to(browser: &Browser, css: &str, step: &str) {
+    browser.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    browser
+        .wait_until(&format!("the {step} page"), &format!("document.body.dataset.step === '{step}'"))
+        .await;
 }
 
 #[test]
@@ -159,47 +152,96 @@ fn the_page_refuses_a_changed_an_expired_or_an_orphaned_token_and_a_session_stay
     let (status, second) = server.post("/v1/keys", &key, &json!({ "role": "admin" }));
     assert_eq!(status, 201, "{second}");
     let orphan = token(&server, second["secret"].as_str().unwrap_or(""), "https://crm.example.com", 600);
-    let (status, _, page) = get_page(&server, &format!("/embed?token={orphan}"), &[]);
-    assert_eq!(status, 200, "{page}");
-    let orphan_session = session_of(&page);
+
+    let orphan_session = session_of(&server, &orphan);
 
     // A session: its own upload only, offered fields and allowed options only.
-    let (_, _, page) = get_page(&server, &format!("/embed?token={good}"), &[]);
-    let session = session_of(&page);
-    let (status, _) = embed_call(&server, "GET", "/imports/1", &good, b"");
-    assert_eq!(status, 401, "a token is no session");
+    let session = session_of(&server, &good);
+    let frame = Client::new(&server.base);
+    assert_eq!(frame.get(&format!("/embed/s/{good}/imports/new")).status, 401, "a token is no session");
     let (status, other) = server.upload(&key, "other.csv", b"Email\nx@example.com\n");
     assert_eq!(status, 201, "{other}");
     let other = other["id"].as_str().expect("an id");
-    let (status, _) = embed_call(&server, "GET", &format!("/imports/{other}"), &session, b"");
-    assert_eq!(status, 404, "another import of the workspace is not the session's");
-    let (status, uploaded) =
-        embed_call(&server, "POST", "/imports?filename=kontakte.csv", &session, &windows_1252(GERMAN_EXCEL));
-    assert_eq!(status, 201, "{uploaded}");
-    let id = uploaded["id"].as_str().expect("an id");
-    let (status, own) = embed_call(&server, "GET", &format!("/imports/{id}"), &session, b"");
-    assert_eq!((status, own["state"].as_str()), (200, Some("uploaded")), "{own}");
-    let not_offered = json!({ "mapping": { "Handy": "whatsapp" } }).to_string();
-    let (status, refused) =
-        embed_call(&server, "PATCH", &format!("/imports/{id}"), &session, not_offered.as_bytes());
-    assert_eq!(status, 403, "{refused}");
-    let fixed = json!({ "options": { "lists": ["elsewhere"] } }).to_string();
-    let (status, refused) =
-        embed_call(&server, "PATCH", &format!("/imports/{id}"), &session, fixed.as_bytes());
-    assert_eq!(status, 403, "{refused}");
-    let allowed = json!({ "options": { "default_region": "DE" } }).to_string();
-    let (status, settings) =
-        embed_call(&server, "PATCH", &format!("/imports/{id}"), &session, allowed.as_bytes());
+    let page = frame.get(&format!("{session}/imports/{other}/map"));
+    assert_eq!(page.status, 404, "another import of the workspace is not the session's");
+    assert_eq!(frame.get(&format!("{session}/history")).status, 404, "no history in a session");
+    assert_eq!(frame.get(&format!("{session}/contacts")).status, 404, "no contacts in a session");
+    let upload = frame.get(&format!("{session}/imports/new"));
+    assert_eq!(upload.status, 200, "{}", upload.body);
+    let csrf =
+        upload.body.split("data-csrf=\"").nth(1).and_then(|t| t.split('"').next()).expect("the form's token");
+    let csrf = csrf.to_string();
+    let uploaded = frame.upload(
+        &format!("{session}/imports/upload"),
+        &csrf,
+        "kontakte.csv",
+        &windows_1252(GERMAN_EXCEL),
+    );
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let map_path = uploaded.location.clone();
+    assert!(map_path.starts_with(&session) && map_path.ends_with("/map"), "on to the mapping: {map_path}");
+    let id = map_path.trim_start_matches(&format!("{session}/imports/")).trim_end_matches("/map").to_string();
+    let map = frame.get(&map_path);
+    assert_eq!(map.status, 200, "{}", map.body);
+    assert!(!map.body.contains("value=\"whatsapp\""), "only the offered fields are shown");
+    assert!(map.body.contains("<option value=\"phone\""), "{}", map.body);
+    let not_offered =
+        frame.post(&map_path, &[("csrf", &csrf), ("field-2", "email"), ("field-3", "whatsapp")]);
+    assert_eq!(not_offered.status, 403, "{}", not_offered.body);
+    let options_path = format!("{session}/imports/{id}/options");
+    let options = frame.get(&options_path);
+    assert!(options.body.contains("id=\"tags\"") && options.body.contains("id=\"default_region\""));
+    assert!(!options.body.contains("id=\"lists\"") && !options.body.contains("id=\"purpose-add\""));
+    assert!(options.text_of("fixed-options").is_some_and(|t| t.contains("crm-import")), "{}", options.body);
+    let chosen =
+        [("csrf", csrf.as_str()), ("lists", "elsewhere"), ("purpose", "add-all"), ("default_region", "de")];
+    assert_eq!(frame.post(&options_path, &chosen).status, 303);
+    let started = std::time::Instant::now();
+    while frame.get(&format!("{session}/imports/{id}/review")).body.contains("id=\"reviewing\"") {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "still reviewing");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (status, _, settings) =
+        server.send("PATCH", &format!("/v1/imports/{id}"), &key, "application/json", b"{}");
     assert_eq!(status, 200, "{settings}");
+    assert!(frame.get(&format!("{session}/imports/{id}/file")).body.contains("id=\"read-as\""));
+    let reading = [("csrf", csrf.as_str()), ("delimiter", ","), ("encoding", "utf-8")];
+    assert_eq!(frame.post(&format!("{session}/imports/{id}/file"), &reading).status, 303);
     assert_eq!(settings["lists"], json!(["crm-import"]), "the fixed option holds: {settings}");
-    assert_eq!(settings["default_region"], "DE");
+    assert_eq!(settings["default_region"], "DE", "{settings}");
+    assert!(settings["purpose"].is_null(), "a purpose not allowed is not set: {settings}");
+    let (_, _, settings) =
+        server.send("PATCH", &format!("/v1/imports/{id}"), &key, "application/json", b"{}");
+    assert!(settings["delimiter"].is_null() && settings["encoding"].is_null(), "not allowed: {settings}");
+
+    // A host that lets its end user say how the file is read: the upload goes on to the
+    // file's page, which offers only that.
+    let mut reading_offer = offer("https://crm.example.com", 600);
+    reading_offer["allowed_options"] = json!(["delimiter"]);
+    let (status, created) = server.post("/v1/embed-tokens", &key, &reading_offer);
+    assert_eq!(status, 201, "{created}");
+    let reader = session_of(&server, created["token"].as_str().expect("a token"));
+    let page = frame.get(&format!("{reader}/imports/new"));
+    let token = page.body.split("data-csrf=\"").nth(1).and_then(|t| t.split('"').next()).expect("a token");
+    let uploaded =
+        frame.upload(&format!("{reader}/imports/upload"), token, "k.csv", &windows_1252(GERMAN_EXCEL));
+    assert!(uploaded.location.ends_with("/file"), "{}", uploaded.location);
+    let file_page = frame.get(&uploaded.location);
+    assert!(file_page.body.contains("id=\"delimiter\"") && !file_page.body.contains("id=\"encoding\""));
+    let id = uploaded.location.trim_start_matches(&format!("{reader}/imports/")).trim_end_matches("/file");
+    let reading = [("csrf", token), ("delimiter", ";"), ("encoding", "utf-16le")];
+    assert_eq!(frame.post(&uploaded.location, &reading).status, 303);
+    let (_, _, settings) =
+        server.send("PATCH", &format!("/v1/imports/{id}"), &key, "application/json", b"{}");
+    assert_eq!(settings["delimiter"], ";", "{settings}");
+    assert!(settings["encoding"].is_null(), "not allowed: {settings}");
 
     let (status, _) = server.delete(&format!("/v1/keys/{}", second["id"].as_str().unwrap_or("")), &key);
     assert_eq!(status, 204);
     let (status, _, body) = get_page(&server, &format!("/embed?token={orphan}"), &[]);
     assert_eq!(status, 401, "the key that issued it is revoked: {body}");
-    let (status, _) = embed_call(&server, "POST", "/imports?filename=a.csv", &orphan_session, b"Email\n");
-    assert_eq!(status, 401, "its session ends with it");
+    let ended = Client::new(&server.base).get(&format!("{orphan_session}/imports/new"));
+    assert_eq!(ended.status, 401, "its session ends with it");
 }
 
 #[test]
@@ -227,49 +269,104 @@ fn the_wizard_in_the_example_host_page_imports_a_german_excel_file_and_tells_tha
         browser.axe("the host page").await;
 
         browser.client.enter_frame(0).await.expect("into the wizard's frame");
+        assert_eq!(browser.wait_until("the upload step", "document.body.dataset.step").await, "upload");
         browser.axe("the wizard's upload step").await;
-        browser.wait_for("#upload-file").await.send_keys(path_str(&file)).await.expect("choose the file");
-        browser.wait_for("#upload-form button").await.click().await.expect("upload");
-        browser.wait_until("the columns", "document.querySelectorAll('#columns tr').length === 5").await;
-        browser.screenshot("columns").await;
-        browser.axe("the wizard's columns step").await;
+        browser.wait_for("#file").await.send_keys(path_str(&file)).await.expect("choose the file");
+        click_to(&browser, "#upload", "map").await;
+        browser.screenshot("map").await;
+        browser.axe("the wizard's map step").await;
 
         // The cell holding a script is shown as text, and ran nowhere.
-        let samples = browser.client.find(fantoccini::Locator::Css("#columns")).await.expect("columns");
-        let text = samples.text().await.expect("their text");
+        let text = browser.text_of("main").await;
         assert!(text.contains("<script>alert('xss')</script>"), "the cell is shown as text: {text}");
         assert!(browser.client.get_alert_text().await.is_err(), "no alert opened");
-        // German headers are recognized: Handy is the phone, Notizen the notes.
-        let field = |header: &str| {
-            format!("document.querySelector('#columns select[data-header=\"{header}\"]').value")
+        // German headers are recognized: Handy is the phone, Notizen the notes; only the
+        // offered fields are in the pickers.
+        let row = |header: &str| {
+            format!(
+                "[...document.querySelectorAll('#mapping tbody tr')].find(r => \
+                 r.querySelector('th').firstChild.textContent.trim() === '{header}')"
+            )
         };
-        assert_eq!(browser.wait_until("Handy's field", &field("Handy")).await, "phone");
-        assert_eq!(browser.wait_until("Notizen's field", &field("Notizen")).await, "notes");
+        assert_eq!(
+            browser
+                .wait_until("Handy's field", &format!("{}.querySelector('select').value", row("Handy")))
+                .await,
+            "phone"
+        );
+        assert_eq!(
+            browser
+                .wait_until("Notizen's field", &format!("{}.querySelector('select').value", row("Notizen")))
+                .await,
+            "notes"
+        );
+        let offered = browser
+            .client
+            .execute("return [...new Set([...document.querySelectorAll('#mapping option')].map(o => o.value))].sort();", vec![])
+            .await
+            .expect("the fields offered");
+        assert_eq!(offered, json!(["", "email", "first_name", "last_name", "notes", "phone"]));
+        assert!(
+            browser.client.find(fantoccini::Locator::Css("#save-mapping-form")).await.is_err(),
+            "no saved mappings"
+        );
 
         // The end user leaves the notes out and sets the options the host allows.
-        browser
-            .wait_for("#columns select[data-header=\"Notizen\"]")
+        let skip = browser
+            .client
+            .execute(&format!("return {}.querySelector('input[type=checkbox]').id;", row("Notizen")), vec![])
             .await
-            .select_by(fantoccini::Locator::Css("option[value=\"\"]"))
+            .expect("Notizen's skip");
+        browser
+            .wait_for(&format!("#{}", skip.as_str().expect("an id")))
+            .await
+            .click()
             .await
             .expect("leave Notizen out");
-        browser.wait_for("#option-default_region").await.send_keys("DE").await.expect("the region");
-        browser.wait_for("#option-tags").await.send_keys("messe, 2026").await.expect("the tags");
-        assert!(
-            browser.client.find(fantoccini::Locator::Css("#option-lists")).await.is_err(),
-            "lists are fixed"
-        );
+        click_to(&browser, "#save-map", "options").await;
+        browser.wait_for("#default_region").await.send_keys("DE").await.expect("the region");
+        browser.wait_for("#tags").await.send_keys("messe, 2026").await.expect("the tags");
+        for fixed_or_not_allowed in ["#lists", "#identifier", "#purpose-add"] {
+            assert!(
+                browser.client.find(fantoccini::Locator::Css(fixed_or_not_allowed)).await.is_err(),
+                "{fixed_or_not_allowed} is not offered"
+            );
+        }
+        assert!(browser.text_of("#fixed-options").await.contains("crm-import"), "the fixed list is shown");
+        browser.screenshot("options").await;
+        browser.axe("the wizard's options step").await;
         browser.phone().await;
-        browser.assert_no_horizontal_scroll("the columns step at 375 px").await;
-        browser.screenshot("columns-phone").await;
+        browser.assert_no_horizontal_scroll("the options step at 375 px").await;
         browser.desktop().await;
 
-        browser.wait_for("#map-form > button").await.click().await.expect("import");
-        let imported = browser.text_of("#count-imported").await;
-        assert_eq!(imported, "2");
+        // The review, and the broken row fixed in place.
+        click_to(&browser, "#save-options", "review").await;
+        browser.wait_for("#count-rows").await;
+        assert_eq!(browser.text_of("#count-imported").await, "2");
         assert_eq!(browser.text_of("#count-errors").await, "1");
+        browser.screenshot("review").await;
+        browser.axe("the wizard's review step").await;
+        let email = browser.wait_for("#error-row-4 input[name='cell:E-Mail']").await;
+        email.clear().await.expect("clear the cell");
+        email.send_keys("bert@example.com\u{E007}").await.expect("type the address and press Enter");
+        browser.wait_for("#fixed-outcome").await;
+        assert_eq!(browser.text_of("#count-imported").await, "3");
+        assert_eq!(browser.text_of("#count-errors").await, "0");
+        browser.screenshot("fixed-in-place").await;
+        browser.axe("the wizard's review after a fix").await;
+        browser.phone().await;
+        browser.assert_no_horizontal_scroll("the review at 375 px").await;
+        browser.desktop().await;
+
+        // The import and its results.
+        click_to(&browser, "#start", "results").await;
+        assert_eq!(browser.text_of("#count-imported").await, "3");
         browser.screenshot("results").await;
         browser.axe("the wizard's results step").await;
+        assert!(
+            browser.client.find(fantoccini::Locator::Css("#undo")).await.is_err(),
+            "no undo in the frame"
+        );
         browser.wait_for("#close").await.click().await.expect("close");
 
         browser.client.enter_parent_frame().await.expect("back to the host page");
@@ -280,14 +377,17 @@ fn the_wizard_in_the_example_host_page_imports_a_german_excel_file_and_tells_tha
         assert!(events.iter().all(|e| e["origin"] == server.base.as_str()), "all from intake: {events:?}");
         let types: Vec<&str> = events.iter().filter_map(|e| e["data"]["type"].as_str()).collect();
         assert_eq!(types.first(), Some(&"ready"), "{types:?}");
-        let steps: Vec<&str> = events.iter().filter_map(|e| e["data"]["step"].as_str()).collect();
-        assert_eq!(steps, ["upload", "map", "importing", "results"]);
+        let mut steps: Vec<&str> = events.iter().filter_map(|e| e["data"]["step"].as_str()).collect();
+        steps.dedup();
+        // The import's own page shows only when it is still running as the page opens.
+        steps.retain(|s| *s != "import");
+        assert_eq!(steps, ["upload", "map", "options", "review", "results"], "{types:?}");
         assert!(types.contains(&"progress"), "{types:?}");
-        assert!(!types.contains(&"error"), "{types:?}");
+        assert!(!types.contains(&"error"), "{events:?}");
         let complete = events.iter().find(|e| e["data"]["type"] == "complete").expect("complete");
         assert_eq!(
             complete["data"]["counts"],
-            json!({ "rows": 3, "imported": 2, "updated": 0, "skipped": 0, "errors": 1 })
+            json!({ "rows": 3, "imported": 3, "updated": 0, "skipped": 0, "errors": 0 })
         );
         assert_eq!(types.last(), Some(&"close"));
 
@@ -301,7 +401,9 @@ fn the_wizard_in_the_example_host_page_imports_a_german_excel_file_and_tells_tha
         let tags: Vec<&str> = anna["tags"].split('|').collect();
         assert!(tags.contains(&"messe") && tags.contains(&"2026"), "{anna:?}");
         assert_eq!(anna["lists"], "crm-import", "{anna:?}");
-        assert_eq!(ws.contacts().len(), 2, "Bert's row was an error");
+        let bert = ws.contact_by("email", "bert@example.com");
+        assert_eq!(bert["last_name"], "Kaputt", "the corrected row: {bert:?}");
+        assert_eq!(ws.contacts().len(), 3);
         browser.finish().await;
     });
 }

@@ -1,7 +1,8 @@
 //! The web wizard in a real chromium (tests/common/browser.rs) against a real `intake serve`,
 //! as a person uses it: sign in, upload a German Excel CSV, see the file read, change a
-//! mapping, set options, review, import, see the results, download the results file (the
-//! same as the CLI's for the same file and choices), undo. Every page is screenshotted,
+//! mapping, set options, review, fix the broken row in place, import, see the results,
+//! download the results file (the CLI's for the same file, corrected, and choices; the
+//! corrected row said so), undo. Every page is screenshotted,
 //! checked with axe-core and read at a phone's 375 px without sideways scrolling; a cell
 //! holding a script is shown as text and runs nowhere.
 
@@ -15,13 +16,15 @@ use common::{Workspace, path_str};
 const PASSWORD: &str = "correct horse battery";
 
 /// German Excel's CSV: Windows-1252, semicolons, a notes cell holding a script, a row whose
-/// e-mail is broken.
-fn kontakte() -> Vec<u8> {
-    let text = "Vorname;Nachname;E-Mail;Handy;Notizen\r\n\
-                Jürgen;Weiß;juergen@example.de;0171 2345678;Kunde seit 2019\r\n\
-                Änne;Groß;aenne@example.de;0160 9876543;<script>alert('xss')</script>\r\n\
-                Bert;Kaputt;bert-at-example.de;;\r\n";
-    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+/// e-mail is `bert_email` (broken in the file the person uploads).
+fn kontakte(bert_email: &str) -> Vec<u8> {
+    let text = format!(
+        "Vorname;Nachname;E-Mail;Handy;Notizen\r\n\
+         Jürgen;Weiß;juergen@example.de;0171 2345678;Kunde seit 2019\r\n\
+         Änne;Groß;aenne@example.de;0160 9876543;<script>alert('xss')</script>\r\n\
+         Bert;Kaputt;{bert_email};;\r\n"
+    );
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
     assert!(!unmappable);
     bytes.into_owned()
 }
@@ -32,6 +35,11 @@ async fn click_to(browser: &Browser, css: &str, step: &str) {
     browser
         .wait_until(&format!("the {step} page"), &format!("document.body.dataset.step === '{step}'"))
         .await;
+}
+
+/// A results file without the note of a row corrected in the review.
+fn without_correction_note(results: &str) -> String {
+    results.replace("corrected in the review by user:1", "")
 }
 
 async fn assert_script_shown_as_text(browser: &Browser, page: &str) {
@@ -48,13 +56,15 @@ fn a_person_imports_a_german_excel_file_through_the_wizard_as_the_cli_would_and_
         add_user(&ws, "default", "anna@example.com", "admin", PASSWORD);
         let server = Server::start(&ws);
         let file = ws.path("kontakte.csv");
-        std::fs::write(&file, kontakte()).expect("write the file");
+        std::fs::write(&file, kontakte("bert-at-example.de")).expect("write the file");
 
-        // The CLI's results for the same file and choices.
+        // The CLI's results for the same file as the person corrects it, and the same choices.
         let cli = Workspace::new();
         let cli_results = cli.path("results.csv");
+        let corrected = cli.path("kontakte.csv");
+        std::fs::write(&corrected, kontakte("bert@example.de")).expect("write the corrected file");
         let args = ["--default-region", "DE", "--tag", "messe", "--skip", "Notizen", "--results"];
-        let mut command = vec!["import", path_str(&file)];
+        let mut command = vec!["import", path_str(&corrected)];
         command.extend_from_slice(&args);
         command.push(path_str(&cli_results));
         cli.ok(&command);
@@ -113,11 +123,33 @@ fn a_person_imports_a_german_excel_file_through_the_wizard_as_the_cli_would_and_
         assert_eq!(browser.text_of("#count-errors").await, "1");
         browser.check_page("review").await;
 
+        // Fix the broken row in place: its bad cell is marked with the reason; corrected by
+        // keyboard and re-checked, the review counts it as imported.
+        let email = browser.wait_for("#error-row-4 input[name='cell:E-Mail']").await;
+        assert_eq!(email.attr("aria-invalid").await.expect("its state").as_deref(), Some("true"));
+        let reason = email.attr("aria-describedby").await.expect("its reason").expect("described");
+        assert!(!browser.text_of(&format!("#{reason}")).await.is_empty(), "the reason is shown");
+        browser
+            .client
+            .execute("document.getElementById('error-row-4').scrollIntoView();", vec![])
+            .await
+            .expect("scroll to the row");
+        browser.screenshot("error-row").await;
+        email.clear().await.expect("clear the cell");
+        email.send_keys("bert@example.de\u{E007}").await.expect("type the address and press Enter");
+        browser.wait_for("#fixed-outcome").await;
+        let outcome = browser.text_of("#fixed-outcome").await;
+        assert!(outcome.contains("Row 4") && outcome.contains("imported"), "{outcome}");
+        assert_eq!(browser.text_of("#count-imported").await, "3");
+        assert_eq!(browser.text_of("#count-errors").await, "0");
+        assert!(browser.text_of("#corrected-row-4").await.contains("bert@example.de"));
+        browser.check_page("fix-in-place").await;
+
         // Import, and its results.
         click_to(&browser, "#start", "results").await;
         browser.wait_for("#download-results").await;
         assert_eq!(browser.text_of("#import-state").await, "completed");
-        assert_eq!(browser.text_of("#count-imported").await, "2");
+        assert_eq!(browser.text_of("#count-imported").await, "3");
         browser.check_page("results").await;
         let link = browser.wait_for("#download-results").await;
         let href = link.attr("href").await.expect("its address").expect("an href");
@@ -125,10 +157,16 @@ fn a_person_imports_a_german_excel_file_through_the_wizard_as_the_cli_would_and_
         link.click().await.expect("download the results");
         let downloaded = browser.downloaded(&format!("import-{id}-results.csv")).await;
         let by_cli = std::fs::read(&cli_results).expect("the CLI's results");
+        let (downloaded, by_cli) = (String::from_utf8_lossy(&downloaded), String::from_utf8_lossy(&by_cli));
+        let bert = downloaded.lines().find(|l| l.starts_with("Bert;")).expect("Bert's row");
+        assert!(
+            bert.contains("corrected in the review by user:1"),
+            "the row is recorded as corrected: {bert}"
+        );
         assert_eq!(
-            String::from_utf8_lossy(&downloaded),
-            String::from_utf8_lossy(&by_cli),
-            "the results file is the CLI's"
+            without_correction_note(&downloaded),
+            by_cli,
+            "the results file is the CLI's for the corrected file, but for the corrected row's note"
         );
 
         // The contacts, then undo.
@@ -138,7 +176,7 @@ fn a_person_imports_a_german_excel_file_through_the_wizard_as_the_cli_would_and_
         assert!(browser.text_of("main").await.contains("kontakte.csv"));
         browser.check_page("history").await;
         browser.client.goto(&format!("{}/imports/{id}/undo", server.base)).await.expect("open undo");
-        assert_eq!(browser.text_of("#undo-deleted").await, "2", "the dry run says what undo deletes");
+        assert_eq!(browser.text_of("#undo-deleted").await, "3", "the dry run says what undo deletes");
         browser.check_page("undo").await;
         browser.wait_for("#confirm-undo").await.click().await.expect("undo");
         assert_eq!(browser.text_of("#undo-done").await, "The import was undone.");

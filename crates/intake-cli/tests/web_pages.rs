@@ -161,6 +161,88 @@ fn the_reviews_error_rows_are_shown_a_page_at_a_time() {
     assert_eq!((file.status, file.body.lines().count()), (200, 31), "the error file: a header and 30 rows");
 }
 
+/// Uploads `file`, saves the default options and waits for the review; returns the import's
+/// id and its review page.
+fn reviewed(browser: &Browser, file: &str) -> (String, Page) {
+    let id = upload(browser, "people.csv", file.as_bytes());
+    let options = browser.get(&format!("/imports/{id}/options"));
+    let fields = [("csrf", options.csrf()), ("purpose", "add-update".into()), ("identifier", "email".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(browser.post(&format!("/imports/{id}/options"), &fields).status, 303);
+    let review = poll_until_done(browser, &format!("/imports/{id}/review"), "reviewing");
+    (id, review)
+}
+
+/// The review page a fix's answer sends the browser to, once reviewed again.
+fn back_from_fix(browser: &Browser, answer: &Page) -> Page {
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let path = answer.location.split('#').next().expect("a path").to_string();
+    poll_until_done(browser, &path, "reviewing")
+}
+
+#[test]
+fn an_error_row_is_corrected_in_the_review_page_and_imported_as_corrected() {
+    let (_ws, _server, browser) = signed_in();
+    let file = "First Name,Email,Notes\nAnna,anna@example.com,ok\n\
+                Bert,bert-at-example.com,<script>alert(1)</script>\nCarl,carl@,x\n";
+    let (id, review) = reviewed(&browser, file);
+    assert_eq!(review.text_of("count-errors").as_deref(), Some("2"), "{}", review.body);
+    // Each error row is a form of its cells, labelled by header, the bad cell marked.
+    assert!(review.body.contains("<form method=\"post\" action=\"/imports/"));
+    assert!(review.body.contains(&format!("action=\"/imports/{id}/rows/3\"")), "{}", review.body);
+    assert!(review.body.contains("<label for=\"fix-3-1\">Email</label>"), "{}", review.body);
+    assert!(
+        review.body.contains("name=\"cell:Email\" value=\"bert-at-example.com\" aria-invalid=\"true\""),
+        "the bad cell is marked: {}",
+        review.body
+    );
+    assert!(review.body.contains("id=\"fix-3-1-problem\""), "with its reason");
+    // A cell holding a script is a value, shown as text.
+    assert!(!review.body.contains("<script>alert"), "{}", review.body);
+    assert!(review.body.contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62;\""), "{}", review.body);
+
+    let fix = [("cell:First Name", "Bert"), ("cell:Email", "bert@example.com"), ("cell:Notes", "n")];
+    let refused = browser.post(&format!("/imports/{id}/rows/3"), &fix);
+    assert_eq!(refused.status, 403, "a fix without the CSRF token is refused");
+    let unchanged = browser.get(&format!("/imports/{id}/review"));
+    assert_eq!(unchanged.text_of("count-errors").as_deref(), Some("2"), "nothing was corrected");
+
+    let csrf = review.csrf();
+    let with_token: Vec<(&str, &str)> =
+        [("csrf", csrf.as_str()), ("errors_from", "0")].into_iter().chain(fix).collect();
+    let answer = browser.post(&format!("/imports/{id}/rows/3"), &with_token);
+    assert_eq!(answer.location, format!("/imports/{id}/review?errors_from=0&fixed=3#fixed"));
+    let fixed = back_from_fix(&browser, &answer);
+    assert_eq!(fixed.text_of("count-errors").as_deref(), Some("1"), "{}", fixed.body);
+    assert_eq!(fixed.text_of("count-imported").as_deref(), Some("2"));
+    let outcome = fixed.text_of("fixed-outcome").unwrap_or_default();
+    assert!(outcome.contains("Row 3") && outcome.contains("imported"), "{outcome}");
+    assert!(!fixed.body.contains("data-error-row=\"3\""), "row 3 is no longer in error");
+    assert_eq!(fixed.body.matches("data-error-row=").count(), 1);
+    assert!(fixed.text_of("corrected-row-3").is_some_and(|t| t.contains("Email: bert@example.com")));
+
+    // Taken back, the row is in error again; corrected again, it is imported as corrected.
+    let revert = [("csrf", csrf.as_str()), ("errors_from", "0")];
+    let reverted = back_from_fix(&browser, &browser.post(&format!("/imports/{id}/rows/3/revert"), &revert));
+    assert_eq!(reverted.text_of("count-errors").as_deref(), Some("2"), "{}", reverted.body);
+    assert!(
+        reverted.body.contains("data-error-row=\"3\"") && !reverted.body.contains("id=\"corrected-rows\"")
+    );
+    let fixed = back_from_fix(&browser, &browser.post(&format!("/imports/{id}/rows/3"), &with_token));
+    assert_eq!(fixed.text_of("count-errors").as_deref(), Some("1"));
+
+    let started = browser.post(&format!("/imports/{id}/start"), &[("csrf", &csrf)]);
+    assert_eq!(started.status, 303, "{}", started.body);
+    let result = poll_until_done(&browser, &format!("/imports/{id}"), "live");
+    assert_eq!(result.text_of("count-imported").as_deref(), Some("2"), "{}", result.body);
+    let results = browser.get(&format!("/imports/{id}/files/results.csv")).body;
+    let bert = results.lines().find(|l| l.starts_with("Bert,")).expect("Bert's row");
+    assert!(bert.contains("bert@example.com") && bert.contains(",n,"), "the corrected cells: {bert}");
+    assert!(bert.contains("corrected in the review by user:"), "recorded as corrected: {bert}");
+    let anna = results.lines().find(|l| l.starts_with("Anna,")).expect("Anna's row");
+    assert!(!anna.contains("corrected"), "{anna}");
+}
+
 #[test]
 fn a_wrong_password_and_an_unknown_address_are_refused_alike_and_counted() {
     let ws = Workspace::new();
@@ -510,6 +592,13 @@ fn the_whole_wizard_by_its_forms_imports_as_the_cli_does() {
     }
     assert!(review.body.contains("id=\"error-rows\""), "the error rows are listed");
     assert!(review.body.contains("+491712345678"), "the first rows as they will be stored");
+    let first_rows = review.body.split("id=\"first-rows\"").nth(1).and_then(|t| t.split("</table>").next());
+    let first_rows = first_rows.expect("the first rows' table");
+    assert_eq!(
+        first_rows.matches("<td>messe</td>").count(),
+        first_rows.matches("<th scope=\"row\">").count(),
+        "each first row has the import's tag: {first_rows}"
+    );
 
     let started = browser.post(&format!("/imports/{id}/start"), &[("csrf", &review.csrf())]);
     assert_eq!((started.status, started.location), (303, format!("/imports/{id}")));
@@ -636,4 +725,50 @@ fn the_contacts_page_shows_a_tags_contacts_and_keeps_the_tag_on_the_next_page() 
 
     let unknown = browser.get("/contacts?tag=nobody");
     assert!(unknown.body.contains("id=\"no-contacts\""), "{}", unknown.body);
+}
+
+/// Asks for a sign-in link for `carla@example.com` from `base` and returns the e-mail's link.
+fn mailed_link(python: &std::path::Path, maildir: &std::path::Path, base: &str) -> String {
+    let answer = Browser::new(base).post("/sign-in/link", &[("email", "carla@example.com")]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let message = first_message(python, maildir);
+    let text = message["text"].as_str().expect("a text").to_string();
+    text.lines().find(|l| l.contains("/sign-in/link/")).expect("the e-mail has the link").trim().to_string()
+}
+
+#[test]
+fn a_sign_in_links_address_is_the_public_url_else_the_one_the_request_came_to() {
+    let Some(python) = python_peers() else { return };
+    let ws = Workspace::new();
+    ws.ok(&["users", "add", "carla@example.com", "--no-password"]);
+    let maildir = ws.path("mail");
+    let smtp = SmtpPeer::start(&python, &maildir);
+    let port = smtp.port.to_string();
+    let smtp_flags = [
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &port,
+        "--smtp-tls",
+        "none",
+        "--smtp-from",
+        "intake@example.org",
+    ];
+
+    // No public URL: the host the browser asked (localhost), not the bound 127.0.0.1.
+    let server = Server::start_with(&ws, &smtp_flags);
+    let as_localhost = server.base.replace("127.0.0.1", "localhost");
+    assert_ne!(as_localhost, server.base, "the service is bound to 127.0.0.1: {}", server.base);
+    let link = mailed_link(&python, &maildir, &as_localhost);
+    assert!(link.starts_with(&format!("{as_localhost}/sign-in/link/")), "{link}");
+    drop(server);
+    for entry in std::fs::read_dir(maildir.join("new")).expect("the maildir") {
+        std::fs::remove_file(entry.expect("a message").path()).expect("take the message out");
+    }
+
+    // A public URL: that, whatever the request's host.
+    let flags = [&smtp_flags[..], &["--public-url", "https://intake.example.org/"]].concat();
+    let server = Server::start_with(&ws, &flags);
+    let link = mailed_link(&python, &maildir, &server.base);
+    assert!(link.starts_with("https://intake.example.org/sign-in/link/"), "{link}");
 }

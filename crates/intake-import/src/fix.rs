@@ -245,7 +245,7 @@ pub fn recheck(
             problems: outcome.problems.iter().map(Problem::from).collect(),
             messages: outcome.messages,
             notes: outcome.notes,
-            as_stored: PreviewRow::of(&checked.prepared, &schema),
+            as_stored: PreviewRow::of(&checked.prepared, &schema).with_import_wide(options),
         }
     }))
 }

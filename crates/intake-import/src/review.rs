@@ -114,7 +114,7 @@ pub fn preview(
     let mut record = Record::default();
     while rows.len() < PREVIEW_ROWS && records.next_record(&mut record)? {
         let prepared = preparer.prepare(std::mem::take(&mut record));
-        rows.push(PreviewRow::of(&prepared, schema));
+        rows.push(PreviewRow::of(&prepared, schema).with_import_wide(options));
     }
     Ok(rows)
 }
@@ -138,5 +138,46 @@ impl PreviewRow {
                 .collect(),
             errors: prepared.errors.iter().map(ToString::to_string).collect(),
         }
+    }
+
+    /// The row with the tags and lists the import gives every row (`--tag`, `--list`) that
+    /// its own cells do not give it already (names are one whatever their case, as stored).
+    pub fn with_import_wide(mut self, options: &ImportOptions) -> PreviewRow {
+        add_names(&mut self.tags, &options.tags);
+        add_names(&mut self.lists, &options.lists);
+        self
+    }
+}
+
+fn add_names(names: &mut Vec<String>, wide: &[String]) {
+    for name in wide {
+        if !names.iter().any(|n| n.to_lowercase() == name.to_lowercase()) {
+            names.push(name.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_row_has_the_import_wide_tags_and_lists_once() {
+        let row = PreviewRow {
+            row: 2,
+            values: BTreeMap::new(),
+            tags: vec!["Messe".into(), "vip".into()],
+            lists: Vec::new(),
+            subscriptions: BTreeMap::new(),
+            errors: Vec::new(),
+        };
+        let options = ImportOptions {
+            tags: vec!["messe".into(), "2026".into()],
+            lists: vec!["newsletter".into()],
+            ..ImportOptions::default()
+        };
+        let row = row.with_import_wide(&options);
+        assert_eq!(row.tags, ["Messe", "vip", "2026"]);
+        assert_eq!(row.lists, ["newsletter"]);
     }
 }

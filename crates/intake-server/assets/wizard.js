@@ -2,11 +2,53 @@
 // script (forms post, links link); with it, an upload shows its progress, a dropped file is
 // uploaded, a review being made reloads its page until it is done, and a running import
 // shows its progress live from the server's event stream. No value is written as HTML:
-// only as text.
+// only as text. In the embedded wizard (a body with data-embed-origin), the page reports to
+// its host with postMessage, to that origin only: ready, step, progress, complete, error and
+// close, each as { source: "intake", type, ... }.
 "use strict";
 
 (function () {
   function byId(id) { return document.getElementById(id); }
+
+  // A message to the host page of the embedded wizard (nothing outside one).
+  function tell(message) {
+    var origin = document.body.dataset.embedOrigin;
+    if (!origin || window.parent === window) { return; }
+    message.source = "intake";
+    window.parent.postMessage(message, origin);
+  }
+
+  function setUpEmbed() {
+    var body = document.body;
+    if (!body.dataset.embedOrigin) { return; }
+    if (body.dataset.embedError) {
+      tell({ type: "error", message: body.dataset.embedError });
+      return;
+    }
+    var step = body.dataset.step;
+    if (step === "upload") { tell({ type: "ready" }); }
+    // A page that reloads until its work is done reports its step once it is.
+    if (!document.querySelector("[data-reload]")) { tell({ type: "step", step: step }); }
+    var problem = byId("error-message") || byId("upload-error");
+    if (problem && !problem.hidden && problem.textContent) {
+      tell({ type: "error", message: problem.textContent.trim() });
+    }
+    var summary = byId("summary");
+    if (summary) {
+      var counts = {};
+      ["rows", "imported", "updated", "skipped", "errors"].forEach(function (name) {
+        counts[name] = Number(summary.dataset[name]);
+      });
+      tell({ type: "progress", rows_done: counts.rows, rows_total: counts.rows, percent: 100 });
+      if (summary.dataset.state === "completed") {
+        tell({ type: "complete", import_id: summary.dataset.importId, counts: counts });
+      } else {
+        tell({ type: "error", message: "The import ended " + summary.dataset.state + "." });
+      }
+    }
+    var close = byId("close");
+    if (close) { close.addEventListener("click", function () { tell({ type: "close" }); }); }
+  }
 
   // The upload: drag and drop onto the zone, progress from XHR's upload events.
   function setUpUpload() {
@@ -28,7 +70,7 @@
       var body = new FormData();
       body.append("file", file, file.name);
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", "/imports/upload");
+      xhr.open("POST", form.getAttribute("action"));
       xhr.setRequestHeader("X-CSRF-Token", form.dataset.csrf);
       problem.hidden = true;
       bar.hidden = false;
@@ -100,6 +142,9 @@
         byId("percent").textContent = percent + " %";
       }
       byId("rate").textContent = (progress.rows_per_second || 0) + " rows/s";
+      var total = progress.rows_total || null;
+      tell({ type: "progress", rows_done: done, rows_total: total,
+             percent: total ? Math.min(100, Math.floor(done * 100 / total)) : null });
       byId("time-left").textContent = progress.seconds_left == null ? "" : progress.seconds_left + " s";
     }
     source.addEventListener("import", show);
@@ -111,6 +156,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    setUpEmbed();
     setUpUpload();
     setUpReload();
     setUpProgress();

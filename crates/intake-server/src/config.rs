@@ -135,7 +135,7 @@ settings! {
     #[arg(long, env = "INTAKE_SMTP_PASSWORD", hide_env_values = true)]
     smtp_password: String;
     /// The service's address in the links of e-mails and webhooks; none: http:// and the
-    /// address it listens on.
+    /// address it listens on (a sign-in link: the host the request was sent to).
     #[arg(long, env = "INTAKE_PUBLIC_URL")]
     public_url: String;
     /// How many times a failed webhook or e-mail delivery is tried again.

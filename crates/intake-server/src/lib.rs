@@ -62,12 +62,11 @@ pub fn app(state: AppState) -> Router {
     let (router, doc) = api(state.clone());
     let doc = std::sync::Arc::new(doc);
     // The web pages answer their errors as pages: they join after the API's JSON layers.
-    let pages = wizard::router(state.clone());
+    let pages = wizard::router(state.clone()).merge(wizard::embed_router(state.clone()));
     let embed_pages = routes::embed_pages()
         .with_state(state.clone())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked));
     router
-        .merge(routes::embed_api().with_state(state.clone()))
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .fallback(|| async { error::AppError::not_found("no such route: see /openapi.json") })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))

@@ -1,32 +1,25 @@
-//! The embeddable wizard. `POST /v1/embed-tokens` (admin key) gives a host platform a
-//! short-lived signed token; `GET /embed?token=…` checks it and answers the wizard's page with
-//! an embed session, framed only by the token's origin (`Content-Security-Policy:
-//! frame-ancestors`); the page's script (`/embed/embed.js`) talks to the embed API below with
-//! the session in the `X-Intake-Embed` header and reports to the host with `postMessage` to
-//! that origin only.
+//! The embeddable wizard's tokens and sessions. `POST /v1/embed-tokens` (admin key) gives a
+//! host platform a short-lived signed token; `GET /embed?token=…` checks it, starts an embed
+//! session and sends the frame to the wizard's own pages in embed mode (`/embed/s/{session}/…`,
+//! see `wizard::embed`), framed only by the token's origin.
 //!
 //! An embed session is limited to its workspace, to the imports it uploaded itself (another
 //! import answers 404, as a missing one), to the fields offered and the options allowed, with
-//! the fixed options always applied over the end user's. It must not reach anything else of
-//! the API: no contacts, no history, no keys.
+//! the fixed options always applied over the end user's. This module holds those rules; it
+//! must not reach anything else of the API: no contacts, no history, no keys.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use intake_store::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ImportSettings;
-use super::imports::Import;
-use super::parse_id;
-use super::uploads::UploadedImport;
 use crate::auth::Caller;
 use crate::embed_token::{self, Claims, Use};
 use crate::error::{AppError, ErrorBody};
@@ -36,8 +29,6 @@ use crate::state::{AppState, blocking};
 const MAX_LIFETIME_SECS: i64 = 3600;
 /// A token's life when the host names none.
 const DEFAULT_LIFETIME_SECS: i64 = 600;
-/// The header that carries the session.
-const SESSION_HEADER: &str = "x-intake-embed";
 
 /// The options an end user may be allowed to change, by `ImportSettings`' names. The mapping
 /// is the wizard's own step (limited to the fields offered), and a saved mapping is the host's
@@ -243,20 +234,9 @@ fn refused(refusal: embed_token::Refusal) -> AppError {
     AppError::unauthorized(refusal.to_string())
 }
 
-/// The embedded wizard's page and its assets: their refusals are pages too.
+/// The page that opens the wizard.
 pub(crate) fn pages() -> Router<AppState> {
-    Router::new()
-        .route("/embed", get(page))
-        .route("/embed/embed.js", get(script))
-        .route("/embed/embed.css", get(style))
-}
-
-/// The embed API the page's script calls (errors as the API's JSON).
-pub(crate) fn api() -> Router<AppState> {
-    Router::new()
-        .route("/embed/api/imports", post(upload))
-        .route("/embed/api/imports/{id}", get(status).patch(configure))
-        .route("/embed/api/imports/{id}/start", post(start))
+    Router::new().route("/embed", get(page))
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,8 +244,8 @@ struct PageQuery {
     token: Option<String>,
 }
 
-/// The wizard's page: checks the token, starts a session, and allows only the token's origin
-/// to frame it.
+/// Checks the token, starts a session, and sends the frame to the wizard's first page in
+/// embed mode.
 async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>) -> Response {
     match open(&state, query.token.as_deref()).await {
         Ok(page) => page,
@@ -286,7 +266,7 @@ impl From<AppError> for Refused {
     }
 }
 
-/// The wizard's page for `token` with a new session, or why not.
+/// The redirect into the wizard for `token` with a new session, or why not.
 async fn open(state: &AppState, token: Option<&str>) -> Result<Response, Refused> {
     let token = token.ok_or_else(|| AppError::unauthorized("no embed token: open /embed?token=…"))?;
     let secret = secret(state).await?;
@@ -308,73 +288,89 @@ async fn open(state: &AppState, token: Option<&str>) -> Result<Response, Refused
         session: session_id.iter().map(|b| format!("{b:02x}")).collect(),
         ..claims
     };
-    let html = page_html(&session, &embed_token::sign(&session, &secret))?;
-    Ok(html_response(StatusCode::OK, html, Some(&session.origin)))
+    let signed = embed_token::sign(&session, &secret);
+    let mut response =
+        axum::response::Redirect::to(&format!("/embed/s/{signed}/imports/new")).into_response();
+    embed_headers(response.headers_mut(), Some(&session.origin));
+    Ok(response)
 }
 
-/// A page of the wizard: framed by `origin` only (by no one when unknown), its own scripts
-/// and styles only, no referrer.
-fn html_response(status: StatusCode, html: String, origin: Option<&str>) -> Response {
+/// The headers of a page in the frame: framed by `origin` only (by no one when unknown), its
+/// own scripts and styles only, forms to itself only, no referrer (the path holds the session).
+pub(crate) fn embed_headers(headers: &mut axum::http::HeaderMap, origin: Option<&str>) {
     let policy = format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; \
-         form-action 'none'; frame-ancestors {}",
+         form-action 'self'; frame-ancestors {}",
         origin.unwrap_or("'none'")
     );
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
-        html,
-    )
-        .into_response();
-    let headers = response.headers_mut();
     // An origin is scheme://host[:port], checked when the token was made: a valid header value.
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    response
 }
 
 /// The refusal as a page: in the host's frame when the token is intake's own, whose script
 /// then tells the host (`error`), so that it can ask for a new token.
-fn refusal_page(status: StatusCode, message: &str, origin: Option<&str>) -> Response {
-    let config = serde_json::json!({ "origin": origin, "refused": message }).to_string();
+pub(crate) fn refusal_page(status: StatusCode, message: &str, origin: Option<&str>) -> Response {
     let html = include_str!("../../assets/embed-refused.html")
-        .replace("{{config}}", &escape_html(&config))
+        .replace("{{origin}}", &escape_html(origin.unwrap_or("")))
         .replace("{{message}}", &escape_html(message));
-    html_response(status, html, origin)
+    let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    embed_headers(response.headers_mut(), origin);
+    response
 }
 
-/// What the page's script needs: where to report, the session, what may be chosen.
-#[derive(Serialize)]
-struct PageConfig<'a> {
-    origin: &'a str,
-    session: &'a str,
-    fields: Vec<FieldChoice>,
-    allowed_options: &'a [String],
+/// The claims of an embed session: signed, unexpired, for a session, its key live.
+pub(crate) async fn session_claims(state: &AppState, text: &str) -> Result<Claims, AppError> {
+    let secret = secret(state).await?;
+    let claims = embed_token::verify(text, &secret, Use::Session, intake_store::now()).map_err(refused)?;
+    if !issuer_is_live(state, &claims).await? {
+        return Err(AppError::unauthorized("the key that issued this embed session was revoked"));
+    }
+    Ok(claims)
 }
 
-#[derive(Serialize)]
-struct FieldChoice {
-    name: String,
-    label: String,
+/// The host's origin of a session intake signed, expired or not: a refused session's page is
+/// framed by its host, which is told why.
+pub(crate) async fn signed_origin(state: &AppState, text: &str) -> Option<String> {
+    let secret = secret(state).await.ok()?;
+    embed_token::signed_claims(text, &secret).ok().map(|claims| claims.origin)
 }
 
-fn page_html(session: &Claims, signed: &str) -> Result<String, AppError> {
-    let fields = offered_fields(session);
-    let config = PageConfig {
-        origin: &session.origin,
-        session: signed,
-        fields,
-        allowed_options: &session.allowed_options,
-    };
-    let json = serde_json::to_string(&config).map_err(AppError::internal)?;
-    Ok(include_str!("../../assets/embed.html").replace("{{config}}", &escape_html(&json)))
+/// The caller an embed session acts as: its workspace, with the issuing key's id (the audit
+/// log and `started_by` name that key), never more than a member's rights.
+pub(crate) fn session_caller(claims: &Claims, address: String) -> Caller {
+    caller_of(claims, address)
+}
+
+/// Whether import `id` is one the session `claims` uploaded (else it is not there for it).
+pub(crate) fn owns(store: &intake_store::SqliteStore, claims: &Claims, id: i64) -> Result<bool, AppError> {
+    Ok(store.embed_session_of(id)?.is_some_and(|owner| owner == claims.session))
+}
+
+/// Makes the just uploaded import `id` the session's: its columns mapped to offered fields
+/// only (a suggestion of another is left out) and the fixed options set.
+pub(crate) fn adopt(
+    store: &mut intake_store::SqliteStore,
+    claims: &Claims,
+    id: i64,
+    columns: &[super::uploads::Column],
+) -> Result<(), AppError> {
+    let offered = offered_names(claims);
+    let mapping: BTreeMap<String, Option<String>> =
+        columns.iter().map(|c| (c.header.clone(), c.field.clone().filter(|f| offered.contains(f)))).collect();
+    let settings = ImportSettings { mapping: Some(mapping), ..claims.fixed_options.clone() };
+    store.mark_embed_import(id, &claims.session)?;
+    let text = serde_json::to_string(&settings).map_err(AppError::internal)?;
+    store.set_import_settings(id, &text)?;
+    Ok(())
 }
 
 /// The fields offered, with their labels (the built-in ones'; a custom field is shown by name).
-fn offered_fields(session: &Claims) -> Vec<FieldChoice> {
+pub(crate) fn offered_fields(session: &Claims) -> Vec<(String, String)> {
     let schema = intake_core::model::Schema::builtin();
     let label = |name: &str| {
         schema.fields().iter().find(|f| f.name == name).map_or_else(|| name.to_string(), |f| f.label.clone())
@@ -383,7 +379,12 @@ fn offered_fields(session: &Claims) -> Vec<FieldChoice> {
         true => schema.fields().iter().map(|f| f.name.clone()).collect(),
         false => session.fields.clone(),
     };
-    names.into_iter().map(|name| FieldChoice { label: label(&name), name }).collect()
+    names.into_iter().map(|name| (label(&name), name)).collect()
+}
+
+/// The names of the fields offered.
+pub(crate) fn offered_names(claims: &Claims) -> Vec<String> {
+    offered_fields(claims).into_iter().map(|(_, name)| name).collect()
 }
 
 /// Text for an HTML attribute or element.
@@ -402,174 +403,45 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-async fn script() -> impl IntoResponse {
-    asset("text/javascript; charset=utf-8", include_str!("../../assets/embed.js"))
-}
-
-async fn style() -> impl IntoResponse {
-    asset("text/css; charset=utf-8", include_str!("../../assets/embed.css"))
-}
-
-fn asset(kind: &'static str, body: &'static str) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], body)
-}
-
-/// An embed session, from the `X-Intake-Embed` header: signed, unexpired, its key live.
-struct Session {
-    claims: Claims,
-    address: String,
-}
-
-impl Session {
-    fn caller(&self) -> Caller {
-        caller_of(&self.claims, self.address.clone())
+/// Of the options a form sets, those the token allows, with the fixed ones over them. A form
+/// of the embedded wizard shows only the allowed options, so the others it sends are the
+/// defaults of fields it does not show: they are left as they are.
+pub(crate) fn allowed_only(chosen: ImportSettings, claims: &Claims) -> Result<ImportSettings, AppError> {
+    let mut json = serde_json::to_value(chosen).map_err(AppError::internal)?;
+    if let Some(object) = json.as_object_mut() {
+        object.retain(|name, _| claims.allowed_options.contains(name));
     }
-
-    /// Import `id` when this session uploaded it; 404 otherwise, as a missing one.
-    async fn own(&self, state: &AppState, id: &str) -> Result<i64, AppError> {
-        let id = parse_id(id)?;
-        let session = self.claims.session.clone();
-        let owner = state.with_store(&self.caller(), move |store| Ok(store.embed_session_of(id)?)).await?;
-        match owner {
-            Some(owner) if owner == session => Ok(id),
-            _ => Err(AppError::not_found(format!("no import {id}"))),
-        }
-    }
+    let allowed = serde_json::from_value(json).map_err(AppError::internal)?;
+    merge_fixed(allowed, claims)
 }
 
-impl FromRequestParts<AppState> for Session {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Session, AppError> {
-        let text =
-            parts.headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-                AppError::unauthorized("no embed session: open the wizard with /embed?token=…")
-            })?;
-        let secret = secret(state).await?;
-        let claims =
-            embed_token::verify(text, &secret, Use::Session, intake_store::now()).map_err(refused)?;
-        if !issuer_is_live(state, &claims).await? {
-            return Err(AppError::unauthorized("the key that issued this embed session was revoked"));
-        }
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip().to_string())
-            .unwrap_or_default();
-        Ok(Session { claims, address })
-    }
-}
-
-/// Uploads the end user's file (a raw body, its name in `?filename=`): an import of the
-/// session's own, its columns mapped to offered fields only and the fixed options set.
-async fn upload(
-    State(state): State<AppState>,
-    session: Session,
-    query: Query<super::uploads::UploadQuery>,
-    request: Request,
-) -> Result<(StatusCode, Json<UploadedImport>), AppError> {
-    let (status, Json(mut uploaded)) =
-        super::uploads::upload(State(state.clone()), session.caller(), query, request).await?;
-    let id = parse_id(uploaded.import.id())?;
-    let offered = offered_names(&session.claims);
-    for column in &mut uploaded.columns {
-        if column.field.as_ref().is_some_and(|f| !offered.contains(f)) {
-            column.field = None;
-            column.confidence = None;
-        }
-    }
-    let mapping: BTreeMap<String, Option<String>> =
-        uploaded.columns.iter().map(|c| (c.header.clone(), c.field.clone())).collect();
-    let settings = ImportSettings { mapping: Some(mapping), ..session.claims.fixed_options.clone() };
-    let session_id = session.claims.session.clone();
-    state
-        .with_store(&session.caller(), move |store| {
-            store.mark_embed_import(id, &session_id)?;
-            let text = serde_json::to_string(&settings).map_err(AppError::internal)?;
-            Ok(store.set_import_settings(id, &text)?)
+/// The fixed options as `name: value`, for people.
+pub(crate) fn fixed_list(claims: &Claims) -> Vec<String> {
+    let json = serde_json::to_value(&claims.fixed_options).unwrap_or_default();
+    let shown = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    json.as_object()
+        .map(|o| {
+            o.iter().map(|(name, value)| format!("{}: {}", name.replace('_', " "), shown(value))).collect()
         })
-        .await?;
-    Ok((status, Json(uploaded)))
-}
-
-fn offered_names(claims: &Claims) -> Vec<String> {
-    offered_fields(claims).into_iter().map(|f| f.name).collect()
-}
-
-/// The end user's choices: the fields of some columns, and the allowed options.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Choices {
-    /// Header → offered field, or null to leave the column out.
-    #[serde(default)]
-    mapping: BTreeMap<String, Option<String>>,
-    #[serde(default)]
-    options: ImportSettings,
-}
-
-/// Sets the end user's choices, checked against the token: a field not offered or an option
-/// not allowed is refused (403); the fixed options stay as the host set them.
-async fn configure(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-    Json(choices): Json<Choices>,
-) -> Result<Json<ImportSettings>, AppError> {
-    let id = session.own(&state, &id).await?;
-    let offered = offered_names(&session.claims);
-    if let Some(field) = choices.mapping.values().flatten().find(|f| !offered.contains(f)) {
-        return Err(AppError::forbidden(format!("field {field:?} is not offered here")));
-    }
-    let chosen = set_options(&choices.options)?;
-    if let Some(option) = chosen.iter().find(|o| !session.claims.allowed_options.contains(o)) {
-        return Err(AppError::forbidden(format!("option {option:?} cannot be changed here")));
-    }
-    let caller = session.caller();
-    let stored = state
-        .with_store(&caller, move |store| {
-            let text = store.import_settings(id)?.unwrap_or_else(|| "{}".to_string());
-            serde_json::from_str::<ImportSettings>(&text).map_err(AppError::internal)
-        })
-        .await?;
-    // Only the file's own columns: every one is in the stored mapping since the upload.
-    let mut mapping = stored.mapping.clone().unwrap_or_default();
-    for (header, field) in choices.mapping {
-        if let Some(slot) = mapping.get_mut(&header) {
-            *slot = field;
-        }
-    }
-    let change = merge_fixed(ImportSettings { mapping: Some(mapping), ..choices.options }, &session.claims)?;
-    super::uploads::configure(State(state), caller, Path(id.to_string()), Json(change)).await
+        .unwrap_or_default()
 }
 
 /// `settings` with the token's fixed options over them.
-fn merge_fixed(settings: ImportSettings, claims: &Claims) -> Result<ImportSettings, AppError> {
+pub(crate) fn merge_fixed(settings: ImportSettings, claims: &Claims) -> Result<ImportSettings, AppError> {
     let mut json = serde_json::to_value(settings).map_err(AppError::internal)?;
     let fixed = serde_json::to_value(&claims.fixed_options).map_err(AppError::internal)?;
     if let (Some(target), Some(fixed)) = (json.as_object_mut(), fixed.as_object()) {
         target.extend(fixed.clone());
     }
     serde_json::from_value(json).map_err(AppError::internal)
-}
-
-/// Starts the session's import.
-async fn start(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Import>), AppError> {
-    let id = session.own(&state, &id).await?;
-    super::runs::start(State(state), session.caller(), Path(id.to_string())).await
-}
-
-/// The session's import as it is now (state, progress, counts).
-async fn status(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-) -> Result<Json<Import>, AppError> {
-    let id = session.own(&state, &id).await?;
-    Ok(Json(super::imports::current(&state, &session.caller(), id).await?))
 }
 
 #[cfg(test)]

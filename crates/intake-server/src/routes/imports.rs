@@ -85,11 +85,6 @@ pub struct RowCount {
 }
 
 impl Import {
-    /// Its id, as the API writes it.
-    pub(crate) fn id(&self) -> &str {
-        &self.id
-    }
-
     /// Whether it has ended: nothing about it changes any more but an undo.
     pub(crate) fn has_ended(&self) -> bool {
         !matches!(self.state.as_str(), "reviewing" | "queued" | "running")

@@ -2,7 +2,7 @@
 
 mod audit;
 pub(crate) mod contacts;
-mod embed;
+pub(crate) mod embed;
 pub(crate) mod fields;
 pub(crate) mod fixes;
 pub(crate) mod imports;
@@ -61,14 +61,9 @@ pub(crate) fn v1(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(config.max_json_body_bytes()))
 }
 
-/// The embedded wizard's page and assets (outside `/v1`; refusals are pages).
+/// The page that opens the embedded wizard (outside `/v1`; refusals are pages).
 pub(crate) fn embed_pages() -> axum::Router<AppState> {
     embed::pages()
-}
-
-/// The API of the embedded wizard's script (outside `/v1`; errors as JSON).
-pub(crate) fn embed_api() -> axum::Router<AppState> {
-    embed::api()
 }
 
 /// A page of a listing: at most `limit` items (1 to 500, 50 by default) before the id

@@ -12,6 +12,8 @@
 
 mod assets;
 mod browse;
+mod embed;
+mod fix;
 mod run;
 mod session;
 mod sign_in;
@@ -51,6 +53,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/imports/{id}/mapping/save", post(steps::save_mapping))
         .route("/imports/{id}/options", get(steps::options_page).post(steps::save_options))
         .route("/imports/{id}/review", get(steps::review_page).post(steps::review))
+        .route("/imports/{id}/rows/{row}", post(fix::correct))
+        .route("/imports/{id}/rows/{row}/revert", post(fix::revert))
         .route("/imports/{id}/start", post(run::start))
         .route("/imports/{id}", get(run::import_page))
         .route("/imports/{id}/events", get(run::events))
@@ -67,6 +71,11 @@ pub(crate) fn router(state: AppState) -> Router {
                 .into_response()
         }))
         .with_state(state)
+}
+
+/// The wizard's pages in embed mode (`/embed/s/{session}/…`).
+pub(crate) fn embed_router(state: AppState) -> Router {
+    embed::router(state)
 }
 
 /// Headers of every page: not cached (pages show a person's data), no framing by other
@@ -94,22 +103,52 @@ pub(crate) struct Layout {
     pub csrf: String,
     pub step: &'static str,
     pub title: String,
+    /// The pages' path prefix: empty, or `/embed/s/<session>` in embed mode.
+    pub base: String,
+    /// The host page's origin in embed mode (empty otherwise): where the page's script
+    /// reports with `postMessage`.
+    pub embed_origin: String,
+    /// The options the person may change: all (none named), or the embed token's.
+    allowed: Option<Vec<String>>,
 }
 
 impl Layout {
     pub fn of(user: &WebUser, step: &'static str, title: impl Into<String>) -> Layout {
+        let embed = user.embed.as_deref();
         Layout {
             email: user.email.clone(),
             is_admin: user.is_admin(),
             csrf: user.csrf_token.clone(),
             step,
             title: title.into(),
+            base: embed.map(|e| e.base.clone()).unwrap_or_default(),
+            embed_origin: embed.map(|e| e.claims.origin.clone()).unwrap_or_default(),
+            allowed: embed.map(|e| e.claims.allowed_options.clone()),
         }
     }
 
     /// A page for someone not signed in.
     pub fn anonymous(step: &'static str, title: impl Into<String>) -> Layout {
-        Layout { email: String::new(), is_admin: false, csrf: String::new(), step, title: title.into() }
+        Layout {
+            email: String::new(),
+            is_admin: false,
+            csrf: String::new(),
+            step,
+            title: title.into(),
+            base: String::new(),
+            embed_origin: String::new(),
+            allowed: None,
+        }
+    }
+
+    /// Whether the page is the embedded wizard's.
+    pub fn embedded(&self) -> bool {
+        !self.embed_origin.is_empty()
+    }
+
+    /// Whether the person may change option `name`.
+    pub fn allows(&self, name: &str) -> bool {
+        self.allowed.as_ref().is_none_or(|allowed| allowed.iter().any(|a| a == name))
     }
 }
 

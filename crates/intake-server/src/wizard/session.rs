@@ -39,6 +39,8 @@ pub(crate) struct WebUser {
     pub csrf_token: String,
     /// The client's address, for the audit log.
     pub address: String,
+    /// The embed session this is, in the embedded wizard (no person then).
+    pub embed: Option<std::sync::Arc<super::embed::Embedded>>,
 }
 
 impl WebUser {
@@ -50,12 +52,16 @@ impl WebUser {
             workspace: session.workspace,
             csrf_token: session.csrf_token,
             address,
+            embed: None,
         }
     }
 
     /// The person as the API's handlers know a caller: the same workspace and role, audited
     /// as `user:<id>`.
     pub fn caller(&self) -> Caller {
+        if let Some(embed) = &self.embed {
+            return crate::routes::embed::session_caller(&embed.claims, self.address.clone());
+        }
         Caller {
             key_id: 0,
             person: Some(self.id),
@@ -181,7 +187,12 @@ pub(crate) async fn check_csrf(State(state): State<AppState>, request: Request, 
         return next.run(request).await;
     }
     let address = client_address(request.extensions());
-    let user = match session_of(&state, request.headers(), address).await {
+    let embedded = request.extensions().get::<WebUser>().cloned();
+    let found = match embedded {
+        Some(user) => Ok(Some(user)),
+        None => session_of(&state, request.headers(), address).await,
+    };
+    let user = match found {
         Ok(Some(user)) => user,
         Ok(None) if from_another_site(request.headers()) => {
             return PageError::new(StatusCode::FORBIDDEN, "This form came from another site.")

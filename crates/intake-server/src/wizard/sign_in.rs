@@ -137,13 +137,14 @@ pub(crate) struct LinkForm {
 pub(crate) async fn send_link(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LinkForm>,
 ) -> Result<Response, PageError> {
     state.sign_ins().check(&client_address(&extensions))?;
     let workspace = Some(form.workspace.trim().to_string()).filter(|w| !w.is_empty());
     let (db, email) = (state.db().to_path_buf(), form.email.clone());
     let settings = state.config().notify();
-    let base = link_base(&state);
+    let base = link_base(&state, &headers);
     // In the background: the answer comes as fast for an address that gets an e-mail as for
     // one that does not.
     tokio::task::spawn_blocking(move || {
@@ -163,12 +164,30 @@ pub(crate) async fn send_link(
     ok(&page)
 }
 
-/// The start of a link: `public_url`, else http:// and the address the service listens on.
-fn link_base(state: &AppState) -> String {
-    match state.config().public_url.as_deref() {
-        Some(url) if !url.trim().is_empty() => url.trim_end_matches('/').to_string(),
-        _ => format!("http://{}", state.config().bind),
+/// The start of a link: `public_url`, else http:// and the host the request was sent to (its
+/// `Host` header: the address the person reached the service at, which the bound address,
+/// `0.0.0.0` say, is not), else the bound address.
+///
+/// The `Host` header is the asker's to write: without `public_url` a link may be made to
+/// point elsewhere by whoever asks for it. Hence the warning, and the advice in docs/web.md
+/// to set `public_url` wherever the service is reachable by others.
+fn link_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = state.config().public_url.as_deref().filter(|url| !url.trim().is_empty()) {
+        return url.trim().trim_end_matches('/').to_string();
     }
+    tracing::warn!("a sign-in link's address comes from the request's Host header: set public_url");
+    match headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).filter(|h| is_host(h)) {
+        Some(host) => format!("http://{host}"),
+        None => format!("http://{}", state.config().bind),
+    }
+}
+
+/// Whether `text` is a host with an optional port (`intake.example.org:8080`, `[::1]:80`),
+/// nothing more: no path, user or scheme to carry a link elsewhere on the same host.
+fn is_host(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 255
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }
 
 /// Creates and mails a link for `user`; a failure is logged (without the address) and not

@@ -17,13 +17,14 @@ use axum::{Form, Json};
 use intake_import::input::FileInfo;
 use serde::Deserialize;
 
+use super::fix::{Corrected, ERROR_ROWS_PER_PAGE, FixRow, Fixed, corrected, error_forms, fixed};
 use super::session::WebUser;
 use super::views::{FieldView, ImportView, PreviewRow, Reason, ReviewView, SavedView, read_as};
 use super::{Layout, PageError, ok, page_id, render, see};
 use crate::error::AppError;
 use crate::routes::imports::current;
 use crate::routes::uploads::{Column, FileView, configurable, describe_file};
-use crate::routes::{ImportSettings, fields, mappings, runs, uploads};
+use crate::routes::{ImportSettings, embed, fields, mappings, runs, uploads};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -46,10 +47,24 @@ pub(crate) async fn upload(
     request: Request,
 ) -> Result<Response, PageError> {
     let query = serde_json::from_value(serde_json::json!({})).map_err(AppError::internal)?;
-    let (_, Json(uploaded)) = uploads::upload(State(state), user.caller(), Query(query), request).await?;
+    let (_, Json(uploaded)) =
+        uploads::upload(State(state.clone()), user.caller(), Query(query), request).await?;
     let import: ImportView = read_as(&uploaded)?;
-    Ok(see(format!("/imports/{}/file", import.id)))
+    let Some(embed) = user.embed.clone() else {
+        return Ok(see(format!("/imports/{}/file", import.id)));
+    };
+    // Embedded: the import is the session's, mapped to the offered fields only, the fixed
+    // options set; the end user goes on to how the file is read when the host lets them
+    // change it, else to the mapping.
+    let id = page_id(&import.id)?;
+    let columns = uploaded.columns;
+    let reading = READING.iter().any(|option| embed.claims.allowed_options.iter().any(|a| a == option));
+    state.with_store(&user.caller(), move |store| embed::adopt(store, &embed.claims, id, &columns)).await?;
+    Ok(see(format!("/imports/{id}/{}", if reading { "file" } else { "map" })))
 }
+
+/// The options of how a file is read, on the file's page.
+const READING: [&str; 4] = ["encoding", "delimiter", "has_header", "sheet"];
 
 /// An import's file as its settings read it now.
 struct Described {
@@ -208,6 +223,10 @@ pub(crate) async fn change_reading(
         },
         ..ImportSettings::default()
     };
+    let change = match &user.embed {
+        Some(embed) => embed::allowed_only(change, &embed.claims)?,
+        None => change,
+    };
     match configure(&state, &user, id, change.clone()).await {
         Ok(()) => Ok(see(format!("/imports/{id}/file"))),
         Err(error) => file_page_with(&state, &user, id, Some((error, change))).await,
@@ -276,9 +295,18 @@ async fn map_page_with(
 ) -> Result<Response, PageError> {
     let Described { import, settings, view } = described(state, user, id).await?;
     let Json(fields) = fields::list(State(state.clone()), user.caller()).await?;
-    let fields: Vec<FieldView> = read_as(&fields)?;
-    let Json(saved) = mappings::list(State(state.clone()), user.caller()).await?;
-    let saved: Vec<SavedView> = read_as(&saved)?;
+    let mut fields: Vec<FieldView> = read_as(&fields)?;
+    let mut saved: Vec<SavedView> = Vec::new();
+    match &user.embed {
+        Some(embed) => {
+            let offered = embed::offered_names(&embed.claims);
+            fields.retain(|f| offered.contains(&f.name));
+        }
+        None => {
+            let Json(listed) = mappings::list(State(state.clone()), user.caller()).await?;
+            saved = read_as(&listed)?;
+        }
+    }
     let (status, error) = refusal(error);
     let chosen = chosen.or(settings.mapping).unwrap_or_default();
     let columns = view
@@ -349,6 +377,14 @@ pub(crate) async fn save_map(
             (column.header.clone(), field)
         })
         .collect();
+    if let Some(embed) = &user.embed {
+        let offered = embed::offered_names(&embed.claims);
+        if let Some(field) = mapping.values().flatten().find(|f| !offered.contains(f)) {
+            let refused =
+                PageError::new(StatusCode::FORBIDDEN, format!("The field {field:?} is not offered here."));
+            return map_page_with(&state, &user, id, Some(refused), Some(mapping)).await;
+        }
+    }
     let change = ImportSettings { mapping: Some(mapping.clone()), ..ImportSettings::default() };
     match configure(&state, &user, id, change).await {
         Ok(()) => Ok(see(format!("/imports/{id}/options"))),
@@ -436,6 +472,8 @@ struct OptionsPage {
     lists: String,
     unsubscribe_all: bool,
     default_region: String,
+    /// The options the host fixed, as `name: value`, in embed mode.
+    fixed: Vec<String>,
     error: String,
 }
 
@@ -467,6 +505,7 @@ async fn options_page_with(
         lists: settings.lists.unwrap_or_default().join(", "),
         unsubscribe_all: settings.unsubscribe_all.unwrap_or(false),
         default_region: settings.default_region.unwrap_or_default(),
+        fixed: user.embed.as_ref().map(|e| embed::fixed_list(&e.claims)).unwrap_or_default(),
         error,
     };
     render(status, &page)
@@ -500,8 +539,10 @@ fn choices(all: &[(&str, &str)], selected: &str) -> Vec<Choice> {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct OptionsForm {
-    purpose: String,
-    identifier: String,
+    #[serde(default)]
+    purpose: Option<String>,
+    #[serde(default)]
+    identifier: Option<String>,
     #[serde(default)]
     no_overwrite: Option<String>,
     #[serde(default)]
@@ -528,15 +569,19 @@ pub(crate) async fn save_options(
 ) -> Result<Response, PageError> {
     let id = page_id(&id)?;
     let region = form.default_region.trim().to_ascii_uppercase();
-    let change = ImportSettings {
-        purpose: Some(form.purpose),
-        identifier: Some(form.identifier),
+    let chosen = ImportSettings {
+        purpose: form.purpose,
+        identifier: form.identifier,
         no_overwrite: Some(form.no_overwrite.is_some()),
         tags: Some(names(&form.tags)),
         lists: Some(names(&form.lists)),
         unsubscribe_all: Some(form.unsubscribe_all.is_some()),
         default_region: Some(region).filter(|r| !r.is_empty()),
         ..ImportSettings::default()
+    };
+    let change = match &user.embed {
+        Some(embed) => embed::allowed_only(chosen, &embed.claims)?,
+        None => chosen,
     };
     let queued = match configure(&state, &user, id, change).await {
         Ok(()) => queue_review(&state, &user, id).await,
@@ -564,9 +609,6 @@ pub(crate) async fn review(
     Ok(see(format!("/imports/{id}/review")))
 }
 
-/// Error rows shown per page.
-const ERROR_ROWS_PER_PAGE: usize = 25;
-
 #[derive(Template)]
 #[template(path = "review.html")]
 struct ReviewPage {
@@ -576,10 +618,14 @@ struct ReviewPage {
     reasons: Vec<Reason>,
     skipped: Vec<(String, u64)>,
     preview: Table,
-    errors: Table,
+    errors: Vec<FixRow>,
     /// The first error row of this page (0-based), and of the next page when there is one.
     errors_from: usize,
     errors_next: Option<usize>,
+    /// The row just corrected (or taken back), with its new outcome.
+    fixed: Option<Fixed>,
+    /// The rows corrected so far.
+    corrected: Vec<Corrected>,
     expires: String,
 }
 
@@ -590,8 +636,7 @@ pub(crate) struct Table {
     pub rows: Vec<TableRow>,
 }
 
-/// One row of a table: the file's row number (for the error rows' edit forms to come) and
-/// its cells.
+/// One row of a table: the file's row number and its cells.
 pub(crate) struct TableRow {
     pub row: String,
     pub cells: Vec<String>,
@@ -601,6 +646,9 @@ pub(crate) struct TableRow {
 pub(crate) struct ReviewQuery {
     #[serde(default)]
     errors_from: usize,
+    /// A row just corrected, to say what the import now does with it.
+    #[serde(default)]
+    fixed: Option<u64>,
 }
 
 /// Step 5: what the import would do, before it does it.
@@ -625,8 +673,12 @@ pub(crate) async fn review_page(
     };
     let from = query.errors_from;
     let errors = match &review {
-        Some(_) => error_rows(&state, &user, id, from).await?,
-        None => (Table::default(), false),
+        Some(_) => error_forms(&state, &user, id, from).await?,
+        None => (Vec::new(), false),
+    };
+    let fixed = match (&review, query.fixed) {
+        (Some(_), Some(row)) => Some(fixed(&state, &user, id, row).await?),
+        _ => None,
     };
     let page = ReviewPage {
         layout: Layout::of(&user, "review", format!("Review of {}", import.file_name)),
@@ -640,6 +692,8 @@ pub(crate) async fn review_page(
         errors_next: errors.1.then_some(from + ERROR_ROWS_PER_PAGE),
         errors: errors.0,
         errors_from: from,
+        fixed,
+        corrected: corrected(&state, &user, id).await?,
         import,
         review,
     };
@@ -669,38 +723,4 @@ fn preview_table(rows: &[PreviewRow]) -> Table {
         .collect();
     headers.extend(["tags", "lists", "problems"].map(String::from));
     Table { headers, rows }
-}
-
-/// A page of the review's error file (the rows the import would refuse, with the reason),
-/// from row `from`; and whether more follow.
-async fn error_rows(
-    state: &AppState,
-    user: &WebUser,
-    id: i64,
-    from: usize,
-) -> Result<(Table, bool), PageError> {
-    state
-        .with_store(&user.caller(), move |store| {
-            let record = store.import(id).map_err(|_| AppError::not_found(format!("no import {id}")))?;
-            let path = crate::runner::review_file(&record.source_path, "review-errors.csv");
-            let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(&path) else {
-                return Ok((Table::default(), false));
-            };
-            let headers: Vec<String> =
-                reader.headers().map(|h| h.iter().map(str::to_string).collect()).unwrap_or_default();
-            let mut rows = Vec::new();
-            let mut more = false;
-            for (n, record) in reader.records().enumerate().skip(from) {
-                if rows.len() == ERROR_ROWS_PER_PAGE {
-                    more = true;
-                    break;
-                }
-                let Ok(record) = record else { break };
-                let cells = record.iter().map(str::to_string).collect();
-                rows.push(TableRow { row: (n + 1).to_string(), cells });
-            }
-            Ok((Table { headers, rows }, more))
-        })
-        .await
-        .map_err(PageError::from)
 }

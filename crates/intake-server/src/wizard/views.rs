@@ -203,3 +203,74 @@ impl TouchingView {
         intake_store::local_time(self.started_at)
     }
 }
+
+/// A page of a review's error rows, as `GET /v1/imports/{id}/review/errors` answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ErrorRowsView {
+    pub rows: Vec<ErrorRowView>,
+    #[serde(default)]
+    pub next_after: Option<String>,
+}
+
+/// An error row with its cells (as the review read them, corrected where it was), its
+/// problems and its correction.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ErrorRowView {
+    pub row: u64,
+    #[serde(default)]
+    pub cells: BTreeMap<String, String>,
+    #[serde(default)]
+    pub problems: Vec<ProblemView>,
+    #[serde(default)]
+    pub correction: Option<CorrectionView>,
+}
+
+/// A problem of a row: its column (none for the row as a whole) and why.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ProblemView {
+    #[serde(default)]
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// A row's correction.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct CorrectionView {
+    pub corrected_by: String,
+}
+
+/// One row of an import's file, as `GET /v1/imports/{id}/rows/{row}` answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RowView {
+    pub row: u64,
+    #[serde(default)]
+    pub as_read: BTreeMap<String, String>,
+    #[serde(default)]
+    pub correction: Option<CorrectionView>,
+    #[serde(default)]
+    pub check: Option<CheckView>,
+}
+
+/// What the import would do with a row now.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct CheckView {
+    pub outcome: String,
+    #[serde(default)]
+    pub messages: Vec<String>,
+}
+
+impl CheckView {
+    /// The outcome in a person's words.
+    pub fn sentence(&self) -> String {
+        let what = match self.outcome.as_str() {
+            "import" => "it will be imported as a new contact",
+            "update" => "it will update a contact",
+            "skip" => "it will be skipped",
+            _ => "it is still in error",
+        };
+        match self.messages.is_empty() {
+            true => format!("{what}."),
+            false => format!("{what}: {}", self.messages.join("; ")),
+        }
+    }
+}
