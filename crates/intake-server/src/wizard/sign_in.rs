@@ -150,8 +150,8 @@ pub(crate) async fn send_link(
     tokio::task::spawn_blocking(move || {
         match intake_store::users_to_sign_in(&db, &email, workspace.as_deref()) {
             Ok(candidates) => {
-                if let [one] = candidates.as_slice() {
-                    mail_link(&db, one, &settings, &base);
+                if let ([one], Some(base)) = (candidates.as_slice(), base.as_deref()) {
+                    mail_link(&db, one, &settings, base);
                 }
             }
             Err(error) => tracing::error!(%error, "looking up an address for a sign-in link"),
@@ -164,22 +164,46 @@ pub(crate) async fn send_link(
     ok(&page)
 }
 
-/// The start of a link: `public_url`, else http:// and the host the request was sent to (its
-/// `Host` header: the address the person reached the service at, which the bound address,
-/// `0.0.0.0` say, is not), else the bound address.
+/// The start of a link (see [`link_base_of`]) for a request with `headers`.
+fn link_base(state: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok());
+    let base = link_base_of(state.config().public_url.as_deref(), host, state.config().bind);
+    if base.is_none() {
+        tracing::error!(
+            "a sign-in link was asked for, but the service listens on every address and has no \
+             public_url: set public_url to the address people reach it at"
+        );
+    }
+    base
+}
+
+/// The start of a sign-in link: `public_url`; else, when the request was sent to this machine
+/// by a loopback name (`localhost:8080`, `127.0.0.1:8080`, `[::1]:8080`: a person trying the
+/// service where it runs), http:// and that host; else the bound address, when it is one
+/// address; else none (no link is sent).
 ///
-/// The `Host` header is the asker's to write: without `public_url` a link may be made to
-/// point elsewhere by whoever asks for it. Hence the warning, and the advice in docs/web.md
-/// to set `public_url` wherever the service is reachable by others.
-fn link_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    if let Some(url) = state.config().public_url.as_deref().filter(|url| !url.trim().is_empty()) {
-        return url.trim().trim_end_matches('/').to_string();
+/// The `Host` header is the asker's to write, and anyone may ask for a link to anyone's
+/// address: a link made from any other host would let the asker point a person's link at a
+/// server of theirs and read the token off it. A loopback host can only send it back to the
+/// person's own machine.
+fn link_base_of(public_url: Option<&str>, host: Option<&str>, bind: std::net::SocketAddr) -> Option<String> {
+    if let Some(url) = public_url.map(str::trim).filter(|url| !url.is_empty()) {
+        return Some(url.trim_end_matches('/').to_string());
     }
-    tracing::warn!("a sign-in link's address comes from the request's Host header: set public_url");
-    match headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).filter(|h| is_host(h)) {
-        Some(host) => format!("http://{host}"),
-        None => format!("http://{}", state.config().bind),
+    if let Some(host) = host.filter(|h| is_host(h) && is_loopback_host(h)) {
+        return Some(format!("http://{host}"));
     }
+    (!bind.ip().is_unspecified()).then(|| format!("http://{bind}"))
+}
+
+/// Whether a `Host` header's host (its port left out) names this machine's loopback.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether `text` is a host with an optional port (`intake.example.org:8080`, `[::1]:80`),
@@ -261,4 +285,40 @@ pub(crate) async fn sign_out(
     let mut response = see("/sign-in").into_response();
     response.headers_mut().insert(header::SET_COOKIE, cleared_cookie(&state));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_goes_to_the_public_url_else_this_machine_never_to_a_host_the_asker_names() {
+        let local: std::net::SocketAddr = "127.0.0.1:8080".parse().expect("address");
+        let every: std::net::SocketAddr = "0.0.0.0:8080".parse().expect("address");
+        let public = Some("https://intake.example.org/");
+        assert_eq!(
+            link_base_of(public, Some("evil.example.com"), every).as_deref(),
+            Some("https://intake.example.org")
+        );
+        for host in
+            ["localhost:8080", "LOCALHOST:9", "127.0.0.1:8080", "127.1.2.3:80", "[::1]:8080", "localhost"]
+        {
+            assert_eq!(link_base_of(None, Some(host), every), Some(format!("http://{host}")), "{host}");
+        }
+        for host in
+            ["evil.example.com", "evil.example.com:8080", "10.0.0.1:8080", "localhost.evil.com", "[::2]:80"]
+        {
+            assert_eq!(
+                link_base_of(None, Some(host), local).as_deref(),
+                Some("http://127.0.0.1:8080"),
+                "{host}"
+            );
+            assert_eq!(
+                link_base_of(None, Some(host), every),
+                None,
+                "{host}: no link rather than the asker's host"
+            );
+        }
+        assert_eq!(link_base_of(Some("  "), None, every), None);
+    }
 }
