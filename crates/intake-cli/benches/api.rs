@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use data::{DataSet, EXTRA_SEED, generate_csv};
+use data::{DataSet, bench_file};
 use intake_benchdata::{count_from_env, mib, thousands};
 use serde_json::{Value, json};
 
@@ -52,17 +52,7 @@ fn main() -> anyhow::Result<()> {
     let upload_mb =
         count_from_env("INTAKE_BENCH_UPLOAD_MB", DEFAULT_UPLOAD_MB).map_err(anyhow::Error::msg)?;
     let data = DataSet::from_env()?;
-    let dir =
-        tempfile::Builder::new().prefix("intake-api-bench-").tempdir().context("a temporary directory")?;
-    let csv = dir.path().join("contacts.csv");
-    println!(
-        "intake API benchmark: {} rows ({}) in {}",
-        thousands(rows),
-        data.describe(),
-        dir.path().display()
-    );
-    let bytes = generate_csv(&csv, rows, data, EXTRA_SEED)?;
-    println!("generated {:.1} MiB", mib(bytes));
+    let (dir, csv) = bench_file("intake-api-bench-", "intake API benchmark", rows, data)?;
 
     let mut best: Option<Round> = None;
     for round in 1..=rounds {

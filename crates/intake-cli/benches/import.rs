@@ -56,31 +56,13 @@ const DISK_TARGET: f64 = 2.0;
 
 mod data;
 
-use data::{DataSet, EXTRA_SEED, generate_csv};
+use data::{DataSet, EXTRA_SEED, bench_file, generate_csv};
 
 fn main() -> anyhow::Result<()> {
     let rows = count_from_env("INTAKE_BENCH_ROWS", DEFAULT_ROWS).map_err(anyhow::Error::msg)?;
     let data = DataSet::from_env()?;
-    let dir = tempfile::Builder::new()
-        .prefix("intake-bench-")
-        .tempdir()
-        .context("creating a temporary directory")?;
+    let (dir, _) = bench_file("intake-bench-", "intake import benchmark", rows, data)?;
     let paths = Paths::new(dir.path());
-    println!(
-        "intake import benchmark: {} rows ({}) in {}",
-        thousands(rows),
-        data.describe(),
-        dir.path().display()
-    );
-
-    let started = Instant::now();
-    let bytes = generate_csv(&paths.csv, rows, data, EXTRA_SEED)?;
-    println!(
-        "generated {} ({:.1} MiB) in {:.1} s",
-        paths.csv.display(),
-        mib(bytes),
-        started.elapsed().as_secs_f64()
-    );
     if data == DataSet::Tagged {
         // The same people with other tags and company sizes: every row an update.
         generate_csv(&paths.changed_csv, rows, data, EXTRA_SEED + 1)?;

@@ -36,8 +36,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
-use data::{DataSet, EXTRA_SEED, generate_csv};
-use intake_benchdata::{count_from_env, mib, thousands};
+use data::{DataSet, bench_file};
+use intake_benchdata::{count_from_env, thousands};
 use serde_json::{Value, json};
 
 const INTAKE: &str = env!("CARGO_BIN_EXE_intake");
@@ -52,17 +52,7 @@ fn main() -> anyhow::Result<()> {
     let rows = count_from_env("INTAKE_BENCH_ROWS", DEFAULT_ROWS).map_err(anyhow::Error::msg)?.max(100);
     let repeats = count_from_env("INTAKE_BENCH_REPEATS", DEFAULT_REPEATS).map_err(anyhow::Error::msg)?.max(1);
     let data = DataSet::from_env()?;
-    let dir =
-        tempfile::Builder::new().prefix("intake-pages-bench-").tempdir().context("a temporary directory")?;
-    let csv = dir.path().join("contacts.csv");
-    println!(
-        "intake pages benchmark: {} rows ({}) in {}",
-        thousands(rows),
-        data.describe(),
-        dir.path().display()
-    );
-    let bytes = generate_csv(&csv, rows, data, EXTRA_SEED)?;
-    println!("generated {:.1} MiB", mib(bytes));
+    let (dir, csv) = bench_file("intake-pages-bench-", "intake pages benchmark", rows, data)?;
 
     let db = dir.path().join("pages.db");
     data.prepare_store(&db)?;

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, ensure};
-use intake_benchdata::{Contacts, HEADERS, Rng, Spelling, Words, ascii_fold};
+use intake_benchdata::{Contacts, HEADERS, Rng, Spelling, Words, ascii_fold, mib, thousands};
 
 /// The release `intake` binary that cargo built for this bench.
 const INTAKE: &str = env!("CARGO_BIN_EXE_intake");
@@ -57,6 +57,29 @@ impl DataSet {
         ensure!(status.success(), "intake fields add employees exited with {status}");
         Ok(())
     }
+}
+
+/// The bench's file in a new temporary directory named `prefix…`: `rows` rows of `data`, said
+/// on standard output with what the bench is (`title`). Returns the directory (deleted when
+/// dropped) and the file's path.
+pub fn bench_file(
+    prefix: &str,
+    title: &str,
+    rows: u64,
+    data: DataSet,
+) -> anyhow::Result<(tempfile::TempDir, std::path::PathBuf)> {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().context("a temporary directory")?;
+    let csv = dir.path().join("contacts.csv");
+    println!("{title}: {} rows ({}) in {}", thousands(rows), data.describe(), dir.path().display());
+    let started = std::time::Instant::now();
+    let bytes = generate_csv(&csv, rows, data, EXTRA_SEED)?;
+    println!(
+        "generated {} ({:.1} MiB) in {:.1} s",
+        csv.display(),
+        mib(bytes),
+        started.elapsed().as_secs_f64()
+    );
+    Ok((dir, csv))
 }
 
 /// Writes the benchmark file and returns its size in bytes.
