@@ -18,12 +18,11 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::any;
 use intake_store::Role;
 use tower::ServiceExt as _;
 
 use super::session::{WebUser, client_address};
-use super::{fix, run, steps};
 use crate::embed_token::Claims;
 use crate::routes::embed::{
     embed_headers, owns, refusal_page, session_caller, session_claims, signed_origin,
@@ -51,30 +50,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The wizard's steps, as the pages' router has them (with its CSRF check and headers).
+/// The wizard's steps, as the pages' router has them (with its CSRF check).
 fn steps_router(state: AppState) -> Router {
-    Router::new()
-        .route("/imports/new", get(steps::upload_page))
-        .route("/imports/upload", post(steps::upload))
-        .route("/imports/{id}/file", get(steps::file_page).post(steps::change_reading))
-        .route("/imports/{id}/map", get(steps::map_page).post(steps::save_map))
-        .route("/imports/{id}/options", get(steps::options_page).post(steps::save_options))
-        .route("/imports/{id}/review", get(steps::review_page).post(steps::review))
-        .route("/imports/{id}/rows/{row}", post(fix::correct))
-        .route("/imports/{id}/rows/{row}/revert", post(fix::revert))
-        .route("/imports/{id}/start", post(run::start))
-        .route("/imports/{id}", get(run::import_page))
-        .route("/imports/{id}/events", get(run::events))
-        .route("/imports/{id}/cancel", post(run::cancel))
-        .route("/imports/{id}/files/{name}", get(run::download))
-        .layer(axum::extract::DefaultBodyLimit::max(
-            usize::try_from(state.config().max_upload_bytes()).unwrap_or(usize::MAX),
-        ))
+    super::wizard_steps(&state)
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::session::check_csrf))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            super::PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "The service failed; see its log.")
-                .into_response()
-        }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(super::panic_as_page))
         .with_state(state)
 }
 

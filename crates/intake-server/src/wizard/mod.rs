@@ -36,7 +36,6 @@ use crate::state::AppState;
 
 /// The pages' routes, their CSRF check and their headers.
 pub(crate) fn router(state: AppState) -> Router {
-    let upload_limit = usize::try_from(state.config().max_upload_bytes()).unwrap_or(usize::MAX);
     Router::new()
         .route("/", get(|| async { Redirect::to("/imports/new") }))
         .route("/sign-in", get(sign_in::page).post(sign_in::with_password))
@@ -44,13 +43,34 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/sign-in/link/{token}", get(sign_in::link_page).post(sign_in::with_link))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/assets/{name}", get(assets::serve))
+        .merge(wizard_steps(&state))
+        .route("/imports/{id}/fields", post(steps::add_field))
+        .route("/imports/{id}/mapping/apply", post(steps::apply_mapping))
+        .route("/imports/{id}/mapping/save", post(steps::save_mapping))
+        .route("/imports/{id}/undo", get(run::undo_page).post(run::undo))
+        .route("/history", get(browse::history))
+        .route("/contacts", get(browse::contacts))
+        .route("/contacts/{id}", get(browse::contact))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::check_csrf))
+        .layer(axum::middleware::from_fn(page_headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_as_page))
+        .with_state(state)
+}
+
+/// The wizard's pages in embed mode (`/embed/s/{session}/…`).
+pub(crate) fn embed_router(state: AppState) -> Router {
+    embed::router(state)
+}
+
+/// The wizard's steps, from the upload to the results: the pages a signed-in person and an
+/// embed session both reach (embed mode has no more).
+fn wizard_steps(state: &AppState) -> Router<AppState> {
+    let upload_limit = usize::try_from(state.config().max_upload_bytes()).unwrap_or(usize::MAX);
+    Router::new()
         .route("/imports/new", get(steps::upload_page))
         .route("/imports/upload", post(steps::upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/imports/{id}/file", get(steps::file_page).post(steps::change_reading))
         .route("/imports/{id}/map", get(steps::map_page).post(steps::save_map))
-        .route("/imports/{id}/fields", post(steps::add_field))
-        .route("/imports/{id}/mapping/apply", post(steps::apply_mapping))
-        .route("/imports/{id}/mapping/save", post(steps::save_mapping))
         .route("/imports/{id}/options", get(steps::options_page).post(steps::save_options))
         .route("/imports/{id}/review", get(steps::review_page).post(steps::review))
         .route("/imports/{id}/rows/{row}", post(fix::correct))
@@ -59,23 +79,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/imports/{id}", get(run::import_page))
         .route("/imports/{id}/events", get(run::events))
         .route("/imports/{id}/cancel", post(run::cancel))
-        .route("/imports/{id}/undo", get(run::undo_page).post(run::undo))
         .route("/imports/{id}/files/{name}", get(run::download))
-        .route("/history", get(browse::history))
-        .route("/contacts", get(browse::contacts))
-        .route("/contacts/{id}", get(browse::contact))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), session::check_csrf))
-        .layer(axum::middleware::from_fn(page_headers))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "The service failed; see its log.")
-                .into_response()
-        }))
-        .with_state(state)
 }
 
-/// The wizard's pages in embed mode (`/embed/s/{session}/…`).
-pub(crate) fn embed_router(state: AppState) -> Router {
-    embed::router(state)
+/// A page's panic, answered as a page that says the service failed (the log has the rest).
+fn panic_as_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "The service failed; see its log.").into_response()
 }
 
 /// Headers of every page: not cached (pages show a person's data), no framing by other
