@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use data::{DataSet, bench_file};
+use data::{DataSet, bench_file, import_command, json_summary};
 use intake_benchdata::{count_from_env, mib, thousands};
 use serde_json::{Value, json};
 
@@ -152,22 +152,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// `intake import` of `csv` into `db` as the import benchmark runs it: its time and counts.
 fn cli_import(db: &Path, csv: &Path) -> anyhow::Result<(f64, Value)> {
     let started = Instant::now();
-    let output = Command::new(INTAKE)
-        .arg("--db")
-        .arg(db)
-        .arg("import")
-        .arg(csv)
-        .args(["--purpose", "add-update", "--identifier", "email", "--default-region", "DE", "--json"])
-        .arg("--results")
-        .arg(db.with_extension("results.csv"))
+    let output = import_command(db, csv, &db.with_extension("results.csv"))
         .stderr(Stdio::inherit())
         .output()
         .context("running intake import")?;
     let elapsed = started.elapsed().as_secs_f64();
     ensure!(output.status.success(), "intake import exited with {}", output.status);
-    let text = String::from_utf8_lossy(&output.stdout);
-    let line = text.lines().rev().find(|l| !l.trim().is_empty()).context("intake printed nothing")?;
-    let summary: Value = serde_json::from_str(line).context("intake's JSON summary")?;
+    let summary: Value = json_summary(&String::from_utf8_lossy(&output.stdout))?;
     Ok((elapsed, counts_of(&summary)))
 }
 

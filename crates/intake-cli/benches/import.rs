@@ -43,8 +43,6 @@ use anyhow::{Context, ensure};
 use intake_benchdata::{count_from_env, mib, thousands};
 use serde::Deserialize;
 
-/// The release `intake` binary that cargo built for this bench.
-const INTAKE: &str = env!("CARGO_BIN_EXE_intake");
 const DEFAULT_ROWS: u64 = 1_000_000;
 const DEFAULT_ROUNDS: u64 = 3;
 /// The spec's memory ceiling, in bytes (200 MB).
@@ -56,7 +54,7 @@ const DISK_TARGET: f64 = 2.0;
 
 mod data;
 
-use data::{DataSet, EXTRA_SEED, bench_file, generate_csv};
+use data::{DataSet, EXTRA_SEED, bench_file, generate_csv, import_command, json_summary};
 
 fn main() -> anyhow::Result<()> {
     let rows = count_from_env("INTAKE_BENCH_ROWS", DEFAULT_ROWS).map_err(anyhow::Error::msg)?;
@@ -366,10 +364,7 @@ fn measure_intake(
     dry_run: bool,
 ) -> anyhow::Result<Case> {
     println!("running: {label} …");
-    let mut command = Command::new(INTAKE);
-    command.arg("--db").arg(&paths.db).arg("import").arg(csv);
-    command.args(["--purpose", "add-update", "--identifier", "email", "--default-region", "DE", "--json"]);
-    command.arg("--results").arg(&paths.results);
+    let mut command = import_command(&paths.db, csv, &paths.results);
     if dry_run {
         command.arg("--dry-run");
     }
@@ -386,13 +381,7 @@ fn measure_intake(
 
 /// The JSON object on the last non-empty line of `intake --json`'s output.
 fn parse_summary(label: &str, stdout: &str) -> anyhow::Result<Summary> {
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .with_context(|| format!("{label}: intake printed nothing"))?;
-    serde_json::from_str(line)
-        .with_context(|| format!("{label}: intake's output is not the expected JSON: {line}"))
+    json_summary(stdout).with_context(|| label.to_string())
 }
 
 /// Every row has exactly one outcome, and every row of the file was read.

@@ -36,7 +36,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
-use data::{DataSet, bench_file};
+use data::{DataSet, bench_file, import_command, json_summary};
 use intake_benchdata::{count_from_env, thousands};
 use serde_json::{Value, json};
 
@@ -195,25 +195,16 @@ struct Timing {
 
 /// `intake import FILE` of the bench data into `db`: the import's id.
 fn cli_import(db: &Path, csv: &Path) -> anyhow::Result<i64> {
-    let output = Command::new(INTAKE)
-        .arg("--db")
-        .arg(db)
-        .arg("import")
-        .arg(csv)
-        .args(["--purpose", "add-update", "--identifier", "email", "--default-region", "DE", "--json"])
-        .arg("--results")
-        .arg(db.with_extension("results.csv"))
+    let output = import_command(db, csv, &db.with_extension("results.csv"))
         .stderr(Stdio::inherit())
         .output()
         .context("running intake import")?;
     ensure!(output.status.success(), "intake import exited with {}", output.status);
-    let text = String::from_utf8_lossy(&output.stdout);
-    let line = text.lines().rev().find(|l| !l.trim().is_empty()).context("intake printed nothing")?;
-    let summary: Value = serde_json::from_str(line).context("intake's JSON summary")?;
+    let summary: Value = json_summary(&String::from_utf8_lossy(&output.stdout))?;
     let id = &summary["import_id"];
     id.as_i64()
         .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
-        .with_context(|| format!("no import_id in {line}"))
+        .with_context(|| format!("no import_id in {summary}"))
 }
 
 /// Uploads `csv` through the API and reviews it: the import's id.

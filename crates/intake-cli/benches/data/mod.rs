@@ -59,6 +59,22 @@ impl DataSet {
     }
 }
 
+/// `intake import CSV` into `db` as every bench runs it (add-update by e-mail, phones read in
+/// Germany, the JSON summary on standard output, the results file at `results`).
+pub fn import_command(db: &Path, csv: &Path, results: &Path) -> Command {
+    let mut command = Command::new(INTAKE);
+    command.arg("--db").arg(db).arg("import").arg(csv);
+    command.args(["--purpose", "add-update", "--identifier", "email", "--default-region", "DE", "--json"]);
+    command.arg("--results").arg(results);
+    command
+}
+
+/// The JSON summary `intake … --json` printed last on `stdout`.
+pub fn json_summary<T: serde::de::DeserializeOwned>(stdout: &str) -> anyhow::Result<T> {
+    let line = stdout.lines().rev().find(|l| !l.trim().is_empty()).context("intake printed nothing")?;
+    serde_json::from_str(line).with_context(|| format!("intake's output is not the expected JSON: {line}"))
+}
+
 /// The bench's file in a new temporary directory named `prefix…`: `rows` rows of `data`, said
 /// on standard output with what the bench is (`title`). Returns the directory (deleted when
 /// dropped) and the file's path.
