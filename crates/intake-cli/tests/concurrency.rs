@@ -149,13 +149,6 @@ fn start_long_import(ws: &Workspace, workspace: &str, rows: usize) -> Option<Chi
     Some(child)
 }
 
-/// `kill -9` of `child`; whether it died of it (false: it had ended on its own).
-fn killed(mut child: Child) -> bool {
-    use std::os::unix::process::ExitStatusExt;
-    child.kill().expect("kill -9");
-    child.wait().expect("reap").signal() == Some(9)
-}
-
 #[test]
 fn imports_into_two_workspaces_run_side_by_side() {
     let ws = Workspace::new();
@@ -186,9 +179,9 @@ fn a_running_import_is_neither_resumed_nor_undone_and_a_killed_one_is_taken_over
     let (ws, refusals) = (0..common::KILL_TRIALS)
         .find_map(|_| {
             let ws = Workspace::new();
-            let running = start_long_import(&ws, "default", 150_000)?;
+            let mut running = start_long_import(&ws, "default", 150_000)?;
             let refusals = [["imports", "resume", "1"], ["imports", "undo", "1"]].map(|c| ws.fails(&c));
-            killed(running).then_some((ws, refusals))
+            common::killed(&mut running).then_some((ws, refusals))
         })
         .expect("the import finished before it could be killed in every trial");
     for refused in refusals {

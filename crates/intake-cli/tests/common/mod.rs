@@ -191,7 +191,6 @@ pub fn checkpoint_rows(ws: &Workspace, id: i64) -> u64 {
 /// the kill landed (the poll was not scheduled for as long as the import took, which a loaded
 /// two-core machine does): the caller starts a new trial rather than test a completed import.
 pub fn kill_after_checkpoint(ws: &Workspace, child: &mut std::process::Child, rows: u64) -> bool {
-    use std::os::unix::process::ExitStatusExt;
     let started = std::time::Instant::now();
     while checkpoint_rows(ws, 1) < rows {
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "no checkpoint within a minute");
@@ -200,9 +199,14 @@ pub fn kill_after_checkpoint(ws: &Workspace, child: &mut std::process::Child, ro
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    killed(child)
+}
+
+/// `kill -9` of `child`; whether it died of it (false: it had ended on its own).
+pub fn killed(child: &mut std::process::Child) -> bool {
+    use std::os::unix::process::ExitStatusExt;
     child.kill().expect("kill -9");
-    let status = child.wait().expect("reap");
-    status.signal() == Some(9)
+    child.wait().expect("reap").signal() == Some(9)
 }
 
 /// How many times a test starts an import again that finished before it could be killed.
