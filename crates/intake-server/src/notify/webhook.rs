@@ -33,11 +33,10 @@ pub(crate) fn agent(allow_private: bool) -> ureq::Agent {
 /// What a webhook's own address must be: a [`check_url`] one, and unless `allow_private`, not
 /// naming a loopback, private or reserved address (a name is checked as a delivery resolves it).
 pub(crate) fn check_destination(url: &str, allow_private: bool) -> Result<(), String> {
-    check_url(url)?;
+    let uri = parsed_url(url)?;
     if allow_private {
         return Ok(());
     }
-    let uri: ureq::http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL"))?;
     match uri.host().and_then(private_host) {
         Some(reason) => Err(reason),
         None => Ok(()),
@@ -46,6 +45,11 @@ pub(crate) fn check_destination(url: &str, allow_private: bool) -> Result<(), St
 
 /// What a webhook's address must be: http or https, with a host.
 pub(crate) fn check_url(url: &str) -> Result<(), String> {
+    parsed_url(url).map(drop)
+}
+
+/// `url` parsed, when it is http or https with a host.
+fn parsed_url(url: &str) -> Result<ureq::http::Uri, String> {
     let uri: ureq::http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL"))?;
     match uri.scheme_str() {
         Some("http" | "https") => {}
@@ -53,7 +57,7 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
         None => return Err(format!("{url:?} has no scheme: give an http or https URL")),
     }
     match uri.host() {
-        Some(host) if !host.is_empty() => Ok(()),
+        Some(host) if !host.is_empty() => Ok(uri),
         _ => Err(format!("{url:?} has no host")),
     }
 }
