@@ -181,7 +181,7 @@ fn a_running_import_is_neither_resumed_nor_undone_and_a_killed_one_is_taken_over
             let ws = Workspace::new();
             let mut running = start_long_import(&ws, "default", 150_000)?;
             let refusals = [["imports", "resume", "1"], ["imports", "undo", "1"]].map(|c| ws.fails(&c));
-            common::killed(&mut running).then_some((ws, refusals))
+            common::killed_before_the_end(&ws, &mut running, 1).then_some((ws, refusals))
         })
         .expect("the import finished before it could be killed in every trial");
     for refused in refusals {

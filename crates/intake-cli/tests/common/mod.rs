@@ -199,14 +199,24 @@ pub fn kill_after_checkpoint(ws: &Workspace, child: &mut std::process::Child, ro
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    killed(child)
+    killed_before_the_end(ws, child, 1)
 }
 
-/// `kill -9` of `child`; whether it died of it (false: it had ended on its own).
-pub fn killed(child: &mut std::process::Child) -> bool {
+/// `kill -9` of `child`, running import `id`; whether the kill cut the import short (false:
+/// the process had ended on its own, or had already recorded the import as completed and was
+/// only writing its summary when the kill came).
+pub fn killed_before_the_end(ws: &Workspace, child: &mut std::process::Child, id: i64) -> bool {
     use std::os::unix::process::ExitStatusExt;
     child.kill().expect("kill -9");
-    child.wait().expect("reap").signal() == Some(9)
+    let died_of_the_kill = child.wait().expect("reap").signal() == Some(9);
+    died_of_the_kill && stored_state(ws, id).as_deref() != Some("completed")
+}
+
+/// Import `id`'s state as the store records it (`None` when there is no such import yet).
+pub fn stored_state(ws: &Workspace, id: i64) -> Option<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(ws.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    conn.query_row("SELECT state FROM imports WHERE id = ?1", [id], |r| r.get(0)).ok()
 }
 
 /// How many times a test starts an import again that finished before it could be killed.
