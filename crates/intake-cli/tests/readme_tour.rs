@@ -113,18 +113,51 @@ fn recorded_imports(dir: &Path) -> usize {
     }
 }
 
-/// Starts the import that will be number `id` and kills it once it has committed a batch.
-fn run_killed(ws: &Workspace, words: &[String], id: i64) {
+/// Starts the import that will be number `id` and kills it once it has committed a batch;
+/// whether the kill cut it short (false: it had ended, or recorded itself completed, first).
+fn run_killed(ws: &Workspace, words: &[String], id: i64) -> bool {
     let mut child =
         intake(ws.dir.path(), words).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start");
     let started = Instant::now();
     while checkpoint_rows(ws, id) == 0 {
         assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint within a minute");
-        assert!(child.try_wait().expect("poll").is_none(), "import {id} ended before it could be killed");
+        if child.try_wait().expect("poll").is_some() {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(2));
     }
-    child.kill().expect("kill -9");
-    child.wait().expect("reap");
+    common::killed_before_the_end(ws, &mut child, id)
+}
+
+/// Kills the import that will be number `id` part-way, trying again from the store as it was
+/// before when a loaded machine let the import finish first.
+fn kill_part_way(ws: &Workspace, words: &[String], id: i64) {
+    let dir = ws.dir.path();
+    let before = store_files(dir)
+        .into_iter()
+        .map(|p| (std::fs::read(&p).expect("read the store"), p))
+        .collect::<Vec<_>>();
+    for _ in 0..common::KILL_TRIALS {
+        if run_killed(ws, words, id) {
+            return;
+        }
+        for path in store_files(dir) {
+            std::fs::remove_file(path).expect("remove the store");
+        }
+        for (bytes, path) in &before {
+            std::fs::write(path, bytes).expect("put the store back");
+        }
+    }
+    panic!("import {id} finished before it could be killed in {} trials", common::KILL_TRIALS);
+}
+
+/// The store's files in `dir`: `intake.db` and its companions (log, journal, lease files).
+fn store_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let entries = std::fs::read_dir(dir).expect("list the tour directory");
+    entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("intake.db")))
+        .collect()
 }
 
 fn described(words: &[String], output: &Output) -> String {
@@ -155,7 +188,7 @@ fn every_tour_command_works_as_printed() {
         let is_import = words.get(1).is_some_and(|w| w == "import");
         let dry_run = words.iter().any(|w| w == "--dry-run");
         if is_import && !dry_run && recorded_imports(dir) as i64 == resumed - 1 {
-            run_killed(&ws, words, resumed);
+            kill_part_way(&ws, words, resumed);
             assert_eq!(state_of(dir, resumed), "interrupted");
             killed = true;
             continue;
