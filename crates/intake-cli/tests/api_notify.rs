@@ -371,6 +371,40 @@ fn an_import_run_from_the_command_line_is_told_to_the_webhooks_too() {
     );
 }
 
+/// A process killed after an import ended but before it recorded the notifications (here:
+/// the store put back in that state) leaves the end untold; the next service tells it, once.
+#[test]
+fn an_import_end_a_killed_process_left_untold_is_told_once_by_the_next_service() {
+    let ws = Workspace::new();
+    let receiver = Receiver::start(|_| 200);
+    let first = Server::start_with(&ws, &[LOCAL_RECEIVERS, "true"]);
+    let admin = first.first_key.clone();
+    let (_, created) = first.post("/v1/webhooks", &admin, &json!({ "url": receiver.url }));
+    let webhook = created["id"].as_str().expect("id").to_string();
+    drop(first);
+
+    let file = ws.file("cli.csv", "First Name,Email\nAnna,anna@example.com\n");
+    ws.import(&file, &[]);
+    let store = rusqlite::Connection::open(ws.db()).expect("open the store");
+    store
+        .execute_batch("UPDATE imports SET notified_at = NULL; DELETE FROM notifications;")
+        .expect("the state a kill between the import's end and its notifications leaves");
+    drop(store);
+
+    // A retention of a second makes the service sweep every second: it may tell it once only.
+    let server = Server::start_with(&ws, &[LOCAL_RECEIVERS, "true", "--retention", "1"]);
+    let requests = receiver.wait_for(1);
+    let body: Value = serde_json::from_slice(&requests[0].body).expect("JSON");
+    assert_eq!(
+        (body["event"].as_str(), body["import"]["id"].as_str()),
+        (Some("import.completed"), Some("1"))
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(receiver.received().len(), 1, "the end was told more than once");
+    let (_, deliveries) = server.get(&format!("/v1/webhooks/{webhook}/deliveries"), &admin);
+    assert_eq!(deliveries.as_array().map(Vec::len), Some(1), "{deliveries}");
+}
+
 #[test]
 fn only_admins_manage_webhooks_and_only_their_own_workspaces() {
     let ws = Workspace::new();

@@ -558,12 +558,13 @@ fn beat_forever(db: &Path, owner: &str) {
 }
 
 /// How often the retention sweep looks for files to delete (more often when the retention
-/// time is shorter).
+/// time is shorter), and for import ends left without their notifications.
 const SWEEP: Duration = Duration::from_secs(60);
 
 fn sweep_forever(settings: &RunnerSettings) {
     loop {
         sweep(settings);
+        crate::notify::tell_untold_ends(&settings.db);
         std::thread::sleep(SWEEP.min(settings.retention).max(Duration::from_millis(200)));
     }
 }

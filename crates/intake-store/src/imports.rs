@@ -335,11 +335,12 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Marks an import as running again (resume).
+    /// Marks an import as running again (resume). Its next end is told anew, whatever an
+    /// earlier one (a failure) told.
     pub fn reopen_import(&mut self, id: ImportId) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE imports SET state = 'running', message = NULL, finished_at = NULL, stopped_at = NULL \
-             WHERE workspace_id = ?1 AND id = ?2",
+            "UPDATE imports SET state = 'running', message = NULL, finished_at = NULL, stopped_at = NULL, \
+             notified_at = NULL WHERE workspace_id = ?1 AND id = ?2",
             params![self.workspace_id, id],
         )?;
         Ok(())

@@ -51,7 +51,8 @@ pub use lease::{Claim, LEASE_TTL_SECS, Lease, LeaseAction, LeaseHolder, Workspac
 pub use migrate::SCHEMA_VERSION;
 pub use notifications::{
     AfterAttempt, Attempt, CLAIM_MS, Delivery, DeliveryState, IMPORT_EVENTS, NewNotification, NewWebhook,
-    Notification, NotificationKind, NotificationQueue, SqliteNotifications, Webhook, WebhookTarget, now_ms,
+    Notification, NotificationKind, NotificationQueue, SqliteNotifications, UntoldEnd, Webhook,
+    WebhookTarget, now_ms, untold_ends,
 };
 pub use saved_mappings::SavedMapping;
 pub use undo::UndoReport;

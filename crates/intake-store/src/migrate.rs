@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../migrations/sqlite/0014_users_sessions.sql")),
     Migration::Sql(include_str!("../migrations/sqlite/0015_import_corrections.sql")),
     Migration::Sql(include_str!("../migrations/sqlite/0016_embed.sql")),
+    Migration::Sql(include_str!("../migrations/sqlite/0017_import_notified.sql")),
     Migration::Rust(crate::tag_spellings::merge),
 ];
 

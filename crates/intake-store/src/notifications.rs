@@ -225,6 +225,28 @@ fn read_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Notificat
     Ok(build())
 }
 
+/// An import whose end no one has told of yet (see [`untold_ends`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UntoldEnd {
+    /// The workspace's name.
+    pub workspace: String,
+    pub import_id: i64,
+}
+
+/// The imports of every workspace of the store at `path` that ended (completed, failed or
+/// cancelled, not as a dry run) without their end recorded for notification: the process
+/// that ended them was killed before it could record it. Oldest first, at most 100.
+pub fn untold_ends(path: &Path) -> Result<Vec<UntoldEnd>, StoreError> {
+    let conn = crate::file::connect(path)?;
+    let mut stmt = conn.prepare(
+        "SELECT w.name, i.id FROM imports i JOIN workspaces w ON w.id = i.workspace_id \
+         WHERE i.notified_at IS NULL AND i.dry_run = 0 AND i.state IN ('completed', 'failed', 'cancelled') \
+         ORDER BY i.id LIMIT 100",
+    )?;
+    let rows = stmt.query_map([], |r| Ok(UntoldEnd { workspace: r.get(0)?, import_id: r.get(1)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 impl NotificationQueue for SqliteNotifications {
     fn enqueue(&mut self, new: &NewNotification<'_>) -> Result<i64, StoreError> {
         insert_notification(&self.conn, new)
@@ -424,16 +446,33 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Records a delivery for this workspace, to make at once; returns its id.
-    pub fn enqueue_notification(
+    /// Records the deliveries that tell of import `id`'s end (`event`, with `body`), to make at
+    /// once, in one transaction with the import's mark that its end was told
+    /// (`imports.notified_at`). Only the first call for an import records them; a later one
+    /// (the sweep of [`untold_ends`], a second runner) records nothing and returns `None`.
+    /// Returns how many were recorded.
+    pub fn record_import_end(
         &self,
-        kind: NotificationKind,
-        target: &str,
+        id: i64,
         event: &str,
         body: &serde_json::Value,
-    ) -> Result<i64, StoreError> {
-        let new = NewNotification { workspace_id: self.workspace_id, kind, target, event, body };
-        insert_notification(&self.conn, &new)
+        deliveries: &[(NotificationKind, String)],
+    ) -> Result<Option<usize>, StoreError> {
+        // A write first: the transaction takes the write lock at once, no read to upgrade.
+        let tx = self.conn.unchecked_transaction()?;
+        let marked = tx.execute(
+            "UPDATE imports SET notified_at = ?1 WHERE workspace_id = ?2 AND id = ?3 AND notified_at IS NULL",
+            params![now(), self.workspace_id, id],
+        )?;
+        if marked == 0 {
+            return Ok(None);
+        }
+        for (kind, target) in deliveries {
+            let new = NewNotification { workspace_id: self.workspace_id, kind: *kind, target, event, body };
+            insert_notification(&tx, &new)?;
+        }
+        tx.commit()?;
+        Ok(Some(deliveries.len()))
     }
 
     /// The notify address of the key that started import `id` through the service (its
@@ -473,20 +512,71 @@ mod tests {
         serde_json::json!({ "event": "import.completed" })
     }
 
+    /// A new import of `store` that ended in `state`.
+    fn ended_import(store: &mut SqliteStore, state: crate::ImportState, dry_run: bool) -> i64 {
+        let id = new_import(store, dry_run);
+        store.finish_import(id, state, None, None).unwrap();
+        id
+    }
+
+    /// A new import of `store`, running.
+    fn new_import(store: &mut SqliteStore, dry_run: bool) -> i64 {
+        let options = intake_core::plan::ImportOptions::default();
+        let new = crate::NewImport {
+            file_name: "people.csv",
+            source_path: "/data/people.csv",
+            options: &options,
+            dry_run,
+            results_path: None,
+            errors_path: None,
+        };
+        store.create_import(&new).unwrap()
+    }
+
+    fn ends(path: &Path) -> Vec<(String, i64)> {
+        untold_ends(path).unwrap().into_iter().map(|e| (e.workspace, e.import_id)).collect()
+    }
+
+    #[test]
+    fn an_import_end_is_recorded_once_and_until_then_it_is_untold() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("intake.db");
+        let mut one = SqliteStore::open(&path, "one").unwrap();
+        let mut two = SqliteStore::open(&path, "two").unwrap();
+        let completed = ended_import(&mut one, crate::ImportState::Completed, false);
+        let dry_run = ended_import(&mut one, crate::ImportState::Completed, true);
+        new_import(&mut one, false);
+        let failed = ended_import(&mut two, crate::ImportState::Failed, false);
+        assert_eq!(ends(&path), [("one".to_string(), completed), ("two".to_string(), failed)]);
+        assert!(!ends(&path).iter().any(|(_, id)| *id == dry_run), "a dry run is told of");
+
+        let to = |target: &str| vec![(NotificationKind::Email, target.to_string())];
+        let first = one.record_import_end(completed, "import.completed", &body(), &to("a@example.com"));
+        assert_eq!(first.unwrap(), Some(1));
+        let again = one.record_import_end(completed, "import.completed", &body(), &to("b@example.com"));
+        assert_eq!(again.unwrap(), None, "told twice");
+        let count: i64 = one.conn.query_row("SELECT count(*) FROM notifications", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 1);
+        assert_eq!(ends(&path), [("two".to_string(), failed)]);
+
+        // Told with no one to tell is told too; a resumed import's next end is told anew.
+        assert_eq!(two.record_import_end(failed, "import.failed", &body(), &[]).unwrap(), Some(0));
+        assert!(ends(&path).is_empty());
+        two.reopen_import(failed).unwrap();
+        two.finish_import(failed, crate::ImportState::Completed, None, None).unwrap();
+        assert_eq!(ends(&path), [("two".to_string(), failed)]);
+    }
+
     #[test]
     fn a_claimed_delivery_is_not_handed_out_again_until_its_attempt_is_recorded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("intake.db");
-        let store = SqliteStore::open(&path, "one").unwrap();
+        let mut store = SqliteStore::open(&path, "one").unwrap();
         let hook = store.create_webhook("http://127.0.0.1:9/", &["import.completed".into()]).unwrap();
-        let id = store
-            .enqueue_notification(
-                NotificationKind::Webhook,
-                &hook.webhook.id.to_string(),
-                "import.completed",
-                &body(),
-            )
-            .unwrap();
+        let import = ended_import(&mut store, crate::ImportState::Completed, false);
+        let target = (NotificationKind::Webhook, hook.webhook.id.to_string());
+        store.record_import_end(import, "import.completed", &body(), &[target]).unwrap();
+        let id: i64 = store.conn.query_row("SELECT max(id) FROM notifications", [], |r| r.get(0)).unwrap();
         let mut queue = SqliteNotifications::open(&path).unwrap();
         let now = now_ms();
         assert_eq!(queue.due(now, 10).unwrap().iter().map(|n| n.id).collect::<Vec<_>>(), [id]);

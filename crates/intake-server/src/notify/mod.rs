@@ -40,31 +40,51 @@ pub fn check_settings(settings: &NotifySettings) -> Result<(), String> {
 
 /// Records the notifications of import `import_id`'s end: one delivery per webhook of the
 /// workspace that asks for the event, and one e-mail to the notify address of the key that
-/// started it. Nothing is recorded for an import that has not ended (it stopped because
-/// another process took it over). A failure is logged, never the import's.
+/// started it, once per import however often it is called (see
+/// `SqliteStore::record_import_end`). Nothing is recorded for an import that has not ended
+/// (it stopped because another process took it over). A failure is logged, never the
+/// import's; [`tell_untold_ends`] tries again.
 pub fn import_ended(store: &SqliteStore, import_id: i64) {
     match enqueue(store, import_id) {
-        Ok(0) => {}
-        Ok(count) => tracing::info!(import = import_id, deliveries = count, "import end to be notified"),
+        Ok(None | Some(0)) => {}
+        Ok(Some(count)) => {
+            tracing::info!(import = import_id, deliveries = count, "import end to be notified")
+        }
         Err(error) => tracing::error!(import = import_id, %error, "the import's end is not notified"),
     }
 }
 
-/// Records the deliveries of an ended import; returns how many.
-fn enqueue(store: &SqliteStore, import_id: i64) -> Result<usize, StoreError> {
+/// Records the deliveries of an ended import; how many (`None`: they were recorded before).
+fn enqueue(store: &SqliteStore, import_id: i64) -> Result<Option<usize>, StoreError> {
     let record = store.import(import_id)?;
     let Some(event) = payload::event_of(record.state.as_str()) else {
-        return Ok(0);
+        return Ok(Some(0));
     };
     let body = payload::summary(&record, store.workspace(), event);
-    let mut count = 0;
-    for webhook in store.webhooks()?.into_iter().filter(|w| w.events.iter().any(|e| e == event)) {
-        store.enqueue_notification(NotificationKind::Webhook, &webhook.id.to_string(), event, &body)?;
-        count += 1;
-    }
+    let mut deliveries: Vec<(NotificationKind, String)> = store
+        .webhooks()?
+        .into_iter()
+        .filter(|w| w.events.iter().any(|e| e == event))
+        .map(|w| (NotificationKind::Webhook, w.id.to_string()))
+        .collect();
     if let Some(address) = store.import_starter_email(import_id)? {
-        store.enqueue_notification(NotificationKind::Email, &address, event, &body)?;
-        count += 1;
+        deliveries.push((NotificationKind::Email, address));
     }
-    Ok(count)
+    store.record_import_end(import_id, event, &body, &deliveries)
+}
+
+/// Records the notifications of the imports of the store at `db` that ended without them:
+/// the process that ended them (an `intake import`, a runner) was killed before it recorded
+/// them. The runner calls it when it starts and at each sweep.
+pub fn tell_untold_ends(db: &std::path::Path) {
+    let untold = match intake_store::untold_ends(db) {
+        Ok(untold) => untold,
+        Err(error) => return tracing::warn!(%error, "looking for import ends not yet notified"),
+    };
+    for end in untold {
+        match SqliteStore::open_existing(db, &end.workspace) {
+            Ok(store) => import_ended(&store, end.import_id),
+            Err(error) => tracing::warn!(import = end.import_id, %error, "notifying an import's end"),
+        }
+    }
 }
