@@ -95,9 +95,11 @@ where
     Fan { outputs, returns, next: 0 }
 }
 
-/// Worker threads for CPU-bound stages: one per core.
-pub(crate) fn workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+/// Worker threads for CPU-bound stages: one per core, less the `reserved` cores that another
+/// thread of the same run keeps busy; at least one.
+pub(crate) fn workers(reserved: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    cores.saturating_sub(reserved).clamp(1, 8)
 }
 
 #[cfg(test)]
