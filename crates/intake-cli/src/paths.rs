@@ -28,6 +28,7 @@ pub fn check_outputs(outputs: &[Role<'_>], reads: &[Role<'_>], store: &Path) -> 
     protected.push(Role { name: "the store", path: store });
     protected.extend(companions.iter().map(|path| Role { name: "a file of the store", path }));
     for (at, output) in outputs.iter().enumerate() {
+        check_place(output)?;
         let target = Target::of(output.path)?;
         for other in protected.iter().chain(&outputs[..at]) {
             if target.is(&Target::of(other.path)?) {
@@ -40,6 +41,25 @@ pub fn check_outputs(outputs: &[Role<'_>], reads: &[Role<'_>], store: &Path) -> 
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// Refuses an output that cannot be a file: a folder, or a path whose folder is missing (or
+/// is a file), before the command reads or writes anything.
+fn check_place(output: &Role<'_>) -> anyhow::Result<()> {
+    let (name, path) = (output.name, output.path.display());
+    if output.path.is_dir() {
+        bail!("{name} {path} is a folder: give a file's path (nothing was read or written)");
+    }
+    let absolute = std::path::absolute(output.path).with_context(|| format!("resolving {path}"))?;
+    if let Some(folder) = absolute.parent()
+        && !folder.is_dir()
+    {
+        bail!(
+            "{name} {path}: there is no folder {} to write it in (nothing was read or written)",
+            folder.display()
+        );
     }
     Ok(())
 }
@@ -116,14 +136,20 @@ impl WholeFile {
         Ok(WholeFile { target: target.to_path_buf(), temporary, file: Some(file) })
     }
 
-    /// Syncs the file and renames it into place.
+    /// Syncs the file and renames it into place; on failure the temporary file is removed.
     pub fn finish(mut self) -> anyhow::Result<()> {
-        if let Some(file) = self.file.take() {
-            file.sync_all().with_context(|| format!("writing {}", self.target.display()))?;
+        let finished = match self.file.take() {
+            Some(file) => file.sync_all().with_context(|| format!("writing {}", self.target.display())),
+            None => Ok(()),
         }
-        std::fs::rename(&self.temporary, &self.target)
-            .with_context(|| format!("replacing {}", self.target.display()))?;
-        Ok(())
+        .and_then(|()| {
+            std::fs::rename(&self.temporary, &self.target)
+                .with_context(|| format!("replacing {}", self.target.display()))
+        });
+        if finished.is_err() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+        finished
     }
 }
 
@@ -188,6 +214,9 @@ mod tests {
         assert!(refused(&dir.path().join("intake.db-wal")));
         assert!(refused(&other));
         assert!(!refused(&dir.path().join("results.csv")));
+        assert!(refused(&dir.path().join("sub")), "a folder");
+        assert!(refused(&dir.path().join("missing/results.csv")), "a missing folder");
+        assert!(refused(&input.join("results.csv")), "a file as the folder");
     }
 
     #[cfg(unix)]

@@ -63,6 +63,69 @@ fn an_output_that_is_the_input_the_store_or_the_other_output_is_refused_and_noth
     ws.ok(&["mapping", "save", path_str(&input), "--output", path_str(&mapping), "--force"]);
 }
 
+/// A folder, or a path in a folder that is not there, is no file to write: refused before
+/// anything is read or written, naming the flag, with no import recorded to resume and no
+/// temporary file left behind (an export into `.` once left `..<pid>.partial`).
+#[test]
+fn an_output_that_cannot_be_a_file_is_refused_before_anything_is_written() {
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", FILE);
+    let folder = ws.path("out");
+    std::fs::create_dir(&folder).expect("a folder");
+    let missing = ws.path("missing/results.csv");
+    let under_a_file = input.join("results.csv");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["import", path_str(&input), "--results", path_str(&folder)], "--results"),
+        (vec!["import", path_str(&input), "--errors", path_str(&missing)], "--errors"),
+        (vec!["import", path_str(&input), "--results", path_str(&under_a_file)], "--results"),
+        (vec!["contacts", "export", "--output", path_str(&folder)], "--output"),
+        (vec!["contacts", "export", "--output", "."], "--output"),
+        (vec!["mapping", "save", path_str(&input), "--output", path_str(&folder)], "--output"),
+    ];
+    let before = files_in(ws.dir.path());
+    for (args, flag) in cases {
+        let error = ws.fails(&args);
+        assert!(error.contains(flag) && error.contains("nothing was read or written"), "{args:?}: {error}");
+        assert!(!error.contains("os error"), "{args:?}: a system error instead of a sentence: {error}");
+        let now: Vec<String> =
+            files_in(ws.dir.path()).into_iter().filter(|f| !f.starts_with("intake.db")).collect();
+        let was: Vec<String> = before.iter().filter(|f| !f.starts_with("intake.db")).cloned().collect();
+        assert_eq!(now, was, "{args:?} left a file");
+        assert!(files_in(&folder).is_empty(), "{args:?} wrote into the folder");
+    }
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "a refused import was recorded: {listed}");
+}
+
+/// A results file that cannot be opened once the import has begun (here a link to a folder
+/// that is not there) fails the import, which says why, once; it does not look like an
+/// import a kill interrupted.
+#[cfg(unix)]
+#[test]
+fn an_import_whose_results_file_cannot_be_opened_fails_and_says_why() {
+    let ws = Workspace::new();
+    let input = ws.file("in.csv", FILE);
+    let results = ws.path("results.csv");
+    std::os::unix::fs::symlink(ws.path("gone/results.csv"), &results).expect("a dangling link");
+    let error = ws.fails(&["import", path_str(&input), "--results", path_str(&results)]);
+    assert_eq!(error.matches("No such file or directory").count(), 1, "said once: {error}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    assert_eq!(listed[0]["state"], "failed", "{listed}");
+    assert!(listed[0]["message"].as_str().is_some_and(|m| m.contains("results.csv")), "{listed}");
+}
+
+/// The names of the files in `dir`, sorted.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list a folder")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn a_resume_from_another_directory_writes_only_the_imports_own_files() {
     let ws = killed_import_with_relative_paths();

@@ -140,7 +140,16 @@ pub fn execute(
     control: Control<'_>,
 ) -> Result<Counts, ImportError> {
     let id = record.id;
-    let error = match run_pipeline(store, record, input, mapping, resume, control)? {
+    let ran = match run_pipeline(store, record, input, mapping, resume, control) {
+        Ok(ran) => ran,
+        Err(error) => {
+            // It could not start (its results file could not be opened): it failed, and says
+            // why, rather than look like a run that a kill interrupted.
+            store.finish_import(id, ImportState::Failed, None, Some(&error.to_string()))?;
+            return Err(error);
+        }
+    };
+    let error = match ran {
         Ok(checkpoint) => {
             store.finish_import(id, ImportState::Completed, Some(&checkpoint), None)?;
             return Ok(checkpoint.counts);

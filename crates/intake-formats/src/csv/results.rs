@@ -31,10 +31,11 @@ impl Default for ResultsFormat {
 
 /// Why a results file could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {source}")]
+#[error("{path}: {cause}")]
 pub struct ResultsWriterError {
     path: String,
-    source: std::io::Error,
+    /// Said in the message, so not a `source` (which would be said twice).
+    cause: std::io::Error,
 }
 
 /// Writes the results and error files of one import.
@@ -80,7 +81,7 @@ fn open_one(
     extra: &[String],
     resume_at: Option<u64>,
 ) -> Result<CsvWriter<File>, ResultsWriterError> {
-    let error = |source| ResultsWriterError { path: path.display().to_string(), source };
+    let error = |source| ResultsWriterError { path: path.display().to_string(), cause: source };
     // Results hold personal data: readable by their owner only, whatever the umask.
     let mut options = OpenOptions::new();
     options.write(true).create(true);
