@@ -60,6 +60,66 @@ fn a_killed_import_resumes_to_the_same_store_and_counts_as_an_uninterrupted_one(
     assert!(again.contains("completed"), "{again}");
 }
 
+/// Ctrl-C (SIGINT) in the middle of an import: the person is told how to finish it, the import
+/// is `interrupted`, and resuming it ends as an uninterrupted import would.
+#[test]
+fn ctrl_c_during_an_import_says_how_to_resume_it_and_the_resume_finishes_it() {
+    const ROWS: usize = 150_000;
+    let reference = Workspace::new();
+    let file = reference.file("big.csv", &big_file(ROWS));
+    let args = ["--default-region", "DE", "--batch-size", "2000"];
+    let (expected, _) = reference.import(&file, &args);
+
+    let (ws, status, said) = (0..common::KILL_TRIALS)
+        .find_map(|_| interrupted_by_ctrl_c(&file, &args))
+        .expect("the import ended before Ctrl-C in every trial");
+    assert_eq!(status.code(), Some(130), "{said}");
+    let resume =
+        format!("import 1 interrupted; finish it with: intake --db {} imports resume 1", ws.db().display());
+    assert!(said.contains(&resume), "{said}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["imports", "list", "--json"])).expect("json");
+    assert_eq!(listed[0]["state"], "interrupted", "{listed}");
+    let resumed: serde_json::Value =
+        serde_json::from_str(ws.ok(&["imports", "resume", "1", "--json"]).trim()).expect("json");
+    assert_eq!(
+        (resumed["rows"].as_u64(), resumed["imported"].as_u64(), resumed["errors"].as_u64()),
+        (Some(expected.rows), Some(expected.imported), Some(expected.errors))
+    );
+    assert_eq!(ws.contacts(), reference.contacts(), "same final store");
+}
+
+/// A workspace whose import 1 of `file` got SIGINT after its first batches, with the exit
+/// status and what it said on stderr; `None` when it had ended first.
+fn interrupted_by_ctrl_c(
+    file: &std::path::Path,
+    args: &[&str],
+) -> Option<(Workspace, std::process::ExitStatus, String)> {
+    let ws = Workspace::new();
+    let mut child = ws
+        .command(&["import", path_str(file)])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start import");
+    let started = std::time::Instant::now();
+    while checkpoint_rows(&ws, 1) < 4000 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no checkpoint within a minute");
+        if child.try_wait().expect("poll").is_some() {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: a plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0, "SIGINT sent");
+    let output = child.wait_with_output().expect("wait");
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    let cut_short = common::stored_state(&ws, 1).as_deref() != Some("completed");
+    cut_short.then_some((ws, output.status, said))
+}
+
 /// A workspace whose import 1 of `file` was killed part-way.
 fn killed_import(file: &std::path::Path, args: &[&str]) -> Workspace {
     for _ in 0..common::KILL_TRIALS {

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::bail;
 use intake_core::map::Mapping;
@@ -90,10 +91,14 @@ fn execute(
     resume: Option<&Checkpoint>,
     quiet: bool,
 ) -> anyhow::Result<Counts> {
+    if !record.dry_run {
+        say_how_to_resume_on_ctrl_c(store, record.id);
+    }
     let progress = output::Progress::new(quiet, resume.map_or(0, |c| c.counts.rows));
     let mut update = |counts: &Counts, total| progress.update(counts, total);
     let control = Control { progress: &mut update, stop: None };
     let result = intake_import::run::execute(store, record, input, mapping, resume, control);
+    IMPORT_RUNS.store(false, Ordering::SeqCst);
     progress.finish();
     if !record.dry_run {
         // The workspace's webhooks hear of an import's end whichever way it ran: the
@@ -101,6 +106,30 @@ fn execute(
         intake_server::notify::import_ended(store, record.id);
     }
     Ok(result?)
+}
+
+/// Whether the import the Ctrl-C handler names is still running (not yet recorded as ended).
+static IMPORT_RUNS: AtomicBool = AtomicBool::new(false);
+
+/// On Ctrl-C (or SIGTERM) during import `id`, says how to finish it and ends the process at
+/// once, as a kill would: nothing is lost, the import shows `interrupted` and resumes from its
+/// last checkpoint (the store is crash-safe at any moment; the lifecycle tests kill imports).
+/// Without it the process died without a word of what became of the import.
+fn say_how_to_resume_on_ctrl_c(store: &SqliteStore, id: i64) {
+    let resume = super::imports::resume_command_of(store, id);
+    IMPORT_RUNS.store(true, Ordering::SeqCst);
+    let handler = move || {
+        if IMPORT_RUNS.load(Ordering::SeqCst) {
+            eprintln!("\nimport {id} interrupted; finish it with: {resume}");
+        }
+        // SAFETY: `_exit` ends the process without running exit handlers, which could wait
+        // on a lock (the allocator's, SQLite's) that a stopped thread holds.
+        unsafe { libc::_exit(130) };
+    };
+    // One handler per process: a second import in one process (none today) keeps the first's.
+    if let Err(error) = ctrlc::set_handler(handler) {
+        tracing::debug!(%error, "Ctrl-C handler not set");
+    }
 }
 
 /// Says a note on stderr, unless `quiet`.

@@ -84,12 +84,17 @@ fn resume_command(store: &SqliteStore, record: &ImportRecord) -> Option<String> 
     if record.dry_run || !matches!(record.state, ImportState::Interrupted | ImportState::Failed) {
         return None;
     }
+    Some(resume_command_of(store, record.id))
+}
+
+/// `intake --db … [--workspace …] imports resume ID`, to paste into a shell.
+pub(crate) fn resume_command_of(store: &SqliteStore, id: i64) -> String {
     let mut command = format!("intake --db {}", shell_word(&store.path().to_string_lossy()));
     if store.workspace() != "default" {
         command.push_str(&format!(" --workspace {}", shell_word(store.workspace())));
     }
-    command.push_str(&format!(" imports resume {}", record.id));
-    Some(command)
+    command.push_str(&format!(" imports resume {id}"));
+    command
 }
 
 /// `text` quoted for a POSIX shell when it needs it.
