@@ -42,10 +42,29 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            output::errln!("error: {error:#}");
+            output::errln!("error: {}", one_line(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// `error` and its causes in one line, as `{:#}` writes them, less a cause that the message
+/// before it says already: many errors put their source's words in their own message, and
+/// the system's reason was printed twice ("Address already in use (os error 98): Address
+/// already in use (os error 98)").
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// Ends on what clap found. Help and version are printed as clap prints them; a usage error
@@ -93,5 +112,14 @@ mod tests {
         // would read some other option.
         let delay = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
         assert_eq!(delay, 1000);
+    }
+
+    #[test]
+    fn an_error_line_says_each_cause_once() {
+        let system = std::io::Error::new(std::io::ErrorKind::AddrInUse, "Address already in use");
+        let error = anyhow::Error::new(system).context("listening: Address already in use").context("serve");
+        assert_eq!(one_line(&error), "serve: listening: Address already in use");
+        let error = anyhow::anyhow!("disk full").context("writing results.csv");
+        assert_eq!(one_line(&error), "writing results.csv: disk full");
     }
 }

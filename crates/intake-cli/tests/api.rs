@@ -27,6 +27,18 @@ fn the_first_start_prints_one_admin_key_and_later_starts_none() {
     assert_eq!(again.first_key, "", "a second start made another key");
 }
 
+/// An address another program listens on: the service says so once, in words, with the flag
+/// that picks another, and exits.
+#[test]
+fn an_address_in_use_is_named_with_the_flag_that_picks_another() {
+    let ws = Workspace::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let address = taken.local_addr().expect("its address").to_string();
+    let error = ws.fails(&["serve", "--bind", &address]);
+    assert!(error.contains(&format!("cannot listen on {address}")) && error.contains("--bind"), "{error}");
+    assert_eq!(error.matches("in use").count(), 1, "the reason said once: {error}");
+}
+
 #[test]
 fn a_request_without_a_valid_key_is_401_with_a_json_error() {
     let ws = Workspace::new();

@@ -17,8 +17,8 @@ pub enum ServerError {
     Store(#[source] StoreError),
     #[error("the data folder {}: {source}", path.display())]
     Data { path: PathBuf, source: std::io::Error },
-    #[error("listening: {0}")]
-    Bind(#[source] std::io::Error),
+    #[error("cannot listen on {address}: {source}; give another address with --bind (or INTAKE_BIND)")]
+    Bind { address: std::net::SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Config(#[source] crate::config::ConfigError),
     #[error("serving: {0}")]

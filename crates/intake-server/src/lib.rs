@@ -87,8 +87,9 @@ pub fn openapi() -> Result<utoipa::openapi::OpenApi, ServerError> {
 pub async fn serve(config: ServerConfig, on_listening: impl FnOnce(SocketAddr)) -> Result<(), ServerError> {
     let state = AppState::new(&config)?;
     page_indexes::build_in_background(state.db().to_path_buf(), "start");
-    let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(ServerError::Bind)?;
-    let address = listener.local_addr().map_err(ServerError::Bind)?;
+    let bind_error = |source| ServerError::Bind { address: config.bind, source };
+    let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(bind_error)?;
+    let address = listener.local_addr().map_err(bind_error)?;
     notify::Notifier::new(&config, address)?.spawn()?;
     tracing::info!(%address, "listening");
     on_listening(address);
