@@ -31,11 +31,10 @@ impl Default for ResultsFormat {
 
 /// Why a results file could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {cause}")]
+#[error("{path}: {source}")]
 pub struct ResultsWriterError {
     path: String,
-    /// Said in the message, so not a `source` (which would be said twice).
-    cause: std::io::Error,
+    source: std::io::Error,
 }
 
 /// Writes the results and error files of one import.
@@ -81,7 +80,7 @@ fn open_one(
     extra: &[String],
     resume_at: Option<u64>,
 ) -> Result<CsvWriter<File>, ResultsWriterError> {
-    let error = |source| ResultsWriterError { path: path.display().to_string(), cause: source };
+    let error = |source| ResultsWriterError { path: path.display().to_string(), source };
     // Results hold personal data: readable by their owner only, whatever the umask.
     let mut options = OpenOptions::new();
     options.write(true).create(true);
