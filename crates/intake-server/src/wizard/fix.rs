@@ -169,8 +169,7 @@ pub(crate) async fn correct(
             }
         })
         .await?;
-    review_again(&state, &user, id).await?;
-    Ok(see(format!("/imports/{id}/review?{}#fixed", back_to(&form, row))))
+    reviewed_again_at(&state, &user, id, &form, row).await
 }
 
 /// Takes the row's correction back, then reviews the import again.
@@ -183,8 +182,19 @@ pub(crate) async fn revert(
     let (id, row) = (page_id(&id)?, page_id(&row)? as u64);
     let auditor = user.caller().auditor();
     state.with_store(&user.caller(), move |store| fixes::revert(store, id, row, &auditor)).await?;
-    review_again(&state, &user, id).await?;
-    Ok(see(format!("/imports/{id}/review?{}#fixed", back_to(&form, row))))
+    reviewed_again_at(&state, &user, id, &form, row).await
+}
+
+/// Reviews import `id` again and sends the person back to its review page at `row`.
+async fn reviewed_again_at(
+    state: &AppState,
+    user: &WebUser,
+    id: i64,
+    form: &[(String, String)],
+    row: u64,
+) -> Result<Response, PageError> {
+    review_again(state, user, id).await?;
+    Ok(see(format!("/imports/{id}/review?{}#fixed", back_to(form, row))))
 }
 
 /// The review page's query to come back to: the same page of error rows, the row named.
