@@ -530,14 +530,8 @@ fn the_key_that_started_an_import_gets_an_email_with_the_counts_and_the_links() 
     let maildir = ws.path("mail");
     let smtp = SmtpPeer::start(&python, &maildir);
     let key = new_key(&ws, &["--role", "member", "--email", "Ops@Example.com"]);
-    let port = smtp.port.to_string();
     let log = ws.path("serve.log");
-    let smtp_flags = ["--smtp-host", "127.0.0.1", "--smtp-port", &port, "--smtp-tls", "none"];
-    let server = Server::start_logged(
-        &ws,
-        &[&smtp_flags[..], &["--smtp-from", "Intake <intake@example.org>"]].concat(),
-        &log,
-    );
+    let server = Server::start_logged(&ws, &smtp.flags("Intake <intake@example.org>"), &log);
 
     let done = import_people(&server, &key);
     let id = done["id"].as_str().expect("id");

@@ -103,13 +103,8 @@ fn interrupted_by_ctrl_c(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start import");
-    let started = std::time::Instant::now();
-    while checkpoint_rows(&ws, 1) < 4000 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no checkpoint within a minute");
-        if child.try_wait().expect("poll").is_some() {
-            return None;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
+    if !common::running_at_checkpoint(&ws, &mut child, 1, 4000) {
+        return None;
     }
     let pid = libc::pid_t::try_from(child.id()).expect("a pid");
     // SAFETY: a plain kill(2) of our own child.

@@ -9,9 +9,8 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{Workspace, checkpoint_rows};
+use common::Workspace;
 use serde_json::Value;
 
 /// The README's tour block, one command (continuation lines joined) per entry, split into
@@ -118,15 +117,7 @@ fn recorded_imports(dir: &Path) -> usize {
 fn run_killed(ws: &Workspace, words: &[String], id: i64) -> bool {
     let mut child =
         intake(ws.dir.path(), words).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start");
-    let started = Instant::now();
-    while checkpoint_rows(ws, id) == 0 {
-        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint within a minute");
-        if child.try_wait().expect("poll").is_some() {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    common::killed_before_the_end(ws, &mut child, id)
+    common::running_at_checkpoint(ws, &mut child, id, 1) && common::killed_before_the_end(ws, &mut child, id)
 }
 
 /// Kills the import that will be number `id` part-way, trying again from the store as it was

@@ -668,10 +668,7 @@ fn a_sign_in_link_is_mailed_to_a_user_and_works_once() {
     ws.ok(&["users", "add", "carla@example.com", "--no-password"]);
     let maildir = ws.path("mail");
     let smtp = SmtpPeer::start(&python, &maildir);
-    let port = smtp.port.to_string();
-    let smtp_flags = ["--smtp-host", "127.0.0.1", "--smtp-port", &port, "--smtp-tls", "none"];
-    let server =
-        Server::start_with(&ws, &[&smtp_flags[..], &["--smtp-from", "Intake <intake@example.org>"]].concat());
+    let server = Server::start_with(&ws, &smtp.flags("Intake <intake@example.org>"));
     let browser = Browser::new(&server.base);
     assert!(browser.get("/sign-in").body.contains("id=\"link-form\""), "the link form is offered");
 
@@ -743,17 +740,7 @@ fn a_sign_in_links_address_is_the_public_url_else_the_one_the_request_came_to() 
     ws.ok(&["users", "add", "carla@example.com", "--no-password"]);
     let maildir = ws.path("mail");
     let smtp = SmtpPeer::start(&python, &maildir);
-    let port = smtp.port.to_string();
-    let smtp_flags = [
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        &port,
-        "--smtp-tls",
-        "none",
-        "--smtp-from",
-        "intake@example.org",
-    ];
+    let smtp_flags = smtp.flags("intake@example.org");
 
     // No public URL: the host the browser asked (localhost), not the bound 127.0.0.1.
     let server = Server::start_with(&ws, &smtp_flags);

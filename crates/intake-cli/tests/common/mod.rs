@@ -191,15 +191,21 @@ pub fn checkpoint_rows(ws: &Workspace, id: i64) -> u64 {
 /// the kill landed (the poll was not scheduled for as long as the import took, which a loaded
 /// two-core machine does): the caller starts a new trial rather than test a completed import.
 pub fn kill_after_checkpoint(ws: &Workspace, child: &mut std::process::Child, rows: u64) -> bool {
+    running_at_checkpoint(ws, child, 1, rows) && killed_before_the_end(ws, child, 1)
+}
+
+/// Waits until import `id`, run by `child`, has committed `rows` rows; false when `child`
+/// ended first.
+pub fn running_at_checkpoint(ws: &Workspace, child: &mut std::process::Child, id: i64, rows: u64) -> bool {
     let started = std::time::Instant::now();
-    while checkpoint_rows(ws, 1) < rows {
+    while checkpoint_rows(ws, id) < rows {
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "no checkpoint within a minute");
         if child.try_wait().expect("poll").is_some() {
             return false;
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    killed_before_the_end(ws, child, 1)
+    true
 }
 
 /// `kill -9` of `child`, running import `id`; whether the kill cut the import short (false:

@@ -40,7 +40,8 @@ pub fn python_peers() -> Option<PathBuf> {
 /// its PID) when dropped.
 pub struct SmtpPeer {
     child: Child,
-    pub port: u16,
+    /// The port it listens on, as a flag's value.
+    port: String,
 }
 
 impl SmtpPeer {
@@ -61,13 +62,18 @@ impl SmtpPeer {
             .stderr(Stdio::null())
             .spawn()
             .expect("start aiosmtpd");
-        let peer = SmtpPeer { child, port };
+        let peer = SmtpPeer { child, port: port.to_string() };
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(started.elapsed() < PATIENCE, "aiosmtpd does not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
         peer
+    }
+
+    /// The flags of `intake serve` that send its mail through this peer, from `from`.
+    pub fn flags<'a>(&'a self, from: &'a str) -> [&'a str; 8] {
+        ["--smtp-host", "127.0.0.1", "--smtp-port", &self.port, "--smtp-tls", "none", "--smtp-from", from]
     }
 }
 

@@ -135,14 +135,9 @@ impl Browser {
     }
 }
 
-/// Percent-encodes a form value.
+/// A form or query value encoded as a browser sends it.
 fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// Adds user `email` with `role` and `password` to workspace `workspace` of `ws`'s store,
